@@ -1,0 +1,5 @@
+import sys
+
+from journey.cli import main
+
+sys.exit(main())

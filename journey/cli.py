@@ -1,0 +1,138 @@
+"""`python -m journey ...`: the store from the command line.
+
+Every subcommand takes --db PATH. Errors a user can fix are printed in plain words on
+stderr with a non-zero exit, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from journey.store import Store, StoreError
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="DuckDB file (default: $PARCOURS_DB or data/parcours.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m journey", description="Parcours store")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="load the built-in demo data")
+    _add_db(p)
+    p.add_argument("--customers", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=42)
+
+    p = sub.add_parser("import", help="import CSV/XLSX exports")
+    _add_db(p)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--kind", choices=["events", "responses", "customers", "touchpoints"])
+    p.add_argument(
+        "--map", action="append", default=[], metavar="SRC=DST",
+        help="map a source column to a target field, e.g. --map 'Identifiant=customer_id'",
+    )
+    p.add_argument("--skip-bad-rows", action="store_true")
+
+    p = sub.add_parser("imports", help="list imports")
+    _add_db(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove one import and everything it brought")
+    _add_db(p)
+    p.add_argument("import_id", type=int)
+
+    p = sub.add_parser("info", help="what the store holds")
+    _add_db(p)
+    p.add_argument("--json", action="store_true")
+
+    try:
+        from journey import query_cli
+    except ImportError:  # pragma: no cover - during development only
+        query_cli = None
+    if query_cli is not None:
+        query_cli.add_parser(sub, _add_db)
+    try:
+        from journey import export_cli
+    except ImportError:  # pragma: no cover
+        export_cli = None
+    if export_cli is not None:
+        export_cli.add_parser(sub, _add_db)
+    return parser
+
+
+def _parse_map(items: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise StoreError(f"--map {item!r}: write it as 'Source column=target'.")
+        src, dst = item.rsplit("=", 1)
+        mapping[src.strip()] = dst.strip()
+    return mapping
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "info":
+        with Store(args.db) as store:
+            info = store.info()
+        if args.json:
+            print(json.dumps(info))
+        else:
+            for k, v in info.items():
+                print(f"{k:15} {v}")
+        return 0
+    if args.command == "imports":
+        with Store(args.db) as store:
+            df = store.imports()
+        if args.json:
+            print(df.to_json(orient="records", date_format="iso"))
+        elif df.empty:
+            print("No imports yet.")
+        else:
+            print(df.drop(columns=["content_hash"]).to_string(index=False))
+        return 0
+    if args.command == "remove":
+        with Store(args.db) as store:
+            if not store.remove_import(args.import_id):
+                print(f"There is no import {args.import_id}. See `imports`.", file=sys.stderr)
+                return 1
+        print(f"Removed import {args.import_id}.")
+        return 0
+    if args.command == "sample":
+        from journey import sample
+
+        with Store(args.db) as store:
+            summary = sample.load_sample(store, customers=args.customers, seed=args.seed)
+        print(json.dumps(summary))
+        return 0
+    if args.command == "import":
+        from journey import ingest
+
+        mapping = _parse_map(args.map)
+        failed = 0
+        with Store(args.db) as store:
+            for path in args.files:
+                report = ingest.import_file(
+                    store, path, kind=args.kind, mapping=mapping or None,
+                    skip_bad_rows=args.skip_bad_rows,
+                )
+                stream = sys.stdout if report.ok else sys.stderr
+                print(report.to_text(), file=stream)
+                failed += not report.ok
+        return 1 if failed else 0
+    return args.handler(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except StoreError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,390 @@
+"""The DuckDB file: connect, schema and migrations, imports as whole units.
+
+One `Store` owns one database file (datasette-style): every write goes through it so
+that the data version is bumped and the derived journey table is rebuilt.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "parcours.duckdb"
+
+# Default 5-stage model, in order (key, English label, French label).
+DEFAULT_STAGES: list[tuple[str, str, str]] = [
+    ("awareness", "Awareness", "Sensibilisation"),
+    ("consideration", "Consideration", "Considération"),
+    ("purchase", "Purchase", "Achat"),
+    ("retention", "Retention", "Fidélisation"),
+    ("advocacy", "Advocacy", "Recommandation"),
+]
+
+# Each migration moves the schema from version i to i+1. Never edit a shipped one:
+# files made by older versions replay only the steps they lack.
+MIGRATIONS: list[str] = [
+    # 1: the original schema.
+    """
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+    CREATE TABLE imports (
+        import_id INTEGER PRIMARY KEY,
+        file_name VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL UNIQUE,
+        kind VARCHAR NOT NULL,
+        layout VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        skipped BIGINT NOT NULL DEFAULT 0,
+        imported_at TIMESTAMP NOT NULL,
+        report VARCHAR
+    );
+    CREATE TABLE stages (
+        stage VARCHAR PRIMARY KEY,
+        position INTEGER NOT NULL,
+        label_en VARCHAR,
+        label_fr VARCHAR
+    );
+    CREATE TABLE personas (persona VARCHAR PRIMARY KEY, description VARCHAR);
+    CREATE TABLE touchpoints (
+        touchpoint VARCHAR PRIMARY KEY,
+        stage VARCHAR,
+        channel VARCHAR,
+        online BOOLEAN
+    );
+    CREATE TABLE customers (
+        customer_id VARCHAR NOT NULL,
+        persona VARCHAR,
+        attributes VARCHAR,
+        import_id INTEGER NOT NULL
+    );
+    CREATE TABLE events (
+        event_id BIGINT NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        touchpoint VARCHAR NOT NULL,
+        channel VARCHAR,
+        device VARCHAR,
+        stage VARCHAR,
+        revenue DOUBLE,
+        import_id INTEGER NOT NULL
+    );
+    CREATE TABLE responses (
+        response_id BIGINT NOT NULL,
+        customer_id VARCHAR,
+        ts TIMESTAMP,
+        stage VARCHAR,
+        touchpoint VARCHAR,
+        nps INTEGER,
+        csat INTEGER,
+        ces INTEGER,
+        comment VARCHAR,
+        import_id INTEGER NOT NULL
+    );
+    """,
+    # 2: CES direction per response (some tools ask "how easy", others "how hard"),
+    # the team's notes on the journey map, and who owns a touchpoint-map row.
+    """
+    ALTER TABLE responses ADD COLUMN ces_high_is_easy BOOLEAN DEFAULT TRUE;
+    ALTER TABLE touchpoints ADD COLUMN import_id INTEGER;
+    CREATE TABLE notes (
+        persona VARCHAR NOT NULL DEFAULT '',
+        stage VARCHAR NOT NULL,
+        note VARCHAR NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (persona, stage)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# An event id keeps file order inside an import and import order across imports,
+# so `ORDER BY ts, event_id` breaks ties by import order.
+EVENT_ID_STRIDE = 1 << 32
+
+
+class StoreError(Exception):
+    """A problem the user can fix, worded for them."""
+
+
+class Store:
+    """The Parcours database: one DuckDB file and everything written to it."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        if path is None:
+            path = os.environ.get("PARCOURS_DB") or DEFAULT_DB
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"Cannot open the database {self.path}: {exc}. If the app is running, "
+                "stop it or use another file with --db."
+            ) from exc
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{self.path} is not a Parcours database ({exc}). Pick another file with --db."
+            ) from exc
+        self._lock = threading.RLock()
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._migrate()
+
+    # -- connection -------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one unit of reading work (one per Streamlit rerun)."""
+        cur = self._con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing; bumps the data version and rebuilds derived tables on commit."""
+        with self._lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                self._after_change(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    def _after_change(self, cur: duckdb.DuckDBPyConnection) -> None:
+        from journey import derived
+
+        derived.rebuild(cur)
+        cur.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+            "WHERE key = 'data_version'"
+        )
+
+    # -- schema -----------------------------------------------------------
+    def _migrate(self) -> None:
+        con = self._con
+        has_meta = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()[0]
+        version = 0
+        if has_meta:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+        else:
+            other = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]
+            if other:
+                raise StoreError(
+                    f"{self.path} holds tables that are not Parcours tables. "
+                    "Pick another file with --db."
+                )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer Parcours (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}). Update Parcours."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for step in range(version, SCHEMA_VERSION):
+                con.execute(MIGRATIONS[step])
+                if step == 0:
+                    con.execute(
+                        "INSERT INTO meta VALUES ('schema_version', '1'), ('data_version', '0')"
+                    )
+                    con.executemany(
+                        "INSERT INTO stages VALUES (?, ?, ?, ?)",
+                        [(k, i + 1, en, fr) for i, (k, en, fr) in enumerate(DEFAULT_STAGES)],
+                    )
+                con.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(step + 1)]
+                )
+            from journey import derived
+
+            derived.rebuild(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        row = self.cursor().execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0])
+
+    @property
+    def data_version(self) -> int:
+        """Bumped by every write; part of every cache key in the app."""
+        row = self.cursor().execute("SELECT value FROM meta WHERE key='data_version'").fetchone()
+        return int(row[0])
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = (
+            self.cursor()
+            .execute("SELECT value FROM meta WHERE key = ?", ["setting:" + key])
+            .fetchone()
+        )
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)", ["setting:" + key, value]
+            )
+
+    # -- reading ----------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        """Counts of everything in the store, plus the events' date range."""
+        cur = self.cursor()
+        one = lambda sql: cur.execute(sql).fetchone()[0]  # noqa: E731
+        first, last = cur.execute("SELECT min(ts), max(ts) FROM events").fetchone()
+        return {
+            "events": int(one("SELECT count(*) FROM events")),
+            "customers": int(
+                one(
+                    "SELECT count(*) FROM (SELECT customer_id FROM events UNION "
+                    "SELECT customer_id FROM customers UNION "
+                    "SELECT customer_id FROM responses WHERE customer_id IS NOT NULL)"
+                )
+            ),
+            "responses": int(one("SELECT count(*) FROM responses")),
+            "touchpoints": int(one("SELECT count(*) FROM touchpoints")),
+            "stages": int(one("SELECT count(*) FROM stages")),
+            "personas": int(one("SELECT count(*) FROM personas")),
+            "imports": int(one("SELECT count(*) FROM imports")),
+            "first_event": first.isoformat() if first is not None else None,
+            "last_event": last.isoformat() if last is not None else None,
+            "schema_version": self.schema_version,
+            "data_version": self.data_version,
+        }
+
+    def is_empty(self) -> bool:
+        info = self.info()
+        return info["events"] == 0 and info["responses"] == 0 and info["customers"] == 0
+
+    def imports(self) -> pd.DataFrame:
+        return self.cursor().execute(
+            "SELECT import_id, file_name, kind, layout, rows, skipped, imported_at, content_hash "
+            "FROM imports ORDER BY import_id"
+        ).df()
+
+    def import_report(self, import_id: int) -> str | None:
+        row = self.cursor().execute(
+            "SELECT report FROM imports WHERE import_id = ?", [import_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def find_import(self, content_hash: str) -> dict[str, Any] | None:
+        row = self.cursor().execute(
+            "SELECT import_id, file_name, imported_at FROM imports WHERE content_hash = ?",
+            [content_hash],
+        ).fetchone()
+        if row is None:
+            return None
+        return {"import_id": row[0], "file_name": row[1], "imported_at": row[2]}
+
+    def next_import_id(self, cur: duckdb.DuckDBPyConnection) -> int:
+        return int(cur.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
+
+    def stages(self) -> pd.DataFrame:
+        """Stages in journey order: stage, position, label_en, label_fr."""
+        return self.cursor().execute(
+            "SELECT stage, position, label_en, label_fr FROM stages ORDER BY position, stage"
+        ).df()
+
+    def touchpoints(self) -> pd.DataFrame:
+        return self.cursor().execute(
+            "SELECT t.touchpoint, t.stage, t.channel, t.online FROM touchpoints t "
+            "LEFT JOIN stages s ON s.stage = t.stage "
+            "ORDER BY s.position NULLS LAST, t.touchpoint"
+        ).df()
+
+    def personas(self) -> pd.DataFrame:
+        return self.cursor().execute(
+            "SELECT persona, description FROM personas ORDER BY persona"
+        ).df()
+
+    # -- writing ----------------------------------------------------------
+    def remove_import(self, import_id: int) -> bool:
+        """Remove everything one import brought in. False if there is no such import."""
+        with self.transaction() as cur:
+            found = cur.execute(
+                "SELECT count(*) FROM imports WHERE import_id = ?", [import_id]
+            ).fetchone()[0]
+            if not found:
+                return False
+            for table in ("events", "responses", "customers", "touchpoints"):
+                cur.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
+            cur.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
+        return True
+
+    def set_stages(self, rows: list[tuple[str, str | None, str | None]]) -> None:
+        """Replace the stage model: (stage, label_en, label_fr) in journey order."""
+        keys = [r[0].strip() for r in rows]
+        if any(not k for k in keys):
+            raise StoreError("Every stage needs a name.")
+        if len(set(keys)) != len(keys):
+            raise StoreError("Two stages have the same name; stage names must be unique.")
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM stages")
+            cur.executemany(
+                "INSERT INTO stages VALUES (?, ?, ?, ?)",
+                [
+                    (k, i + 1, r[1] or k, r[2] or r[1] or k)
+                    for i, (k, r) in enumerate(zip(keys, rows, strict=True))
+                ],
+            )
+
+    def set_touchpoints(self, rows: list[tuple[str, str | None, str | None, bool | None]]) -> None:
+        """Upsert touchpoint -> (stage, channel, online) edits made in the app."""
+        with self.transaction() as cur:
+            for name, stage, channel, online in rows:
+                cur.execute(
+                    "INSERT INTO touchpoints (touchpoint, stage, channel, online) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (touchpoint) DO UPDATE SET "
+                    "stage = excluded.stage, channel = excluded.channel, online = excluded.online",
+                    [name, stage or None, channel or None, online],
+                )
+
+    def set_personas(self, rows: list[tuple[str, str | None]]) -> None:
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM personas")
+            cur.executemany(
+                "INSERT INTO personas VALUES (?, ?)",
+                [(p.strip(), d) for p, d in rows if p and p.strip()],
+            )
+
+    # -- notes (journey map opportunities) ----------------------------------
+    def notes(self, persona: str | None = None) -> pd.DataFrame:
+        return self.cursor().execute(
+            "SELECT stage, note, updated_at FROM notes WHERE persona = ? ORDER BY stage",
+            [persona or ""],
+        ).df()
+
+    def set_note(self, stage: str, note: str, persona: str | None = None) -> None:
+        with self.transaction() as cur:
+            if note.strip():
+                cur.execute(
+                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, now()::TIMESTAMP)",
+                    [persona or "", stage, note],
+                )
+            else:
+                cur.execute(
+                    "DELETE FROM notes WHERE persona = ? AND stage = ?", [persona or "", stage]
+                )
