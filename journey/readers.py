@@ -1,0 +1,350 @@
+"""Byte-level reading of uploaded files: what is it, how is it encoded, where is the CSV.
+
+Everything here works on streams in fixed-size chunks so that a file of hundreds of MB
+never sits in memory: we hash it, check its encoding, and, when DuckDB cannot read it as
+it is (cp1252, UTF-16, .xlsx), write a UTF-8 CSV copy into a temporary directory.
+The result is a `Prepared` file that DuckDB's `read_csv` can stream.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1 << 20  # 1 MiB: big enough to be fast, small enough to keep memory flat
+HEAD = 64 * 1024  # what we sniff delimiter, header rows and layout from
+DELIMITERS = [",", ";", "\t", "|"]
+
+# Magic numbers of files people drop by mistake, and how we name them to the user.
+MAGIC: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls (or other Office 97) file"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x7fELF", "a program (ELF binary)"),
+    (b"MZ", "a Windows program"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"PAR1", "a Parquet file"),
+    (b"DUCK", "a DuckDB database"),
+]
+
+
+class ReadProblem(Exception):
+    """The file cannot be read at all; `code` and `params` pick the user message."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass
+class Prepared:
+    """A file made ready for DuckDB: a UTF-8 (possibly gzip'd) CSV path plus what we learned."""
+
+    file_name: str
+    content_hash: str
+    csv_path: str  # what DuckDB reads
+    compression: str  # 'none' or 'gzip'
+    encoding: str  # as detected in the original file ('utf-8', 'cp1252', 'utf-16', 'xlsx'...)
+    delimiter: str
+    head_rows: list[list[str]] = field(default_factory=list)  # first records, parsed
+    head_complete: bool = False  # head_rows holds the whole file
+    size: int = 0
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier, double quotes doubled; for the rare names we must put in SQL text."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sniff_magic(head: bytes) -> str | None:
+    """What a non-text file looks like, from its first bytes; None if it may be text."""
+    for magic, what in MAGIC:
+        if head.startswith(magic):
+            return what
+    return None
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while True:
+        block = stream.read(CHUNK)
+        if not block:
+            return
+        yield block
+
+
+def hash_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in _chunks(f):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _open_logical(path: str, gz: bool) -> BinaryIO:
+    return gzip.open(path, "rb") if gz else open(path, "rb")  # noqa: SIM115
+
+
+def _is_utf8(path: str, gz: bool) -> bool:
+    """Whole-file UTF-8 check (streamed): a cp1252 'é' on row 900,000 must not slip past."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with _open_logical(path, gz) as f:
+            for block in _chunks(f):
+                dec.decode(block)
+            dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _guess_encoding(head: bytes) -> str | None:
+    """Encoding from BOMs and NUL patterns; None means 'UTF-8 or a single-byte code page'."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:4096]
+    if sample and sample.count(b"\x00") > len(sample) // 4:
+        # UTF-16 without BOM: ASCII text leaves every other byte NUL.
+        even = sample[0::2].count(b"\x00")
+        odd = sample[1::2].count(b"\x00")
+        if odd > even * 4:
+            return "utf-16-le"
+        if even > odd * 4:
+            return "utf-16-be"
+    return None
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return "\x00" in text or control > len(text) / 100
+
+
+def _transcode(src: str, gz: bool, encoding: str, dest: str) -> None:
+    """Re-encode to UTF-8 in chunks (bounded memory) so DuckDB can stream it."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    with _open_logical(src, gz) as f, open(dest, "w", encoding="utf-8", newline="") as out:
+        for block in _chunks(f):
+            out.write(dec.decode(block))
+        out.write(dec.decode(b"", final=True))
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as the text a CSV export would hold (ISO dates, 9 not 9.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_to_csv(path: str, dest: str) -> None:
+    """First non-empty sheet of a workbook to a UTF-8 CSV, row by row (read-only mode)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise ReadProblem("bad_xlsx", error=str(exc)) from exc
+    try:
+        with open(dest, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            for ws in wb.worksheets:
+                wrote = False
+                for row in ws.iter_rows(values_only=True):
+                    cells = [_cell_text(v) for v in row]
+                    while cells and cells[-1] == "":
+                        cells.pop()
+                    if not cells and not wrote:
+                        continue  # leading blank rows
+                    writer.writerow(cells)
+                    wrote = True
+                if wrote:
+                    break
+    finally:
+        wb.close()
+
+
+def _is_xlsx(path: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "xl/workbook.xml" in names
+
+
+def _is_ods(path: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.read("mimetype").startswith(b"application/vnd.oasis.opendocument")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the first lines into the most consistent, widest rows."""
+    best, best_score = ",", (-1, -1)
+    sample = "\n".join(lines[:50])
+    for delim in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
+        if not rows:
+            continue
+        width = len(rows[0])
+        # Survey exports have a short second header row, so judge on the widest rows too.
+        consistent = sum(1 for r in rows if len(r) == width)
+        score = (consistent if width > 1 else 0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def parse_head(text: str, delimiter: str, complete: bool) -> list[list[str]]:
+    """Parse the sniffed head into records, dropping a record cut off by the head boundary."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        rows.extend(reader)
+    except csv.Error:
+        pass  # an unclosed quote in the head: DuckDB will report it precisely
+    if not complete and rows:
+        rows.pop()
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def prepare(path: str, file_name: str, workdir: str, *, full: bool = True) -> Prepared:
+    """Identify the file by content and return a UTF-8 CSV DuckDB can read, or ReadProblem.
+
+    With full=False (previews) only the head is looked at: no hash, no whole-file encoding
+    check, no transcoded copy.
+    """
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            magic = f.read(HEAD)
+    except FileNotFoundError as exc:
+        raise ReadProblem("not_found", path=path) from exc
+    except IsADirectoryError as exc:
+        raise ReadProblem("not_found", path=path) from exc
+    except OSError as exc:
+        raise ReadProblem("unreadable", error=str(exc)) from exc
+    if size == 0:
+        raise ReadProblem("empty")
+    content_hash = hash_file(path) if full else ""
+
+    gz = magic.startswith(b"\x1f\x8b")
+    if magic.startswith(b"PK\x03\x04"):
+        if _is_xlsx(path):
+            dest = str(Path(workdir) / "sheet.csv")
+            _xlsx_to_csv(path, dest)
+            prepared = _prepare_text(dest, file_name, content_hash, "utf-8", False, size, workdir)
+            prepared.encoding = "xlsx"
+            return prepared
+        if _is_ods(path):
+            raise ReadProblem("not_csv", what="an OpenDocument spreadsheet (.ods)")
+        raise ReadProblem("not_csv", what="a ZIP archive")
+    what = None if gz else sniff_magic(magic)
+    if what:
+        raise ReadProblem("not_csv", what=what)
+    return _prepare_text(path, file_name, content_hash, None, gz, size, workdir, full)
+
+
+def _prepare_text(
+    path: str,
+    file_name: str,
+    content_hash: str,
+    encoding: str | None,
+    gz: bool,
+    size: int,
+    workdir: str,
+    full: bool = True,
+) -> Prepared:
+    try:
+        with _open_logical(path, gz) as f:
+            head = f.read(HEAD)
+            complete = not f.read(1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise ReadProblem("bad_gzip", error=str(exc)) from exc
+    if gz and sniff_magic(head):
+        raise ReadProblem("not_csv", what="a compressed " + (sniff_magic(head) or "file"))
+    enc = encoding or _guess_encoding(head)
+    if enc is None:
+        if full:
+            enc = "utf-8" if _is_utf8(path, gz) else "cp1252"
+        else:
+            enc = "utf-8" if _decode_head(head, "utf-8", complete) is not None else "cp1252"
+    text = _decode_head(head, enc, complete)
+    if enc == "cp1252" and text is None:
+        enc = "latin-1"  # the 5 bytes cp1252 leaves undefined
+        text = _decode_head(head, enc, complete)
+    if text is None or _looks_binary(text):
+        raise ReadProblem("not_csv", what="binary data, not text")
+    if not text.strip():
+        raise ReadProblem("empty")
+
+    csv_path, compression = path, "gzip" if gz else "none"
+    if full and enc not in ("utf-8", "utf-8-sig"):
+        csv_path = str(Path(workdir) / "utf8.csv")
+        try:
+            _transcode(path, gz, enc, csv_path)
+        except UnicodeDecodeError:
+            if enc != "cp1252":
+                raise ReadProblem("bad_encoding", encoding=enc) from None
+            enc = "latin-1"
+            _transcode(path, gz, enc, csv_path)
+        compression = "none"
+
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    if not complete:
+        lines = lines[:-1]
+    delimiter = sniff_delimiter(lines)
+    rows = parse_head(text, delimiter, complete)
+    if not rows:
+        raise ReadProblem("empty")
+    return Prepared(
+        file_name=file_name,
+        content_hash=content_hash,
+        csv_path=csv_path,
+        compression=compression,
+        encoding={"utf-8-sig": "utf-8 (BOM)"}.get(enc, enc),
+        delimiter=delimiter,
+        head_rows=rows,
+        head_complete=complete,
+        size=size,
+    )
+
+
+def _decode_head(head: bytes, encoding: str, complete: bool) -> str | None:
+    """Decode the sniffed head; a multi-byte character cut at the boundary is not an error."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    try:
+        return dec.decode(head, final=complete)
+    except UnicodeDecodeError:
+        return None
