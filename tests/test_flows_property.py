@@ -1,0 +1,179 @@
+"""Property test: transitions and the Sankey equal a plain-Python reference on random
+journeys (few customers and touchpoints, equal timestamps for ties, repeats), on both the
+precomputed and the computed path, with and without repeats, sessions and anchors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from journey import flows
+from journey.filters import Filters
+from journey.store import EVENT_ID_STRIDE, Store
+
+T0 = dt.datetime(2024, 3, 1)
+TPS = ["a", "b", "c", "d"]
+_STORE: list[Store] = []
+
+
+def store() -> Store:
+    if not _STORE:
+        _STORE.append(Store(Path(tempfile.mkdtemp()) / "prop.duckdb"))
+    return _STORE[0]
+
+
+def load(events: list[tuple[str, int, str]]) -> None:
+    s = store()
+    with s.transaction() as cur:
+        cur.execute("DELETE FROM events")
+        cur.execute("DELETE FROM imports")
+        cur.execute(
+            "INSERT INTO imports VALUES (1, 'p', 'p', 'events', 'generic', ?, 0, "
+            "now()::TIMESTAMP, NULL)", [len(events)])
+        if events:
+            cur.executemany(
+                "INSERT INTO events VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, 1)",
+                [[EVENT_ID_STRIDE + i, c, T0 + dt.timedelta(minutes=m), tp]
+                 for i, (c, m, tp) in enumerate(events)],
+            )
+
+
+# -- the reference ----------------------------------------------------------------------------
+def ref_journeys(events, keep_repeats, gap):
+    """[(customer, [(node, first_minute, last_minute)])] per journey."""
+    by_c = defaultdict(list)
+    for i, (c, m, tp) in enumerate(events):
+        by_c[c].append((m, i, tp))
+    out = []
+    for c, evs in sorted(by_c.items()):
+        evs.sort()
+        sessions, cur = [], []
+        for m, _i, tp in evs:
+            if cur and gap is not None and m - cur[-1][0] > gap:
+                sessions.append(cur)
+                cur = []
+            cur.append((m, tp))
+        sessions.append(cur)
+        for sess in sessions:
+            steps = []
+            for m, tp in sess:
+                if steps and steps[-1][0] == tp and not keep_repeats:
+                    steps[-1][2] = m
+                else:
+                    steps.append([tp, m, m])
+            out.append((c, [tuple(s) for s in steps]))
+    return out
+
+
+def ref_transitions(journeys):
+    count, custs, mins = Counter(), defaultdict(set), defaultdict(list)
+    for c, steps in journeys:
+        pairs = [("(start)", steps[0][0], None)]
+        pairs += [(a[0], b[0], b[1] - a[2]) for a, b in zip(steps, steps[1:], strict=False)]
+        pairs.append((steps[-1][0], "(end)", None))
+        for s, t, m in pairs:
+            count[(s, t)] += 1
+            custs[(s, t)].add(c)
+            if m is not None:
+                mins[(s, t)].append(m)
+    out_of = Counter()
+    for (s, _t), n in count.items():
+        out_of[s] += n
+    return {
+        k: (n, len(custs[k]), statistics.median(mins[k]) if mins[k] else None, n / out_of[k[0]])
+        for k, n in count.items()
+    }
+
+
+def ref_sankey(journeys, steps, top, start_at=None, end_at=None):
+    rows = []  # (pos -> node) per journey plus whether it ends at each pos
+    for _c, js in journeys:
+        nodes = [s[0] for s in js]
+        if end_at is not None:
+            if end_at not in nodes:
+                continue
+            b = nodes.index(end_at)
+            window = nodes[max(0, b - steps + 1): b + 1]
+            first = steps - len(window) + 1
+            rows.append(({first + k: n for k, n in enumerate(window)}, None))
+        else:
+            if start_at is not None:
+                if start_at not in nodes:
+                    continue
+                nodes = nodes[nodes.index(start_at):]
+            rows.append(({k + 1: n for k, n in enumerate(nodes[:steps])}, len(nodes)))
+    per_pos = defaultdict(Counter)
+    for posmap, _ in rows:
+        for p, n in posmap.items():
+            per_pos[p][n] += 1
+    keep = {p: {n for n, _ in sorted(c.items(), key=lambda x: (-x[1], x[0]))[:top]}
+            for p, c in per_pos.items()}
+
+    def lab(p, n):
+        return n if n in keep[p] else "Other"
+
+    nodes, links = Counter(), Counter()
+    for posmap, length in rows:
+        for p, n in posmap.items():
+            nodes[f"{p} · {lab(p, n)}"] += 1
+            if p < steps and p + 1 in posmap:
+                links[(f"{p} · {lab(p, n)}", f"{p + 1} · {lab(p + 1, posmap[p + 1])}")] += 1
+            elif p < steps and length is not None and length == p:
+                nodes[f"{p + 1} · Drop-off"] += 1
+                links[(f"{p} · {lab(p, n)}", f"{p + 1} · Drop-off")] += 1
+    return len(journeys), dict(nodes), dict(links)
+
+
+# -- the property -----------------------------------------------------------------------------
+events_st = st.lists(
+    st.tuples(st.sampled_from(["x", "y", "z"]), st.integers(0, 12), st.sampled_from(TPS)),
+    min_size=0, max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=events_st,
+    keep=st.booleans(),
+    gap=st.sampled_from([None, None, 2, 5]),
+    compute=st.booleans(),
+    steps=st.integers(2, 4),
+    top=st.integers(1, 4),
+    anchor=st.sampled_from([None, ("start", "b"), ("end", "c")]),
+)
+def test_flows_match_reference(events, keep, gap, compute, steps, top, anchor):
+    load(events)
+    cur = store().cursor()
+    journeys = ref_journeys(events, keep, gap)
+
+    got = flows.transitions(cur, Filters(), keep_repeats=keep, session_gap=gap,
+                            force_compute=compute)
+    exp = ref_transitions(journeys)
+    got_d = {
+        (r.source, r.target): (r.transitions, r.customers,
+                               None if r.median_minutes != r.median_minutes else r.median_minutes,
+                               r.share_of_source)
+        for r in got.itertuples()
+    }
+    assert set(got_d) == set(exp)
+    for k, (n, c, med, share) in exp.items():
+        g = got_d[k]
+        assert g[:2] == (n, c), k
+        assert (g[2] is None) == (med is None) and (med is None or abs(g[2] - med) < 1e-9), k
+        assert abs(g[3] - share) < 1e-9
+
+    kw = {}
+    if anchor:
+        kw["start_at" if anchor[0] == "start" else "end_at"] = anchor[1]
+    r = flows.sankey(cur, Filters(), steps=steps, top=top, keep_repeats=keep, session_gap=gap,
+                     force_compute=compute, **kw)
+    n_j, nodes, links = ref_sankey(journeys, steps, top, **kw)
+    assert r["journeys"] == n_j
+    assert {n["id"]: n["customers"] for n in r["nodes"]} == nodes
+    assert {(lk["source_id"], lk["target_id"]): lk["customers"] for lk in r["links"]} == links
