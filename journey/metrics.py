@@ -1,0 +1,593 @@
+"""Survey metrics (NPS, CSAT, CES) with their margins, the stage funnel, overview numbers.
+
+Division of labour: SQL counts (plain GROUP BY aggregates, so it transpiles to Spark SQL),
+Python derives the rates and margins from the counts. That keeps each statistic written once,
+in one place, and testable without a database.
+
+Every function takes a cursor and a `Filters` value and returns a DataFrame (or a dict for
+`overview`). An empty selection gives an empty frame with the documented columns.
+
+Definitions (the field's, see DESIGN.md):
+- NPS = % promoters (9-10) - % detractors (0-6), in points (-100..100). Only responses with an
+  NPS answer in 0..10 count in n. Margin: 95%, adjusted-Wald (n + 3, 3/4 added to promoters and
+  detractors) on the variance of the promoter/detractor difference. small_sample = n < 30.
+- CSAT % = share of 4-5 among 1-5 answers, in percent. Margin: half-width of the 95% *Wilson*
+  score interval, in points (Wilson, not Wald: Wald collapses to +-0 at 0% and 100%).
+  Note the Wilson interval is centred slightly towards 50%, so csat_pct +- margin is an
+  approximation of the interval, never wider than it by more than that shift.
+- CES on 1-7, normalised to "higher = easier" first (a response with ces_high_is_easy = FALSE
+  is stored as 1 = easiest and becomes 8 - ces; NULL direction means the default, TRUE).
+  ease_pct = share of 5-7 after normalising, in percent.
+- Funnel: see `funnel`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from journey.filters import Filters
+
+Z95 = 1.96
+SMALL_SAMPLE = 30
+
+# Group dimensions for the survey metrics. Keys are the only accepted `by` values; the SQL
+# expressions are ours (never user text) and read the columns of `filters.responses_sql()`.
+_RESPONSE_GROUPS: dict[str, str] = {
+    "stage": "fr.stage",
+    "touchpoint": "fr.touchpoint",
+    "persona": "fr.persona",
+    "channel": "fr.channel",
+    "month": "strftime(fr.ts, '%Y-%m')",
+}
+BY_OPTIONS: tuple[str, ...] = tuple(_RESPONSE_GROUPS)
+
+NPS_COLUMNS = [
+    "n", "promoters", "passives", "detractors", "promoters_pct", "passives_pct",
+    "detractors_pct", "nps", "margin", "small_sample",
+]
+CSAT_COLUMNS = ["n", "satisfied", "csat_pct", "margin"]
+CES_COLUMNS = ["n", "mean", "ease_pct"]
+FUNNEL_COLUMNS = [
+    "stage", "position", "customers", "conversion_from_previous", "conversion_from_first",
+    "median_days_to_reach",
+]
+VERBATIM_COLUMNS = [
+    "ts", "customer_id", "persona", "stage", "touchpoint", "nps", "group", "comment",
+]
+TOP_TOUCHPOINT_COLUMNS = ["touchpoint", "stage", "channel", "online", "customers", "events"]
+
+# Every SQL string built here is recorded (text only, never values) so the tests can check
+# that each one transpiles to Spark SQL; bounded so a long-running app does not grow it.
+BUILT_SQL: list[str] = []
+
+
+def _record(sql: str) -> str:
+    if len(BUILT_SQL) < 500 and sql not in BUILT_SQL:
+        BUILT_SQL.append(sql)
+    return sql
+
+
+def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    return cur.execute(_record(sql), params).df()
+
+
+def _check_by(by: str | None) -> None:
+    if by is not None and by not in _RESPONSE_GROUPS:
+        raise ValueError(f"Cannot group by {by!r}: pick one of {', '.join(BY_OPTIONS)}.")
+
+
+# -- statistics on counts ------------------------------------------------------------------
+
+
+def nps_margin(n: int, promoters: int, detractors: int) -> float:
+    """95% margin of error of an NPS, in points (adjusted-Wald).
+
+    n' = n + 3, p' = (promoters + 3/4) / n', d' = (detractors + 3/4) / n',
+    var = p' + d' - (p' - d')^2 (variance of a +1/0/-1 score), margin = 1.96 * sqrt(var / n').
+    The adjustment keeps the margin honest for small n and at the extremes (all promoters).
+    """
+    n_adj = n + 3
+    p = (promoters + 0.75) / n_adj
+    d = (detractors + 0.75) / n_adj
+    var = p + d - (p - d) ** 2
+    return Z95 * math.sqrt(var / n_adj) * 100.0
+
+
+def wilson_margin(n: int, successes: int) -> float:
+    """Half-width of the 95% Wilson score interval for a proportion, in points."""
+    if n <= 0:
+        return float("nan")
+    p = successes / n
+    z2 = Z95 * Z95
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return half * 100.0
+
+
+def _nps_stats(df: pd.DataFrame) -> pd.DataFrame:
+    """Add percentages, NPS, margin and the small-sample flag to the n/P/passive/D counts."""
+    n = df["n"].astype("float64")
+    for col in ("promoters", "passives", "detractors"):
+        df[col] = df[col].astype("int64")
+        df[f"{col}_pct"] = df[col] / n * 100.0
+    df["n"] = df["n"].astype("int64")
+    df["nps"] = df["promoters_pct"] - df["detractors_pct"]
+    df["margin"] = [
+        nps_margin(int(a), int(b), int(c))
+        for a, b, c in zip(df["n"], df["promoters"], df["detractors"], strict=True)
+    ]
+    df["margin"] = df["margin"].astype("float64")
+    df["small_sample"] = (df["n"] < SMALL_SAMPLE).astype(bool)
+    return df
+
+
+# -- grouped survey counts --------------------------------------------------------------------
+
+
+def _grouped(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    dims: list[str],
+    aggregates: str,
+    where: str,
+) -> pd.DataFrame:
+    """Run `aggregates` over the filtered responses grouped by `dims`, in display order.
+
+    Order: stages by their position (unknown stages then missing ones last), months
+    ascending, anything else by n descending; ties by the group value, NULLs last.
+    """
+    sql, params = filters.responses_sql()
+    select_dims = [f"{_RESPONSE_GROUPS[d]} AS g{i}" for i, d in enumerate(dims)]
+    joins = ""
+    order: list[str] = []
+    for i, d in enumerate(dims):
+        if d == "stage":
+            joins += f" LEFT JOIN stages s{i} ON s{i}.stage = fr.stage"
+            select_dims.append(f"MIN(s{i}.position) AS pos{i}")
+            order += [f"CASE WHEN pos{i} IS NULL THEN 1 ELSE 0 END", f"pos{i}"]
+        elif d != "month" and len(dims) == 1:
+            # Biggest groups first in a list; a grid (heatmap) keeps its axes alphabetical.
+            order.append("n DESC")
+        order += [f"CASE WHEN g{i} IS NULL THEN 1 ELSE 0 END", f"g{i}"]
+    if not dims:
+        order = ["n DESC"]
+    group_by = (" GROUP BY " + ", ".join(_RESPONSE_GROUPS[d] for d in dims)) if dims else ""
+    # Sorted outside the aggregate so ORDER BY only names plain output columns (Spark-safe).
+    q = (
+        f"WITH fr AS ({sql}) SELECT * FROM ("
+        f"SELECT {', '.join(select_dims + [aggregates])} "
+        f"FROM fr{joins} WHERE {where}{group_by}) grouped "
+        f"ORDER BY {', '.join(order)}"
+    )
+    df = _run(cur, q, params)
+    if not dims:
+        df = df[df["n"] > 0]
+    df = df.rename(columns={f"g{i}": d for i, d in enumerate(dims)})
+    return df.drop(columns=[c for c in df.columns if c.startswith("pos")]).reset_index(drop=True)
+
+
+_NPS_AGG = (
+    "COUNT(*) AS n, "
+    "SUM(CASE WHEN fr.nps >= 9 THEN 1 ELSE 0 END) AS promoters, "
+    "SUM(CASE WHEN fr.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives, "
+    "SUM(CASE WHEN fr.nps <= 6 THEN 1 ELSE 0 END) AS detractors"
+)
+_NPS_WHERE = "fr.nps BETWEEN 0 AND 10"
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def nps(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = "stage"
+) -> pd.DataFrame:
+    """NPS per group: [<by>, n, promoters, passives, detractors, *_pct, nps, margin, small_sample].
+
+    `by` is stage | touchpoint | persona | channel | month ('YYYY-MM') | None (one overall row).
+    Percentages, NPS and margin are in points. Responses without a value for the group
+    (no stage, say) form their own group, labelled None, listed last.
+    """
+    _check_by(by)
+    dims = [by] if by else []
+    df = _grouped(cur, filters, dims, _NPS_AGG, _NPS_WHERE)
+    if df.empty:
+        return _empty(dims + NPS_COLUMNS)
+    return _nps_stats(df)[dims + NPS_COLUMNS]
+
+
+def nps_trend(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """NPS per calendar month (UTC), ascending: [month, n, nps, margin]."""
+    df = nps(cur, filters, by="month")
+    return df[["month", "n", "nps", "margin"]]
+
+
+def csat(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = "stage"
+) -> pd.DataFrame:
+    """CSAT per group: [<by>, n, satisfied, csat_pct, margin] (Wilson 95% half-width, points)."""
+    _check_by(by)
+    dims = [by] if by else []
+    df = _grouped(
+        cur, filters, dims,
+        "COUNT(*) AS n, SUM(CASE WHEN fr.csat >= 4 THEN 1 ELSE 0 END) AS satisfied",
+        "fr.csat BETWEEN 1 AND 5",
+    )
+    if df.empty:
+        return _empty(dims + CSAT_COLUMNS)
+    df["n"] = df["n"].astype("int64")
+    df["satisfied"] = df["satisfied"].astype("int64")
+    df["csat_pct"] = df["satisfied"] / df["n"] * 100.0
+    df["margin"] = [
+        wilson_margin(int(n), int(s)) for n, s in zip(df["n"], df["satisfied"], strict=True)
+    ]
+    df["margin"] = df["margin"].astype("float64")
+    return df[dims + CSAT_COLUMNS]
+
+
+# Normalised CES: higher = easier whatever the survey tool asked.
+_CES_NORM = "(CASE WHEN fr.ces_high_is_easy = FALSE THEN 8 - fr.ces ELSE fr.ces END)"
+
+
+def ces(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = "stage"
+) -> pd.DataFrame:
+    """CES per group on 1-7, higher = easier: [<by>, n, mean, ease_pct] (ease = 5-7, percent)."""
+    _check_by(by)
+    dims = [by] if by else []
+    df = _grouped(
+        cur, filters, dims,
+        f"COUNT(*) AS n, AVG(CAST({_CES_NORM} AS DOUBLE)) AS mean, "
+        f"SUM(CASE WHEN {_CES_NORM} >= 5 THEN 1 ELSE 0 END) AS easy",
+        "fr.ces BETWEEN 1 AND 7",
+    )
+    if df.empty:
+        return _empty(dims + CES_COLUMNS)
+    df["n"] = df["n"].astype("int64")
+    df["mean"] = df["mean"].astype("float64")
+    df["ease_pct"] = df["easy"].astype("float64") / df["n"] * 100.0
+    return df[dims + CES_COLUMNS]
+
+
+def heatmap(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    rows: str = "persona",
+    cols: str = "stage",
+    metric: str = "nps",
+) -> pd.DataFrame:
+    """Long-format grid for a rows x cols heatmap: [<rows>, <cols>, n, value].
+
+    metric: nps (value = NPS, points) | csat (value = csat_pct) | ces (value = normalised mean).
+    Only cells with at least one answer appear.
+    """
+    _check_by(rows)
+    _check_by(cols)
+    if rows == cols:
+        raise ValueError("Heatmap rows and columns must be two different dimensions.")
+    dims = [rows, cols]
+    if metric == "nps":
+        df = _grouped(cur, filters, dims, _NPS_AGG, _NPS_WHERE)
+        if not df.empty:
+            df = _nps_stats(df)
+            df["value"] = df["nps"]
+    elif metric == "csat":
+        df = _grouped(
+            cur, filters, dims,
+            "COUNT(*) AS n, SUM(CASE WHEN fr.csat >= 4 THEN 1 ELSE 0 END) AS satisfied",
+            "fr.csat BETWEEN 1 AND 5",
+        )
+        if not df.empty:
+            df["value"] = df["satisfied"].astype("float64") / df["n"] * 100.0
+    elif metric == "ces":
+        df = _grouped(
+            cur, filters, dims, f"COUNT(*) AS n, AVG(CAST({_CES_NORM} AS DOUBLE)) AS value",
+            "fr.ces BETWEEN 1 AND 7",
+        )
+    else:
+        raise ValueError(f"Unknown metric {metric!r}: pick nps, csat or ces.")
+    out_cols = [rows, cols, "n", "value"]
+    if df.empty:
+        return _empty(out_cols)
+    df["n"] = df["n"].astype("int64")
+    df["value"] = df["value"].astype("float64")
+    # Row order: the rows dimension's own order (stage position / month / n), then columns.
+    return df[out_cols].reset_index(drop=True)
+
+
+# -- verbatims ----------------------------------------------------------------------------
+
+
+_GROUP_CONDITIONS = {
+    "promoter": "fr.nps BETWEEN 9 AND 10",
+    "passive": "fr.nps BETWEEN 7 AND 8",
+    "detractor": "fr.nps BETWEEN 0 AND 6",
+}
+
+
+def verbatims(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    search: str | None = None,
+    group: str | None = None,
+    limit: int = 200,
+) -> pd.DataFrame:
+    """Non-empty comments, newest first: [ts, customer_id, persona, stage, touchpoint, nps,
+    group, comment]; group is promoter | passive | detractor (None without an NPS answer).
+
+    `search` is a case-insensitive substring, bound as a parameter and matched with strpos,
+    so `%`, `_` and quotes in the user's text are plain characters (no LIKE escaping needed).
+    """
+    if group is not None and group not in _GROUP_CONDITIONS:
+        raise ValueError(f"Unknown group {group!r}: pick promoter, passive or detractor.")
+    sql, params = filters.responses_sql()
+    conds = ["fr.comment IS NOT NULL", "trim(fr.comment) <> ''"]
+    if search:
+        params["v_search"] = search
+        conds.append("strpos(lower(fr.comment), lower($v_search)) > 0")
+    if group:
+        conds.append(_GROUP_CONDITIONS[group])
+    params["v_limit"] = max(int(limit), 0)
+    q = (
+        f"WITH fr AS ({sql}) "
+        "SELECT fr.ts, fr.customer_id, fr.persona, fr.stage, fr.touchpoint, fr.nps, "
+        "CASE WHEN fr.nps BETWEEN 9 AND 10 THEN 'promoter' "
+        "WHEN fr.nps BETWEEN 7 AND 8 THEN 'passive' "
+        "WHEN fr.nps BETWEEN 0 AND 6 THEN 'detractor' END AS nps_group, "
+        "fr.comment "
+        f"FROM fr WHERE {' AND '.join(conds)} "
+        "ORDER BY CASE WHEN fr.ts IS NULL THEN 1 ELSE 0 END, fr.ts DESC, fr.response_id "
+        "LIMIT $v_limit"
+    )
+    df = _run(cur, q, params).rename(columns={"nps_group": "group"})
+    if df.empty:
+        return _empty(VERBATIM_COLUMNS)
+    return df[VERBATIM_COLUMNS]
+
+
+# -- funnel -------------------------------------------------------------------------------
+
+
+def _funnel_stages(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[tuple[str, int]]:
+    """The stages of the funnel, in order: all of the stage model, or the filtered ones."""
+    rows = cur.execute("SELECT stage, position FROM stages ORDER BY position, stage").fetchall()
+    if filters.stages:
+        wanted = set(filters.stages)
+        rows = [r for r in rows if r[0] in wanted]
+    return [(str(s), int(p)) for s, p in rows]
+
+
+def funnel(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Stage funnel: [stage, position, customers, conversion_from_previous,
+    conversion_from_first, median_days_to_reach].
+
+    A customer counts at stage k when they reached stage k-1 (under this same rule) and then
+    had a stage-k event *later in their journey*. "Later" is journey order (ts, then import
+    order), i.e. a strictly greater `seq`: that keeps same-timestamp events (exports with
+    day-only dates) in the order the file gave them, as the Sankey does. So a customer who
+    purchased before any consideration event is not counted at purchase unless they purchase
+    again after considering. Stage 1 counts every customer with a stage-1 event.
+
+    conversion_from_previous = customers_k / customers_(k-1); NaN for the first row (there is
+    no previous stage; the chart shows nothing rather than a made-up 100%).
+    conversion_from_first = customers_k / customers_1 (1.0 on the first row). Both NaN when
+    the denominator is 0. median_days_to_reach: days from the customer's first event in the
+    filter to the first time they reached the stage under the rule (NaN when nobody did).
+
+    Filtered events only (events_sql), one journey per customer (sessions do not apply).
+    Empty when the filter selects no events or the stage model is empty.
+    """
+    stages = _funnel_stages(cur, filters)
+    if not stages:
+        return _empty(FUNNEL_COLUMNS)
+    sql, params = filters.events_sql()
+    # One CTE per stage (the stage model is short): each reaches stage k strictly after the
+    # customer's reach of stage k-1. Stage names are bound, never formatted into the SQL.
+    ctes = [
+        f"fe AS ({sql})",
+        "first_ev AS (SELECT customer_id, MIN(ts) AS ts FROM fe GROUP BY customer_id)",
+    ]
+    selects = []
+    for k, (stage, _pos) in enumerate(stages):
+        params[f"fs_{k}"] = stage
+        if k == 0:
+            ctes.append(
+                f"r{k} AS (SELECT fe.customer_id, MIN(fe.seq) AS seq, MIN(fe.ts) AS ts "
+                f"FROM fe WHERE fe.stage = $fs_{k} GROUP BY fe.customer_id)"
+            )
+        else:
+            # ts is non-decreasing in seq, so MIN(ts) over the same rows is the ts of MIN(seq).
+            ctes.append(
+                f"r{k} AS (SELECT fe.customer_id, MIN(fe.seq) AS seq, MIN(fe.ts) AS ts "
+                f"FROM fe JOIN r{k - 1} p ON p.customer_id = fe.customer_id "
+                f"WHERE fe.stage = $fs_{k} AND fe.seq > p.seq GROUP BY fe.customer_id)"
+            )
+        selects.append(
+            f"SELECT {k} AS k, COUNT(r{k}.customer_id) AS customers, "
+            f"MEDIAN((epoch(r{k}.ts) - epoch(f.ts)) / 86400.0) AS median_days "
+            f"FROM r{k} JOIN first_ev f ON f.customer_id = r{k}.customer_id"
+        )
+    # k = -1 counts the customers in the filter: none means an empty funnel, not zeros.
+    selects.append(
+        "SELECT -1 AS k, COUNT(*) AS customers, CAST(NULL AS DOUBLE) AS median_days "
+        "FROM first_ev"
+    )
+    q = (
+        "WITH " + ", ".join(ctes) + " "
+        "SELECT k, customers, median_days FROM (" + " UNION ALL ".join(selects) + ") u "
+        "ORDER BY k"
+    )
+    res = _run(cur, q, params)
+    if int(res.loc[res["k"] == -1, "customers"].iloc[0]) == 0:
+        return _empty(FUNNEL_COLUMNS)
+    res = res[res["k"] >= 0]
+    counts = dict(zip(res["k"].astype(int), res["customers"].astype(int), strict=True))
+    medians = dict(zip(res["k"].astype(int), res["median_days"], strict=True))
+    rows = []
+    first = counts.get(0, 0)
+    prev: int | None = None
+    for k, (stage, pos) in enumerate(stages):
+        c = counts.get(k, 0)
+        med = medians.get(k)
+        rows.append({
+            "stage": stage,
+            "position": pos,
+            "customers": c,
+            "conversion_from_previous": (
+                np.nan if prev is None or prev == 0 else c / prev
+            ),
+            "conversion_from_first": np.nan if first == 0 else c / first,
+            "median_days_to_reach": np.nan if med is None or pd.isna(med) else float(med),
+        })
+        prev = c
+    df = pd.DataFrame(rows, columns=FUNNEL_COLUMNS)
+    for col in ("conversion_from_previous", "conversion_from_first", "median_days_to_reach"):
+        df[col] = df[col].astype("float64")
+    return df
+
+
+# -- overview and journey-map helpers --------------------------------------------------------
+
+
+def _date_only(filters: Filters) -> Filters:
+    """The same date range and nothing else: where "converted" is judged (see filters.py)."""
+    return Filters(
+        since=filters.since, until=filters.until, conversion_stage=filters.conversion_stage
+    )
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).isoformat()
+
+
+def overview(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]:
+    """Headline numbers: customers, journeys, converted, conversion_rate, events, responses,
+    nps, nps_margin, nps_n, first_ts, last_ts (ISO strings or None), revenue.
+
+    Converted is judged like the `converted` filter: on each selected customer's events in
+    the date range, not narrowed by stage/channel/device (a customer seen on the store
+    channel who bought online has converted). journeys = customers (one journey each).
+    conversion_rate is a fraction 0..1 (None without customers); nps None without answers.
+    """
+    sql, params = filters.events_sql()
+    conv_sql, conv_params = _date_only(filters).events_sql()
+    # The date-only filter binds f_since/f_until to the very same values as the full one,
+    # so the two parameter sets merge without conflict.
+    params.update(conv_params)
+    params["ov_conv_stage"] = filters.conversion_stage
+    # One pass over the filtered events, one over the date-range events for "converted".
+    q = (
+        f"WITH fe AS ({sql}), ce AS ({conv_sql}), "
+        "conv AS (SELECT ce.customer_id FROM ce GROUP BY ce.customer_id "
+        "HAVING MAX(ce.stage_position) >= "
+        "(SELECT MIN(position) FROM stages WHERE stage = $ov_conv_stage)), "
+        "agg AS (SELECT COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events, "
+        "MIN(fe.ts) AS first_ts, MAX(fe.ts) AS last_ts, SUM(fe.revenue) AS revenue FROM fe) "
+        "SELECT agg.customers, agg.events, agg.first_ts, agg.last_ts, agg.revenue, "
+        "(SELECT COUNT(*) FROM conv WHERE conv.customer_id IN (SELECT customer_id FROM fe)) "
+        "AS converted FROM agg"
+    )
+    row = _run(cur, q, params).iloc[0]
+    rsql, rparams = filters.responses_sql()
+    rq = (
+        f"WITH fr AS ({rsql}) SELECT COUNT(*) AS responses, "
+        "SUM(CASE WHEN fr.nps BETWEEN 0 AND 10 THEN 1 ELSE 0 END) AS n, "
+        "SUM(CASE WHEN fr.nps BETWEEN 9 AND 10 THEN 1 ELSE 0 END) AS promoters, "
+        "SUM(CASE WHEN fr.nps BETWEEN 0 AND 6 THEN 1 ELSE 0 END) AS detractors FROM fr"
+    )
+    r = _run(cur, rq, rparams).iloc[0]
+    responses = int(r["responses"])
+    nps_n = 0 if pd.isna(r["n"]) else int(r["n"])
+    promoters = 0 if pd.isna(r["promoters"]) else int(r["promoters"])
+    detractors = 0 if pd.isna(r["detractors"]) else int(r["detractors"])
+    customers = int(row["customers"])
+    converted = int(row["converted"])
+    revenue = row["revenue"]
+    return {
+        "customers": customers,
+        "journeys": customers,
+        "converted": converted,
+        "conversion_rate": converted / customers if customers else None,
+        "events": int(row["events"]),
+        "responses": responses,
+        # Same definitions as nps(): points, adjusted-Wald margin.
+        "nps": (promoters - detractors) / nps_n * 100.0 if nps_n else None,
+        "nps_margin": nps_margin(nps_n, promoters, detractors) if nps_n else None,
+        "nps_n": nps_n,
+        "first_ts": _iso(row["first_ts"]),
+        "last_ts": _iso(row["last_ts"]),
+        "revenue": 0.0 if revenue is None or pd.isna(revenue) else float(revenue),
+    }
+
+
+_MIX_BY = {"channel": "fe.channel", "device": "fe.device"}
+
+
+def stage_mix(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str = "channel"
+) -> pd.DataFrame:
+    """Channel or device mix per stage: [stage, stage_position, <by>, customers, events, share].
+
+    share = the stage's events on that channel/device over all the stage's events (0..1, sums
+    to 1 per stage; customers overlap across channels so they cannot be the base). Stages in
+    order, events without a known stage last; within a stage by events desc, then name.
+    """
+    if by not in _MIX_BY:
+        raise ValueError(f"Cannot split stages by {by!r}: pick channel or device.")
+    sql, params = filters.events_sql()
+    col = _MIX_BY[by]
+    q = (
+        f"WITH fe AS ({sql}), "
+        f"g AS (SELECT fe.stage, MIN(fe.stage_position) AS stage_position, {col} AS dim, "
+        "COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events "
+        f"FROM fe GROUP BY fe.stage, {col}) "
+        "SELECT g.stage, g.stage_position, g.dim, g.customers, g.events, "
+        "CAST(g.events AS DOUBLE) / SUM(g.events) OVER (PARTITION BY g.stage) AS share "
+        "FROM g ORDER BY CASE WHEN g.stage_position IS NULL THEN 1 ELSE 0 END, "
+        "g.stage_position, CASE WHEN g.stage IS NULL THEN 1 ELSE 0 END, g.stage, "
+        "g.events DESC, CASE WHEN g.dim IS NULL THEN 1 ELSE 0 END, g.dim"
+    )
+    df = _run(cur, q, params).rename(columns={"dim": by})
+    columns = ["stage", "stage_position", by, "customers", "events", "share"]
+    if df.empty:
+        return _empty(columns)
+    df["customers"] = df["customers"].astype("int64")
+    df["events"] = df["events"].astype("int64")
+    df["stage_position"] = df["stage_position"].astype("Int64")
+    return df[columns]
+
+
+def top_touchpoints(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 10
+) -> pd.DataFrame:
+    """Touchpoints ranked by customers (then events, then name):
+    [touchpoint, stage, channel, online, customers, events].
+
+    stage/channel come from the touchpoint map, else from the events themselves (the
+    smallest value, so the answer is stable when the files disagree).
+    """
+    sql, params = filters.events_sql()
+    params["t_limit"] = max(int(limit), 0)
+    q = (
+        f"WITH fe AS ({sql}), "
+        "g AS (SELECT fe.touchpoint, MIN(fe.stage) AS stage, MIN(fe.channel) AS channel, "
+        "COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events "
+        "FROM fe GROUP BY fe.touchpoint) "
+        "SELECT g.touchpoint, COALESCE(t.stage, g.stage) AS stage, "
+        "COALESCE(t.channel, g.channel) AS channel, t.online, g.customers, g.events "
+        "FROM g LEFT JOIN touchpoints t ON t.touchpoint = g.touchpoint "
+        "ORDER BY g.customers DESC, g.events DESC, g.touchpoint LIMIT $t_limit"
+    )
+    df = _run(cur, q, params)
+    if df.empty:
+        return _empty(TOP_TOUCHPOINT_COLUMNS)
+    df["customers"] = df["customers"].astype("int64")
+    df["events"] = df["events"].astype("int64")
+    return df[TOP_TOUCHPOINT_COLUMNS]

@@ -1,0 +1,230 @@
+"""`python -m journey query KIND [filters] [options] [--json]`: the analytics from the shell.
+
+Plain JSON on stdout with --json (NaN -> null, timestamps ISO 8601), a readable table
+otherwise. Options a user can get wrong (unknown stage, bad date, steps out of range) give
+one plain sentence on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import inspect
+import json
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from journey.filters import Filters
+from journey.store import Store
+
+KINDS = (
+    "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
+    "csat", "ces", "paths", "overview",
+)
+BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
+MIN_STEPS, MAX_STEPS = 2, 15
+
+
+class UsageError(ValueError):
+    """A bad option value, worded for the user."""
+
+
+def add_parser(
+    subparsers: argparse._SubParsersAction,
+    add_db: Callable[[argparse.ArgumentParser], None],
+) -> argparse.ArgumentParser:
+    """Register the `query` subcommand on the main CLI (called by journey.cli)."""
+    p = subparsers.add_parser(
+        "query", help="journey analytics as JSON or a table",
+        description="Query the journeys: " + ", ".join(KINDS) + ".",
+    )
+    add_db(p)
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help=" | ".join(KINDS))
+    Filters.add_cli_options(p)
+    g = p.add_argument_group("options")
+    g.add_argument("--level", choices=("touchpoint", "stage"), default="touchpoint")
+    g.add_argument(
+        "--steps", type=int, default=5, help=f"Sankey steps, {MIN_STEPS}-{MAX_STEPS} (default 5)"
+    )
+    g.add_argument("--top", type=int, default=None, help="top K nodes per step / paths")
+    g.add_argument("--start-at", default=None, help="journeys from their first X")
+    g.add_argument("--end-at", default=None, help="the steps leading to Y")
+    g.add_argument("--keep-repeats", action="store_true", help="do not collapse repeats")
+    g.add_argument(
+        "--session-gap", type=float, default=None, metavar="MINUTES",
+        help="split journeys after this much inactivity (default: one journey per customer)",
+    )
+    g.add_argument("--by", choices=BY_CHOICES, default="stage", help="nps/csat/ces grouping")
+    g.add_argument("--json", action="store_true", help="print plain JSON")
+    p.set_defaults(handler=run)
+    return p
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def _known(cur: Any, sql: str) -> list[str]:
+    return [str(r[0]) for r in cur.execute(sql).fetchall() if r[0] is not None]
+
+
+def _validate(args: argparse.Namespace, cur: Any) -> None:
+    if not MIN_STEPS <= args.steps <= MAX_STEPS:
+        raise UsageError(f"--steps {args.steps}: pick a number from {MIN_STEPS} to {MAX_STEPS}.")
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top {args.top}: pick a number of 1 or more.")
+    if args.session_gap is not None and not (args.session_gap > 0):
+        raise UsageError(f"--session-gap {args.session_gap}: give a number of minutes above 0.")
+    stages = _known(cur, "SELECT stage FROM stages ORDER BY position, stage")
+    for s in args.stage:
+        if s not in stages:
+            raise UsageError(f"--stage {s!r} is not a stage. Stages: {', '.join(stages)}.")
+    for opt, value in (("--start-at", args.start_at), ("--end-at", args.end_at)):
+        if value is None:
+            continue
+        if args.level == "stage":
+            if value not in stages:
+                raise UsageError(f"{opt} {value!r} is not a stage. Stages: {', '.join(stages)}.")
+        else:
+            found = cur.execute(
+                "SELECT COUNT(*) FROM (SELECT touchpoint FROM touchpoints WHERE touchpoint = $t "
+                "UNION ALL SELECT touchpoint FROM events WHERE touchpoint = $t)",
+                {"t": value},
+            ).fetchone()[0]
+            if not found:
+                raise UsageError(
+                    f"{opt} {value!r} is not a touchpoint of this store "
+                    "(names are case-sensitive; use --level stage for a stage)."
+                )
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Turn frames, numpy and pandas values into what json.dumps writes as plain JSON."""
+    if isinstance(value, pd.DataFrame):
+        return [_plain(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, pd.Timedelta | dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, bool | int | str):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _table(value: Any) -> str:
+    if isinstance(value, pd.DataFrame):
+        return "(no rows)" if value.empty else value.to_string(index=False)
+    if isinstance(value, dict):
+        parts = []
+        for k, v in value.items():
+            if isinstance(v, pd.DataFrame | list):
+                frame = v if isinstance(v, pd.DataFrame) else pd.DataFrame(v)
+                parts.append(f"\n{k}:\n{_table(frame)}")
+            else:
+                parts.append(f"{k:18} {_plain(v)}")
+        return "\n".join(parts)
+    return str(value)
+
+
+# -- dispatch -----------------------------------------------------------------------------
+
+
+def _call(fn: Callable[..., Any], cur: Any, filters: Filters, **options: Any) -> Any:
+    """Call a flows/devices function with the options it accepts (and leave out None ones,
+    so its own defaults apply)."""
+    sig = inspect.signature(fn)
+    accepts_all = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    kwargs = {
+        k: v for k, v in options.items()
+        if v is not None and (accepts_all or k in sig.parameters)
+    }
+    return fn(cur, filters, **kwargs)
+
+
+def _compute(args: argparse.Namespace, cur: Any, filters: Filters) -> Any:
+    from journey import metrics
+
+    flow_opts = {
+        "level": args.level, "keep_repeats": args.keep_repeats,
+        "session_gap": args.session_gap,
+    }
+    kind = args.kind
+    if kind == "nps":
+        return metrics.nps(cur, filters, by=args.by)
+    if kind == "csat":
+        return metrics.csat(cur, filters, by=args.by)
+    if kind == "ces":
+        return metrics.ces(cur, filters, by=args.by)
+    if kind == "funnel":
+        return metrics.funnel(cur, filters)
+    if kind == "overview":
+        return metrics.overview(cur, filters)
+    if kind == "devices":
+        from journey import devices
+
+        return _call(devices.device_switching, cur, filters)
+    from journey import flows
+
+    if kind == "sankey":
+        return _call(
+            flows.sankey, cur, filters, steps=args.steps, top=args.top,
+            start_at=args.start_at, end_at=args.end_at, **flow_opts,
+        )
+    if kind == "transitions":
+        return _call(flows.transitions, cur, filters, **flow_opts)
+    if kind == "dropoffs":
+        return _call(
+            flows.dropoffs, cur, filters,
+            keep_repeats=args.keep_repeats, session_gap=args.session_gap,
+        )
+    if kind == "paths":
+        return _call(
+            flows.top_paths, cur, filters, steps=args.steps, limit=args.top, **flow_opts,
+        )
+    raise UsageError(f"Unknown query {kind!r}.")  # argparse choices make this unreachable
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of `query`: 0 on success, 2 on a bad option (message on stderr)."""
+    with Store(args.db) as store:
+        conversion_stage = store.get_setting("conversion_stage", "purchase") or "purchase"
+        cur = store.cursor()
+        try:
+            filters = Filters.from_cli_args(args, conversion_stage=conversion_stage)
+            _validate(args, cur)
+            result = _compute(args, cur, filters)
+        except ValueError as exc:  # UsageError, bad dates, and the engine's own ValueErrors
+            print(f"Error: {exc}", file=sys.stderr)
+            return 2
+        except ImportError as exc:  # flows/devices not installed in this build
+            print(f"Error: the {args.kind!r} query is not available here ({exc}).", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(_plain(result), ensure_ascii=False, allow_nan=False))
+    else:
+        print(_table(result))
+    return 0
