@@ -181,11 +181,11 @@ class Filters:
         return conds
 
     def responses_sql(self) -> tuple[str, dict[str, Any]]:
-        """A SELECT over responses (alias `r`) plus `persona` and the touchpoint's channel."""
+        """Filtered responses, with the effective stage, `persona` and the touchpoint's channel."""
         params: dict[str, Any] = {}
         conds: list[str] = []
         if self.stages:
-            conds.append(self._in("r.stage", "stage", self.stages, params))
+            conds.append(self._in("COALESCE(r.stage, t.stage)", "stage", self.stages, params))
         if self.touchpoints:
             conds.append(self._in("r.touchpoint", "tp", self.touchpoints, params))
         if self.channels:
@@ -197,8 +197,12 @@ class Filters:
         scope = scoped.customer_scope_sql(params, for_responses=True)
         if scope:
             conds.append(f"r.customer_id IN ({scope})")
+        # A response's stage is the one the survey names, else its touchpoint's stage: an
+        # answer about "Delivery" belongs to the stage Delivery is mapped to.
         sql = (
-            "SELECT r.*, cp.persona, t.channel FROM responses r "
+            "SELECT r.response_id, r.customer_id, r.ts, COALESCE(r.stage, t.stage) AS stage, "
+            "r.touchpoint, r.nps, r.csat, r.ces, r.comment, r.import_id, r.ces_high_is_easy, "
+            "cp.persona, t.channel FROM responses r "
             "LEFT JOIN customer_persona cp ON cp.customer_id = r.customer_id "
             "LEFT JOIN touchpoints t ON t.touchpoint = r.touchpoint"
         )

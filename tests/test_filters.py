@@ -184,3 +184,18 @@ def test_cli_options_round_trip():
         Filters.from_cli_args(parser.parse_args(["--since", "01/02/2026"]))
     with pytest.raises(SystemExit):
         parser.parse_args(["--converted", "--dropped-off"])
+
+
+def test_response_without_stage_takes_its_touchpoints_stage(store):
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
+            "import_id) VALUES (99, 'b', TIMESTAMP '2026-01-06 11:00', NULL, 'Ad', 6, 1)"
+        )
+    try:
+        sql, params = Filters(stages=["awareness"]).responses_sql()
+        rows = store.cursor().execute(f"SELECT response_id, stage FROM ({sql})", params).fetchall()
+        assert rows == [(99, "awareness")]
+    finally:
+        with store.transaction() as cur:
+            cur.execute("DELETE FROM responses WHERE response_id = 99")
