@@ -1,9 +1,19 @@
-"""Tables derived from the imported data, rebuilt after every write.
+"""Tables derived from the imported data, kept up to date by every write.
 
 `journey_events` is what every query reads: each event with its effective stage
 (the touchpoint map wins, the file's own stage is the fallback, so editing the map
 re-stages history without touching what was imported), the customer's persona, and
-its position in the customer's journey.
+its position in the customer's journey:
+
+- `cid`: a stable integer key per customer (`customer_keys`: new customers get max + 1,
+  a key is never reused), so windows and joins never sort or hash the VARCHAR id;
+- `seq`: the event's rank in the customer's journey (`ORDER BY ts, event_id`: event ids
+  keep import order, so ties in time are broken by import order), and `g` =
+  cid * 2^32 + seq, one BIGINT that orders all events by (customer, time);
+- the neighbours in the whole journey: `next_touchpoint`, `next_stage_node` (the next
+  event's stage-level node), `next_ts` (NULL at the journey's end) and `prev_device` (the
+  previous known device). Questions without an event condition read these instead of
+  running a LEAD/LAG window per query.
 
 On top of it, precomputed tables make the common (unfiltered-by-event) questions cheap:
 
@@ -11,14 +21,24 @@ On top of it, precomputed tables make the common (unfiltered-by-event) questions
   touchpoint / stage level, with the next step's node and the minutes to it. The Sankey,
   transitions, paths, drop-offs and network read these when no event condition, no session
   gap and no "keep repeats" is asked for; otherwise the very same SQL (`steps_ctes`) runs
-  over the filtered events, so both paths agree by construction (and tests check it).
+  over the (filtered) events, so both paths agree by construction (and tests check it).
 - `device_switches`: only the events where a customer's device changes (a small table).
 - `customer_summary`: per customer first/last event, event count, devices used, furthest
   stage.
 
-Everything is rebuilt from scratch inside the writing transaction: simpler than incremental
-maintenance and always correct after an import or a removal; see scripts/bench_queries.py for
-what it costs at 1M/10M events.
+Incremental maintenance (`refresh`, called by the store before every commit): every derived
+row belongs to one customer, and a customer's rows depend only on that customer's events,
+customers rows (persona) and on the touchpoint map / stage model. `derived_imports` keeps a
+fingerprint (row count and a sum of row hashes) of the events and customers rows of each
+import as of the last refresh, `derived_touchpoints` / `derived_stages` a copy of the map and
+the stage model. A refresh compares them with the current tables; the customers whose
+events or customers rows changed, or who have an event at a touchpoint / in a stage whose
+mapping changed, are recomputed (delete + insert), nothing else. When more than
+`FULL_SHARE` of the customers are touched (a first import, a stage model edit...), or the
+derived tables are missing or of an older layout, everything is rebuilt from scratch.
+This needs no help from the writer: an import, a removal, a map edit or a test's raw
+`INSERT`/`DELETE` are all seen. All SQL here is plain (windows, CTEs, aggregates) so that
+it transpiles to Spark SQL.
 """
 
 from __future__ import annotations
@@ -29,43 +49,28 @@ import duckdb
 # in the file). A code constant, never user text, so it may sit in the SQL as a literal.
 NO_STAGE = "(no stage)"
 
-JOURNEY_EVENTS_SQL = """
-CREATE OR REPLACE TABLE customer_persona AS
-SELECT customer_id, persona FROM (
-    SELECT customer_id, persona,
-           ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY import_id DESC) AS rn
-    FROM customers
-) WHERE rn = 1;
+# Bump when the derived tables' layout changes: a store with another version is rebuilt
+# from scratch when opened (Store._ensure_derived) and on its next write.
+DERIVED_VERSION = "2"
 
--- cid: a dense integer key per customer. Windows and joins on it are much cheaper than on
--- the VARCHAR id (it changes with every rebuild: never store or show it).
-CREATE OR REPLACE TEMP TABLE customer_keys AS
-SELECT customer_id, CAST(ROW_NUMBER() OVER (ORDER BY customer_id) AS INTEGER) AS cid
-FROM (SELECT DISTINCT customer_id FROM events);
+# Above this share of the known customers touched by a write, a full rebuild is cheaper
+# than deleting and re-inserting their rows.
+FULL_SHARE = 0.3
 
-CREATE OR REPLACE TABLE journey_events AS
-SELECT
-    e.event_id,
-    e.customer_id,
-    k.cid,
-    e.ts,
-    e.touchpoint,
-    COALESCE(t.stage, e.stage) AS stage,
-    s.position AS stage_position,
-    COALESCE(e.channel, t.channel) AS channel,
-    e.device,
-    e.revenue,
-    cp.persona,
-    e.import_id,
-    ROW_NUMBER() OVER (PARTITION BY k.cid ORDER BY e.ts, e.event_id) AS seq
-FROM events e
-JOIN customer_keys k ON k.customer_id = e.customer_id
-LEFT JOIN touchpoints t ON t.touchpoint = e.touchpoint
-LEFT JOIN stages s ON s.stage = COALESCE(t.stage, e.stage)
-LEFT JOIN customer_persona cp ON cp.customer_id = e.customer_id;
-"""
+# g = cid * G_STRIDE + seq orders all events by (customer, ts, event_id) with one BIGINT.
+G_STRIDE = 1 << 32
 
-_W = "PARTITION BY cid ORDER BY ts, event_id"
+DERIVED_TABLES = (
+    "customer_persona", "customer_keys", "journey_events", "tp_steps", "stage_steps",
+    "device_switches", "customer_summary", "derived_imports", "derived_touchpoints",
+    "derived_stages",
+)
+
+# One window for everything per-customer: a customer's events (or steps) in journey order.
+_W = "PARTITION BY cid ORDER BY g"
+
+# Temp tables of one refresh: changed imports / map rows, affected customers and their keys.
+_TEMPS = ("_dv_fp", "_dv_imp", "_dv_tp", "_dv_st", "_dv_pc", "_dv_ac", "_dv_cids")
 
 
 def node_expr(level: str) -> str:
@@ -77,7 +82,15 @@ def node_expr(level: str) -> str:
     raise ValueError(f"level must be 'touchpoint' or 'stage' (got {level!r}).")
 
 
-def steps_ctes(source: str, *, level: str, keep_repeats: bool, session: bool) -> str:
+def next_node_column(level: str) -> str:
+    """journey_events' column holding the next event's node at `level` (NULL at the end)."""
+    node_expr(level)
+    return "next_touchpoint" if level == "touchpoint" else "next_stage_node"
+
+
+def steps_ctes(
+    source: str, *, level: str, keep_repeats: bool, session: bool, whole: bool = False
+) -> str:
     """CTE definitions (without WITH) ending in `j_st`: one row per journey step.
 
     `source` is a relation with journey_events' columns (the filtered `fe` CTE or the table
@@ -87,12 +100,29 @@ def steps_ctes(source: str, *, level: str, keep_repeats: bool, session: bool) ->
     step's first event). With `session`, a gap of more than `$gap_us` microseconds between
     two events starts a new journey.
 
+    `whole`: `source` holds whole journeys (all events of each of its customers, no event
+    condition), so the precomputed neighbours (`seq`, `next_*`) are the journey's own and no
+    per-event window runs at all. Otherwise one pass (LEAD, ROW_NUMBER) finds each event's
+    next event in the source.
+
     A step is represented by its last event: the event whose next event (in the same
-    journey) has another node. So one window pass over the events (LEAD) and one over the
-    step rows (ROW_NUMBER) do it; no GROUP BY, no running sum over all events.
-    Window functions only, so it transpiles to Spark SQL.
+    journey) has another node. So at most one window pass over the events (LEAD) and one
+    over the step rows (ROW_NUMBER, LAG) do it; no GROUP BY, no running sum over all events.
+    Both order by `g` (one BIGINT, same order as `ts, event_id` within a customer).
     """
     node = node_expr(level)
+    if whole:
+        e0 = (
+            f"j_e0 AS (SELECT cid, g, ts, {node} AS node, stage, stage_position, channel, "
+            f"seq AS rn, {next_node_column(level)} AS next_node0, next_ts AS next_ts0 "
+            f"FROM {source})"
+        )
+    else:
+        e0 = (
+            f"j_e0 AS (SELECT cid, g, ts, {node} AS node, stage, stage_position, channel, "
+            f"ROW_NUMBER() OVER ({_W}) AS rn, LEAD({node}) OVER ({_W}) AS next_node0, "
+            f"LEAD(ts) OVER ({_W}) AS next_ts0 FROM {source})"
+        )
     if session:
         ends = (
             "CASE WHEN next_ts0 IS NOT NULL AND "
@@ -100,90 +130,370 @@ def steps_ctes(source: str, *, level: str, keep_repeats: bool, session: bool) ->
         )
     else:
         ends = "0"
-    last_of_step = "" if keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
-    if session:
-        sess = (
-            f"COALESCE(SUM(ends_session) OVER ({_W} "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
-        )
-        step = "ROW_NUMBER() OVER (PARTITION BY cid, session_no ORDER BY ts, event_id)"
-    else:
-        sess = step = ""
-    return (
-        f"j_e0 AS (SELECT cid, ts, event_id, {node} AS node, stage, stage_position, channel, "
-        f"ROW_NUMBER() OVER ({_W}) AS rn, LEAD({node}) OVER ({_W}) AS next_node0, "
-        f"LEAD(ts) OVER ({_W}) AS next_ts0 FROM {source}),\n"
+    minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next"
+    out = (
+        f"{e0},\n"
         f"j_e1 AS (SELECT j_e0.*, {ends} AS ends_session FROM j_e0),\n"
-        "j_e2 AS (SELECT cid, ts, event_id, node, stage, stage_position, channel, rn, "
+        "j_e2 AS (SELECT cid, g, ts, node, stage, stage_position, channel, rn, "
         "ends_session, "
         "CASE WHEN ends_session = 1 THEN NULL ELSE next_node0 END AS next_node, "
         "CASE WHEN ends_session = 1 THEN NULL ELSE next_ts0 END AS next_ts FROM j_e1),\n"
-        + (
-            f"j_e3 AS (SELECT j_e2.*, {sess} AS session_no, "
-            f"rn - COALESCE(LAG(rn) OVER ({_W}), 0) AS events FROM j_e2{last_of_step}),\n"
-            f"j_st AS (SELECT cid, session_no, {step} AS step, node, stage, stage_position, "
-            "channel, ts AS last_ts, events, next_node, "
-            "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next FROM j_e3)"
-            if session
-            # One window pass over the step rows gives both the step number and its size.
-            else "j_st AS (SELECT cid, 0 AS session_no, "
-            f"ROW_NUMBER() OVER ({_W}) AS step, node, stage, stage_position, "
-            f"channel, ts AS last_ts, rn - COALESCE(LAG(rn) OVER ({_W}), 0) AS events, next_node, "
-            "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next "
+    )
+    if not session and keep_repeats:
+        # Every event is a step: its number is its rank, its size 1. No second pass.
+        return out + (
+            "j_st AS (SELECT cid, 0 AS session_no, rn AS step, node, stage, stage_position, "
+            f"channel, ts AS last_ts, 1 AS events, next_node, {minutes} FROM j_e2)"
+        )
+    last_of_step = "" if keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
+    if not session:
+        # One window pass over the step rows gives both the step number and its size.
+        return out + (
+            f"j_st AS (SELECT cid, 0 AS session_no, ROW_NUMBER() OVER ({_W}) AS step, node, "
+            "stage, stage_position, channel, ts AS last_ts, "
+            f"rn - COALESCE(LAG(rn) OVER ({_W}), 0) AS events, next_node, {minutes} "
             f"FROM j_e2{last_of_step})"
         )
+    # Session ends are step ends, so the running count of session ends runs over step rows.
+    sess = (
+        f"COALESCE(SUM(ends_session) OVER ({_W} "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+    )
+    return out + (
+        f"j_e3 AS (SELECT j_e2.*, {sess} AS session_no, "
+        f"rn - COALESCE(LAG(rn) OVER ({_W}), 0) AS events FROM j_e2{last_of_step}),\n"
+        "j_st AS (SELECT cid, session_no, "
+        "ROW_NUMBER() OVER (PARTITION BY cid, session_no ORDER BY g) AS step, node, stage, "
+        f"stage_position, channel, ts AS last_ts, events, next_node, {minutes} FROM j_e3)"
     )
 
 
-def device_switch_ctes(source: str) -> str:
+def device_switch_ctes(source: str, *, whole: bool = False) -> str:
     """CTE definitions ending in `d_sw`: the events whose device differs from the customer's
-    previous event with a known device (events without a device are skipped, not a switch)."""
+    previous event with a known device (events without a device are skipped, not a switch).
+
+    `whole`: `source` holds whole journeys, so the precomputed `prev_device` is used."""
+    if whole:
+        ev = (
+            "d_ev AS (SELECT cid, ts, event_id, device, stage, stage_position, prev_device "
+            f"FROM {source} WHERE device IS NOT NULL)"
+        )
+    else:
+        ev = (
+            "d_ev AS (SELECT cid, ts, event_id, device, stage, stage_position, "
+            f"LAG(device) OVER ({_W}) AS prev_device FROM {source} WHERE device IS NOT NULL)"
+        )
     return (
-        "d_ev AS (SELECT cid, ts, event_id, device, stage, stage_position, "
-        f"LAG(device) OVER ({_W}) AS prev_device FROM {source} WHERE device IS NOT NULL),\n"
+        f"{ev},\n"
         "d_sw AS (SELECT cid, ts, event_id, prev_device AS from_device, "
         "device AS to_device, stage, stage_position FROM d_ev "
         "WHERE prev_device IS NOT NULL AND prev_device <> device)"
     )
 
 
-def _steps_table(name: str, level: str) -> str:
-    ctes = steps_ctes("journey_events", level=level, keep_repeats=False, session=False)
-    # first_visit / first_pair: the customer's first step at this node / first time making
-    # this transition, so "distinct customers" becomes a SUM instead of a COUNT(DISTINCT).
-    return f"""
-CREATE OR REPLACE TABLE {name} AS
-WITH {ctes}
-SELECT j_st.*,
-       CASE WHEN ROW_NUMBER() OVER (PARTITION BY cid, node ORDER BY step) = 1
-            THEN 1 ELSE 0 END AS first_visit,
-       CASE WHEN ROW_NUMBER() OVER (PARTITION BY cid, node, next_node ORDER BY step) = 1
-            THEN 1 ELSE 0 END AS first_pair
-FROM j_st;
-"""
-
-
-def _derived_sql() -> str:
-    dv = device_switch_ctes("journey_events")
+# -- the SELECTs producing each derived table, for all customers or the affected ones ------
+def _persona_select(scope: str) -> str:
+    # The latest customers file wins; within one file the first persona in sort order
+    # (NULL last), so the result never depends on row order.
+    where = " WHERE customer_id IN (SELECT customer_id FROM _dv_pc)" if scope else ""
     return (
-        _steps_table("tp_steps", "touchpoint")
-        + _steps_table("stage_steps", "stage")
-        + f"""
-CREATE OR REPLACE TABLE device_switches AS
-WITH {dv} SELECT * FROM d_sw;
-
-CREATE OR REPLACE TABLE customer_summary AS
-SELECT cid, MIN(customer_id) AS customer_id, MIN(persona) AS persona, MIN(ts) AS first_ts,
-       MAX(ts) AS last_ts, COUNT(*) AS events, COUNT(DISTINCT device) AS devices,
-       MAX(stage_position) AS max_stage_position
-FROM journey_events GROUP BY cid;
-
-DROP TABLE customer_keys;
-"""
+        "SELECT customer_id, persona, import_id FROM (SELECT customer_id, persona, import_id, "
+        "ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY import_id DESC, "
+        "CASE WHEN persona IS NULL THEN 1 ELSE 0 END, persona) AS rn "
+        f"FROM customers{where}) p WHERE rn = 1"
     )
 
 
+def _new_keys_sql(scope: str) -> str:
+    """INSERT the keys of customers with events that have none yet (max + 1, ...)."""
+    where = " WHERE customer_id IN (SELECT customer_id FROM _dv_ac)" if scope else ""
+    # Numbered in hash order (ties by id): an integer sort, not a VARCHAR one.
+    return (
+        "INSERT INTO customer_keys SELECT n.customer_id, CAST(m.top + ROW_NUMBER() OVER "
+        "(ORDER BY HASH(n.customer_id), n.customer_id) AS INTEGER) AS cid "
+        f"FROM (SELECT DISTINCT customer_id FROM events{where}) n "
+        "CROSS JOIN (SELECT COALESCE(MAX(cid), 0) AS top FROM customer_keys) m "
+        "WHERE n.customer_id NOT IN (SELECT customer_id FROM customer_keys)"
+    )
+
+
+def _events_select(scope: str) -> str:
+    where = " WHERE e.customer_id IN (SELECT customer_id FROM _dv_ac)" if scope else ""
+    w = "PARTITION BY k.cid ORDER BY e.ts, e.event_id"
+    return f"""
+SELECT event_id, customer_id, cid, ts, touchpoint, stage, stage_position, channel, device,
+       revenue, persona, import_id, seq, CAST(cid AS BIGINT) * {G_STRIDE} + seq AS g,
+       next_touchpoint, next_stage_node, next_ts, prev_device
+FROM (
+    SELECT
+        e.event_id,
+        e.customer_id,
+        k.cid,
+        e.ts,
+        e.touchpoint,
+        COALESCE(t.stage, e.stage) AS stage,
+        s.position AS stage_position,
+        COALESCE(e.channel, t.channel) AS channel,
+        e.device,
+        e.revenue,
+        cp.persona,
+        e.import_id,
+        ROW_NUMBER() OVER ({w}) AS seq,
+        LEAD(e.touchpoint) OVER ({w}) AS next_touchpoint,
+        LEAD(COALESCE(t.stage, e.stage, '{NO_STAGE}')) OVER ({w}) AS next_stage_node,
+        LEAD(e.ts) OVER ({w}) AS next_ts,
+        LAG(e.device IGNORE NULLS) OVER ({w}) AS prev_device
+    FROM events e
+    JOIN customer_keys k ON k.customer_id = e.customer_id
+    LEFT JOIN touchpoints t ON t.touchpoint = e.touchpoint
+    LEFT JOIN stages s ON s.stage = COALESCE(t.stage, e.stage)
+    LEFT JOIN customer_persona cp ON cp.customer_id = e.customer_id{where}
+) x
+ORDER BY g"""
+
+
+def _scoped_events(scope: str) -> str:
+    if not scope:
+        return "journey_events"
+    return "(SELECT * FROM journey_events WHERE cid IN (SELECT cid FROM _dv_cids))"
+
+
+def _steps_select(level: str, scope: str) -> str:
+    ctes = steps_ctes(
+        _scoped_events(scope), level=level, keep_repeats=False, session=False, whole=True
+    )
+    # first_visit / first_pair: the customer's first step at this node / first time making
+    # this transition, so "distinct customers" becomes a SUM instead of a COUNT(DISTINCT).
+    # A step number is unique within a customer, so (cid, step) pins the row.
+    return f"""
+WITH {ctes},
+j_fv AS (SELECT cid, MIN(step) AS step FROM j_st GROUP BY cid, node),
+j_fp AS (SELECT cid, MIN(step) AS step FROM j_st GROUP BY cid, node, next_node)
+SELECT j_st.*,
+       CASE WHEN fv.step IS NULL THEN 0 ELSE 1 END AS first_visit,
+       CASE WHEN fp.step IS NULL THEN 0 ELSE 1 END AS first_pair
+FROM j_st
+LEFT JOIN j_fv fv ON fv.cid = j_st.cid AND fv.step = j_st.step
+LEFT JOIN j_fp fp ON fp.cid = j_st.cid AND fp.step = j_st.step"""
+
+
+def _switches_select(scope: str) -> str:
+    return f"WITH {device_switch_ctes(_scoped_events(scope), whole=True)} SELECT * FROM d_sw"
+
+
+def _summary_select(scope: str) -> str:
+    return (
+        "SELECT cid, MIN(customer_id) AS customer_id, MIN(persona) AS persona, "
+        "MIN(ts) AS first_ts, MAX(ts) AS last_ts, COUNT(*) AS events, "
+        "COUNT(DISTINCT device) AS devices, MAX(stage_position) AS max_stage_position "
+        f"FROM {_scoped_events(scope)} je GROUP BY cid"
+    )
+
+
+def _per_customer_tables(scope: str) -> list[tuple[str, str]]:
+    """(table, SELECT) for every table keyed by cid, in dependency order."""
+    return [
+        ("journey_events", _events_select(scope)),
+        ("tp_steps", _steps_select("touchpoint", scope)),
+        ("stage_steps", _steps_select("stage", scope)),
+        ("device_switches", _switches_select(scope)),
+        ("customer_summary", _summary_select(scope)),
+    ]
+
+
+# -- change detection ------------------------------------------------------------------
+# Per import: count and sum of row hashes of its events and of its customers rows.
+_FINGERPRINT_SQL = """
+SELECT import_id, SUM(ev_n) AS ev_n, SUM(ev_h) AS ev_h, SUM(cu_n) AS cu_n, SUM(cu_h) AS cu_h
+FROM (
+    SELECT import_id, COUNT(*) AS ev_n,
+           SUM(CAST(HASH(event_id, customer_id, ts, touchpoint, channel, device, stage,
+                         revenue) AS DECIMAL(38, 0))) AS ev_h,
+           0 AS cu_n, CAST(0 AS DECIMAL(38, 0)) AS cu_h
+    FROM events GROUP BY import_id
+    UNION ALL
+    SELECT import_id, 0 AS ev_n, CAST(0 AS DECIMAL(38, 0)) AS ev_h, COUNT(*) AS cu_n,
+           SUM(CAST(HASH(customer_id, persona) AS DECIMAL(38, 0))) AS cu_h
+    FROM customers GROUP BY import_id
+) f GROUP BY import_id"""
+
+_SNAPSHOT_SQL = [
+    f"CREATE OR REPLACE TABLE derived_imports AS SELECT * FROM {_TEMPS[0]}",
+    "CREATE OR REPLACE TABLE derived_touchpoints AS "
+    "SELECT touchpoint, stage, channel FROM touchpoints",
+    "CREATE OR REPLACE TABLE derived_stages AS SELECT stage, position FROM stages",
+]
+
+# Imports whose events (ev = 1) or customers rows (cu = 1) changed since the last refresh.
+_CHANGED_IMPORTS_SQL = """
+CREATE TEMP TABLE _dv_imp AS
+SELECT COALESCE(n.import_id, o.import_id) AS import_id,
+       CASE WHEN COALESCE(n.ev_n, 0) <> COALESCE(o.ev_n, 0)
+              OR COALESCE(n.ev_h, 0) <> COALESCE(o.ev_h, 0) THEN 1 ELSE 0 END AS ev,
+       CASE WHEN COALESCE(n.cu_n, 0) <> COALESCE(o.cu_n, 0)
+              OR COALESCE(n.cu_h, 0) <> COALESCE(o.cu_h, 0) THEN 1 ELSE 0 END AS cu
+FROM _dv_fp n FULL OUTER JOIN derived_imports o ON o.import_id = n.import_id
+WHERE COALESCE(n.ev_n, 0) <> COALESCE(o.ev_n, 0) OR COALESCE(n.ev_h, 0) <> COALESCE(o.ev_h, 0)
+   OR COALESCE(n.cu_n, 0) <> COALESCE(o.cu_n, 0) OR COALESCE(n.cu_h, 0) <> COALESCE(o.cu_h, 0)
+"""
+
+_CHANGED_MAP_SQL = [
+    # Touchpoints whose (stage, channel) changed, appeared or disappeared; same for stages.
+    "CREATE TEMP TABLE _dv_tp AS SELECT DISTINCT touchpoint FROM ("
+    "(SELECT touchpoint, stage, channel FROM touchpoints EXCEPT "
+    "SELECT touchpoint, stage, channel FROM derived_touchpoints) UNION ALL "
+    "(SELECT touchpoint, stage, channel FROM derived_touchpoints EXCEPT "
+    "SELECT touchpoint, stage, channel FROM touchpoints)) d",
+    "CREATE TEMP TABLE _dv_st AS SELECT DISTINCT stage FROM ("
+    "(SELECT stage, position FROM stages EXCEPT SELECT stage, position FROM derived_stages) "
+    "UNION ALL "
+    "(SELECT stage, position FROM derived_stages EXCEPT SELECT stage, position FROM stages)) d",
+]
+
+_AFFECTED_SQL = [
+    # Customers whose persona may change: in a changed customers file, now or before.
+    "CREATE TEMP TABLE _dv_pc AS "
+    "SELECT customer_id FROM customers WHERE import_id IN "
+    "(SELECT import_id FROM _dv_imp WHERE cu = 1) "
+    "UNION SELECT customer_id FROM customer_persona WHERE import_id IN "
+    "(SELECT import_id FROM _dv_imp WHERE cu = 1)",
+    # Customers whose derived rows may change. An event's effective stage changes only if
+    # its touchpoint's mapping changed or its (old = new) stage's position changed.
+    "CREATE TEMP TABLE _dv_ac AS "
+    "SELECT customer_id FROM events WHERE import_id IN "
+    "(SELECT import_id FROM _dv_imp WHERE ev = 1) "
+    "UNION SELECT customer_id FROM journey_events WHERE import_id IN "
+    "(SELECT import_id FROM _dv_imp WHERE ev = 1) "
+    "OR touchpoint IN (SELECT touchpoint FROM _dv_tp) OR stage IN (SELECT stage FROM _dv_st) "
+    "UNION SELECT customer_id FROM _dv_pc",
+]
+
+
+def _has_tables(cur: duckdb.DuckDBPyConnection) -> bool:
+    row = cur.execute(
+        "SELECT value FROM meta WHERE key = 'derived_version'"
+    ).fetchall()
+    if not row or row[0][0] != DERIVED_VERSION:
+        return False
+    n = cur.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+        f"AND table_name IN ({', '.join(repr(t) for t in DERIVED_TABLES)})"
+    ).fetchall()[0][0]
+    return n == len(DERIVED_TABLES)
+
+
+def is_current(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the derived tables exist in this code's layout (else: rebuild them)."""
+    return _has_tables(cur)
+
+
+def _drop_temps(cur: duckdb.DuckDBPyConnection) -> None:
+    for t in _TEMPS:
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _count(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(cur.execute(sql).fetchall()[0][0])
+
+
 def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
-    """Recompute derived tables inside the caller's transaction."""
-    cur.execute(JOURNEY_EVENTS_SQL)
-    cur.execute(_derived_sql())
+    """Recompute every derived table from scratch, inside the caller's transaction.
+
+    Customer keys are kept (a key never changes meaning); new customers get new ones."""
+    _drop_temps(cur)
+    cur.execute(f"CREATE TEMP TABLE _dv_fp AS {_FINGERPRINT_SQL}")
+    _full(cur)
+    _finish(cur)
+
+
+def _full(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(f"CREATE OR REPLACE TABLE customer_persona AS {_persona_select('')}")
+    cur.execute("CREATE TABLE IF NOT EXISTS customer_keys (customer_id VARCHAR, cid INTEGER)")
+    cur.execute(_new_keys_sql(""))
+    for table, select in _per_customer_tables(""):
+        cur.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+
+
+def _finish(cur: duckdb.DuckDBPyConnection) -> None:
+    for sql in _SNAPSHOT_SQL:
+        cur.execute(sql)
+    cur.execute("DELETE FROM meta WHERE key = 'derived_version'")
+    cur.execute("INSERT INTO meta VALUES ('derived_version', ?)", [DERIVED_VERSION])
+    _drop_temps(cur)
+
+
+def refresh(cur: duckdb.DuckDBPyConnection) -> str:
+    """Bring the derived tables up to date with the data, inside the caller's transaction.
+
+    Returns what it did: "none" (nothing they depend on changed), "incremental" (the
+    affected customers' rows were recomputed) or "full" (everything was rebuilt).
+    """
+    if not _has_tables(cur):
+        rebuild(cur)
+        return "full"
+    _drop_temps(cur)
+    cur.execute(f"CREATE TEMP TABLE _dv_fp AS {_FINGERPRINT_SQL}")
+    cur.execute(_CHANGED_IMPORTS_SQL)
+    for sql in _CHANGED_MAP_SQL:
+        cur.execute(sql)
+    changed = _count(
+        cur,
+        "SELECT (SELECT count(*) FROM _dv_imp) + (SELECT count(*) FROM _dv_tp) "
+        "+ (SELECT count(*) FROM _dv_st)",
+    )
+    if not changed:
+        _drop_temps(cur)
+        return "none"
+    for sql in _AFFECTED_SQL:
+        cur.execute(sql)
+    affected = _count(cur, "SELECT count(*) FROM _dv_ac")
+    known = _count(cur, "SELECT count(*) FROM customer_summary")
+    if affected > FULL_SHARE * known:
+        _full(cur)
+        _finish(cur)
+        return "full"
+    _incremental(cur)
+    _finish(cur)
+    return "incremental"
+
+
+def _incremental(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(
+        "DELETE FROM customer_persona WHERE customer_id IN (SELECT customer_id FROM _dv_pc)"
+    )
+    cur.execute(f"INSERT INTO customer_persona {_persona_select('x')}")
+    cur.execute(_new_keys_sql("x"))
+    cur.execute(
+        "CREATE TEMP TABLE _dv_cids AS SELECT cid FROM customer_keys "
+        "WHERE customer_id IN (SELECT customer_id FROM _dv_ac)"
+    )
+    tables = _per_customer_tables("x")
+    for table, _select in tables:
+        cur.execute(f"DELETE FROM {table} WHERE cid IN (SELECT cid FROM _dv_cids)")
+    for table, select in tables:
+        cur.execute(f"INSERT INTO {table} {select}")
+
+
+def all_sql() -> list[str]:
+    """Every statement a full and an incremental refresh may run (for the portability test)."""
+    out = [_FINGERPRINT_SQL, _CHANGED_IMPORTS_SQL, *_CHANGED_MAP_SQL, *_AFFECTED_SQL,
+           *_SNAPSHOT_SQL]
+    for scope in ("", "x"):
+        out += [_persona_select(scope), _new_keys_sql(scope)]
+        out += [select for _t, select in _per_customer_tables(scope)]
+    return out
+
+
+# Kept for callers of the first layout (tests/test_sql_portable.py): the full rebuild's SQL.
+JOURNEY_EVENTS_SQL = ";\n".join([
+    f"CREATE OR REPLACE TABLE customer_persona AS {_persona_select('')}",
+    "CREATE TABLE IF NOT EXISTS customer_keys (customer_id VARCHAR, cid INTEGER)",
+    _new_keys_sql(""),
+    f"CREATE OR REPLACE TABLE journey_events AS {_events_select('')}",
+]) + ";\n"
+
+
+def _derived_sql() -> str:
+    return ";\n".join(
+        f"CREATE OR REPLACE TABLE {t} AS {s}" for t, s in _per_customer_tables("")[1:]
+    ) + ";\n"

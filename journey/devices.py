@@ -34,7 +34,12 @@ def _sources(filters: Filters, force_compute: bool) -> tuple[str, dict[str, Any]
             f"WITH d_sw AS (SELECT t.* FROM device_switches t{where}),\n"
             f"d_cust AS (SELECT t.cid, t.devices FROM customer_summary t{where})"
         ), params
-    sql, params = filters.events_sql()
+    if force_compute:
+        sql, params = filters.events_sql()
+    else:
+        from journey.flows import event_source
+
+        sql, params, _whole = event_source(filters)
     return (
         f"WITH fe AS ({sql}),\n{derived.device_switch_ctes('fe')},\n"
         "d_cust AS (SELECT cid, COUNT(DISTINCT device) AS devices FROM fe GROUP BY cid)"

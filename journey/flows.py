@@ -70,6 +70,29 @@ def summary_scope(filters: Filters, params: dict[str, Any], alias: str = "t") ->
     return f"{alias}.cid IN (SELECT cs.cid FROM customer_summary cs WHERE {' AND '.join(conds)})"
 
 
+def event_source(filters: Filters) -> tuple[str, dict[str, Any], bool]:
+    """SELECT of the events in the filter (journey_events' columns), its params, and whether
+    it holds whole journeys (no event condition: the precomputed neighbours are valid).
+
+    Customer conditions are read from `customer_summary` / `tp_steps` (by cid) unless a date
+    range narrows what they are judged on; then `Filters.customer_scope_sql` does it.
+    """
+    params: dict[str, Any] = {}
+    conds = filters._event_conds("je", params)
+    if filters.since or filters.until:
+        scope = filters.customer_scope_sql(params)
+        if scope:
+            conds.append(f"je.customer_id IN ({scope})")
+    else:
+        scope = summary_scope(filters, params, alias="je")
+        if scope:
+            conds.append(scope)
+    sql = "SELECT je.* FROM journey_events je"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    return sql, params, not filters.has_event_conditions
+
+
 def steps_with(
     filters: Filters,
     *,
@@ -81,7 +104,9 @@ def steps_with(
     """`WITH ...` text defining the CTE `j_st` (one row per journey step), its params, and
     whether it reads the precomputed tables (which add the first_visit/first_pair flags).
 
-    `force_compute` skips the precomputed tables (tests use it to compare both paths).
+    Without event conditions but with keep_repeats or a session gap, the steps are built
+    from journey_events' precomputed neighbours (no per-event window). `force_compute`
+    skips every precomputed shortcut (tests use it to compare the paths).
     """
     _check_level(level)
     _check_gap(session_gap)
@@ -93,11 +118,16 @@ def steps_with(
         scope = summary_scope(filters, params)
         where = f" WHERE {scope}" if scope else ""
         return f"WITH j_st AS (SELECT t.* FROM {table} t{where})", params, True
-    sql, params = filters.events_sql()
+    if force_compute:
+        sql, params = filters.events_sql()
+        whole = False
+    else:
+        sql, params, whole = event_source(filters)
     if session_gap is not None:
         params["gap_us"] = float(session_gap) * 60_000_000.0
     ctes = derived.steps_ctes(
-        "fe", level=level, keep_repeats=keep_repeats, session=session_gap is not None
+        "fe", level=level, keep_repeats=keep_repeats, session=session_gap is not None,
+        whole=whole,
     )
     return f"WITH fe AS ({sql}),\n{ctes}", params, False
 

@@ -132,8 +132,10 @@ class Store:
                 f"{self.path} is not a Parcours database ({exc}). Pick another file with --db."
             ) from exc
         self._lock = threading.RLock()
+        self.last_refresh: str | None = None  # what the last commit did to derived tables
         self._con.execute("SET TimeZone = 'UTC'")
         self._migrate()
+        self._ensure_derived()
 
     # -- connection -------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -152,14 +154,21 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All or nothing; bumps the data version and rebuilds derived tables on commit."""
+    def transaction(self, *, full_rebuild: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing; bumps the data version and brings derived tables up to date on
+        commit.
+
+        The derived tables are refreshed incrementally: `derived.refresh` finds by itself
+        which imports (events, customers rows) and which touchpoint-map / stage rows changed
+        in the transaction and recomputes only the customers they touch, so callers need
+        not say what they wrote. `full_rebuild=True` forces a rebuild from scratch.
+        """
         with self._lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-                self._after_change(cur)
+                self._after_change(cur, full_rebuild=full_rebuild)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -167,10 +176,16 @@ class Store:
             finally:
                 cur.close()
 
-    def _after_change(self, cur: duckdb.DuckDBPyConnection) -> None:
+    def _after_change(
+        self, cur: duckdb.DuckDBPyConnection, *, full_rebuild: bool = False
+    ) -> None:
         from journey import derived
 
-        derived.rebuild(cur)
+        if full_rebuild:
+            derived.rebuild(cur)
+            self.last_refresh = "full"
+        else:
+            self.last_refresh = derived.refresh(cur)
         cur.execute(
             "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
             "WHERE key = 'data_version'"
@@ -222,6 +237,15 @@ class Store:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+    def _ensure_derived(self) -> None:
+        """Rebuild the derived tables of a file written by a version with another layout."""
+        from journey import derived
+
+        if derived.is_current(self._con):
+            return
+        with self.transaction(full_rebuild=True):
+            pass
 
     @property
     def schema_version(self) -> int:
