@@ -1,0 +1,87 @@
+"""AppTest fixtures: a small demo store, an empty store, and `app_test` to run the app on one.
+
+AppTest runs the script in this process, so the store path goes through $PARCOURS_DB and
+Streamlit's caches (keyed by path and data version) keep stores apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from journey.sample import load_sample
+from journey.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+DEMO_CUSTOMERS = 300
+TIMEOUT = 60  # seconds per run: CI machines have 2 cores and the first run warms caches
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store holding 300 demo customers, built once per test session (do not write to it)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with Store(path) as store:
+        load_sample(store, customers=DEMO_CUSTOMERS)
+    return str(path)
+
+
+@pytest.fixture()
+def empty_db(tmp_path: Path) -> str:
+    """A fresh empty store that the app must NOT fill with the demo (autoload is off)."""
+    path = tmp_path / "empty.duckdb"
+    with Store(path) as store:
+        store.set_setting("demo_autoload", "off")
+    return str(path)
+
+
+@pytest.fixture()
+def writable_demo_db(tmp_path: Path) -> str:
+    """A private copy-equivalent of the demo store for tests that import or remove."""
+    path = tmp_path / "demo-rw.duckdb"
+    with Store(path) as store:
+        load_sample(store, customers=DEMO_CUSTOMERS)
+    return str(path)
+
+
+@pytest.fixture()
+def app_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+    """`app_test(db_path, page=None, query_params=None)`: the app run once on that store.
+
+    `page` is a page file ("pages/flows.py") to switch to after the first run.
+    """
+
+    # AppTest resets PagesManager.uses_pages_directory before every run, and with a pages/
+    # folder next to app.py Streamlit then replays its legacy (v1) multipage mode, which runs
+    # a page file *without* app.py on reruns. The real server leaves v1 mode for good at the
+    # first st.navigation call; do the same here.
+    original_init = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+    def run(db_path: str, page: str | None = None,
+            query_params: dict[str, str | list[str]] | None = None) -> AppTest:
+        monkeypatch.setenv("PARCOURS_DB", str(db_path))
+        monkeypatch.setenv("PARCOURS_DEMO_CUSTOMERS", str(DEMO_CUSTOMERS))
+        monkeypatch.chdir(ROOT)
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    yield run
+    os.environ.pop("PARCOURS_DB", None)
