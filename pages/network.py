@@ -1,0 +1,176 @@
+"""Touchpoint network: which touchpoints lead to which (directly-follows graph).
+
+UI only: nodes and edges come from `journey.flows.network`, the HTML from
+`journey.charts.network_html` (pyvis, vis-network inlined so it works offline), embedded with
+`st.iframe`. Names are user data: the builder keeps them plain text (see its docstring), and
+the legend here escapes the stage labels.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from journey import charts, flows, i18n
+from ui.context import (
+    PageContext,
+    download_buttons,
+    empty_state,
+    get_context,
+    guard,
+    store_facts,
+)
+
+P = "network_"
+K_MIN, K_PHYSICS = P + "min", P + "physics"
+URL_READ = "_network_url_read"
+TARGET_EDGES = 60  # the default minimum keeps about this many arrows: a readable picture
+LARGE = 200  # from this many touchpoints, positions are computed and physics is off
+HEIGHT = 650
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def _seed_from_url() -> None:
+    """First run of the session: the URL's values become the controls' values."""
+    ss = st.session_state
+    if ss.get(URL_READ):
+        return
+    qp = st.query_params
+    raw = qp.get(K_MIN)
+    if raw:
+        try:
+            ss[K_MIN] = max(1, int(raw))
+        except ValueError:
+            pass
+    raw = qp.get(K_PHYSICS)
+    if raw:
+        ss[K_PHYSICS] = raw.lower() not in ("0", "false", "no", "off")
+    ss[URL_READ] = True
+
+
+def _write_url(default_min: int) -> None:
+    qp = st.query_params
+    ss = st.session_state
+    wanted = {
+        K_MIN: None if ss.get(K_MIN) in (None, default_min) else str(ss[K_MIN]),
+        K_PHYSICS: None if ss.get(K_PHYSICS, True) else "0",
+    }
+    for key, value in wanted.items():
+        if value is None:
+            if key in qp:
+                del qp[key]
+        elif qp.get(key) != value:
+            qp[key] = value
+
+
+def default_minimum(edges: pd.DataFrame, target: int = TARGET_EDGES) -> int:
+    """The smallest threshold that keeps at most `target` arrows (at least 1)."""
+    if edges.empty or len(edges) <= target:
+        return 1
+    counts = edges["transitions"].sort_values(ascending=False).to_list()
+    return max(1, int(counts[target - 1]) + (1 if counts[target] == counts[target - 1] else 0))
+
+
+def _legend(ctx: PageContext, stages_df: pd.DataFrame, has_unstaged: bool) -> None:
+    items = charts.stage_legend(stages_df, ctx.lang)
+    if has_unstaged:
+        items.append((ctx.t("network.no_stage"), charts.UNKNOWN_STAGE_COLOR))
+    # Fixed markup; the labels are data and are escaped.
+    spans = "".join(
+        "<span style='display:inline-flex;align-items:center;margin-right:1.1rem;'>"
+        f"<span style='width:0.9rem;height:0.9rem;border-radius:50%;background:{color};"
+        "display:inline-block;margin-right:0.35rem;'></span>"
+        f"{html.escape(label)}</span>"
+        for label, color in items
+    )
+    st.html(
+        f"<div style='font-size:0.9rem;'><b>{html.escape(ctx.t('network.legend'))}:</b> "
+        f"{spans}</div>"
+    )
+
+
+def main(ctx: PageContext) -> None:
+    st.title(ctx.t("page.network"))
+    facts = store_facts(ctx.store)
+    if facts["empty"]:
+        empty_state(ctx, "no_data")
+        return
+    st.caption(ctx.t("network.intro"))
+    _seed_from_url()
+    ss = st.session_state
+
+    with guard(ctx):
+        all_nodes, all_edges = ctx.query(flows.network, min_transitions=1)
+        if all_nodes.empty:
+            empty_state(ctx, "no_match")
+            return
+        default_min = default_minimum(all_edges)
+        top = int(all_edges["transitions"].max()) if len(all_edges) else 1
+        ss.setdefault(K_MIN, default_min)
+        ss[K_MIN] = min(max(1, int(ss[K_MIN])), max(top, 1))
+        ss.setdefault(K_PHYSICS, True)
+        large = len(all_nodes) >= LARGE
+
+        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+        c1.slider(ctx.t("network.min_transitions"), 1, max(top, 2), key=K_MIN,
+                  help=ctx.t("network.min_help"), persist_state="session")
+        c2.toggle(ctx.t("network.physics"), key=K_PHYSICS, help=ctx.t("network.physics_help"),
+                  disabled=large, persist_state="session")
+        _write_url(default_min)
+        minimum, physics = int(ss[K_MIN]), bool(ss[K_PHYSICS]) and not large
+
+        nodes, edges = ctx.query(flows.network, min_transitions=minimum)
+        stages_df = ctx.stages_df
+        has_unstaged = bool(
+            (~nodes["stage"].astype("string").isin(stages_df["stage"].astype("string")))
+            .fillna(True).any()
+        )
+        _legend(ctx, stages_df, has_unstaged)
+        if large:
+            st.caption(ctx.t("network.large_note", n=i18n.fmt_int(len(nodes), ctx.lang)))
+        page = charts.network_html(
+            nodes, edges, lang=ctx.lang, stages_df=stages_df, physics=physics,
+            height=f"{HEIGHT}px", large=LARGE,
+        )
+        st.iframe(page, height=HEIGHT + 30)
+        overview = _customers(ctx)
+        summary = ctx.t("network.summary", nodes=i18n.fmt_int(len(nodes), ctx.lang),
+                        edges=i18n.fmt_int(len(edges), ctx.lang))
+        st.caption(_md(ctx.caption(n=overview, extra=summary)))
+
+        st.subheader(ctx.t("network.edges.title"))
+        shown = pd.DataFrame({
+            ctx.t("network.col.from"): edges["source"].astype(str),
+            ctx.t("network.col.to"): edges["target"].astype(str),
+            ctx.t("network.col.transitions"): edges["transitions"].astype(int),
+            ctx.t("network.col.customers"): edges["customers"].astype(int),
+        })
+        display = shown.copy()
+        for col in (ctx.t("network.col.transitions"), ctx.t("network.col.customers")):
+            display[col] = [i18n.fmt_int(v, ctx.lang) for v in display[col]]
+        st.dataframe(display, hide_index=True, width="stretch", height=320)
+        download_buttons(ctx, df=shown, name="parcours-network-links")
+
+
+def _customers(ctx: PageContext) -> int | None:
+    """Customers in the filter (for the caption's n); None when it cannot be counted."""
+    try:
+        from journey import metrics
+
+        return int(ctx.query(metrics.overview)["customers"])
+    except Exception:  # noqa: BLE001 - the caption can live without n
+        return None
+
+
+def _md(text: Any) -> str:
+    """Plain text through Markdown (the caption holds persona and touchpoint names)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+_ctx = get_context()
+with guard(_ctx):  # whatever goes wrong, the page explains it in words, never a traceback
+    main(_ctx)

@@ -1,0 +1,396 @@
+"""NPS & voice of customer: scores per group with margins and n, promoters/passives/detractors,
+persona × stage heatmap, monthly trend, and the customers' own words.
+
+UI only: the numbers come from `journey.metrics`, the charts from `journey.stat_charts`.
+The page's own controls (metric, grouping, score group, search) live in the URL under
+`nps_*` keys, holding stable values (never translated labels), so a link reopens the same view
+in either language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from journey import i18n, metrics
+from journey import stat_charts as sc
+from journey.filters import Filters
+from ui.context import (
+    PageContext,
+    download_buttons,
+    empty_state,
+    get_context,
+    guard,
+    store_facts,
+)
+
+METRICS = ("nps", "csat", "ces")
+GROUPINGS = ("stage", "touchpoint", "persona", "channel", "month")
+SCORE_GROUPS = ("all", "promoter", "passive", "detractor")
+SEARCH_MAX = 200
+VERBATIM_LIMIT = 200
+
+# URL key -> (widget key, allowed values or None for free text, default)
+_URL: dict[str, tuple[str, tuple[str, ...] | None, str]] = {
+    "nps_metric": ("nps_w_metric", METRICS, "nps"),
+    "nps_by": ("nps_w_by", GROUPINGS, "stage"),
+    "nps_group": ("nps_w_group", SCORE_GROUPS, "all"),
+    "nps_q": ("nps_w_q", None, ""),
+}
+_LAST = "nps_url_last"  # what this page last wrote to the URL
+
+
+def _url_sync_in() -> None:
+    """Seed the widgets from the URL on first run, or when the URL changed under us (a link,
+    back/forward). A URL without our keys (page switch) leaves the widgets alone."""
+    ss = st.session_state
+    last: dict[str, str] = ss.setdefault(_LAST, {})
+    qp = st.query_params
+    for url_key, (widget, allowed, default) in _URL.items():
+        raw = qp.get(url_key)
+        first_run = widget not in ss
+        if raw is None:
+            if first_run:
+                ss[widget] = default
+            continue
+        value = raw[:SEARCH_MAX] if allowed is None else raw
+        if allowed is not None and value not in allowed:
+            value = default
+        if first_run or value != last.get(url_key):
+            ss[widget] = value
+
+
+def _url_sync_out(values: dict[str, str]) -> None:
+    """Write our keys (defaults removed to keep links short), touching no other key."""
+    qp = st.query_params
+    last: dict[str, str] = st.session_state.setdefault(_LAST, {})
+    for url_key, (_widget, _allowed, default) in _URL.items():
+        value = values.get(url_key, default)
+        if value == default or value == "":
+            if url_key in qp:
+                del qp[url_key]
+        elif qp.get(url_key) != value:
+            qp[url_key] = value
+        last[url_key] = value
+
+
+def _current_values() -> dict[str, str]:
+    ss = st.session_state
+    return {url_key: str(ss.get(widget) or default)
+            for url_key, (widget, _allowed, default) in _URL.items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _store_responses(path: str, data_version: int, _store: Any) -> int:
+    return int(_store.info()["responses"])
+
+
+def _all_filters(ctx: PageContext) -> Filters:
+    return Filters(conversion_stage=ctx.filters.conversion_stage)
+
+
+def _available_metrics(ctx: PageContext) -> list[str]:
+    """NPS always; CSAT/CES when the store holds such answers (any filter), so the picker does
+    not jump around as filters change."""
+    out = ["nps"]
+    for metric, fn in (("csat", metrics.csat), ("ces", metrics.ces)):
+        df = ctx.query(fn, by=None, filters=_all_filters(ctx))
+        if not df.empty and int(df["n"].sum()) > 0:
+            out.append(metric)
+    return out
+
+
+def _group_labels(ctx: PageContext, by: str, values: pd.Series) -> dict[Any, str]:
+    """Display label per raw group value (stage labels translated; missing values named)."""
+    labels: dict[Any, str] = {}
+    for v in values.tolist():
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            continue
+        if by == "stage":
+            labels[v] = ctx.stage_label(v)
+        elif by == "month":
+            labels[v] = _month_label(str(v), ctx.lang)
+        else:
+            labels[v] = str(v)
+    return labels
+
+
+def _month_label(value: str, lang: str) -> str:
+    try:
+        ts = pd.Timestamp(value + "-01")
+    except ValueError:
+        return value
+    return sc._month_name(ts, lang)
+
+
+def _none_label(ctx: PageContext, by: str) -> str:
+    return ctx.stage_label(None) if by == "stage" else ctx.t("nps_page.no_value")
+
+
+def _display_column(ctx: PageContext, by: str, values: pd.Series) -> pd.Series:
+    labels = _group_labels(ctx, by, values)
+    none = _none_label(ctx, by)
+    return values.map(lambda v: labels.get(v, none) if v is not None and v == v else none)
+
+
+def _signed(x: float, lang: str) -> str:
+    return sc._signed(x, lang)
+
+
+def _metric_title(ctx: PageContext, metric: str) -> str:
+    return ctx.t(f"charts.metric.{metric}")
+
+
+def _headline(ctx: PageContext, metric: str, overall: pd.DataFrame) -> None:
+    """The overall score of the selection, always with its n (and margin)."""
+    if overall.empty:
+        return
+    row = overall.iloc[0]
+    n = int(row["n"])
+    lang = ctx.lang
+    cols = st.columns(4)
+    if metric == "nps":
+        cols[0].metric(
+            ctx.t("nps_page.overall", metric="NPS", n=i18n.fmt_int(n, lang)),
+            _signed(float(row["nps"]), lang),
+            help=ctx.t("nps_page.nps_help"),
+        )
+        cols[1].metric(ctx.t("charts.margin"), "± " + i18n.fmt_num(row["margin"], lang, 1))
+        # Two short tiles rather than one "37 % / 45 % / 18 %" that gets cut on a laptop.
+        cols[2].metric(ctx.t("charts.group.promoters"),
+                       i18n.fmt_pct(row["promoters_pct"] / 100.0, lang, 0))
+        cols[3].metric(ctx.t("charts.group.detractors"),
+                       i18n.fmt_pct(row["detractors_pct"] / 100.0, lang, 0))
+    elif metric == "csat":
+        cols[0].metric(
+            ctx.t("nps_page.overall", metric="CSAT", n=i18n.fmt_int(n, lang)),
+            i18n.fmt_pct(row["csat_pct"] / 100.0, lang),
+            help=ctx.t("nps_page.csat_help"),
+        )
+        cols[1].metric(ctx.t("charts.margin"), "± " + i18n.fmt_num(row["margin"], lang, 1))
+    else:
+        cols[0].metric(
+            ctx.t("nps_page.overall", metric="CES", n=i18n.fmt_int(n, lang)),
+            i18n.fmt_num(row["mean"], lang, 2),
+            help=ctx.t("nps_page.ces_help"),
+        )
+        cols[1].metric(ctx.t("charts.ces_easy"), i18n.fmt_pct(row["ease_pct"] / 100.0, lang))
+    if n < sc.SMALL_SAMPLE:
+        st.warning(ctx.t("nps_page.small_overall", n=i18n.fmt_int(n, lang),
+                         min=sc.SMALL_SAMPLE), icon=":material/warning:")
+
+
+def _small_warning(ctx: PageContext, df: pd.DataFrame) -> None:
+    if df.empty:
+        return
+    small = int((df["n"] < sc.SMALL_SAMPLE).sum())
+    if small:
+        st.caption(ctx.t("nps_page.small_groups", count=i18n.fmt_int(small, ctx.lang),
+                         min=sc.SMALL_SAMPLE))
+
+
+def _chart(ctx: PageContext, chart: Any, *, title: str, n: int, name: str,
+           df: pd.DataFrame | None = None, extra: str | None = None) -> None:
+    """Draw a chart with its caption (filters and n) and its CSV/PNG downloads; the PNG
+    carries the title and the caption so that it explains itself on a slide."""
+    caption = ctx.caption(n=n, extra=extra)
+    st.altair_chart(chart, width="stretch")
+    st.caption(caption)
+    download_buttons(ctx, df=df, chart=sc.with_title(chart, title, caption), name=name)
+
+
+def _group_table(ctx: PageContext, metric: str, by: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The numbers behind the bars, with readable headers (also the CSV)."""
+    out = pd.DataFrame({ctx.t(f"charts.by.{by}"): _display_column(ctx, by, df[by])})
+    out[ctx.t("charts.n")] = df["n"].astype(int).to_numpy()
+    if metric == "nps":
+        out["NPS"] = df["nps"].round(1).to_numpy()
+        out[ctx.t("charts.margin")] = df["margin"].round(1).to_numpy()
+        for g in ("promoters", "passives", "detractors"):
+            out[ctx.t(f"charts.group.{g}") + " (%)"] = df[f"{g}_pct"].round(1).to_numpy()
+    elif metric == "csat":
+        out[_metric_title(ctx, "csat")] = df["csat_pct"].round(1).to_numpy()
+        out[ctx.t("charts.margin")] = df["margin"].round(1).to_numpy()
+    else:
+        out[_metric_title(ctx, "ces")] = df["mean"].round(2).to_numpy()
+        out[ctx.t("charts.ces_easy")] = df["ease_pct"].round(1).to_numpy()
+    out[ctx.t("charts.note")] = [
+        ctx.t("charts.small_sample") if int(n) < sc.SMALL_SAMPLE else "" for n in df["n"]
+    ]
+    return out
+
+
+def _section_groups(ctx: PageContext, available: list[str]) -> str:
+    st.subheader(ctx.t("nps_page.by_group"))
+    left, right = st.columns([1, 2])
+    if st.session_state.get("nps_w_metric") not in available:
+        st.session_state["nps_w_metric"] = "nps"
+    metric = left.segmented_control(
+        ctx.t("nps_page.metric"), available, key="nps_w_metric",
+        format_func=lambda m: {"nps": "NPS", "csat": "CSAT", "ces": "CES"}[m],
+        required=True,
+    ) or "nps"
+    by = right.segmented_control(
+        ctx.t("nps_page.group_by"), GROUPINGS, key="nps_w_by",
+        format_func=lambda b: ctx.t(f"charts.by.{b}"), required=True,
+    ) or "stage"
+    fn = {"nps": metrics.nps, "csat": metrics.csat, "ces": metrics.ces}[metric]
+    overall = ctx.query(fn, by=None)
+    _headline(ctx, metric, overall)
+    df = ctx.query(fn, by=by)
+    if df.empty:
+        st.info(ctx.t("nps_page.no_metric", metric=metric.upper()), icon=":material/info:")
+        return metric
+    labels = _group_labels(ctx, by, df[by])
+    builder = {"nps": sc.nps_bars, "csat": sc.csat_bars, "ces": sc.ces_bars}[metric]
+    chart = builder(df, by=by, lang=ctx.lang, labels=labels)
+    n = int(overall["n"].iloc[0]) if not overall.empty else int(df["n"].sum())
+    title = ctx.t("nps_page.chart_by", metric=metric.upper(), by=ctx.t(f"charts.by.{by}").lower())
+    table = _group_table(ctx, metric, by, df)
+    _chart(ctx, chart, title=title, n=n, name=f"{metric}-by-{by}", df=table)
+    _small_warning(ctx, df)
+    with st.expander(ctx.t("nps_page.table"), expanded=False):
+        st.dataframe(table, hide_index=True, key="nps_group_table")
+    return metric
+
+
+def _section_stacked(ctx: PageContext, by: str) -> None:
+    df = ctx.query(metrics.nps, by=by)
+    if df.empty:
+        return
+    st.subheader(ctx.t("nps_page.stacked", by=ctx.t(f"charts.by.{by}").lower()))
+    chart = sc.nps_stacked(df, by=by, lang=ctx.lang, labels=_group_labels(ctx, by, df[by]))
+    _chart(ctx, chart, title=ctx.t("nps_page.stacked", by=ctx.t(f"charts.by.{by}").lower()),
+           n=int(df["n"].sum()), name=f"nps-groups-by-{by}", df=_group_table(ctx, "nps", by, df))
+
+
+def _section_heatmap(ctx: PageContext, metric: str) -> None:
+    df = ctx.query(metrics.heatmap, rows="persona", cols="stage", metric=metric)
+    title = ctx.t("nps_page.heatmap", metric=metric.upper())
+    st.subheader(title)
+    if df.empty:
+        st.info(ctx.t("nps_page.no_heatmap"), icon=":material/info:")
+        return
+    personas = _group_labels(ctx, "persona", df["persona"])
+    stages = ctx.stage_labels()
+    chart = sc.heatmap(df, lang=ctx.lang, metric=metric, row_labels=personas, col_labels=stages)
+    table = pd.DataFrame({
+        ctx.t("charts.by.persona"): _display_column(ctx, "persona", df["persona"]),
+        ctx.t("charts.by.stage"): _display_column(ctx, "stage", df["stage"]),
+        ctx.t("charts.n"): df["n"].astype(int).to_numpy(),
+        _metric_title(ctx, metric): df["value"].round(2).to_numpy(),
+    })
+    _chart(ctx, chart, title=title, n=int(df["n"].sum()), name=f"{metric}-persona-stage",
+           df=table)
+
+
+def _section_trend(ctx: PageContext) -> None:
+    df = ctx.query(metrics.nps_trend)
+    title = ctx.t("nps_page.trend")
+    st.subheader(title)
+    if df.empty:
+        st.info(ctx.t("nps_page.no_trend"), icon=":material/info:")
+        return
+    chart = sc.trend(df, lang=ctx.lang)
+    table = pd.DataFrame({
+        ctx.t("charts.by.month"): df["month"].astype(str).to_numpy(),
+        ctx.t("charts.n"): df["n"].astype(int).to_numpy(),
+        "NPS": df["nps"].round(1).to_numpy(),
+        ctx.t("charts.margin"): df["margin"].round(1).to_numpy(),
+    })
+    _chart(ctx, chart, title=title, n=int(df["n"].sum()), name="nps-trend", df=table)
+
+
+def _section_verbatims(ctx: PageContext) -> tuple[str, str]:
+    st.subheader(ctx.t("nps_page.verbatims"))
+    left, right = st.columns([2, 1])
+    search = left.text_input(
+        ctx.t("nps_page.search"), key="nps_w_q", max_chars=SEARCH_MAX,
+        placeholder=ctx.t("nps_page.search_placeholder"),
+    ) or ""
+    group = right.selectbox(
+        ctx.t("nps_page.score_group"), SCORE_GROUPS, key="nps_w_group",
+        format_func=lambda g: ctx.t(f"nps_page.group.{g}"),
+    ) or "all"
+    df = ctx.query(
+        metrics.verbatims,
+        search=search.strip() or None,
+        group=None if group == "all" else group,
+        limit=VERBATIM_LIMIT,
+    )
+    if df.empty:
+        st.info(ctx.t("nps_page.no_verbatims"), icon=":material/chat_bubble_outline:")
+        return search, group
+    # Plain text in a data grid: comments are user data and are never rendered as markup.
+    lang = ctx.lang
+    table = pd.DataFrame({
+        ctx.t("nps_page.col.date"): [
+            i18n.fmt_date(ts, lang) if ts is not None and ts == ts else "" for ts in df["ts"]
+        ],
+        ctx.t("charts.by.persona"): df["persona"].fillna("").astype(str).to_numpy(),
+        ctx.t("charts.by.stage"): _display_column(ctx, "stage", df["stage"]).to_numpy(),
+        ctx.t("charts.by.touchpoint"): df["touchpoint"].fillna("").astype(str).to_numpy(),
+        "NPS": pd.array(df["nps"], dtype="Int64"),
+        ctx.t("charts.score_group"): [
+            ctx.t(f"nps_page.group.{g}") if isinstance(g, str) else "" for g in df["group"]
+        ],
+        ctx.t("nps_page.col.comment"): df["comment"].astype(str).to_numpy(),
+    })
+    shown = len(table)
+    key = "nps_page.verbatims_count_max" if shown >= VERBATIM_LIMIT else "nps_page.verbatims_count"
+    st.caption(ctx.caption(extra=ctx.t(key, count=i18n.fmt_int(shown, lang))))
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="nps_verbatims",
+        column_config={
+            ctx.t("nps_page.col.comment"): st.column_config.TextColumn(width="large"),
+        },
+    )
+    download_buttons(ctx, df=table, name="verbatims")
+    return search, group
+
+
+def _no_responses(ctx: PageContext) -> None:
+    st.info(ctx.t("nps_page.no_responses"), icon=":material/rate_review:")
+    try:
+        st.page_link("pages/data.py", label=ctx.t("nps_page.go_data"),
+                     icon=":material/arrow_forward:")
+    except Exception:  # noqa: BLE001 - a page run outside st.navigation has no link target
+        pass
+
+
+def main() -> None:
+    ctx = get_context()
+    st.title(ctx.t("page.nps"))
+    with guard(ctx):
+        _url_sync_in()
+        if store_facts(ctx.store)["empty"]:
+            empty_state(ctx, "no_data")
+            return
+        if _store_responses(str(ctx.store.path), ctx.data_version, ctx.store) == 0:
+            _no_responses(ctx)
+            return
+        st.caption(ctx.t("nps_page.intro"))
+        available = _available_metrics(ctx)
+        any_match = any(
+            not ctx.query(fn, by=None).empty
+            for fn in (metrics.nps, metrics.csat, metrics.ces)
+        ) or not ctx.query(metrics.verbatims, limit=1).empty
+        if not any_match:
+            empty_state(ctx, "no_match")
+            _url_sync_out(_current_values())
+            return
+        metric = _section_groups(ctx, available)
+        by = st.session_state.get("nps_w_by") or "stage"
+        _section_stacked(ctx, by)
+        _section_heatmap(ctx, metric)
+        _section_trend(ctx)
+        search, group = _section_verbatims(ctx)
+        _url_sync_out({"nps_metric": metric, "nps_by": by, "nps_group": group,
+                       "nps_q": search[:SEARCH_MAX]})
+
+
+main()

@@ -1,0 +1,166 @@
+"""The NPS & voice of customer page under AppTest: demo store, empty store, a store without
+survey answers; the grouping picker, the verbatim search and a persona filter."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from journey import i18n, metrics
+from journey import stat_charts as sc
+from journey.filters import Filters
+from journey.store import Store
+
+PAGE = "pages/nps.py"
+
+
+def _run(app_test, db, **query_params):
+    at = app_test(db, page=PAGE, query_params=query_params or None)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _charts(at) -> list:
+    return at.get("vega_lite_chart")
+
+
+def _direct(db: str, fn, filters: Filters | None = None, **kw):
+    # Through a Store like the app's (same DuckDB configuration, so both may be open in this
+    # process at once).
+    store = Store(db)
+    cur = store.cursor()
+    try:
+        return fn(cur, filters or Filters(), **kw)
+    finally:
+        cur.close()
+
+
+def _group_table(at):
+    # The numbers table sits in the section's expander; the verbatims are the last grid.
+    return at.expander[0].dataframe[0].value
+
+
+def _verbatim_table(at):
+    return at.dataframe[-1].value
+
+
+def test_demo_store_renders_every_section(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    subheaders = [s.value for s in at.main.subheader]
+    assert len(subheaders) == 5
+    # bars, stacked, heatmap, trend
+    assert len(_charts(at)) == 4
+    # NPS shown with its n, equal to the core's number
+    overall = _direct(demo_db, metrics.nps, by=None).iloc[0]
+    label, value = at.metric[0].label, at.metric[0].value
+    assert f"n = {i18n.fmt_int(int(overall['n']), 'en')}" in label
+    assert value == sc._signed(float(overall["nps"]), "en")
+    # every chart captioned with the filters and n
+    n_captions = [c.value for c in at.caption if "n = " in c.value]
+    assert len(n_captions) >= 4
+    assert len(_verbatim_table(at)) > 0
+
+
+def test_empty_store_explains_what_to_do(app_test, empty_db):
+    at = _run(app_test, empty_db)
+    assert at.info, "an empty store shows an explanation"
+    assert not _charts(at)
+
+
+def test_store_without_answers_points_to_survey_files(app_test, writable_demo_db):
+    with Store(writable_demo_db) as store:
+        store.cursor().execute("DELETE FROM responses")
+    at = _run(app_test, writable_demo_db)
+    text = " ".join(i.value for i in at.info)
+    assert "survey" in text and "Qualtrics" in text
+    assert not _charts(at)
+
+
+def test_french_labels_and_numbers(app_test, demo_db):
+    at = _run(app_test, demo_db, lang="fr")
+    assert any("Promoteurs" in s.value for s in at.subheader)
+    assert "\u202f%" in at.metric[2].value  # promoters, "37 %"
+    assert "," in at.metric[1].value  # "± 8,5"
+
+
+def test_switching_grouping_changes_the_table(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    before = _group_table(at)
+    assert before.columns[0] == "Stage"
+    at.segmented_control(key="nps_w_by").set_value("persona").run()
+    assert not at.exception
+    after = _group_table(at)
+    assert after.columns[0] == "Persona"
+    personas = set(_direct(demo_db, metrics.nps, by="persona")["persona"].dropna())
+    assert set(after["Persona"]) == personas
+    # kept in the URL with a stable value, for links
+    assert at.query_params["nps_by"] == ["persona"] or at.query_params["nps_by"] == "persona"
+
+
+def test_grouping_from_the_url(app_test, demo_db):
+    at = _run(app_test, demo_db, nps_by="month", nps_metric="csat")
+    table = _group_table(at)
+    assert table.columns[0] == "Month"
+    assert any("CSAT" in m.label for m in at.metric)
+
+
+def test_bad_url_values_fall_back(app_test, demo_db):
+    at = _run(app_test, demo_db, nps_by="'; DROP TABLE responses; --", nps_group="nope")
+    assert _group_table(at).columns[0] == "Stage"
+
+
+@pytest.mark.parametrize("search", ["livr", "j'ai", "%'_"])
+def test_search_narrows_the_verbatims(app_test, demo_db, search):
+    at = _run(app_test, demo_db)
+    all_rows = len(_verbatim_table(at))
+    at.text_input(key="nps_w_q").set_value(search).run()
+    assert not at.exception and not at.error
+    expected = _direct(demo_db, metrics.verbatims, search=search, limit=200)
+    if expected.empty:
+        assert any("No comment" in i.value for i in at.info)
+        return
+    table = _verbatim_table(at)
+    assert len(table) == len(expected) < all_rows
+    assert all(search.lower() in c.lower() for c in table["Comment"])
+
+
+def test_score_group_filter(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    at.selectbox(key="nps_w_group").set_value("detractor").run()
+    table = _verbatim_table(at)
+    assert set(table["Score group"]) == {"Detractors (0-6)"}
+    assert (table["NPS"] <= 6).all()
+    expected = _direct(demo_db, metrics.verbatims, group="detractor", limit=200)
+    assert len(table) == len(expected)
+
+
+def test_persona_filter_changes_the_nps(app_test, demo_db):
+    everyone = _run(app_test, demo_db)
+    persona = "Cautious senior"
+    at = _run(app_test, demo_db, persona=persona)
+    direct = _direct(demo_db, metrics.nps, Filters(personas=(persona,)), by=None).iloc[0]
+    assert at.metric[0].value == sc._signed(float(direct["nps"]), "en")
+    assert f"n = {int(direct['n'])}" in at.metric[0].label
+    assert at.metric[0].label != everyone.metric[0].label
+    assert any(persona in c.value for c in at.caption)
+
+
+def _a_day_without_answers(db: str) -> str:
+    info = Store(db).info()
+    first = pd.Timestamp(info["first_event"]).normalize()
+    last = pd.Timestamp(info["last_event"]).normalize()
+    for day in pd.date_range(first, last, freq="D"):
+        f = Filters(since=day.date(), until=day.date())
+        if all(_direct(db, fn, f, by=None).empty for fn in (metrics.nps, metrics.csat,
+                                                            metrics.ces)) \
+                and _direct(db, metrics.verbatims, f, limit=1).empty:
+            return day.date().isoformat()
+    pytest.skip("every day of the demo has answers")
+
+
+def test_filter_matching_nothing(app_test, demo_db):
+    day = _a_day_without_answers(demo_db)
+    at = _run(app_test, demo_db, since=day, until=day)
+    assert at.info
+    assert not _charts(at)

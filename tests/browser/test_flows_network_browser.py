@@ -1,0 +1,149 @@
+"""Flows and Touchpoint network in a real Chromium: the Sankey draws, a click on a node drills
+in, the network's nodes live inside its iframe, and hostile touchpoint names stay text."""
+
+from __future__ import annotations
+
+import pytest
+
+from journey.ingest import import_file
+from journey.store import Store
+
+pytestmark = pytest.mark.browser
+
+XSS_IMG = "<img src=x onerror=alert(1)>"
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_CLOSE = "x </script><script>alert(2)</script> href"
+
+XSS_CSV = f"""customer_id,timestamp,touchpoint,channel,device,stage
+c1,2026-01-01 10:00:00,{XSS_IMG},web,mobile,awareness
+c1,2026-01-01 10:05:00,{XSS_SCRIPT},web,mobile,consideration
+c1,2026-01-01 10:10:00,Checkout,web,mobile,purchase
+c2,2026-01-02 10:00:00,{XSS_IMG},web,desktop,awareness
+c2,2026-01-02 10:05:00,Checkout,web,desktop,purchase
+c3,2026-01-03 10:00:00,{XSS_SCRIPT},web,desktop,consideration
+c3,2026-01-03 10:05:00,{XSS_CLOSE},web,desktop,consideration
+"""
+
+# Pixel runs of ink down one column of the Sankey canvas: the nodes of the first step sit at
+# the left edge of the series (left: 10, nodeWidth: 16), so x = 18 crosses all of them.
+NODE_RUNS = """([xoff]) => {
+  const c = document.querySelector('.stEChartsChart canvas');
+  const r = c.getBoundingClientRect();
+  const sx = c.width / r.width, sy = c.height / r.height;
+  const d = c.getContext('2d').getImageData(Math.round(xoff * sx), 0, 1, c.height).data;
+  const runs = []; let start = -1;
+  for (let y = 0; y <= c.height; y++) {
+    const ink = y < c.height && d[4*y+3] > 0 && (d[4*y] + d[4*y+1] + d[4*y+2]) < 600;
+    if (ink && start < 0) start = y;
+    if (!ink && start >= 0) { if (y - start > 6 * sy) runs.push([start / sy, y / sy]); start = -1; }
+  }
+  return {left: r.left, top: r.top, runs};
+}"""
+
+
+@pytest.fixture(scope="module")
+def xss_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("xss") / "xss.duckdb"
+    with Store(path) as store:
+        store.set_setting("demo_autoload", "off")
+        report = import_file(store, XSS_CSV.encode(), file_name="xss.csv")
+        assert report.ok, report.to_text("en")
+    return str(path)
+
+
+def _open(page, url, wait_idle, selector):
+    page.goto(url)
+    page.wait_for_selector(selector)
+    wait_idle(page)
+
+
+def _network_frame(page):
+    page.frame_locator("iframe").first.locator("#mynetwork canvas").wait_for()
+    frames = [f for f in page.frames if f is not page.main_frame]
+    for frame in frames:
+        if frame.evaluate("() => typeof network !== 'undefined'"):
+            return frame
+    raise AssertionError("no vis-network inside the iframe")
+
+
+def test_sankey_renders_and_click_drills_down(
+    browser_demo_db, app_server, page, wait_idle, screenshot, assert_no_exception
+):
+    base = app_server(browser_demo_db)
+    _open(page, f"{base}/flows", wait_idle, ".stEChartsChart canvas")
+    page.wait_for_timeout(1200)  # the Sankey's entry animation
+    assert_no_exception(page)
+    screenshot(page, "flows")
+
+    box = page.evaluate(NODE_RUNS, [18])
+    assert len(box["runs"]) >= 3, "first-step nodes drawn on the canvas"
+    top, bottom = box["runs"][0]
+    page.mouse.click(box["left"] + 18, box["top"] + (top + bottom) / 2)
+    wait_idle(page)
+    button = page.get_by_role("button", name="Show only journeys through this touchpoint")
+    button.wait_for()
+    selected = page.get_by_text("Selected:").inner_text()
+    name = selected.split("Selected:", 1)[1].split("(step", 1)[0].strip()
+    assert name
+
+    button.click()
+    wait_idle(page)
+    chip = page.get_by_text(f"Drill-down: through {name}")
+    chip.wait_for()
+    assert "flows_through=" in page.url
+    assert_no_exception(page)
+    screenshot(page, "flows-drill-down")
+
+    page.get_by_role("button", name="Clear drill-down").click()
+    wait_idle(page)
+    assert page.get_by_text("Drill-down: through").count() == 0
+    assert not page.dialogs
+
+
+def test_network_nodes_inside_iframe(
+    browser_demo_db, app_server, page, wait_idle, screenshot, assert_no_exception
+):
+    base = app_server(browser_demo_db)
+    _open(page, f"{base}/network", wait_idle, "iframe")
+    frame = _network_frame(page)
+    assert frame.evaluate("() => network.body.data.nodes.length") > 10
+    assert frame.evaluate("() => network.body.data.edges.length") > 5
+    assert_no_exception(page)
+    page.wait_for_timeout(1500)  # physics settles
+    screenshot(page, "network")
+
+
+def test_xss_names_stay_text(xss_db, app_server, page, wait_idle, screenshot,
+                             assert_no_exception):
+    base = app_server(xss_db, PARCOURS_DEMO="0")
+
+    _open(page, f"{base}/flows", wait_idle, ".stEChartsChart canvas")
+    page.wait_for_timeout(1200)
+    assert_no_exception(page)
+    # hover the first node: its tooltip (HTML) shows the name as text
+    box = page.evaluate(NODE_RUNS, [18])
+    top, bottom = box["runs"][0]
+    page.mouse.move(box["left"] + 18, box["top"] + (top + bottom) / 2)
+    page.wait_for_timeout(600)
+    assert page.get_by_text(XSS_IMG, exact=False).count() + page.get_by_text(
+        XSS_SCRIPT, exact=False).count() >= 1
+    assert page.locator("img[src='x']").count() == 0
+    # the path table shows the names as text too
+    assert page.get_by_text(XSS_SCRIPT, exact=False).count() >= 1
+    screenshot(page, "flows-xss")
+
+    _open(page, f"{base}/network", wait_idle, "iframe")
+    frame = _network_frame(page)
+    labels = frame.evaluate("() => network.body.data.nodes.get().map(n => n.label)")
+    assert XSS_IMG in labels and XSS_SCRIPT in labels
+    assert frame.locator("img[src='x']").count() == 0
+    # "</script>" in a name did not close the data script: the only script mentioning the
+    # names' alert(1)/alert(2) is the one holding the (JSON-escaped) node data
+    stray = frame.evaluate(
+        "() => [...document.scripts].filter(s => /alert\\([12]\\)/.test(s.text)"
+        " && !s.text.includes('new vis.DataSet')).length"
+    )
+    assert stray == 0
+    page.wait_for_timeout(1500)
+    screenshot(page, "network-xss")
+    assert not page.dialogs, page.dialogs
