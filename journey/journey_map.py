@@ -1,0 +1,455 @@
+"""The journey map, filled from data: stages across, lanes down.
+
+`build_map` gathers, per stage, what the CX team would otherwise type by hand: the
+touchpoints met there, how many customers reach the stage and go on, how they feel (NPS,
+or CSAT where nobody answered the NPS question), where it hurts (worst drop-off or score,
+with the customers' own words) and the team's opportunities (notes kept in the store).
+Every number comes from `metrics` / `flows`, so the map and the other pages never disagree.
+
+No streamlit here: the page, the exports and the CLI all draw from the same `JourneyMap`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from journey import flows, i18n, metrics
+from journey.filters import Filters
+
+# How many items each lane shows: a map on a slide must stay readable.
+TOP_TOUCHPOINTS = 3
+MAX_PAIN_POINTS = 2
+VERBATIMS_PER_PAIN = 2
+MIX_ITEMS = 3
+# A drop-off rate over a handful of customers is noise, not a pain point.
+MIN_PASSING = 5
+MIN_SCORE_N = 5
+
+# Lanes compared by `compare_maps`, all in "points" so their deltas are comparable:
+# shares and rates in percentage points, NPS in NPS points.
+LANE_REACH = "reach"
+LANE_CONVERSION = "conversion"
+LANE_SCORE = "score"
+# compare_maps leaves out values resting on fewer customers (or answers) than this.
+MIN_COMPARE_N = 30
+
+
+@dataclass(frozen=True)
+class TouchpointCell:
+    name: str
+    channel: str | None
+    online: bool | None
+    customers: int
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    touchpoint: str
+    reason: str  # "dropoff" | "score"
+    dropoff_rate: float | None
+    passing: int | None
+    score: float | None  # NPS (or CSAT) of the touchpoint
+    score_metric: str | None
+    score_n: int | None
+    verbatims: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageColumn:
+    stage: str
+    label: str
+    position: int
+    touchpoints: tuple[TouchpointCell, ...]
+    customers: int
+    reach: float | None  # share of the first stage's customers
+    conversion_to_next: float | None  # None on the last stage
+    score_metric: str | None  # "nps" | "csat" | None (no answers)
+    score: float | None
+    margin: float | None
+    n: int
+    small_sample: bool
+    pain_points: tuple[PainPoint, ...]
+    opportunity: str
+    channel_mix: tuple[tuple[str, float], ...]  # (channel, share), all of them, largest first
+    device_mix: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class JourneyMap:
+    title: str
+    persona: str | None
+    lang: str
+    filters: Filters
+    filters_text: str
+    first_ts: dt.datetime | None
+    last_ts: dt.datetime | None
+    n: int  # customers on the map
+    responses: int
+    stages: tuple[StageColumn, ...] = field(default_factory=tuple)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.n == 0 and self.responses == 0
+
+    @property
+    def date_range(self) -> str:
+        if self.first_ts is None or self.last_ts is None:
+            return ""
+        return f"{self.first_ts:%Y-%m-%d} – {self.last_ts:%Y-%m-%d}"
+
+    def stage(self, key: str) -> StageColumn | None:
+        for s in self.stages:
+            if s.stage == key:
+                return s
+        return None
+
+
+# -- small helpers -------------------------------------------------------------------------
+def _t(key: str, lang: str, **kw: Any) -> str:
+    return i18n.t(key, lang, **kw)
+
+
+def _stage_label(stage: str, lang: str, stages_df: pd.DataFrame | None) -> str:
+    return i18n.stage_label(stage, lang, stages_df)
+
+
+def _num(value: Any) -> float | None:
+    """A plain float, or None for NULL/NaN (pandas gives both)."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _int(value: Any) -> int:
+    f = _num(value)
+    return int(f) if f is not None else 0
+
+
+def describe_filters(filters: Filters, lang: str) -> str:
+    """The filters in words, for the map's subtitle (the page uses ctx.caption instead)."""
+    parts: list[str] = []
+    labels = [
+        ("personas", "map.f_personas"), ("stages", "map.f_stages"),
+        ("touchpoints", "map.f_touchpoints"), ("channels", "map.f_channels"),
+        ("devices", "map.f_devices"), ("includes", "map.f_includes"),
+    ]
+    for attr, key in labels:
+        values = getattr(filters, attr)
+        if values:
+            parts.append(f"{_t(key, lang)}: {', '.join(values)}")
+    if filters.since or filters.until:
+        since = filters.since.isoformat() if filters.since else "…"
+        until = filters.until.isoformat() if filters.until else "…"
+        parts.append(f"{_t('map.f_period', lang)}: {since} – {until}")
+    if filters.outcome:
+        parts.append(_t(f"map.f_outcome_{filters.outcome}", lang))
+    return " · ".join(parts) if parts else _t("map.f_none", lang)
+
+
+def _mix(df: pd.DataFrame, stage: str, by: str) -> tuple[tuple[str, float], ...]:
+    """(name, share of the stage's events), largest first; stage_mix() already sorts."""
+    if df is None or df.empty:
+        return ()
+    sub = df[df["stage"] == stage]
+    return tuple(
+        (str(name) if isinstance(name, str) else "?", _num(share) or 0.0)
+        for name, share in zip(sub[by], sub["share"], strict=True)
+    )
+
+
+def _negative_verbatims(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, touchpoint: str
+) -> tuple[str, ...]:
+    """Up to two detractors' comments on this touchpoint: the lowest NPS first, then newest."""
+    df = metrics.verbatims(
+        cur, filters.replace(touchpoints=(touchpoint,)), group="detractor", limit=500
+    )
+    if df is None or df.empty:
+        return ()
+    # verbatims() is newest first; a stable sort on NPS keeps that order among equals.
+    df = df.sort_values("nps", ascending=True, kind="stable")
+    # Several customers may write the very same words: show two different comments.
+    seen: dict[str, None] = {}
+    for text in df["comment"]:
+        key = " ".join(str(text).split()).casefold()
+        if key not in {k.casefold() for k in seen}:
+            seen[" ".join(str(text).split())] = None
+        if len(seen) == VERBATIMS_PER_PAIN:
+            break
+    return tuple(seen)
+
+
+# -- the map -------------------------------------------------------------------------------
+def build_map(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    lang: str,
+    persona: str | None = None,
+    stages_df: pd.DataFrame | None = None,
+    notes_df: pd.DataFrame | None = None,
+) -> JourneyMap:
+    """The journey map of one persona (or everyone) under `filters`.
+
+    `persona` narrows the filters to that persona and picks its notes; `stages_df`
+    (Store.stages()) gives the team's own stage labels; `notes_df` (Store.notes(persona))
+    the opportunities. Both are read from `cur` when not given.
+    """
+    f = filters.replace(personas=(persona,)) if persona else filters
+    if stages_df is None:
+        stages_df = cur.execute(
+            "SELECT stage, position, label_en, label_fr FROM stages ORDER BY position, stage"
+        ).df()
+    if notes_df is None:
+        notes_df = cur.execute(
+            "SELECT stage, note FROM notes WHERE persona = ? ORDER BY stage", [persona or ""]
+        ).df()
+    notes = {str(r["stage"]): str(r["note"]) for _, r in notes_df.iterrows()}
+
+    ov = metrics.overview(cur, f)
+    funnel = metrics.funnel(cur, f)
+    nps_st = metrics.nps(cur, f, by="stage")
+    csat_st = metrics.csat(cur, f, by="stage")
+    nps_tp = metrics.nps(cur, f, by="touchpoint")
+    csat_tp = metrics.csat(cur, f, by="touchpoint")
+    drops = flows.dropoffs(cur, f)
+    tops = metrics.top_touchpoints(cur, f, limit=100_000)
+    ch_mix = metrics.stage_mix(cur, f, by="channel")
+    dev_mix = metrics.stage_mix(cur, f, by="device")
+    tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
+
+    # Stages in journey order: the funnel's, else the store's model.
+    if funnel is not None and not funnel.empty:
+        order = [(str(r["stage"]), _int(r["position"])) for _, r in funnel.iterrows()]
+    else:
+        order = [(str(r["stage"]), _int(r["position"])) for _, r in stages_df.iterrows()]
+        if f.stages:
+            order = [o for o in order if o[0] in f.stages]
+    funnel_by = (
+        {str(r["stage"]): r for _, r in funnel.iterrows()} if funnel is not None else {}
+    )
+    first_customers = None
+    if order and order[0][0] in funnel_by:
+        first_customers = _int(funnel_by[order[0][0]]["customers"])
+
+    columns: list[StageColumn] = []
+    for i, (stage, position) in enumerate(order):
+        fr = funnel_by.get(stage)
+        customers = _int(fr["customers"]) if fr is not None else 0
+        nxt = funnel_by.get(order[i + 1][0]) if i + 1 < len(order) else None
+        conversion = _num(nxt["conversion_from_previous"]) if nxt is not None else None
+        reach = customers / first_customers if first_customers else None
+
+        # Emotion: NPS where the stage has NPS answers, CSAT otherwise.
+        metric, score, margin, n, small = None, None, None, 0, False
+        for name, df, val_col in (("nps", nps_st, "nps"), ("csat", csat_st, "csat_pct")):
+            if df is None or df.empty:
+                continue
+            row = df[df["stage"] == stage]
+            if row.empty or _int(row.iloc[0]["n"]) == 0:
+                continue
+            r = row.iloc[0]
+            metric, score, margin = name, _num(r[val_col]), _num(r.get("margin"))
+            n, small = _int(r["n"]), bool(r.get("small_sample", False))
+            break
+
+        # Touchpoints of the stage, by customers.
+        tps: list[TouchpointCell] = []
+        if not tops.empty:
+            # top_touchpoints() is already ranked: customers, events, name.
+            sub = tops[tops["stage"] == stage]
+            for _, r in sub.head(TOP_TOUCHPOINTS).iterrows():
+                on = r["online"]
+                tps.append(TouchpointCell(
+                    name=str(r["touchpoint"]),
+                    channel=None if pd.isna(r["channel"]) else str(r["channel"]),
+                    online=None if on is None or pd.isna(on) else bool(on),
+                    customers=_int(r["customers"]),
+                ))
+
+        pains = _pain_points(cur, f, stage, drops, nps_tp, csat_tp, tp_stage, metric, score)
+
+        columns.append(StageColumn(
+            stage=stage, label=_stage_label(stage, lang, stages_df), position=position,
+            touchpoints=tuple(tps), customers=customers, reach=reach,
+            conversion_to_next=conversion, score_metric=metric, score=score, margin=margin,
+            n=n, small_sample=small, pain_points=pains, opportunity=notes.get(stage, ""),
+            channel_mix=_mix(ch_mix, stage, "channel"), device_mix=_mix(dev_mix, stage, "device"),
+        ))
+
+    title = (
+        _t("map.title_persona", lang, persona=persona) if persona else _t("map.title_all", lang)
+    )
+    return JourneyMap(
+        title=title, persona=persona, lang=lang, filters=f,
+        filters_text=describe_filters(f, lang),
+        first_ts=_ts(ov.get("first_ts")), last_ts=_ts(ov.get("last_ts")),
+        n=_int(ov.get("customers")), responses=_int(ov.get("responses")),
+        stages=tuple(columns),
+    )
+
+
+def _ts(value: Any) -> dt.datetime | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    try:
+        return pd.Timestamp(value).to_pydatetime()
+    except (ValueError, TypeError):
+        return None
+
+
+def _real_dropoffs(drops: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """The stage's touchpoints where journeys do end, worst rate first.
+
+    A rate of 0 is no pain (at or after the conversion stage every journey has converted,
+    so nobody "drops off" there); a rate over a handful of journeys is noise.
+    """
+    sub = drops[
+        (drops["stage"] == stage) & (drops["passing"] >= MIN_PASSING)
+        & (drops["dropoff_rate"] > 0)
+    ]
+    return sub.sort_values(
+        ["dropoff_rate", "passing", "touchpoint"], ascending=[False, False, True]
+    )
+
+
+def _pain_points(
+    cur: duckdb.DuckDBPyConnection,
+    f: Filters,
+    stage: str,
+    drops: pd.DataFrame,
+    nps_tp: pd.DataFrame,
+    csat_tp: pd.DataFrame,
+    tp_stage: dict[str, Any],
+    stage_metric: str | None,
+    stage_score: float | None,
+) -> tuple[PainPoint, ...]:
+    """The stage's worst drop-off, then its worst-scored touchpoint (if another one)."""
+    found: list[PainPoint] = []
+    if drops is not None and not drops.empty:
+        sub = _real_dropoffs(drops, stage)
+        for _, r in sub.head(1).iterrows():
+            found.append(PainPoint(
+                touchpoint=str(r["touchpoint"]), reason="dropoff",
+                dropoff_rate=_num(r["dropoff_rate"]), passing=_int(r["passing"]),
+                score=None, score_metric=None, score_n=None,
+            ))
+    metric = stage_metric or "nps"
+    df = nps_tp if metric == "nps" else csat_tp
+    val_col = "nps" if metric == "nps" else "csat_pct"
+    if df is not None and not df.empty:
+        sub = df[df["touchpoint"].map(lambda tp: tp_stage.get(str(tp)) == stage)]
+        sub = sub[(sub["n"] >= MIN_SCORE_N) & sub[val_col].notna()]
+        if stage_score is not None:
+            # A pain point scores below its stage; the best of a bad stage is no pain.
+            sub = sub[sub[val_col] < stage_score]
+        sub = sub.sort_values([val_col, "n", "touchpoint"], ascending=[True, False, True])
+        for _, r in sub.iterrows():
+            if len(found) >= MAX_PAIN_POINTS:
+                break
+            tp = str(r["touchpoint"])
+            if any(p.touchpoint == tp for p in found):
+                # Same touchpoint: keep one entry that carries both facts.
+                found = [
+                    PainPoint(p.touchpoint, p.reason, p.dropoff_rate, p.passing,
+                              _num(r[val_col]), metric, _int(r["n"]))
+                    if p.touchpoint == tp else p
+                    for p in found
+                ]
+                continue
+            found.append(PainPoint(
+                touchpoint=tp, reason="score", dropoff_rate=None, passing=None,
+                score=_num(r[val_col]), score_metric=metric, score_n=_int(r["n"]),
+            ))
+            break
+    if drops is not None and not drops.empty and len(found) < MAX_PAIN_POINTS:
+        # A second drop-off when no touchpoint was scored in this stage.
+        sub = _real_dropoffs(drops, stage)
+        for _, r in sub.iterrows():
+            if len(found) >= MAX_PAIN_POINTS:
+                break
+            if any(p.touchpoint == str(r["touchpoint"]) for p in found):
+                continue
+            found.append(PainPoint(
+                touchpoint=str(r["touchpoint"]), reason="dropoff",
+                dropoff_rate=_num(r["dropoff_rate"]), passing=_int(r["passing"]),
+                score=None, score_metric=None, score_n=None,
+            ))
+    return tuple(
+        PainPoint(p.touchpoint, p.reason, p.dropoff_rate, p.passing, p.score,
+                  p.score_metric, p.score_n, _negative_verbatims(cur, f, p.touchpoint))
+        for p in found
+    )
+
+
+# -- comparison ------------------------------------------------------------------------------
+def lane_values(jm: JourneyMap) -> pd.DataFrame:
+    """Every comparable number on the map as rows [stage, lane, value, n], in points.
+
+    n is what the value rests on: the stage's customers (reach, conversion, mix) or its
+    answers (score).
+    """
+    rows: list[tuple[str, str, float | None, int]] = []
+    for s in jm.stages:
+        rows.append((s.stage, LANE_REACH, None if s.reach is None else 100 * s.reach,
+                     s.customers))
+        rows.append((
+            s.stage, LANE_CONVERSION,
+            None if s.conversion_to_next is None else 100 * s.conversion_to_next, s.customers,
+        ))
+        # Only NPS against NPS: CSAT is on another scale.
+        rows.append((s.stage, LANE_SCORE, s.score if s.score_metric == "nps" else None, s.n))
+        for name, share in s.channel_mix:
+            rows.append((s.stage, f"channel:{name}", 100 * share, s.customers))
+        for name, share in s.device_mix:
+            rows.append((s.stage, f"device:{name}", 100 * share, s.customers))
+    return pd.DataFrame(rows, columns=["stage", "lane", "value", "n"])
+
+
+def compare_maps(a: JourneyMap, b: JourneyMap, *, min_n: int = MIN_COMPARE_N) -> pd.DataFrame:
+    """Lane values of two maps side by side, the ones that moved most first.
+
+    Columns: stage, lane, value_a, value_b, delta (= b - a). Reach, conversion and mix
+    shares are in percentage points, NPS in NPS points, so deltas rank on one scale.
+    A mix item seen on only one map counts as 0 % on the other when that stage has a mix
+    at all; values missing on either side (no answers, last stage) are left out, and so
+    are values resting on fewer than `min_n` customers (or answers) on either side: a
+    75-point swing among 4 customers is noise, not the headline of a workshop.
+    """
+    va, vb = lane_values(a), lane_values(b)
+    m = va.merge(vb, on=["stage", "lane"], how="outer", suffixes=("_a", "_b"))
+    is_mix = m["lane"].str.startswith(("channel:", "device:"))
+    m.loc[is_mix, ["value_a", "value_b"]] = m.loc[is_mix, ["value_a", "value_b"]].fillna(0.0)
+    # A mix item missing on one side rests on that side's stage customers.
+    stage_n = {
+        side: {s.stage: s.customers for s in jm.stages} for side, jm in (("a", a), ("b", b))
+    }
+    for side in ("a", "b"):
+        col = f"n_{side}"
+        m[col] = m[col].astype("float64").fillna(
+            m["stage"].map(stage_n[side]).astype("float64")
+        )
+    m = m.dropna(subset=["value_a", "value_b"])
+    m = m[(m["n_a"].fillna(0) >= min_n) & (m["n_b"].fillna(0) >= min_n)].copy()
+    m["delta"] = m["value_b"] - m["value_a"]
+    pos = {s.stage: s.position for s in (*a.stages, *b.stages)}
+    m["_abs"] = m["delta"].abs()
+    m["_pos"] = m["stage"].map(pos).fillna(0)
+    m = m.sort_values(["_abs", "_pos", "lane"], ascending=[False, True, True], kind="stable")
+    return m[["stage", "lane", "value_a", "value_b", "delta"]].reset_index(drop=True)

@@ -1,0 +1,116 @@
+"""The journey map page under AppTest: demo and empty stores, persona from the URL, notes,
+comparison, workshop mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from journey import i18n
+from journey.filters import Filters
+from journey.journey_map import build_map
+from journey.store import Store
+
+PAGE = "pages/journey_map.py"
+
+
+def _problems(at) -> list[str]:
+    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+
+
+def _map(db: str, persona: str | None, lang: str = "en", **filters):
+    with Store(db) as s:
+        return build_map(s.cursor(), Filters(**filters), lang=lang, persona=persona,
+                         stages_df=s.stages(), notes_df=s.notes(persona))
+
+
+def test_demo_store_all_customers(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE)
+    assert not _problems(at)
+    jm = _map(demo_db, None)
+    assert [m.value for m in at.metric] == [i18n.fmt_int(s.customers, "en") for s in jm.stages]
+    headers = [h.value for h in at.subheader]
+    for s in jm.stages:
+        assert s.label in headers
+    assert len(at.text_area) == len(jm.stages)  # one opportunity note per stage
+    assert any("n =" in c.value for c in at.caption)  # the caption gives n
+
+
+def test_persona_from_url_in_french(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={"map_persona": "Busy parent", "lang": "fr"})
+    assert not _problems(at)
+    jm = _map(demo_db, "Busy parent", "fr")
+    assert at.selectbox[0].value == "Busy parent"
+    assert [m.value for m in at.metric] == [i18n.fmt_int(s.customers, "fr") for s in jm.stages]
+    assert "Sensibilisation" in [h.value for h in at.subheader]
+    texts = [t.value for t in at.text]
+    assert jm.stages[0].touchpoints[0].name in texts
+
+
+def test_changing_the_persona_changes_the_numbers(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE)
+    before = [m.value for m in at.metric]
+    at.selectbox[0].set_value("Cautious senior").run()
+    assert not _problems(at)
+    after = [m.value for m in at.metric]
+    assert after != before
+    jm = _map(demo_db, "Cautious senior")
+    assert after == [i18n.fmt_int(s.customers, "en") for s in jm.stages]
+    assert at.query_params.get("map_persona") in ("Cautious senior", ["Cautious senior"])
+
+
+def test_note_saved_from_the_page_lands_in_the_store(app_test, writable_demo_db):
+    at = app_test(writable_demo_db, page=PAGE, query_params={"map_persona": "Deal hunter"})
+    assert not _problems(at)
+    at.text_area[2].input("Promo code at checkout")
+    save = [b for b in at.button if b.key and b.key.startswith("save_note_")][2]
+    save.click().run()
+    assert not _problems(at)
+    with Store(writable_demo_db) as s:
+        notes = s.notes("Deal hunter").set_index("stage")["note"].to_dict()
+        stage = s.stages()["stage"].iloc[2]
+        assert notes == {stage: "Promo code at checkout"}
+        assert s.notes(None).empty
+
+
+def test_compare_two_personas_shows_the_moved_values(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "map_persona": "Busy parent", "map_compare": "persona",
+        "map_b_persona": "Cautious senior",
+    })
+    assert not _problems(at)
+    moved = at.dataframe[0].value
+    assert len(moved) > 0
+    # The biggest move in the demo: how much of a stage happens on a phone.
+    assert "mobile" in str(moved.iloc[0].tolist())
+
+
+def test_compare_two_periods(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "map_compare": "period", "map_b_since": "2026-04-01", "map_b_until": "2026-06-30",
+    })
+    assert not _problems(at)
+    assert len(at.dataframe) >= 1
+
+
+def test_workshop_mode_has_no_controls(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "map_persona": "Busy parent", "lang": "fr", "workshop": "1",
+    })
+    assert not _problems(at)
+    assert len(at.selectbox) == 0 and len(at.text_area) == 0
+    jm = _map(demo_db, "Busy parent", "fr")
+    assert [m.value for m in at.metric] == [i18n.fmt_int(s.customers, "fr") for s in jm.stages]
+
+
+@pytest.mark.parametrize("query", [{}, {"map_persona": "Nobody"}])
+def test_empty_store_shows_an_empty_state(app_test, empty_db, query):
+    at = app_test(empty_db, page=PAGE, query_params=query)
+    assert not _problems(at)
+    assert len(at.info) >= 1
+    assert len(at.metric) == 0
+
+
+def test_filters_that_match_nothing(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={"since": "2031-01-01"})
+    assert not _problems(at)
+    assert len(at.info) >= 1
