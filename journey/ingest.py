@@ -21,7 +21,9 @@ import duckdb
 import pandas as pd
 
 from journey import formats, readers
+from journey import ingest_messages as messages
 from journey.formats import SCORE_RANGES, TARGET_FIELDS, Layout
+from journey.ingest_messages import MESSAGES, SHOW_ROWS, SHOW_VALUES  # noqa: F401
 from journey.store import EVENT_ID_STRIDE, Store
 
 TARGETS = TARGET_FIELDS  # target fields per kind, for the upload page's mapping widgets
@@ -29,115 +31,11 @@ IGNORE = ("", "-", "ignore", "none")  # --map 'Col=ignore' drops a suggested col
 SAMPLE_ROWS = 20_000  # rows used to detect decimal commas
 DATE_SAMPLE = 5_000  # non-empty values used to detect a date format
 MAX_STAGES = 200  # more distinct "stages" than this means the wrong column was mapped
-SHOW_ROWS = 10  # row numbers listed per problem
-SHOW_VALUES = 5  # example values listed per problem
 ProgressFn = Callable[[float, str], None]
-
-# ---------------------------------------------------------------------------------------
-# Messages: every sentence a user reads, in one place, so a translation can be added.
-# ---------------------------------------------------------------------------------------
-SKIP_HINT = "Fix them in the file, or import with --skip-bad-rows to leave those rows out."
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "not_found": "File not found: {path}. Check the path and try again.",
-        "unreadable": "The file cannot be read ({error}).",
-        "empty": "The file is empty. Export the data again, with a header row and at least "
-        "one row of data.",
-        "header_only": "The file has a header row ({columns}) but no data rows. Export it "
-        "again with the data.",
-        "not_csv": "This is not a CSV file (it looks like {what}). Export your data as CSV "
-        "(comma- or semicolon-separated) or as an Excel .xlsx file and import that.",
-        "bad_gzip": "The file looks gzip-compressed but cannot be decompressed ({error}). "
-        "Export it again.",
-        "bad_xlsx": "This Excel file cannot be opened ({error}). Open it in Excel, save it "
-        "again as .xlsx (or export it as CSV) and import that.",
-        "bad_encoding": "The file is not valid {encoding} text. Save it again as 'CSV UTF-8'.",
-        "duplicate": "This file was already imported as import {import_id} ('{file_name}', "
-        "{imported_at}). Nothing was imported. To import it again, first remove that "
-        "import (python -m journey remove {import_id}).",
-        "internal": "Unexpected error while importing: {error}. Nothing was imported. Please "
-        "report this together with the first lines of the file.",
-        "no_customer_id": "No customer column found. Columns are: {columns}. Rename one, or "
-        "map it with --map 'Your column=customer_id'.",
-        "no_ts": "No date/time column found. Columns are: {columns}. Rename one (e.g. "
-        "'timestamp' or 'date'), or map it with --map 'Your column=ts'.",
-        "no_touchpoint": "No touchpoint column found. Columns are: {columns}. Rename one "
-        "(e.g. 'touchpoint' or 'event'), or map it with --map 'Your column=touchpoint'.",
-        "no_score": "No NPS, CSAT, CES or comment column found. Columns are: {columns}. "
-        "Rename one, or map it with --map 'Your column=nps'.",
-        "no_response_key": "Survey answers need a customer, stage or touchpoint column. "
-        "Columns are: {columns}. Map one with --map 'Your column=customer_id'.",
-        "unknown_kind": "Cannot tell what this file holds (events, survey responses, "
-        "customers or a touchpoint map). Columns are: {columns}. Import it with --kind and "
-        "map its columns with --map 'Your column=target'.",
-        "map_missing_column": "--map names the column '{column}', which is not in the file. "
-        "Columns are: {columns}.",
-        "map_bad_target": "--map '{column}={target}': '{target}' is not a field we know. "
-        "Fields for {kind} are: {targets}.",
-        "ragged": "{count} rows do not have as many values as the header has columns "
-        "({where}). A value probably contains the delimiter {delimiter} without quotes "
-        "around it. " + SKIP_HINT,
-        "unclosed_quote": "A quote (\") opened in row {row} is never closed, so the rest of "
-        "the file would be read as one value. Close the quote, or double the quote inside "
-        "the value (\"\"), and import again.",
-        "bad_line": "{count} rows cannot be read ({where}): {error}. " + SKIP_HINT,
-        "empty_values": "Column '{column}' is empty in {count} rows ({where}). Fill them in, "
-        "or import with --skip-bad-rows to leave those rows out.",
-        "bad_dates": "Column '{column}' has {count} dates that cannot be read as {format} "
-        "({where}). Write all dates of a column in one format (e.g. 2024-03-31 14:05). "
-        + SKIP_HINT,
-        "no_date_format": "Column '{column}' does not hold dates in a format we know "
-        "({where}). Use e.g. 2024-03-31 14:05 or 31/03/2024, or map another column with "
-        "--map 'Your column=ts'.",
-        "bad_score": "Column '{column}' has {count} values outside {low}–{high} ({where}). "
-        "{label} must be a whole number from {low} to {high}. " + SKIP_HINT,
-        "bad_number": "Column '{column}' has {count} values that are not numbers ({where}). "
-        + SKIP_HINT,
-        "bad_bool": "Column '{column}' has {count} values that are not yes/no ({where}). Use "
-        "yes/no, true/false, oui/non or online/offline. " + SKIP_HINT,
-        "too_many_stages": "Column '{column}' has more than {limit} different stage names: "
-        "it is probably not the stage. Map another column with --map 'Your column=stage', "
-        "or leave it out with --map '{column}=ignore'.",
-        "no_good_rows": "None of the rows could be imported, so nothing was imported.",
-        "ok": "Imported '{file_name}' as import {import_id}: {rows} {kind} rows (layout "
-        "{layout}, encoding {encoding}, delimiter {delimiter}).",
-        "skipped": "{count} bad rows were left out (--skip-bad-rows):",
-        "rejected": "Rejected '{file_name}': nothing was imported.",
-        "mapping": "Columns used: {mapping}.",
-        "dates": "Dates in '{column}' read as {format}.",
-        "decimal_comma": "Numbers in '{column}' read with a decimal comma (12,50 = 12.50).",
-        "new_stages": "New stages added after the last one: {stages}. Rename or reorder "
-        "them in the stage settings.",
-        "unmapped": "{count} touchpoints not mapped to a stage yet: {names}. Give them a "
-        "stage in the touchpoint map (or import a touchpoint map file).",
-        "rows_note": "Row 1 is the first data row under the header.",
-    },
-    "fr": {},  # to be translated: a missing key falls back to English
-}
-
 
 def render(code: str, lang: str = "en", **params: Any) -> str:
     """The message `code` in `lang` (English fallback), filled with `params`."""
-    template = MESSAGES.get(lang, {}).get(code) or MESSAGES["en"][code]
-    return template.format(**params)
-
-
-def _quote_list(values: list[Any], limit: int = SHOW_VALUES) -> str:
-    shown = []
-    for v in values[:limit]:
-        text = str(v)
-        shown.append(repr(text if len(text) <= 40 else text[:37] + "..."))
-    return ", ".join(shown)
-
-
-def _where(rows: list[int], count: int, examples: list[Any]) -> str:
-    label = "row" if count == 1 else "rows"
-    text = f"{label} " + ", ".join(str(r) for r in rows[:SHOW_ROWS])
-    if count > len(rows[:SHOW_ROWS]):
-        text += ", …"
-    if examples:
-        text += ": " + _quote_list(examples)
-    return text
+    return messages.render(code, lang, **params)
 
 
 @dataclass
@@ -165,12 +63,13 @@ class Problem:
         rows = list(rows or [])[:SHOW_ROWS]
         examples = [str(e) for e in (examples or [])][:SHOW_VALUES]
         params = {"column": column, "count": count, **params}
-        if rows:
-            params["where"] = _where(rows, count, examples)
-        return cls(code, render(code, **params), column, rows, examples, count, params)
+        problem = cls(code, "", column, rows, examples, count, params)
+        problem.message = problem.text("en")
+        return problem
 
     def text(self, lang: str = "en") -> str:
-        return render(self.code, lang, **self.params)
+        """The message in `lang`; row lists, quotes and labels are written the lang's way."""
+        return render(self.code, lang, row_list=self.rows, examples=self.examples, **self.params)
 
 
 @dataclass
@@ -208,13 +107,17 @@ class ImportReport:
         if self.ok:
             lines.append(r(
                 "ok", file_name=self.file_name, import_id=self.import_id,
-                rows=f"{self.rows_imported:,}", kind=self.kind, layout=self.layout,
-                encoding=self.encoding, delimiter=repr(self.delimiter),
+                rows=messages.count_text(self.rows_imported, lang)
+                if lang == "fr" else f"{self.rows_imported:,}",
+                kind=self.kind, layout=self.layout, encoding=self.encoding,
+                delimiter=self.delimiter,
             ))
         else:
             lines.append(r("rejected", file_name=self.file_name))
         if self.mapping:
-            pairs = ", ".join(f"'{s}' → {t}" for s, t in self.mapping.items())
+            pairs = ", ".join(
+                f"{messages.quote(s, lang)} → {t}" for s, t in self.mapping.items()
+            )
             lines.append(r("mapping", mapping=pairs))
         for col, fmt in self.date_formats.items():
             lines.append(r("dates", column=col, format=fmt))
@@ -228,7 +131,7 @@ class ImportReport:
         if self.new_stages:
             lines.append(r("new_stages", stages=", ".join(self.new_stages)))
         if self.unmapped_touchpoints:
-            names = _quote_list(self.unmapped_touchpoints, 10)
+            names = messages.quote_list(self.unmapped_touchpoints, lang, 10)
             if len(self.unmapped_touchpoints) > 10:
                 names += ", …"
             lines.append(r("unmapped", count=len(self.unmapped_touchpoints), names=names))
@@ -524,6 +427,7 @@ class _Loader:
             self.report.problems.append(Problem.make("no_good_rows"))
             self.fail()
         self.report.rows_skipped = bad_rows
+        self.report.rows_imported = good
         self._map_stages()
         self.progress(0.7, "Writing to the store")
         self._insert()
@@ -584,16 +488,29 @@ class _Loader:
                 )
         for req in formats.REQUIRED[plan.kind or "events"]:
             self.checks.insert(0, _Check("empty_values", req, f"r_{req} IS NULL"))
-        select = ", ".join(["*", *conv])
+        # One pass over the file: read (inner), convert (middle), flag (outer). `_bad` holds
+        # one bit per failed check, so validation is one aggregate over this table. A
+        # converted column keeps its raw text only where conversion failed (the examples
+        # the report quotes): good rows carry no second copy of their dates and numbers.
+        flags = " + ".join(
+            f"CASE WHEN {c.cond} THEN {1 << k} ELSE 0 END" for k, c in enumerate(self.checks)
+        ) or "0"
+        converted = [t for t in plan.sources if t in ("ts", "revenue", "online")
+                     or t in SCORE_RANGES]
+        keep = [f"r_{t}" for t in plan.sources if t not in converted]
+        keep += [f"v_{t}, CASE WHEN v_{t} IS NULL THEN r_{t} END AS r_{t}" for t in converted]
+        keep += ["_blank", *(["attributes"] if plan.attributes else [])]
         self.cur.execute(
-            f"CREATE TEMP TABLE _pc_typed AS SELECT {select} FROM (SELECT {', '.join(raws)} "
-            f"FROM {_read_csv(ncols, rejects=True)})",
+            f"CREATE TEMP TABLE _pc_typed AS SELECT {', '.join(keep)}, {flags} AS _bad "
+            f"FROM (SELECT *, {', '.join(conv) or 'NULL AS _none'} FROM (SELECT "
+            f"{', '.join(raws)} FROM {_read_csv(ncols, rejects=True)}))",
             self.params,
         )
         # Rows of a table written in this transaction are numbered from a large base, in
-        # file order (insertion order is preserved): rebase them to file rows.
-        row0 = self.cur.execute("SELECT coalesce(min(rowid), 0) FROM _pc_typed").fetchone()[0]
-        self.off = int(row0) + self.extra
+        # file order (insertion order is preserved, so the first row has the lowest id):
+        # rebase them to file rows.
+        row0 = self.cur.execute("SELECT rowid FROM _pc_typed LIMIT 1").fetchone()
+        self.off = int(row0[0] if row0 else 0) + self.extra
         self.rn = f"(t.rowid - {self.off} + 1)"  # 1-based data row, as the user counts
 
     def _structure(self) -> bool:
@@ -623,7 +540,7 @@ class _Loader:
         other = [r for r in rows if r not in ragged and r not in quotes]
         if ragged:
             self.report.problems.append(Problem.make(
-                "ragged", rows=ragged, count=len(ragged), delimiter=repr(self.prep.delimiter),
+                "ragged", rows=ragged, count=len(ragged), delimiter=self.prep.delimiter,
             ))
         if other:
             self.report.problems.append(Problem.make(
@@ -637,9 +554,8 @@ class _Loader:
     def _validate(self) -> tuple[int, int]:
         """Count bad rows per check; describe each. Returns (good rows, skipped rows)."""
         live = f"t.rowid >= {self.off} AND NOT t._blank"
-        conds = [c.cond for c in self.checks]
-        self.bad_any = " OR ".join(f"({c})" for c in conds) or "FALSE"
-        counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in [*conds, self.bad_any])
+        conds = [f"(t._bad & {1 << k}) <> 0" for k in range(len(self.checks))]
+        counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in [*conds, "t._bad <> 0"])
         sql = f"SELECT count(*), {counts} FROM _pc_typed t WHERE {live}"
         row = self.cur.execute(sql).fetchone()
         total, per_check, bad = row[0], row[1:-1], row[-1]
@@ -647,12 +563,12 @@ class _Loader:
             cols = ", ".join(self.plan.layout.columns)
             self.report.problems.append(Problem.make("header_only", columns=cols))
             self.fail()
-        for check, n in zip(self.checks, per_check, strict=False):
+        for check, cond, n in zip(self.checks, conds, per_check, strict=True):
             if not n:
                 continue
             found = self.cur.execute(
                 f"SELECT {self.rn}, r_{check.target} FROM _pc_typed t "
-                f"WHERE {live} AND ({check.cond}) ORDER BY t.rowid LIMIT {SHOW_ROWS}"
+                f"WHERE {live} AND {cond} ORDER BY t.rowid LIMIT {SHOW_ROWS}"
             ).fetchall()
             rows = [int(r[0]) for r in found]
             examples = [r[1] for r in found if r[1] is not None]
@@ -660,7 +576,7 @@ class _Loader:
                 check.code, column=self.names[check.target], rows=rows, examples=examples,
                 count=int(n), **check.params,
             ))
-        self.live = f"{live} AND NOT ({self.bad_any})"
+        self.live = f"{live} AND t._bad = 0"
         return int(total - bad), int(bad) + self.report.rows_skipped
 
     # -- writing ---------------------------------------------------------------------
@@ -750,22 +666,24 @@ class _Loader:
                 "channel = COALESCE(excluded.channel, touchpoints.channel), "
                 "online = COALESCE(excluded.online, touchpoints.online)", p,
             )
-        self.report.rows_imported = int(self.cur.execute(
-            f"SELECT count(*) FROM _pc_typed t WHERE {self.live}"
-        ).fetchone()[0])
 
     def _add_touchpoints(self) -> None:
-        p = {"import_id": self.import_id}
+        # From the typed rows just inserted, not from `events` (which grows with the store).
+        c = self._col
+        self.cur.execute(
+            f"CREATE TEMP TABLE _pc_tp AS SELECT {c('touchpoint')} AS touchpoint, "
+            f"MIN({c('stage')}) AS stage, MIN({c('channel')}) AS channel "
+            f"FROM _pc_typed t {self.stage_join} WHERE {self.live} GROUP BY 1"
+        )
         self.cur.execute(
             "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-            "SELECT touchpoint, MIN(stage), MIN(channel), NULL, $import_id FROM events "
-            "WHERE import_id = $import_id AND touchpoint NOT IN "
-            "(SELECT touchpoint FROM touchpoints) GROUP BY touchpoint", p,
+            "SELECT touchpoint, stage, channel, NULL, $import_id FROM _pc_tp "
+            "WHERE touchpoint NOT IN (SELECT touchpoint FROM touchpoints)",
+            {"import_id": self.import_id},
         )
         self.report.unmapped_touchpoints = [r[0] for r in self.cur.execute(
             "SELECT t.touchpoint FROM touchpoints t WHERE t.stage IS NULL AND t.touchpoint IN "
-            "(SELECT touchpoint FROM events WHERE import_id = $import_id) ORDER BY t.touchpoint",
-            p,
+            "(SELECT touchpoint FROM _pc_tp) ORDER BY t.touchpoint"
         ).fetchall()]
 
     def _finish(self) -> None:
@@ -777,7 +695,7 @@ class _Loader:
             [self.import_id, r.file_name, self.prep.content_hash, r.kind, r.layout,
              r.rows_imported, r.rows_skipped, json.dumps(r.to_dict(), default=str)],
         )
-        for table in ("_pc_typed", "_pc_sample", "_pc_stage_map", "_pc_rej"):
+        for table in ("_pc_typed", "_pc_sample", "_pc_stage_map", "_pc_rej", "_pc_tp"):
             self.cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 

@@ -88,12 +88,40 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield block
 
 
+class _Utf8Check:
+    """Streamed UTF-8 validation; pure-ASCII blocks (most exports) skip the decoder."""
+
+    def __init__(self) -> None:
+        self._dec = codecs.getincrementaldecoder("utf-8")()
+        self.ok = True
+
+    def feed(self, block: bytes, final: bool = False) -> None:
+        if not self.ok:
+            return
+        if not final and block.isascii() and not self._dec.getstate()[0]:
+            return
+        try:
+            self._dec.decode(block, final=final)
+        except UnicodeDecodeError:
+            self.ok = False
+
+
 def hash_file(path: str) -> str:
+    return _fingerprint(path, check_utf8=False)[0]
+
+
+def _fingerprint(path: str, *, check_utf8: bool) -> tuple[str, bool | None]:
+    """Content hash and (for an uncompressed file) whether it is UTF-8, in one read."""
     h = hashlib.sha256()
+    utf8 = _Utf8Check() if check_utf8 else None
     with open(path, "rb") as f:
         for block in _chunks(f):
             h.update(block)
-    return h.hexdigest()
+            if utf8:
+                utf8.feed(block)
+    if utf8:
+        utf8.feed(b"", final=True)
+    return h.hexdigest(), (utf8.ok if utf8 else None)
 
 
 def _open_logical(path: str, gz: bool) -> BinaryIO:
@@ -102,15 +130,14 @@ def _open_logical(path: str, gz: bool) -> BinaryIO:
 
 def _is_utf8(path: str, gz: bool) -> bool:
     """Whole-file UTF-8 check (streamed): a cp1252 'é' on row 900,000 must not slip past."""
-    dec = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with _open_logical(path, gz) as f:
-            for block in _chunks(f):
-                dec.decode(block)
-            dec.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    check = _Utf8Check()
+    with _open_logical(path, gz) as f:
+        for block in _chunks(f):
+            check.feed(block)
+            if not check.ok:
+                return False
+    check.feed(b"", final=True)
+    return check.ok
 
 
 def _guess_encoding(head: bytes) -> str | None:
@@ -256,9 +283,10 @@ def prepare(path: str, file_name: str, workdir: str, *, full: bool = True) -> Pr
         raise ReadProblem("unreadable", error=str(exc)) from exc
     if size == 0:
         raise ReadProblem("empty")
-    content_hash = hash_file(path) if full else ""
-
     gz = magic.startswith(b"\x1f\x8b")
+    # One read of the file gives its hash and, for plain text, whether it is UTF-8.
+    plain = not gz and not magic.startswith(b"PK\x03\x04")
+    content_hash, utf8 = _fingerprint(path, check_utf8=plain) if full else ("", None)
     if magic.startswith(b"PK\x03\x04"):
         if _is_xlsx(path):
             dest = str(Path(workdir) / "sheet.csv")
@@ -272,7 +300,7 @@ def prepare(path: str, file_name: str, workdir: str, *, full: bool = True) -> Pr
     what = None if gz else sniff_magic(magic)
     if what:
         raise ReadProblem("not_csv", what=what)
-    return _prepare_text(path, file_name, content_hash, None, gz, size, workdir, full)
+    return _prepare_text(path, file_name, content_hash, None, gz, size, workdir, full, utf8)
 
 
 def _prepare_text(
@@ -284,6 +312,7 @@ def _prepare_text(
     size: int,
     workdir: str,
     full: bool = True,
+    utf8: bool | None = None,
 ) -> Prepared:
     try:
         with _open_logical(path, gz) as f:
@@ -296,7 +325,8 @@ def _prepare_text(
     enc = encoding or _guess_encoding(head)
     if enc is None:
         if full:
-            enc = "utf-8" if _is_utf8(path, gz) else "cp1252"
+            is_utf8 = _is_utf8(path, gz) if utf8 is None else utf8
+            enc = "utf-8" if is_utf8 else "cp1252"
         else:
             enc = "utf-8" if _decode_head(head, "utf-8", complete) is not None else "cp1252"
     text = _decode_head(head, enc, complete)

@@ -53,7 +53,7 @@ CASES = {
         b"customer,nps\nc1,9\nc2,11\nc3,-1\nc4,dix\nc5,7.5\n",
         "Column 'nps' has 4 values outside 0\u201310 (rows 2, 3, 4, 5: '11', '-1', 'dix', '7.5')."
         " NPS must be a whole number from 0 to 10. Fix them in the file, or import with "
-        "--skip-bad-rows to leave those rows out.",
+        "“Skip bad rows” (--skip-bad-rows) to leave those rows out.",
     ),
     "csat and ces": (b"customer,csat,ces\nc1,6,8\n", "Column 'csat' has 1 values outside 1\u20135"),
     "empty customer": (b"customer,date,page\n,2024-01-01,A\n", "Column 'customer' is empty in 1"),

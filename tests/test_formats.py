@@ -111,3 +111,25 @@ def test_sniff_delimiter() -> None:
     assert readers.sniff_delimiter(["a\tb", "1\t2"]) == "\t"
     assert readers.sniff_delimiter(["a|b|c", "1|2|3"]) == "|"
     assert readers.sniff_delimiter(['a,b', '"x;y",2']) == ","
+
+
+def test_every_import_message_has_a_french_translation_with_the_same_placeholders() -> None:
+    from journey import ingest_messages as m
+
+    en, fr = m.MESSAGES["en"], m.MESSAGES["fr"]
+    assert set(fr) == set(en)
+    for code, text in en.items():
+        assert m.placeholders(fr[code]) == m.placeholders(text), code
+        assert fr[code] != text, code  # translated, not copied
+
+
+def test_french_row_lists_and_quotes() -> None:
+    from journey import ingest_messages as m
+
+    assert m.where([4, 9], 2, ["11", "dix"], "fr") == "lignes 4, 9 : « 11 », « dix »"
+    assert m.where([4], 1, [], "fr") == "ligne 4"
+    assert m.where([4, 9], 2, ["11", "dix"], "en") == "rows 4, 9: '11', 'dix'"
+    assert m.render("dates", "fr", column="Horodatage", format="dd/mm/yyyy") == (
+        "Dates de « Horodatage » lues au format jj/mm/aaaa."
+    )
+    assert m.render("rows_note", "de") == m.render("rows_note", "en")  # unknown lang: English

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -341,3 +344,77 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "Traceback" not in err
     mapped = ["import", "--db", db, str(bad), "--map", "name=customer_id"]
     assert main(mapped) == 0
+
+
+def test_french_report(store: Store, tmp_path: Path) -> None:
+    text = "client;nps\nc1;9\nc2;11\nc3;8\nc4;dix\n"
+    report = ingest.import_file(store, write(tmp_path, "enquête.csv", text))
+    assert not report.ok
+    assert report.to_text("fr") == (
+        "« enquête.csv » refusé : rien n’a été importé.\n"
+        "Colonnes utilisées : « client » → customer_id, « nps » → nps.\n"
+        "  - La colonne « nps » contient 2 valeurs hors de 0–10 (lignes 2, 4 : « 11 », "
+        "« dix »). Le NPS doit être un nombre entier de 0 à 10. Corrigez-les dans le "
+        "fichier, ou importez avec « Ignorer les lignes en erreur » (--skip-bad-rows) pour "
+        "laisser ces lignes de côté.\n"
+        "La ligne 1 est la première ligne de données sous l’en-tête."
+    )
+    # The stored/English message is unchanged by asking for French.
+    assert report.problems[0].message.startswith("Column 'nps' has 2 values outside 0–10")
+    ok = ingest.import_file(store, write(tmp_path, "ok.csv", "client;nps\nc1;9\n"))
+    assert ok.to_text("fr").startswith(
+        f"« ok.csv » importé (import {ok.import_id}) : 1 lignes de réponses"
+    )
+
+
+def test_touchpoints_of_an_import_come_from_its_rows(store: Store, tmp_path: Path) -> None:
+    first = "customer,date,touchpoint,stage\nc1,2024-01-01,Cart,purchase\n"
+    assert ingest.import_file(store, write(tmp_path, "a.csv", first)).ok
+    second = "customer,date,touchpoint\nc2,2024-01-02,Cart\nc2,2024-01-03,Chatbot\n"
+    report = ingest.import_file(store, write(tmp_path, "b.csv", second))
+    assert report.ok and report.unmapped_touchpoints == ["Chatbot"]
+    assert rows(store, "SELECT touchpoint, stage, import_id FROM touchpoints ORDER BY 1") == [
+        ("Cart", "purchase", 1), ("Chatbot", None, report.import_id),
+    ]
+
+
+@pytest.mark.skipif(
+    os.environ.get("PARCOURS_BIG_TESTS") != "1", reason="set PARCOURS_BIG_TESTS=1 to run"
+)
+def test_big_file_imports_in_bounded_memory(tmp_path: Path) -> None:
+    """A ~50 MB export imports whole, and the importing process's memory stays bounded
+    (measured in a child process, so this test's own allocations do not count)."""
+    import duckdb
+
+    path = tmp_path / "big.csv"
+    duckdb.connect().execute(
+        "COPY (SELECT 'c' || (i % 50000) AS customer_id, TIMESTAMP '2024-01-01' + "
+        "to_seconds(i * 13) AS timestamp, 'touchpoint ' || (i * 7 % 23) AS touchpoint, "
+        "['web', 'app', 'email'][1 + i % 3] AS channel FROM range(1200000) t(i)) "
+        f"TO '{path}' (HEADER)"
+    )
+    size_mb = path.stat().st_size / 1e6
+    assert size_mb > 50
+    code = (
+        "import resource, sys\n"
+        "from journey import ingest\n"
+        "from journey.store import Store\n"
+        "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+        "store, seen = Store(sys.argv[1]), []\n"
+        "hook = store._after_change\n"
+        "store._after_change = lambda cur, **kw: (seen.append(peak()), hook(cur, **kw))\n"
+        "r = ingest.import_file(store, sys.argv[2])\n"
+        "assert r.ok and r.rows_imported == 1_200_000, r.to_text()\n"
+        "print(seen[0], peak())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "big.duckdb"), str(path)],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+    ingest_mb, whole_mb = (int(x) for x in out.stdout.split()[-2:])
+    # Streamed through DuckDB: never the whole file in Python objects (that would be
+    # many times the file size); the typed rows wait in DuckDB's buffer (spilled to disk
+    # past its memory_limit). The derived refresh on commit (journey/derived.py) is
+    # measured apart: it grows with the store, not with the file.
+    print(f"peak RSS: ingest {ingest_mb} MB, with derived refresh {whole_mb} MB")
+    assert ingest_mb < 200 + 4 * size_mb, ingest_mb
