@@ -29,6 +29,7 @@ lint:
 demo: install
 	$(PYTHON) -m journey sample
 
-bench: install-dev
+bench: install-dev chromium
 	$(PYTHON) scripts/bench_import.py
 	$(PYTHON) scripts/bench_queries.py
+	$(PYTHON) scripts/bench_browser.py --customers 100000

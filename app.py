@@ -11,6 +11,7 @@ import streamlit as st
 from journey import i18n
 from journey.store import StoreError
 from ui import sidebar
+from ui import workshop as workshop_css
 from ui.context import (
     clear_context,
     demo_autoload_enabled,
@@ -51,12 +52,12 @@ lang = shell["lang"]
 workshop = shell["workshop"]
 
 PAGES = [
-    ("pages/overview.py", "page.overview", "overview", ":material/dashboard:"),
-    ("pages/flows.py", "page.flows", "flows", ":material/account_tree:"),
-    ("pages/network.py", "page.network", "network", ":material/hub:"),
-    ("pages/nps.py", "page.nps", "nps", ":material/sentiment_satisfied:"),
-    ("pages/journey_map.py", "page.journey_map", "journey-map", ":material/map:"),
-    ("pages/data.py", "page.data", "data", ":material/database:"),
+    ("views/overview.py", "page.overview", "overview", ":material/dashboard:"),
+    ("views/flows.py", "page.flows", "flows", ":material/account_tree:"),
+    ("views/network.py", "page.network", "network", ":material/hub:"),
+    ("views/nps.py", "page.nps", "nps", ":material/sentiment_satisfied:"),
+    ("views/journey_map.py", "page.journey_map", "journey-map", ":material/map:"),
+    ("views/data.py", "page.data", "data", ":material/database:"),
 ]
 pages = [
     st.Page(path, title=tr(key, lang), url_path=url, icon=icon) for path, key, url, icon in PAGES
@@ -82,19 +83,13 @@ ctx = sidebar.finish(store, shell)
 if not workshop:
     st.sidebar.page_link(
         pg, label=tr("shell.workshop.enter", lang), icon=":material/open_in_full:",
-        query_params=sidebar.url_for(ctx.filters, lang, workshop=True),
+        query_params={**sidebar.page_params(), **sidebar.url_for(ctx.filters, lang, True)},
     )
 else:
-    # Larger text for a projector. Only fixed CSS here: no user text ever goes into HTML.
-    st.html(
-        "<style>"
-        "[data-testid='stMainBlockContainer'] p, [data-testid='stMainBlockContainer'] li,"
-        "[data-testid='stMainBlockContainer'] label { font-size: 1.25rem; }"
-        "[data-testid='stMetricValue'] { font-size: 2.8rem; }"
-        "[data-testid='stCaptionContainer'] { font-size: 1.05rem; }"
-        "</style>"
-    )
-    exit_params = sidebar.url_for(ctx.filters, lang, workshop=False)
+    # Larger text for a projector: fixed CSS only (ui/workshop.py), never user text.
+    st.html(workshop_css.STYLE)
+    # Back to the same view with its controls: the page's own keys (map_persona...) kept.
+    exit_params = {**sidebar.page_params(), **sidebar.url_for(ctx.filters, lang, False)}
     st.page_link(pg, label=tr("shell.workshop.exit", lang), icon=":material/close_fullscreen:",
                  query_params=exit_params)
 

@@ -12,8 +12,10 @@ its position in the customer's journey:
   cid * 2^32 + seq, one BIGINT that orders all events by (customer, time);
 - the neighbours in the whole journey: `next_touchpoint`, `next_stage_node` (the next
   event's stage-level node), `next_ts` (NULL at the journey's end) and `prev_device` (the
-  previous known device). Questions without an event condition read these instead of
-  running a LEAD/LAG window per query.
+  previous known device), and `tp_step` / `stage_step`: the number of the (collapsed)
+  step the event belongs to at touchpoint / stage level. Questions without an event
+  condition read these instead of running a LEAD/LAG window per query (a session split
+  only needs one running window over the step ends).
 
 On top of it, precomputed tables make the common (unfiltered-by-event) questions cheap:
 
@@ -23,8 +25,13 @@ On top of it, precomputed tables make the common (unfiltered-by-event) questions
   gap and no "keep repeats" is asked for; otherwise the very same SQL (`steps_ctes`) runs
   over the (filtered) events, so both paths agree by construction (and tests check it).
 - `device_switches`: only the events where a customer's device changes (a small table).
-- `customer_summary`: per customer first/last event, event count, devices used, furthest
-  stage.
+- `customer_summary`: per customer first/last event, event count, revenue, devices used,
+  furthest stage.
+- `customer_stage_reach`: per customer and stage of the model (k = 0, 1, ... in
+  `ORDER BY position, stage`), the first event (`reach_seq`, `reach_ts`) that reaches stage k
+  strictly after the customer reached stage k-1 under the same rule: the stage funnel
+  without event conditions is a GROUP BY k over it. It depends on the whole stage model, so
+  any stage model change rebuilds everything.
 
 Incremental maintenance (`refresh`, called by the store before every commit): every derived
 row belongs to one customer, and a customer's rows depend only on that customer's events,
@@ -51,7 +58,7 @@ NO_STAGE = "(no stage)"
 
 # Bump when the derived tables' layout changes: a store with another version is rebuilt
 # from scratch when opened (Store._ensure_derived) and on its next write.
-DERIVED_VERSION = "2"
+DERIVED_VERSION = "4"
 
 # Above this share of the known customers touched by a write, a full rebuild is cheaper
 # than deleting and re-inserting their rows.
@@ -62,8 +69,8 @@ G_STRIDE = 1 << 32
 
 DERIVED_TABLES = (
     "customer_persona", "customer_keys", "journey_events", "tp_steps", "stage_steps",
-    "device_switches", "customer_summary", "derived_imports", "derived_touchpoints",
-    "derived_stages",
+    "device_switches", "customer_summary", "customer_stage_reach", "derived_imports",
+    "derived_touchpoints", "derived_stages",
 )
 
 # One window for everything per-customer: a customer's events (or steps) in journey order.
@@ -89,7 +96,8 @@ def next_node_column(level: str) -> str:
 
 
 def steps_ctes(
-    source: str, *, level: str, keep_repeats: bool, session: bool, whole: bool = False
+    source: str, *, level: str, keep_repeats: bool, session: bool, whole: bool = False,
+    events_only: bool = False,
 ) -> str:
     """CTE definitions (without WITH) ending in `j_st`: one row per journey step.
 
@@ -109,12 +117,18 @@ def steps_ctes(
     journey) has another node. So at most one window pass over the events (LEAD) and one
     over the step rows (ROW_NUMBER, LAG) do it; no GROUP BY, no running sum over all events.
     Both order by `g` (one BIGINT, same order as `ts, event_id` within a customer).
+
+    `events_only`: stop at `j_e2` (one row per event: cid, g, ts, node, stage,
+    stage_position, channel, rn, ends_session, next_node0 = the next event's node even across
+    a session end, next_node and next_ts = NULL at a journey's end): enough for questions
+    that need no step numbers (transitions), without the second window pass.
     """
     node = node_expr(level)
     if whole:
         e0 = (
             f"j_e0 AS (SELECT cid, g, ts, {node} AS node, stage, stage_position, channel, "
-            f"seq AS rn, {next_node_column(level)} AS next_node0, next_ts AS next_ts0 "
+            f"seq AS rn, {next_node_column(level)} AS next_node0, next_ts AS next_ts0, "
+            f"{'tp_step' if level == 'touchpoint' else 'stage_step'} AS gstep "
             f"FROM {source})"
         )
     else:
@@ -135,10 +149,12 @@ def steps_ctes(
         f"{e0},\n"
         f"j_e1 AS (SELECT j_e0.*, {ends} AS ends_session FROM j_e0),\n"
         "j_e2 AS (SELECT cid, g, ts, node, stage, stage_position, channel, rn, "
-        "ends_session, "
+        "ends_session, next_node0, "
         "CASE WHEN ends_session = 1 THEN NULL ELSE next_node0 END AS next_node, "
         "CASE WHEN ends_session = 1 THEN NULL ELSE next_ts0 END AS next_ts FROM j_e1),\n"
     )
+    if events_only:
+        return out.rstrip().rstrip(",")
     if not session and keep_repeats:
         # Every event is a step: its number is its rank, its size 1. No second pass.
         return out + (
@@ -153,6 +169,26 @@ def steps_ctes(
             "stage, stage_position, channel, ts AS last_ts, "
             f"rn - COALESCE(LAG(rn) OVER ({_W}), 0) AS events, next_node, {minutes} "
             f"FROM j_e2{last_of_step})"
+        )
+    if whole:
+        # The event's step number in the whole journey (`gstep`, precomputed) gives the step
+        # number in the session: within a session no other split happens, so it is gstep
+        # minus the gstep of the session's first event, which is the latest session end's
+        # next event: one running window (one sort) over the step rows does it all.
+        nxt = "rn + 1" if keep_repeats else (
+            "gstep + CASE WHEN next_node0 <> node THEN 1 ELSE 0 END"
+        )
+        frame = f"OVER ({_W} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        own = "rn" if keep_repeats else "gstep"
+        return out.replace(
+            "j_e2 AS (SELECT cid, g, ts, node,", "j_e2 AS (SELECT cid, g, ts, gstep, node,"
+        ) + (
+            f"j_e3 AS (SELECT j_e2.*, COALESCE(SUM(ends_session) {frame}, 0) AS session_no, "
+            f"COALESCE(MAX(CASE WHEN ends_session = 1 THEN {nxt} ELSE NULL END) {frame}, 1) "
+            "AS first_step, "
+            f"rn - COALESCE(LAG(rn) OVER ({_W}), 0) AS events FROM j_e2{last_of_step}),\n"
+            f"j_st AS (SELECT cid, session_no, {own} - first_step + 1 AS step, node, stage, "
+            f"stage_position, channel, ts AS last_ts, events, next_node, {minutes} FROM j_e3)"
         )
     # Session ends are step ends, so the running count of session ends runs over step rows.
     sess = (
@@ -223,7 +259,13 @@ def _events_select(scope: str) -> str:
     return f"""
 SELECT event_id, customer_id, cid, ts, touchpoint, stage, stage_position, channel, device,
        revenue, persona, import_id, seq, CAST(cid AS BIGINT) * {G_STRIDE} + seq AS g,
-       next_touchpoint, next_stage_node, next_ts, prev_device
+       next_touchpoint, next_stage_node, next_ts, prev_device,
+       SUM(CASE WHEN prev_touchpoint IS NULL OR prev_touchpoint <> touchpoint THEN 1 ELSE 0 END)
+           OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+           AS tp_step,
+       SUM(CASE WHEN prev_stage_node IS NULL OR prev_stage_node <> stage_node THEN 1 ELSE 0 END)
+           OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+           AS stage_step
 FROM (
     SELECT
         e.event_id,
@@ -242,7 +284,10 @@ FROM (
         LEAD(e.touchpoint) OVER ({w}) AS next_touchpoint,
         LEAD(COALESCE(t.stage, e.stage, '{NO_STAGE}')) OVER ({w}) AS next_stage_node,
         LEAD(e.ts) OVER ({w}) AS next_ts,
-        LAG(e.device IGNORE NULLS) OVER ({w}) AS prev_device
+        LAG(e.device IGNORE NULLS) OVER ({w}) AS prev_device,
+        LAG(e.touchpoint) OVER ({w}) AS prev_touchpoint,
+        COALESCE(t.stage, e.stage, '{NO_STAGE}') AS stage_node,
+        LAG(COALESCE(t.stage, e.stage, '{NO_STAGE}')) OVER ({w}) AS prev_stage_node
     FROM events e
     JOIN customer_keys k ON k.customer_id = e.customer_id
     LEFT JOIN touchpoints t ON t.touchpoint = e.touchpoint
@@ -285,12 +330,60 @@ def _summary_select(scope: str) -> str:
     return (
         "SELECT cid, MIN(customer_id) AS customer_id, MIN(persona) AS persona, "
         "MIN(ts) AS first_ts, MAX(ts) AS last_ts, COUNT(*) AS events, "
-        "COUNT(DISTINCT device) AS devices, MAX(stage_position) AS max_stage_position "
+        "COUNT(DISTINCT device) AS devices, MAX(stage_position) AS max_stage_position, "
+        "SUM(revenue) AS revenue "
         f"FROM {_scoped_events(scope)} je GROUP BY cid"
     )
 
 
-def _per_customer_tables(scope: str) -> list[tuple[str, str]]:
+def stage_reach_ctes(source: str, n_stages: int, stage_list: str) -> str:
+    """CTE definitions ending in `r_all(cid, k, reach_seq, reach_ts)`: the stage funnel's
+    reach of each of the `n_stages` stages (k from 0) by each customer of `source` (rows with
+    cid, seq, ts, stage). `stage_list` is a relation (stage, k) numbering the funnel's stages.
+
+    r_k = the customer's first event at stage k strictly after (in journey order, `seq`) r_k-1.
+    One narrow projection of the source, integer joins on cid; k is an int literal.
+    """
+    ctes = [
+        f"r_ev AS (SELECT s.cid, s.seq, s.ts, sl.k FROM {source} s "
+        f"JOIN {stage_list} sl ON sl.stage = s.stage)"
+    ]
+    for k in range(n_stages):
+        if k == 0:
+            ctes.append(
+                "r0 AS (SELECT cid, MIN(seq) AS seq, MIN(ts) AS ts FROM r_ev WHERE k = 0 "
+                "GROUP BY cid)"
+            )
+        else:
+            # ts is non-decreasing in seq, so MIN(ts) over the same rows is the ts of MIN(seq).
+            ctes.append(
+                f"r{k} AS (SELECT e.cid, MIN(e.seq) AS seq, MIN(e.ts) AS ts FROM r_ev e "
+                f"JOIN r{k - 1} p ON p.cid = e.cid WHERE e.k = {k} AND e.seq > p.seq "
+                "GROUP BY e.cid)"
+            )
+    union = " UNION ALL ".join(
+        f"SELECT cid, {k} AS k, seq AS reach_seq, ts AS reach_ts FROM r{k}"
+        for k in range(n_stages)
+    ) or (
+        "SELECT CAST(NULL AS INTEGER) AS cid, 0 AS k, CAST(NULL AS BIGINT) AS reach_seq, "
+        "CAST(NULL AS TIMESTAMP) AS reach_ts FROM stages WHERE 1 = 0"
+    )
+    return ",\n".join(ctes) + f",\nr_all AS ({union})"
+
+
+# The stage model in funnel order, numbered from 0.
+STAGE_ORDER_SQL = (
+    "SELECT stage, CAST(ROW_NUMBER() OVER (ORDER BY position, stage) - 1 AS INTEGER) AS k "
+    "FROM stages"
+)
+
+
+def _reach_select(scope: str, n_stages: int) -> str:
+    ctes = stage_reach_ctes(_scoped_events(scope), n_stages, f"({STAGE_ORDER_SQL})")
+    return f"WITH {ctes} SELECT cid, k, reach_seq, reach_ts FROM r_all"
+
+
+def _per_customer_tables(scope: str, n_stages: int = 5) -> list[tuple[str, str]]:
     """(table, SELECT) for every table keyed by cid, in dependency order."""
     return [
         ("journey_events", _events_select(scope)),
@@ -298,6 +391,7 @@ def _per_customer_tables(scope: str) -> list[tuple[str, str]]:
         ("stage_steps", _steps_select("stage", scope)),
         ("device_switches", _switches_select(scope)),
         ("customer_summary", _summary_select(scope)),
+        ("customer_stage_reach", _reach_select(scope, n_stages)),
     ]
 
 
@@ -410,8 +504,12 @@ def _full(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(f"CREATE OR REPLACE TABLE customer_persona AS {_persona_select('')}")
     cur.execute("CREATE TABLE IF NOT EXISTS customer_keys (customer_id VARCHAR, cid INTEGER)")
     cur.execute(_new_keys_sql(""))
-    for table, select in _per_customer_tables(""):
+    for table, select in _per_customer_tables("", _n_stages(cur)):
         cur.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+
+
+def _n_stages(cur: duckdb.DuckDBPyConnection) -> int:
+    return _count(cur, "SELECT count(*) FROM stages")
 
 
 def _finish(cur: duckdb.DuckDBPyConnection) -> None:
@@ -467,11 +565,21 @@ def _incremental(cur: duckdb.DuckDBPyConnection) -> None:
         "CREATE TEMP TABLE _dv_cids AS SELECT cid FROM customer_keys "
         "WHERE customer_id IN (SELECT customer_id FROM _dv_ac)"
     )
-    tables = _per_customer_tables("x")
+    n_stages = _n_stages(cur)
+    tables = _per_customer_tables("x", n_stages)
+    # customer_stage_reach depends on the whole stage model (the funnel's chain): after a
+    # stage model edit it is recomputed for everyone (one cheap pass), else like the others.
+    reach_all = _count(cur, "SELECT count(*) FROM _dv_st") > 0
+    if reach_all:
+        tables = [(t, s) for t, s in tables if t != "customer_stage_reach"]
     for table, _select in tables:
         cur.execute(f"DELETE FROM {table} WHERE cid IN (SELECT cid FROM _dv_cids)")
     for table, select in tables:
         cur.execute(f"INSERT INTO {table} {select}")
+    if reach_all:
+        cur.execute(
+            f"CREATE OR REPLACE TABLE customer_stage_reach AS {_reach_select('', n_stages)}"
+        )
 
 
 def all_sql() -> list[str]:

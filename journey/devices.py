@@ -39,7 +39,9 @@ def _sources(filters: Filters, force_compute: bool) -> tuple[str, dict[str, Any]
     else:
         from journey.flows import event_source
 
-        sql, params, _whole = event_source(filters)
+        sql, params, _whole = event_source(
+            filters, columns=("cid", "g", "ts", "event_id", "device", "stage", "stage_position")
+        )
     return (
         f"WITH fe AS ({sql}),\n{derived.device_switch_ctes('fe')},\n"
         "d_cust AS (SELECT cid, COUNT(DISTINCT device) AS devices FROM fe GROUP BY cid)"

@@ -12,6 +12,11 @@ read from the precomputed `tp_steps` / `stage_steps` tables (same SQL, run at im
 otherwise they are computed over the filtered events. Results are identical either way.
 
 Counts called `customers` count journeys (one per customer without a session gap).
+
+Names are display text, never identity: a touchpoint may be called "Other", "Drop-off",
+"(start)" or "(end)". Sankey nodes and links carry a `kind` (node | other | dropoff) and
+reserved ids for the folded and drop-off nodes; transitions carry `source_kind` (start |
+node) and `target_kind` (end | node), the markers being NULL inside the SQL.
 """
 
 from __future__ import annotations
@@ -29,6 +34,21 @@ DROP_OFF = "Drop-off"
 START = "(start)"
 END = "(end)"
 NO_STAGE = derived.NO_STAGE
+
+# Kinds of Sankey nodes and of transition ends. A touchpoint may be named "Other",
+# "Drop-off", "(start)" or "(end)": names are display text, kinds (and ids) say what a
+# row is. Node ids of real nodes are "<step> · <name>"; the folded and drop-off nodes use
+# "<step> | #other" / "<step> | #drop-off": a real node's id always has " · " right after
+# the step number, so no touchpoint name can produce a reserved id.
+KIND_NODE, KIND_OTHER, KIND_DROPOFF = "node", "other", "dropoff"
+KIND_START, KIND_END = "start", "end"
+_RESERVED_ID = {KIND_OTHER: "#other", KIND_DROPOFF: "#drop-off"}
+
+# journey_events columns the step CTEs read (a narrow projection of the filtered events).
+_STEP_COLUMNS = (
+    "cid", "g", "ts", "touchpoint", "stage", "stage_position", "channel", "seq",
+    "next_touchpoint", "next_stage_node", "next_ts", "tp_step", "stage_step",
+)
 
 MIN_STEPS, MAX_STEPS = 2, 15
 LEVELS = ("touchpoint", "stage")
@@ -70,8 +90,11 @@ def summary_scope(filters: Filters, params: dict[str, Any], alias: str = "t") ->
     return f"{alias}.cid IN (SELECT cs.cid FROM customer_summary cs WHERE {' AND '.join(conds)})"
 
 
-def event_source(filters: Filters) -> tuple[str, dict[str, Any], bool]:
-    """SELECT of the events in the filter (journey_events' columns), its params, and whether
+def event_source(
+    filters: Filters, columns: tuple[str, ...] | None = None
+) -> tuple[str, dict[str, Any], bool]:
+    """SELECT of the events in the filter (journey_events' columns, or only `columns`: a
+    narrow projection keeps materialised CTEs and window sorts small), its params, and whether
     it holds whole journeys (no event condition: the precomputed neighbours are valid).
 
     Customer conditions are read from `customer_summary` / `tp_steps` (by cid) unless a date
@@ -87,7 +110,8 @@ def event_source(filters: Filters) -> tuple[str, dict[str, Any], bool]:
         scope = summary_scope(filters, params, alias="je")
         if scope:
             conds.append(scope)
-    sql = "SELECT je.* FROM journey_events je"
+    cols = ", ".join(f"je.{c}" for c in columns) if columns else "je.*"
+    sql = f"SELECT {cols} FROM journey_events je"
     if conds:
         sql += " WHERE " + " AND ".join(conds)
     return sql, params, not filters.has_event_conditions
@@ -100,9 +124,12 @@ def steps_with(
     keep_repeats: bool = False,
     session_gap: float | None = None,
     force_compute: bool = False,
+    events_only: bool = False,
 ) -> tuple[str, dict[str, Any], bool]:
     """`WITH ...` text defining the CTE `j_st` (one row per journey step), its params, and
     whether it reads the precomputed tables (which add the first_visit/first_pair flags).
+    With `events_only` and when the precomputed tables do not answer, it defines `j_e2`
+    (one row per event, see `derived.steps_ctes`) instead of `j_st`.
 
     Without event conditions but with keep_repeats or a session gap, the steps are built
     from journey_events' precomputed neighbours (no per-event window). `force_compute`
@@ -122,12 +149,12 @@ def steps_with(
         sql, params = filters.events_sql()
         whole = False
     else:
-        sql, params, whole = event_source(filters)
+        sql, params, whole = event_source(filters, columns=_STEP_COLUMNS)
     if session_gap is not None:
         params["gap_us"] = float(session_gap) * 60_000_000.0
     ctes = derived.steps_ctes(
         "fe", level=level, keep_repeats=keep_repeats, session=session_gap is not None,
-        whole=whole,
+        whole=whole, events_only=events_only,
     )
     return f"WITH fe AS ({sql}),\n{ctes}", params, False
 
@@ -191,8 +218,11 @@ def _check_steps(steps: int) -> int:
     return n
 
 
-def _node_id(step: int, name: str) -> str:
-    return f"{step} · {name}"
+def _node_id(step: int, name: str, kind: str = KIND_NODE) -> str:
+    """A Sankey node's id: "<step> · <name>" for a real node, a reserved id otherwise."""
+    if kind == KIND_NODE:
+        return f"{step} · {name}"
+    return f"{step} | {_RESERVED_ID[kind]}"
 
 
 def sankey_sql(
@@ -216,12 +246,29 @@ def sankey_sql(
     steps = _check_steps(steps)
     if int(top) < 1:
         raise ValueError(f"top must be at least 1 (got {top}).")
-    with_sql, params, _pre = steps_with(
+    with_sql, params, pre = steps_with(
         filters, level=level, keep_repeats=keep_repeats, session_gap=session_gap,
         force_compute=force_compute,
     )
     params["steps"] = steps
     params["top"] = int(top)
+    # Precomputed: the anchors and the journey count read the tables themselves, so that
+    # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
+    table = "tp_steps" if level == "touchpoint" else "stage_steps"
+    steps_src = table if pre else "j_st"
+
+    # The first step at a node: precomputed (first_visit) or the smallest step there.
+    def first_at(marker: str, col: str) -> str:
+        if pre:
+            return (
+                f"SELECT cid, session_no, step AS {col} FROM {table} "
+                f"WHERE node = ${marker} AND first_visit = 1"
+            )
+        return (
+            f"SELECT cid, session_no, MIN(step) AS {col} FROM j_st "
+            f"WHERE node = ${marker} GROUP BY cid, session_no"
+        )
+
     start_at = start_at or None
     end_at = end_at or None
     if start_at is not None:
@@ -238,8 +285,7 @@ def sankey_sql(
     elif end_at is None:
         # From the first occurrence of X; the journey may end (drop off) afterwards.
         pos = (
-            "j_anc AS (SELECT cid, session_no, MIN(step) AS a FROM j_st "
-            "WHERE node = $start_at GROUP BY cid, session_no),\n"
+            f"j_anc AS ({first_at('start_at', 'a')}),\n"
             "j_pos AS (SELECT s.step - a.a + 1 AS pos, s.node, s.next_node, "
             "CASE WHEN s.next_node IS NULL THEN 1 ELSE 0 END AS ends "
             "FROM j_st s JOIN j_anc a ON a.cid = s.cid AND a.session_no = s.session_no "
@@ -251,15 +297,14 @@ def sankey_sql(
         # there is no drop-off.
         if start_at is None:
             anc = (
-                "j_anc AS (SELECT cid, session_no, 1 AS a, MIN(step) AS b FROM j_st "
-                "WHERE node = $end_at GROUP BY cid, session_no),\n"
+                f"j_b AS ({first_at('end_at', 'b')}),\n"
+                "j_anc AS (SELECT cid, session_no, 1 AS a, b FROM j_b),\n"
             )
         else:
             anc = (
-                "j_ax AS (SELECT cid, session_no, MIN(step) AS a FROM j_st "
-                "WHERE node = $start_at GROUP BY cid, session_no),\n"
+                f"j_ax AS ({first_at('start_at', 'a')}),\n"
                 "j_anc AS (SELECT s.cid, s.session_no, MIN(x.a) AS a, MIN(s.step) AS b "
-                "FROM j_st s JOIN j_ax x ON x.cid = s.cid AND x.session_no = s.session_no "
+                f"FROM {steps_src} s JOIN j_ax x ON x.cid = s.cid AND x.session_no = s.session_no "
                 "WHERE s.node = $end_at AND s.step >= x.a GROUP BY s.cid, s.session_no),\n"
             )
         pos = anc + (
@@ -267,6 +312,12 @@ def sankey_sql(
             "FROM j_st s JOIN j_anc a ON a.cid = s.cid AND a.session_no = s.session_no "
             "WHERE s.step >= a.a AND s.step > a.b - $steps AND s.step <= a.b)"
         )
+    if pre:
+        # One journey per customer in scope (every customer has a first step).
+        scope = summary_scope(filters, params, alias="c0")
+        journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
+    else:
+        journeys_src = "j_st WHERE step = 1"
     sql = (
         f"{with_sql},\n{pos},\n"
         # At the last step the next node and the end do not matter (no drop-off there).
@@ -292,7 +343,7 @@ def sankey_sql(
         "FROM j_lab GROUP BY pos, label, is_other, next_label, next_is_other, ends\n"
         "UNION ALL\n"
         "SELECT 0 AS pos, NULL AS label, 0 AS is_other, NULL AS next_label, "
-        "NULL AS next_is_other, 0 AS ends, COUNT(*) AS n FROM j_st WHERE step = 1"
+        f"NULL AS next_is_other, 0 AS ends, COUNT(*) AS n FROM {journeys_src}"
     )
     return sql, params
 
@@ -314,8 +365,11 @@ def sankey(
 
     Returns `journeys` (journeys in the filter, before any anchor), `anchored_journeys`
     (journeys drawn: those containing the anchor(s); equals journeys without an anchor),
-    `steps`, `nodes` and `links`. Shares are of `journeys`. Node ids are "step · name";
-    a link with target None ends the journey after its source (target_id "s+1 · Drop-off").
+    `steps`, `nodes` and `links`. Shares are of `journeys`. Nodes have `kind` node | other
+    (the folded rare nodes) | dropoff; ids are "step · name" for real nodes and reserved
+    ("step | #other", "step | #drop-off") otherwise, so a touchpoint named "Other" or
+    "Drop-off" never merges with them. Links carry `source_kind` / `target_kind`; a link with
+    target None ends the journey after its source (target kind dropoff).
     Raises ValueError for steps outside 2..15, top < 1, an unknown level or a bad gap.
     """
     sql, params = sankey_sql(
@@ -348,6 +402,9 @@ def _sankey_from_rows(rows: list[tuple], *, steps: int, right_aligned: bool) -> 
     def name(label: str | None, is_other: int) -> str:
         return OTHER if is_other else str(label)
 
+    def kind(is_other: int) -> str:
+        return KIND_OTHER if is_other else KIND_NODE
+
     def share(n: int) -> float:
         return n / journeys if journeys else 0.0
 
@@ -355,35 +412,40 @@ def _sankey_from_rows(rows: list[tuple], *, steps: int, right_aligned: bool) -> 
     for (pos, label, is_other), n in nodes.items():
         nm = name(label, is_other)
         out_nodes.append({
-            "id": _node_id(pos, nm), "step": pos, "name": nm, "customers": n,
-            "share": share(n), "kind": "other" if is_other else "node",
+            "id": _node_id(pos, nm, kind(is_other)), "step": pos, "name": nm, "customers": n,
+            "share": share(n), "kind": kind(is_other),
         })
     drop_by_step: dict[int, int] = {}
     for (pos, _label, _other), n in drops.items():
         drop_by_step[pos + 1] = drop_by_step.get(pos + 1, 0) + n
     for step, n in drop_by_step.items():
         out_nodes.append({
-            "id": _node_id(step, DROP_OFF), "step": step, "name": DROP_OFF, "customers": n,
-            "share": share(n), "kind": "dropoff",
+            "id": _node_id(step, DROP_OFF, KIND_DROPOFF), "step": step, "name": DROP_OFF,
+            "customers": n, "share": share(n), "kind": KIND_DROPOFF,
         })
-    kind_order = {"node": 0, "other": 1, "dropoff": 2}
+    kind_order = {KIND_NODE: 0, KIND_OTHER: 1, KIND_DROPOFF: 2}
     out_nodes.sort(key=lambda d: (d["step"], kind_order[d["kind"]], -d["customers"], d["name"]))
 
     out_links: list[dict[str, Any]] = []
     for (pos, label, is_other, nlabel, nother), n in links.items():
         src, tgt = name(label, is_other), name(nlabel, nother)
         out_links.append({
-            "step": pos, "source": src, "target": tgt, "source_id": _node_id(pos, src),
-            "target_id": _node_id(pos + 1, tgt), "customers": n, "share": share(n),
+            "step": pos, "source": src, "target": tgt,
+            "source_id": _node_id(pos, src, kind(is_other)),
+            "target_id": _node_id(pos + 1, tgt, kind(nother)), "customers": n,
+            "share": share(n), "source_kind": kind(is_other), "target_kind": kind(nother),
         })
     for (pos, label, is_other), n in drops.items():
         src = name(label, is_other)
         out_links.append({
-            "step": pos, "source": src, "target": None, "source_id": _node_id(pos, src),
-            "target_id": _node_id(pos + 1, DROP_OFF), "customers": n, "share": share(n),
+            "step": pos, "source": src, "target": None,
+            "source_id": _node_id(pos, src, kind(is_other)),
+            "target_id": _node_id(pos + 1, DROP_OFF, KIND_DROPOFF), "customers": n,
+            "share": share(n), "source_kind": kind(is_other), "target_kind": KIND_DROPOFF,
         })
     out_links.sort(key=lambda d: (
-        d["step"], -d["customers"], d["source"], d["target"] is None, d["target"] or ""
+        d["step"], -d["customers"], d["source"], kind_order[d["source_kind"]],
+        d["target"] is None, d["target"] or "", kind_order[d["target_kind"]],
     ))
     anchor_step = steps if right_aligned else 1
     anchored = sum(
@@ -397,7 +459,8 @@ def _sankey_from_rows(rows: list[tuple], *, steps: int, right_aligned: bool) -> 
 
 # -- transitions -------------------------------------------------------------------------------
 TRANSITION_COLUMNS = [
-    "source", "target", "transitions", "customers", "median_minutes", "share_of_source"
+    "source", "target", "transitions", "customers", "median_minutes", "share_of_source",
+    "source_kind", "target_kind",
 ]
 
 
@@ -415,30 +478,107 @@ def transitions(
     `transitions`: how many times the pair occurs; `customers`: distinct customers making it;
     `median_minutes`: from the source step's last event to the target step's first event
     (NaN for START/END rows); `share_of_source`: transitions / all outgoing of the source.
+    `source_kind` is "start" (source is the START marker) or "node"; `target_kind` is "end"
+    (target is the END marker) or "node": a touchpoint named "(start)" is a node, never the
+    marker. Sorted by transitions desc, then source, target (then kinds).
     """
     with_sql, params, pre = steps_with(
         filters, level=level, keep_repeats=keep_repeats, session_gap=session_gap,
-        force_compute=force_compute,
+        force_compute=force_compute, events_only=True,
     )
-    params["start_marker"] = START
-    params["end_marker"] = END
-    # Precomputed: first_pair marks a customer's first such transition, so a SUM counts
-    # customers without a COUNT(DISTINCT) (the costliest part at 10M events).
-    fp, customers = ("first_pair", "SUM(fp)") if pre else ("0", "COUNT(DISTINCT cid)")
+    split_steps = (
+        not force_compute and session_gap is not None and not keep_repeats
+        and not filters.has_event_conditions
+    )
+    # The markers are NULL in SQL (a node is never NULL) and named in Python.
+    if split_steps:
+        # Whole journeys cut into sessions: the precomputed steps, where a step whose gap to
+        # the next one exceeds the session gap ends a journey (and the next starts one), plus
+        # the cuts inside a step (two events of the same node further apart than the gap):
+        # each ends a journey at that node and starts one there. No window at all.
+        params = {"gap_us": float(session_gap) * 60_000_000.0}
+        table = "tp_steps" if level == "touchpoint" else "stage_steps"
+        scope = summary_scope(filters, params, alias="t")
+        w_t = f" AND {scope}" if scope else ""
+        scope_e = summary_scope(filters, params, alias="je")
+        w_e = f" AND {scope_e}" if scope_e else ""
+        node = derived.node_expr(level)
+        nxt = derived.next_node_column(level)
+        cut = "t.minutes_to_next * 60000000.0 > $gap_us"
+        with_sql = (
+            f"WITH j_s AS (SELECT t.cid, t.step, t.node, t.next_node, t.minutes_to_next, "
+            f"CASE WHEN t.next_node IS NOT NULL AND {cut} THEN 1 ELSE 0 END AS cut "
+            f"FROM {table} t WHERE 1 = 1{w_t}),\n"
+            f"j_in AS (SELECT je.cid, {node} AS node FROM journey_events je "
+            f"WHERE je.{nxt} = {node} "
+            f"AND DATE_DIFF('microsecond', je.ts, je.next_ts) > $gap_us{w_e})"
+        )
+        pairs = (
+            "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
+            "CAST(NULL AS DOUBLE) AS minutes FROM j_s WHERE step = 1 "
+            "UNION ALL SELECT cid, CAST(NULL AS VARCHAR) AS source, next_node AS target, "
+            "CAST(NULL AS DOUBLE) AS minutes FROM j_s WHERE cut = 1 "
+            "UNION ALL SELECT cid, node AS source, "
+            "CASE WHEN cut = 1 THEN NULL ELSE next_node END AS target, "
+            "CASE WHEN cut = 1 THEN NULL ELSE minutes_to_next END AS minutes FROM j_s "
+            "UNION ALL SELECT cid, node AS source, CAST(NULL AS VARCHAR) AS target, "
+            "CAST(NULL AS DOUBLE) AS minutes FROM j_in "
+            "UNION ALL SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
+            "CAST(NULL AS DOUBLE) AS minutes FROM j_in)"
+        )
+        customers = "COUNT(DISTINCT cid)"
+    elif pre:
+        # first_pair marks a customer's first such transition, so a SUM counts customers
+        # without a COUNT(DISTINCT) (the costliest part at 10M events).
+        # The starts read the table itself so that j_st is referenced once (not copied).
+        table = "tp_steps" if level == "touchpoint" else "stage_steps"
+        scope = summary_scope(filters, params, alias="t2")
+        pairs = (
+            "j_pairs AS (SELECT t2.cid, CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
+            f"CAST(NULL AS DOUBLE) AS minutes, 1 AS fp FROM {table} t2 WHERE t2.step = 1"
+            + (f" AND {scope}" if scope else "") + " "
+            "UNION ALL SELECT cid, node AS source, next_node AS target, "
+            "minutes_to_next AS minutes, first_pair AS fp FROM j_st)"
+        )
+        customers = "SUM(fp)"
+    else:
+        # Straight from the events (no step numbers, so one window pass at most): a journey
+        # starts at a customer's first event or after an event that ends a session; a step
+        # ends where the next event (in the journey) is at another node.
+        step_end = "" if keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
+        minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0"
+        pairs = (
+            "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
+            "CAST(NULL AS DOUBLE) AS minutes FROM j_e2 WHERE rn = 1 "
+            "UNION ALL SELECT cid, CAST(NULL AS VARCHAR) AS source, next_node0 AS target, "
+            "CAST(NULL AS DOUBLE) AS minutes FROM j_e2 WHERE ends_session = 1 "
+            f"UNION ALL SELECT cid, node AS source, next_node AS target, {minutes} AS minutes "
+            f"FROM j_e2{step_end})"
+        )
+        customers = "COUNT(DISTINCT cid)"
     sql = (
-        f"{with_sql},\n"
-        "j_pairs AS (SELECT cid, $start_marker AS source, node AS target, "
-        "CAST(NULL AS DOUBLE) AS minutes, 1 AS fp FROM j_st WHERE step = 1 "
-        "UNION ALL SELECT cid, node AS source, COALESCE(next_node, $end_marker) AS target, "
-        f"minutes_to_next AS minutes, {fp} AS fp FROM j_st),\n"
+        f"{with_sql},\n{pairs},\n"
         "j_agg AS (SELECT source, target, COUNT(*) AS transitions, "
         f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
         "FROM j_pairs GROUP BY source, target)\n"
         "SELECT source, target, transitions, customers, median_minutes, "
         "transitions * 1.0 / SUM(transitions) OVER (PARTITION BY source) AS share_of_source "
-        "FROM j_agg ORDER BY transitions DESC, source, target"
+        "FROM j_agg"
     )
-    return _typed(_df(cur, sql, params), TRANSITION_COLUMNS, ints=("transitions", "customers"))
+    df = _df(cur, sql, params)
+    if df.empty:
+        return _typed(pd.DataFrame(columns=TRANSITION_COLUMNS), TRANSITION_COLUMNS,
+                      ints=("transitions", "customers"))
+    start, end = df["source"].isna(), df["target"].isna()
+    df["source_kind"] = [KIND_START if v else KIND_NODE for v in start]
+    df["target_kind"] = [KIND_END if v else KIND_NODE for v in end]
+    df["source"] = [START if m else v for m, v in zip(start, df["source"], strict=True)]
+    df["target"] = [END if m else v for m, v in zip(end, df["target"], strict=True)]
+    df = df.sort_values(
+        ["transitions", "source", "target", "source_kind", "target_kind"],
+        ascending=[False, True, True, True, True], kind="mergesort",
+    )
+    return _typed(df, TRANSITION_COLUMNS, ints=("transitions", "customers"))
 
 
 def _typed(df: pd.DataFrame, columns: list[str], ints: tuple[str, ...] = ()) -> pd.DataFrame:

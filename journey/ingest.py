@@ -602,7 +602,8 @@ class _Loader:
                 key = value
                 lookup[formats.norm(value)] = key
                 self.cur.execute(
-                    "INSERT INTO stages VALUES (?, ?, ?, ?)", [key, last, value, value]
+                    "INSERT INTO stages (stage, position, label_en, label_fr, import_id) "
+                    "VALUES (?, ?, ?, ?, ?)", [key, last, value, value, self.import_id]
                 )
                 self.report.new_stages.append(key)
             pairs.append([value, key])
@@ -647,7 +648,8 @@ class _Loader:
                 f"SELECT {c('customer_id')}, {c('persona')}, {attrs}, $import_id {src}", p,
             )
             self.cur.execute(
-                "INSERT INTO personas (persona) SELECT DISTINCT persona FROM customers "
+                "INSERT INTO personas (persona, import_id) "
+                "SELECT DISTINCT persona, $import_id FROM customers "
                 "WHERE import_id = $import_id AND persona IS NOT NULL "
                 "AND persona NOT IN (SELECT persona FROM personas)", {"import_id": self.import_id},
             )

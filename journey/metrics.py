@@ -385,42 +385,44 @@ def funnel(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     stages = _funnel_stages(cur, filters)
     if not stages:
         return _empty(FUNNEL_COLUMNS)
-    sql, params = filters.events_sql()
-    # One CTE per stage (the stage model is short): each reaches stage k strictly after the
-    # customer's reach of stage k-1. Stage names are bound, never formatted into the SQL.
-    ctes = [
-        f"fe AS ({sql})",
-        "first_ev AS (SELECT customer_id, MIN(ts) AS ts FROM fe GROUP BY customer_id)",
-    ]
-    selects = []
-    for k, (stage, _pos) in enumerate(stages):
-        params[f"fs_{k}"] = stage
-        if k == 0:
-            ctes.append(
-                f"r{k} AS (SELECT fe.customer_id, MIN(fe.seq) AS seq, MIN(fe.ts) AS ts "
-                f"FROM fe WHERE fe.stage = $fs_{k} GROUP BY fe.customer_id)"
-            )
-        else:
-            # ts is non-decreasing in seq, so MIN(ts) over the same rows is the ts of MIN(seq).
-            ctes.append(
-                f"r{k} AS (SELECT fe.customer_id, MIN(fe.seq) AS seq, MIN(fe.ts) AS ts "
-                f"FROM fe JOIN r{k - 1} p ON p.customer_id = fe.customer_id "
-                f"WHERE fe.stage = $fs_{k} AND fe.seq > p.seq GROUP BY fe.customer_id)"
-            )
-        selects.append(
-            f"SELECT {k} AS k, COUNT(r{k}.customer_id) AS customers, "
-            f"MEDIAN((epoch(r{k}.ts) - epoch(f.ts)) / 86400.0) AS median_days "
-            f"FROM r{k} JOIN first_ev f ON f.customer_id = r{k}.customer_id"
+    from journey import derived
+    from journey.flows import event_source, summary_scope
+
+    params: dict[str, Any] = {}
+    if not filters.has_event_conditions:
+        # Whole journeys: the reach of every stage of the model is precomputed
+        # (derived.customer_stage_reach, k numbered like _funnel_stages); customer
+        # conditions are read by cid from customer_summary.
+        scope = summary_scope(filters, params, alias="c0")
+        where = f" WHERE {scope}" if scope else ""
+        ctes = [
+            f"first_ev AS (SELECT c0.cid, c0.first_ts AS ts FROM customer_summary c0{where})",
+            "r_all AS (SELECT cid, k, reach_ts FROM customer_stage_reach)",
+        ]
+    else:
+        # Filtered events: the same chain over a narrow projection, integer joins on cid.
+        sql, params, _whole = event_source(filters, columns=("cid", "seq", "ts", "stage"))
+        cases = []
+        for k, (stage, _pos) in enumerate(stages):
+            params[f"fs_{k}"] = stage
+            cases.append(f"WHEN $fs_{k} THEN {k}")
+        stage_list = (
+            f"(SELECT stage, CASE stage {' '.join(cases)} ELSE NULL END AS k FROM stages)"
         )
-    # k = -1 counts the customers in the filter: none means an empty funnel, not zeros.
-    selects.append(
-        "SELECT -1 AS k, COUNT(*) AS customers, CAST(NULL AS DOUBLE) AS median_days "
-        "FROM first_ev"
-    )
+        ctes = [
+            f"fe AS ({sql})",
+            "first_ev AS (SELECT cid, MIN(ts) AS ts FROM fe GROUP BY cid)",
+            derived.stage_reach_ctes("fe", len(stages), stage_list),
+        ]
     q = (
-        "WITH " + ", ".join(ctes) + " "
-        "SELECT k, customers, median_days FROM (" + " UNION ALL ".join(selects) + ") u "
-        "ORDER BY k"
+        "WITH " + ",\n".join(ctes) + "\n"
+        "SELECT k, customers, median_days FROM ("
+        "SELECT r_all.k AS k, COUNT(*) AS customers, "
+        "MEDIAN((epoch(r_all.reach_ts) - epoch(f.ts)) / 86400.0) AS median_days "
+        "FROM r_all JOIN first_ev f ON f.cid = r_all.cid GROUP BY r_all.k "
+        # k = -1 counts the customers in the filter: none means an empty funnel, not zeros.
+        "UNION ALL SELECT -1 AS k, COUNT(*) AS customers, CAST(NULL AS DOUBLE) AS median_days "
+        "FROM first_ev) u ORDER BY k"
     )
     res = _run(cur, q, params)
     if int(res.loc[res["k"] == -1, "customers"].iloc[0]) == 0:
@@ -476,24 +478,46 @@ def overview(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]
     channel who bought online has converted). journeys = customers (one journey each).
     conversion_rate is a fraction 0..1 (None without customers); nps None without answers.
     """
-    sql, params = filters.events_sql()
-    conv_sql, conv_params = _date_only(filters).events_sql()
-    # The date-only filter binds f_since/f_until to the very same values as the full one,
-    # so the two parameter sets merge without conflict.
-    params.update(conv_params)
+    from journey.flows import event_source, summary_scope
+
+    params: dict[str, Any] = {}
     params["ov_conv_stage"] = filters.conversion_stage
-    # One pass over the filtered events, one over the date-range events for "converted".
-    q = (
-        f"WITH fe AS ({sql}), ce AS ({conv_sql}), "
-        "conv AS (SELECT ce.customer_id FROM ce GROUP BY ce.customer_id "
-        "HAVING MAX(ce.stage_position) >= "
-        "(SELECT MIN(position) FROM stages WHERE stage = $ov_conv_stage)), "
-        "agg AS (SELECT COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events, "
-        "MIN(fe.ts) AS first_ts, MAX(fe.ts) AS last_ts, SUM(fe.revenue) AS revenue FROM fe) "
-        "SELECT agg.customers, agg.events, agg.first_ts, agg.last_ts, agg.revenue, "
-        "(SELECT COUNT(*) FROM conv WHERE conv.customer_id IN (SELECT customer_id FROM fe)) "
-        "AS converted FROM agg"
-    )
+    conv_pos = "(SELECT MIN(position) FROM stages WHERE stage = $ov_conv_stage)"
+    if not filters.has_event_conditions:
+        # Whole journeys: everything is in customer_summary (customer conditions by cid).
+        scope = summary_scope(filters, params, alias="c0")
+        where = f" WHERE {scope}" if scope else ""
+        q = (
+            "SELECT COUNT(*) AS customers, SUM(c0.events) AS events, "
+            "MIN(c0.first_ts) AS first_ts, MAX(c0.last_ts) AS last_ts, "
+            "SUM(c0.revenue) AS revenue, "
+            f"SUM(CASE WHEN c0.max_stage_position >= {conv_pos} THEN 1 ELSE 0 END) "
+            f"AS converted FROM customer_summary c0{where}"
+        )
+    else:
+        sql, params2, _whole = event_source(filters, columns=("cid", "ts", "revenue"))
+        params.update(params2)
+        dates = filters._dates("je.ts", params)
+        if dates:
+            # Converted is judged on the customer's events in the date range.
+            conv = (
+                "conv AS (SELECT je.cid FROM journey_events je "
+                f"WHERE {' AND '.join(dates)} GROUP BY je.cid "
+                f"HAVING MAX(je.stage_position) >= {conv_pos})"
+            )
+        else:
+            conv = (
+                "conv AS (SELECT cs.cid FROM customer_summary cs "
+                f"WHERE cs.max_stage_position >= {conv_pos})"
+            )
+        q = (
+            f"WITH fe AS ({sql}), {conv}, "
+            "agg AS (SELECT COUNT(DISTINCT fe.cid) AS customers, COUNT(*) AS events, "
+            "MIN(fe.ts) AS first_ts, MAX(fe.ts) AS last_ts, SUM(fe.revenue) AS revenue FROM fe) "
+            "SELECT agg.customers, agg.events, agg.first_ts, agg.last_ts, agg.revenue, "
+            "(SELECT COUNT(*) FROM conv WHERE conv.cid IN (SELECT cid FROM fe)) "
+            "AS converted FROM agg"
+        )
     row = _run(cur, q, params).iloc[0]
     rsql, rparams = filters.responses_sql()
     rq = (
@@ -508,14 +532,14 @@ def overview(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]
     promoters = 0 if pd.isna(r["promoters"]) else int(r["promoters"])
     detractors = 0 if pd.isna(r["detractors"]) else int(r["detractors"])
     customers = int(row["customers"])
-    converted = int(row["converted"])
+    converted = 0 if pd.isna(row["converted"]) else int(row["converted"])
     revenue = row["revenue"]
     return {
         "customers": customers,
         "journeys": customers,
         "converted": converted,
         "conversion_rate": converted / customers if customers else None,
-        "events": int(row["events"]),
+        "events": 0 if pd.isna(row["events"]) else int(row["events"]),
         "responses": responses,
         # Same definitions as nps(): points, adjusted-Wald margin.
         "nps": (promoters - detractors) / nps_n * 100.0 if nps_n else None,

@@ -626,8 +626,9 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42) -> dict[str
                 "SELECT touchpoint, stage, channel, online, ? FROM demo_tp "
                 "ON CONFLICT (touchpoint) DO NOTHING", [import_id])
             cur.execute(
-                "INSERT INTO personas SELECT persona, description FROM demo_personas "
-                "ON CONFLICT (persona) DO NOTHING")
+                "INSERT INTO personas (persona, description, import_id) "
+                "SELECT persona, description, ? FROM demo_personas "
+                "ON CONFLICT (persona) DO NOTHING", [import_id])
             cur.execute(
                 "INSERT INTO customers SELECT customer_id, CAST(persona AS VARCHAR), "
                 "attributes, ? FROM demo_customers", [import_id])

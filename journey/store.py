@@ -100,12 +100,25 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (persona, stage)
     );
     """,
+    # 3: stages and personas remember the import that added them, so removing that import
+    # removes them too (when nothing else still uses them).
+    """
+    ALTER TABLE stages ADD COLUMN import_id INTEGER;
+    ALTER TABLE personas ADD COLUMN import_id INTEGER;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # An event id keeps file order inside an import and import order across imports,
 # so `ORDER BY ts, event_id` breaks ties by import order.
 EVENT_ID_STRIDE = 1 << 32
+
+
+def memory_limit() -> str:
+    """DuckDB's memory cap. Its default (80% of RAM) lets a 10M-event store grow the process
+    past 3 GB; 1 GB keeps it near 1.3 GB and spills the heaviest queries to disk instead.
+    `PARCOURS_MEMORY_LIMIT` (e.g. "4GB") raises it on a bigger machine."""
+    return os.environ.get("PARCOURS_MEMORY_LIMIT", "1GB")
 
 
 class StoreError(Exception):
@@ -121,7 +134,9 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path))
+            self._con = duckdb.connect(
+                str(self.path), config={"memory_limit": memory_limit()}
+            )
         except duckdb.IOException as exc:
             raise StoreError(
                 f"Cannot open the database {self.path}: {exc}. If the app is running, "
@@ -224,7 +239,8 @@ class Store:
                         "INSERT INTO meta VALUES ('schema_version', '1'), ('data_version', '0')"
                     )
                     con.executemany(
-                        "INSERT INTO stages VALUES (?, ?, ?, ?)",
+                        "INSERT INTO stages (stage, position, label_en, label_fr) "
+                        "VALUES (?, ?, ?, ?)",
                         [(k, i + 1, en, fr) for i, (k, en, fr) in enumerate(DEFAULT_STAGES)],
                     )
                 con.execute(
@@ -355,6 +371,19 @@ class Store:
                 return False
             for table in ("events", "responses", "customers", "touchpoints"):
                 cur.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
+            # A stage or persona this import added goes with it, unless other data uses it.
+            cur.execute(
+                "DELETE FROM stages WHERE import_id = ? AND stage NOT IN ("
+                "SELECT stage FROM events WHERE stage IS NOT NULL UNION "
+                "SELECT stage FROM responses WHERE stage IS NOT NULL UNION "
+                "SELECT stage FROM touchpoints WHERE stage IS NOT NULL)",
+                [import_id],
+            )
+            cur.execute(
+                "DELETE FROM personas WHERE import_id = ? AND persona NOT IN ("
+                "SELECT persona FROM customers WHERE persona IS NOT NULL)",
+                [import_id],
+            )
             cur.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
         return True
 
@@ -366,11 +395,13 @@ class Store:
         if len(set(keys)) != len(keys):
             raise StoreError("Two stages have the same name; stage names must be unique.")
         with self.transaction() as cur:
+            owner = dict(cur.execute("SELECT stage, import_id FROM stages").fetchall())
             cur.execute("DELETE FROM stages")
             cur.executemany(
-                "INSERT INTO stages VALUES (?, ?, ?, ?)",
+                "INSERT INTO stages (stage, position, label_en, label_fr, import_id) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [
-                    (k, i + 1, r[1] or k, r[2] or r[1] or k)
+                    (k, i + 1, r[1] or k, r[2] or r[1] or k, owner.get(k))
                     for i, (k, r) in enumerate(zip(keys, rows, strict=True))
                 ],
             )
@@ -388,10 +419,11 @@ class Store:
 
     def set_personas(self, rows: list[tuple[str, str | None]]) -> None:
         with self.transaction() as cur:
+            owner = dict(cur.execute("SELECT persona, import_id FROM personas").fetchall())
             cur.execute("DELETE FROM personas")
             cur.executemany(
-                "INSERT INTO personas VALUES (?, ?)",
-                [(p.strip(), d) for p, d in rows if p and p.strip()],
+                "INSERT INTO personas (persona, description, import_id) VALUES (?, ?, ?)",
+                [(p.strip(), d, owner.get(p.strip())) for p, d in rows if p and p.strip()],
             )
 
     # -- notes (journey map opportunities) ----------------------------------

@@ -11,7 +11,7 @@ from journey.store import EVENT_ID_STRIDE, Store
 
 T0 = dt.datetime(2024, 3, 1)
 TABLES = ("customer_persona", "journey_events", "tp_steps", "stage_steps", "device_switches",
-          "customer_summary")
+          "customer_summary", "customer_stage_reach")
 
 
 def add_import(store: Store, events, customers=(), touchpoints=()) -> int:

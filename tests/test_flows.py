@@ -100,13 +100,13 @@ def test_sankey_three_steps(cur):
         "1 · Ad": (2, "node"), "1 · Product": (1, "node"), "1 · Search": (1, "node"),
         "2 · Product": (3, "node"), "2 · Checkout": (1, "node"),
         # B ends after Product at step 2, D after Checkout: both drop off "into" step 3.
-        "3 · Cart": (1, "node"), "3 · Reviews": (1, "node"), "3 · Drop-off": (2, "dropoff"),
+        "3 · Cart": (1, "node"), "3 · Reviews": (1, "node"), "3 | #drop-off": (2, "dropoff"),
     }
     assert links_of(r) == {
         ("1 · Ad", "2 · Product"): 2, ("1 · Search", "2 · Product"): 1,
         ("1 · Product", "2 · Checkout"): 1,
         ("2 · Product", "3 · Cart"): 1, ("2 · Product", "3 · Reviews"): 1,
-        ("2 · Product", "3 · Drop-off"): 1, ("2 · Checkout", "3 · Drop-off"): 1,
+        ("2 · Product", "3 | #drop-off"): 1, ("2 · Checkout", "3 | #drop-off"): 1,
     }
     drop = [lk for lk in r["links"] if lk["target"] is None]
     assert {lk["source"] for lk in drop} == {"Product", "Checkout"}
@@ -117,7 +117,7 @@ def test_sankey_three_steps(cur):
 
 def test_sankey_longer_than_steps_has_no_dropoff_at_last_step(cur):
     # steps=2: A and C continue past step 2; B and D end exactly at step 2: no drop-off node
-    # at "3 · Drop-off" (there is no step 3).
+    # at "3 | #drop-off" (there is no step 3).
     r = flows.sankey(cur, Filters(), steps=2)
     assert not [n for n in r["nodes"] if n["kind"] == "dropoff"]
     assert all(lk["target"] is not None for lk in r["links"])
@@ -128,15 +128,15 @@ def test_sankey_top_folds_into_other(cur):
     # Step 1 ranks Ad 2, then Product 1 and Search 1 (tie by name): top 1 = Ad.
     # Step 2: Product 3 kept, Checkout folded. Step 3: Cart/Reviews tie, Cart kept.
     assert nodes_of(r) == {
-        "1 · Ad": (2, "node"), "1 · Other": (2, "other"),
-        "2 · Product": (3, "node"), "2 · Other": (1, "other"),
-        "3 · Cart": (1, "node"), "3 · Other": (1, "other"), "3 · Drop-off": (2, "dropoff"),
+        "1 · Ad": (2, "node"), "1 | #other": (2, "other"),
+        "2 · Product": (3, "node"), "2 | #other": (1, "other"),
+        "3 · Cart": (1, "node"), "3 | #other": (1, "other"), "3 | #drop-off": (2, "dropoff"),
     }
     assert links_of(r) == {
-        ("1 · Ad", "2 · Product"): 2, ("1 · Other", "2 · Product"): 1,  # Search -> Product
-        ("1 · Other", "2 · Other"): 1,  # D: Product -> Checkout
-        ("2 · Product", "3 · Cart"): 1, ("2 · Product", "3 · Other"): 1,
-        ("2 · Product", "3 · Drop-off"): 1, ("2 · Other", "3 · Drop-off"): 1,
+        ("1 · Ad", "2 · Product"): 2, ("1 | #other", "2 · Product"): 1,  # Search -> Product
+        ("1 | #other", "2 | #other"): 1,  # D: Product -> Checkout
+        ("2 · Product", "3 · Cart"): 1, ("2 · Product", "3 | #other"): 1,
+        ("2 · Product", "3 | #drop-off"): 1, ("2 | #other", "3 | #drop-off"): 1,
     }
     assert flows.OTHER == "Other" and flows.DROP_OFF == "Drop-off"
 
@@ -149,13 +149,13 @@ def test_sankey_start_at(cur):
     assert nodes_of(r) == {
         "1 · Product": (4, "node"),
         "2 · Cart": (1, "node"), "2 · Checkout": (1, "node"), "2 · Reviews": (1, "node"),
-        "2 · Drop-off": (1, "dropoff"),
-        "3 · Checkout": (1, "node"), "3 · Product": (1, "node"), "3 · Drop-off": (1, "dropoff"),
+        "2 | #drop-off": (1, "dropoff"),
+        "3 · Checkout": (1, "node"), "3 · Product": (1, "node"), "3 | #drop-off": (1, "dropoff"),
     }
     only_a = flows.sankey(cur, Filters(), steps=3, start_at="Cart")
     assert only_a["journeys"] == 4 and only_a["anchored_journeys"] == 1
     assert nodes_of(only_a) == {
-        "1 · Cart": (1, "node"), "2 · Checkout": (1, "node"), "3 · Drop-off": (1, "dropoff"),
+        "1 · Cart": (1, "node"), "2 · Checkout": (1, "node"), "3 | #drop-off": (1, "dropoff"),
     }
     assert only_a["nodes"][0]["share"] == 0.25  # of all journeys in the filter
 
@@ -183,7 +183,7 @@ def test_sankey_keep_repeats(cur):
     assert nodes_of(r) == {
         "1 · Ad": (2, "node"), "1 · Search": (1, "node"), "1 · Product": (1, "node"),
         "2 · Ad": (1, "node"), "2 · Product": (2, "node"), "2 · Checkout": (1, "node"),
-        "3 · Product": (2, "node"), "3 · Reviews": (1, "node"), "3 · Drop-off": (1, "dropoff"),
+        "3 · Product": (2, "node"), "3 · Reviews": (1, "node"), "3 | #drop-off": (1, "dropoff"),
     }
 
 
@@ -193,7 +193,7 @@ def test_sankey_session_gap_splits_journeys(cur):
     assert r["journeys"] == 5
     assert nodes_of(r)["1 · Checkout"] == (1, "node")
     assert nodes_of(r)["1 · Product"] == (1, "node")
-    assert nodes_of(r)["2 · Drop-off"] == (2, "dropoff")
+    assert nodes_of(r)["2 | #drop-off"] == (2, "dropoff")
     assert nodes_of(r)["1 · Ad"] == (2, "node")
     # A gap longer than every pause changes nothing.
     assert flows.sankey(cur, Filters(), steps=3, session_gap=60) == flows.sankey(
@@ -208,7 +208,7 @@ def test_sankey_stage_level(cur):
     assert nodes_of(r) == {
         "1 · awareness": (3, "node"), "1 · consideration": (1, "node"),
         "2 · consideration": (3, "node"), "2 · purchase": (1, "node"),
-        "3 · purchase": (1, "node"), "3 · Drop-off": (3, "dropoff"),
+        "3 · purchase": (1, "node"), "3 | #drop-off": (3, "dropoff"),
     }
 
 
@@ -367,7 +367,7 @@ def test_filters_change_counts(cur):
     }
     since = flows.sankey(cur, Filters(since="2024-01-02"), steps=3)
     assert since["journeys"] == 1 and nodes_of(since) == {
-        "1 · Checkout": (1, "node"), "2 · Drop-off": (1, "dropoff")
+        "1 · Checkout": (1, "node"), "2 | #drop-off": (1, "dropoff")
     }
 
 

@@ -115,18 +115,18 @@ def ref_sankey(journeys, steps, top, start_at=None, end_at=None):
     keep = {p: {n for n, _ in sorted(c.items(), key=lambda x: (-x[1], x[0]))[:top]}
             for p, c in per_pos.items()}
 
-    def lab(p, n):
-        return n if n in keep[p] else "Other"
+    def lab(p, n):  # the node's id: folded and drop-off nodes have reserved ids
+        return f"{p} · {n}" if n in keep[p] else f"{p} | #other"
 
     nodes, links = Counter(), Counter()
     for posmap, length in rows:
         for p, n in posmap.items():
-            nodes[f"{p} · {lab(p, n)}"] += 1
+            nodes[lab(p, n)] += 1
             if p < steps and p + 1 in posmap:
-                links[(f"{p} · {lab(p, n)}", f"{p + 1} · {lab(p + 1, posmap[p + 1])}")] += 1
+                links[(lab(p, n), lab(p + 1, posmap[p + 1]))] += 1
             elif p < steps and length is not None and length == p:
-                nodes[f"{p + 1} · Drop-off"] += 1
-                links[(f"{p} · {lab(p, n)}", f"{p + 1} · Drop-off")] += 1
+                nodes[f"{p + 1} | #drop-off"] += 1
+                links[(lab(p, n), f"{p + 1} | #drop-off")] += 1
     return len(journeys), dict(nodes), dict(links)
 
 

@@ -60,7 +60,8 @@ def make_store(path) -> Store:
             "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
             "VALUES (?, ?, ?, ?, 1)", TOUCHPOINTS,
         )
-        cur.executemany("INSERT INTO personas VALUES (?, ?)", [("P1", "one"), ("P2", "two")])
+        cur.executemany("INSERT INTO personas (persona, description) VALUES (?, ?)",
+                        [("P1", "one"), ("P2", "two")])
         cur.executemany(
             "INSERT INTO customers (customer_id, persona, import_id) VALUES (?, ?, 1)",
             [(c, p) for c, (p, _) in JOURNEYS.items()],

@@ -589,3 +589,40 @@ def test_funnel_matches_reference(prop_store, journeys):
         )
     df = metrics.funnel(prop_store.cursor(), Filters())
     assert list(df["customers"]) == reference_funnel(journeys)
+    # The event path (a date range that keeps every event) agrees with the precomputed one.
+    wide = Filters(since="2000-01-01", until="2100-01-01")
+    pd.testing.assert_frame_equal(metrics.funnel(prop_store.cursor(), wide), df)
+
+
+FAST_PATH_FILTERS = [
+    Filters(), Filters(personas=["Senior"]), Filters(outcome="converted"),
+    Filters(outcome="dropped_off"), Filters(includes=["store"]),
+]
+
+
+@pytest.mark.parametrize("f", FAST_PATH_FILTERS, ids=lambda f: str(f.to_query_params()))
+def test_funnel_and_overview_fast_paths_equal_the_event_path(cur, f):
+    """Without event conditions funnel/overview read customer_stage_reach/customer_summary;
+    a date range wide enough to keep every event takes the event path: same answers."""
+    wide = f.replace(since="2000-01-01", until="2100-01-01")
+    assert not f.has_event_conditions and wide.has_event_conditions
+    pd.testing.assert_frame_equal(metrics.funnel(cur, f), metrics.funnel(cur, wide))
+    assert metrics.overview(cur, f) == metrics.overview(cur, wide)
+
+
+def test_funnel_follows_a_stage_model_edit(tmp_path):
+    """customer_stage_reach depends on the whole stage model: inserting a stage nobody
+    reached breaks every chain after it (refreshed without re-importing anything)."""
+    store = make_store(tmp_path)
+    before = metrics.funnel(store.cursor(), Filters())
+    assert before["customers"].iloc[-1] >= 0
+    stages = store.cursor().execute(
+        "SELECT stage, label_en, label_fr FROM stages ORDER BY position"
+    ).fetchall()
+    store.set_stages([stages[0], ("nobody", None, None), *stages[1:]])
+    df = metrics.funnel(store.cursor(), Filters())
+    assert list(df["stage"])[:2] == [stages[0][0], "nobody"]
+    assert list(df["customers"])[1:] == [0] * (len(df) - 1)
+    wide = Filters(since="2000-01-01", until="2100-01-01")
+    pd.testing.assert_frame_equal(metrics.funnel(store.cursor(), wide), df)
+    store.close()

@@ -35,7 +35,7 @@ def _add_events(store: Store, import_id: int, customer: str) -> None:
 def test_new_store_has_default_stages_and_nothing_else(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
         info = store.info()
-        assert info["schema_version"] == SCHEMA_VERSION == 2
+        assert info["schema_version"] == SCHEMA_VERSION == 3
         assert (info["events"], info["customers"], info["imports"], info["stages"]) == (0, 0, 0, 5)
         stages = store.stages()
         assert list(stages["stage"]) == [
@@ -72,7 +72,7 @@ def test_v1_file_upgrades_with_nothing_lost(tmp_path):
     con.close()
 
     with Store(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == 3
         assert store.data_version == 7
         row = store.cursor().execute(
             "SELECT customer_id, nps, ces, comment, ces_high_is_easy FROM responses"
@@ -178,3 +178,33 @@ def test_cli_info_json_and_remove(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == "Removed import 1."
     assert cli.main(["info", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["events"] == 0
+
+
+def test_removing_an_import_removes_the_stages_and_personas_it_added(tmp_path):
+    from journey import ingest
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "customer_id,timestamp,touchpoint,stage\n"
+        "c1,2026-01-01 10:00,Podcast,Discovery\n"
+        "c1,2026-01-02 10:00,Cart,Achat\n",
+        encoding="utf-8",
+    )
+    people = tmp_path / "customers.csv"
+    people.write_text("customer_id,persona\nc1,Night owl\nc2,Busy parent\n", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        store.set_personas([("Busy parent", "Kids, little time")])
+        before = store.info()
+        first = ingest.import_file(store, events)
+        second = ingest.import_file(store, people)
+        assert first.ok and second.ok
+        assert first.new_stages == ["Discovery"]
+        assert list(store.stages()["stage"])[-1] == "Discovery"
+        assert sorted(store.personas()["persona"]) == ["Busy parent", "Night owl"]
+
+        assert store.remove_import(second.import_id)
+        assert list(store.personas()["persona"]) == ["Busy parent"]  # the user's stays
+        assert store.remove_import(first.import_id)
+        after = store.info()
+        for key in ("events", "customers", "stages", "personas", "touchpoints", "imports"):
+            assert after[key] == before[key], key

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -138,25 +139,39 @@ class PageContext:
         """The message `key` in the page's language."""
         return i18n.t(key, self.lang, **kw)
 
+    # A context lives for one script run: the store facts and stage labels are looked up once
+    # per run, not per call (a page asks for hundreds of labels; each store_facts() call costs
+    # a data-version query and a cache lookup).
+    @cached_property
+    def _facts(self) -> dict[str, Any]:
+        return store_facts(self.store)
+
     @property
     def stages_df(self) -> pd.DataFrame:
         """Stages in order with their labels (cached by data version)."""
-        return store_facts(self.store)["stages_df"]
+        return self._facts["stages_df"]
 
     @property
     def has_data(self) -> bool:
         """False for a store with no events, responses or customers (show "no_data")."""
-        return not store_facts(self.store)["empty"]
+        return not self._facts["empty"]
 
     @property
     def options(self) -> dict[str, Any]:
         """Values present in the store: personas, stages, touchpoints, channels, devices..."""
-        return store_facts(self.store)["options"]
+        return self._facts["options"]
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        df = self.stages_df
+        return {str(s): i18n.stage_label(str(s), self.lang, df) for s in df["stage"]}
 
     def stage_label(self, stage: str | None) -> str:
         if stage is None or (not isinstance(stage, str) and pd.isna(stage)):
             return self.t("shell.no_stage")
-        return i18n.stage_label(str(stage), self.lang, self.stages_df)
+        label = self._labels.get(str(stage))
+        return label if label is not None else i18n.stage_label(str(stage), self.lang,
+                                                                self.stages_df)
 
     def stage_labels(self) -> dict[str, str]:
         """{stage key: label} for every stage, for chart builders' `labels=`."""
@@ -254,23 +269,6 @@ def describe_filters(
     return " · ".join(parts)
 
 
-def _leave_legacy_multipage_mode() -> None:
-    """Rerun through app.py when Streamlit ran a page file without it.
-
-    With a `pages/` folder next to app.py, a fresh server starts in Streamlit's legacy (v1)
-    multipage mode until the first `st.navigation` call; a first visit straight to
-    `/overview?persona=...` would then run pages/overview.py alone (no sidebar, no page
-    config). Leaving v1 mode and rerunning sends the same URL through app.py.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - a Streamlit without it has no v1 mode
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def clear_context() -> None:
     """Called by app.py first thing: a context is only valid for the run that built it."""
     st.session_state.pop(CTX_KEY, None)
@@ -286,7 +284,6 @@ def get_context() -> PageContext:
     ctx = st.session_state.get(CTX_KEY)
     if isinstance(ctx, PageContext):
         return ctx
-    _leave_legacy_multipage_mode()
     # A page run on its own (not through app.py): filters and language from the URL only.
     from ui.sidebar import context_from_url
 
@@ -306,12 +303,21 @@ def empty_state(ctx: PageContext, reason: Literal["no_data", "no_match"]) -> Non
     if reason == "no_data":
         st.info(ctx.t("shell.empty.no_data"), icon=":material/upload_file:")
         try:
-            st.page_link("pages/data.py", label=ctx.t("shell.empty.go_data"),
+            st.page_link("views/data.py", label=ctx.t("shell.empty.go_data"),
                          icon=":material/arrow_forward:")
         except Exception:  # noqa: BLE001 - a page run without navigation has no link target
             pass
     else:
         st.info(ctx.t("shell.empty.no_match"), icon=":material/filter_alt_off:")
+
+
+def show_chart(ctx: PageContext, chart: Any) -> None:
+    """An Altair chart across the column; in workshop mode with projector-sized fonts."""
+    if ctx.workshop:
+        from ui.workshop import big_chart
+
+        chart = big_chart(chart)
+    st.altair_chart(chart, width="stretch")
 
 
 @contextmanager
@@ -347,6 +353,8 @@ def download_buttons(
     name: str,
 ) -> None:
     """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`."""
+    if ctx.workshop:
+        return  # no controls when projecting
     base = _safe_name(name)
     row = st.container(horizontal=True, gap="small")
     if df is not None:
@@ -361,13 +369,12 @@ def download_buttons(
             on_click="ignore",
         )
     if chart is not None:
-        spec = chart.to_json() if hasattr(chart, "to_json") else None
-
         def png() -> bytes:
-            # Rendered only when clicked (on its own thread): vl-convert takes ~0.5 s.
+            # Rendered only when clicked (on its own thread): the spec (Altair validates it
+            # against the Vega-Lite schema, ~0.1 s a chart) and vl-convert (~0.5 s).
             import vl_convert
 
-            return vl_convert.vegalite_to_png(spec, scale=2)
+            return vl_convert.vegalite_to_png(chart.to_json(), scale=2)
 
         row.download_button(
             ctx.t("action.download_png"),
@@ -377,5 +384,5 @@ def download_buttons(
             icon=":material/image:",
             key=f"dl_png_{base}",
             on_click="ignore",
-            disabled=spec is None,
+            disabled=not hasattr(chart, "to_json"),
         )

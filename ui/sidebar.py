@@ -106,17 +106,34 @@ def url_for(filters: Filters, lang: str, workshop: bool) -> dict[str, list[str]]
     return out
 
 
-def write_url(desired: dict[str, list[str]]) -> None:
-    """Make our keys in the URL equal `desired`, leaving other keys alone."""
+def page_params() -> dict[str, list[str]]:
+    """The current page's own URL keys (not the shell's), e.g. the journey map's persona."""
     qp = st.query_params
+    return {k: qp.get_all(k) for k in qp if k not in URL_KEYS}
+
+
+def write_url(desired: dict[str, list[str]], *, push: bool = False) -> None:
+    """Make our keys in the URL equal `desired`, leaving other keys alone.
+
+    `push`: send the query string to the browser even when nothing differs here. A page link
+    to the page already shown (the "exit workshop mode" link) reruns with the link's query
+    string, but the browser's address bar keeps the old one (with `workshop=1`) unless the
+    script writes to `st.query_params`.
+    """
+    qp = st.query_params
+    sent = False
     for key in URL_KEYS:
         want = desired.get(key)
         have = qp.get_all(key) if key in qp else None
         if not want:
             if have is not None:
                 del qp[key]
+                sent = True
         elif want != have:
             qp[key] = want
+            sent = True
+    if push and not sent and desired.get("lang"):
+        qp["lang"] = desired["lang"]  # every assignment sends the whole query string
 
 
 def _seed_widgets(filters: Filters, lang: str) -> None:
@@ -259,7 +276,9 @@ def finish(store: Store, shell: dict[str, Any]) -> PageContext:
         )
         shell["lang"] = ss.get(W["lang"], shell["lang"])
     desired = url_for(shell["filters"], shell["lang"], shell["workshop"])
-    write_url(desired)
+    # When this run's state came from the URL (a new session, a link), make sure the address
+    # bar shows exactly it.
+    write_url(desired, push=shell.get("url_written") is None)
     shell["url_written"] = desired
     ctx = PageContext(
         store=store,

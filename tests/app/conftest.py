@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from journey.sample import load_sample
@@ -54,20 +53,8 @@ def writable_demo_db(tmp_path: Path) -> str:
 def app_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
     """`app_test(db_path, page=None, query_params=None)`: the app run once on that store.
 
-    `page` is a page file ("pages/flows.py") to switch to after the first run.
+    `page` is a page file ("views/flows.py") to switch to after the first run.
     """
-
-    # AppTest resets PagesManager.uses_pages_directory before every run, and with a pages/
-    # folder next to app.py Streamlit then replays its legacy (v1) multipage mode, which runs
-    # a page file *without* app.py on reruns. The real server leaves v1 mode for good at the
-    # first st.navigation call; do the same here.
-    original_init = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
     def run(db_path: str, page: str | None = None,
             query_params: dict[str, str | list[str]] | None = None) -> AppTest:

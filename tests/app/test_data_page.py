@@ -20,7 +20,7 @@ def _customers(at) -> str:
 
 
 def test_data_page_runs(app_test, demo_db) -> None:
-    at = app_test(demo_db, page="pages/data.py")
+    at = app_test(demo_db, page="views/data.py")
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == "Data"
@@ -44,7 +44,7 @@ def test_import_changes_what_every_page_shows(app_test, writable_demo_db) -> Non
 
 
 def test_upload_preview_import_in_the_page(app_test, writable_demo_db) -> None:
-    at = app_test(writable_demo_db, page="pages/data.py")
+    at = app_test(writable_demo_db, page="views/data.py")
     at.get("file_uploader")[0].upload("new.csv", CSV, "text/csv")
     at.run()
     assert not at.exception
@@ -66,7 +66,7 @@ def test_remove_asks_for_confirmation(app_test, writable_demo_db) -> None:
     with Store(writable_demo_db) as store:
         report = data_actions.run_import(store, "new.csv", CSV)
         iid = report.import_id
-    at = app_test(writable_demo_db, page="pages/data.py")
+    at = app_test(writable_demo_db, page="views/data.py")
     at.button(key=f"rm_{iid}").click().run()
     assert not at.exception
     with Store(writable_demo_db) as store:
@@ -83,25 +83,25 @@ def test_remove_asks_for_confirmation(app_test, writable_demo_db) -> None:
 
 
 def test_remove_demo_does_not_reload_it(app_test, writable_demo_db) -> None:
-    at = app_test(writable_demo_db, page="pages/data.py")
+    at = app_test(writable_demo_db, page="views/data.py")
     at.button(key="demo_rm").click().run()
     assert not at.exception
     at.run()
     with Store(writable_demo_db) as store:
         assert store.is_empty()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception
     assert any(i.value == i18n.t("shell.empty.no_data", "en") for i in at.info)
 
 
 def test_editors_save(app_test, writable_demo_db) -> None:
-    at = app_test(writable_demo_db, page="pages/data.py")
+    at = app_test(writable_demo_db, page="views/data.py")
     at.button(key="save_pe").click().run()
     assert not at.exception
     assert any(s.value == i18n.t("data.saved", "en") for s in at.success)
 
 
 def test_data_page_on_empty_store_in_french(app_test, empty_db) -> None:
-    at = app_test(empty_db, page="pages/data.py", query_params={"lang": "fr"})
+    at = app_test(empty_db, page="views/data.py", query_params={"lang": "fr"})
     assert not at.exception
     assert at.title[0].value == i18n.t("page.data", "fr")

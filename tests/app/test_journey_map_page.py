@@ -10,7 +10,7 @@ from journey.filters import Filters
 from journey.journey_map import build_map
 from journey.store import Store
 
-PAGE = "pages/journey_map.py"
+PAGE = "views/journey_map.py"
 
 
 def _problems(at) -> list[str]:

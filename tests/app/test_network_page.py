@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from journey import charts
 
-PAGE = "pages/network.py"
+PAGE = "views/network.py"
 
 
 def _no_errors(at: AppTest) -> None:

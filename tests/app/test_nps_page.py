@@ -11,7 +11,7 @@ from journey import stat_charts as sc
 from journey.filters import Filters
 from journey.store import Store
 
-PAGE = "pages/nps.py"
+PAGE = "views/nps.py"
 
 
 def _run(app_test, db, **query_params):

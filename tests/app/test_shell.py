@@ -8,8 +8,8 @@ from journey import i18n, metrics
 from journey.filters import Filters
 from journey.store import Store
 
-PAGES = ["pages/overview.py", "pages/flows.py", "pages/network.py", "pages/nps.py",
-         "pages/journey_map.py", "pages/data.py"]
+PAGES = ["views/overview.py", "views/flows.py", "views/network.py", "views/nps.py",
+         "views/journey_map.py", "views/data.py"]
 
 
 def _tile(at, label: str) -> str:

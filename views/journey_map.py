@@ -20,7 +20,7 @@ import streamlit as st
 
 from journey import i18n, journey_map, map_export, metrics
 from journey.filters import Filters
-from ui.context import describe_filters, empty_state, get_context, guard
+from ui.context import describe_filters, empty_state, get_context, guard, show_chart
 
 ctx = get_context()
 lang = ctx.lang
@@ -160,7 +160,7 @@ def draw_emotion(jm: journey_map.JourneyMap, filters: Filters, *, height: int) -
     if stat_charts is not None and not df.empty:
         chart = stat_charts.emotion_curve(df, lang=lang, labels=ctx.stage_labels(),
                                           metric=metric, height=height)
-        st.altair_chart(chart, width="stretch")
+        show_chart(ctx, chart)
     else:
         st.text(ctx.t("map.no_answers"))
 

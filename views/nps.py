@@ -23,6 +23,7 @@ from ui.context import (
     empty_state,
     get_context,
     guard,
+    show_chart,
     store_facts,
 )
 
@@ -196,7 +197,7 @@ def _chart(ctx: PageContext, chart: Any, *, title: str, n: int, name: str,
     """Draw a chart with its caption (filters and n) and its CSV/PNG downloads; the PNG
     carries the title and the caption so that it explains itself on a slide."""
     caption = ctx.caption(n=n, extra=extra)
-    st.altair_chart(chart, width="stretch")
+    show_chart(ctx, chart)
     st.caption(caption)
     download_buttons(ctx, df=df, chart=sc.with_title(chart, title, caption), name=name)
 
@@ -356,7 +357,7 @@ def _section_verbatims(ctx: PageContext) -> tuple[str, str]:
 def _no_responses(ctx: PageContext) -> None:
     st.info(ctx.t("nps_page.no_responses"), icon=":material/rate_review:")
     try:
-        st.page_link("pages/data.py", label=ctx.t("nps_page.go_data"),
+        st.page_link("views/data.py", label=ctx.t("nps_page.go_data"),
                      icon=":material/arrow_forward:")
     except Exception:  # noqa: BLE001 - a page run outside st.navigation has no link target
         pass

@@ -25,6 +25,7 @@ from ui.context import (
     guard,
     store_facts,
 )
+from ui.workshop import big_echarts
 
 P = "flows_"  # prefix of this page's widget keys and URL params
 K = {
@@ -297,6 +298,8 @@ def main(ctx: PageContext) -> None:
         option = charts.sankey_option(sk, lang=ctx.lang, title=title, labels=labels,
                                       subtitle=caption, file_name="parcours-flows",
                                       colors=colors)
+        if ctx.workshop:
+            option = big_echarts(option)
         event = st.echarts_chart(
             option, on_select="rerun", key=f"flows_sankey_{ss.get(GEN, 0)}",
             height=_sankey_height(sk), alt=title,
@@ -336,15 +339,20 @@ def main(ctx: PageContext) -> None:
         if tr.empty:
             empty_state(ctx, "no_match")
         else:
-            marker = {flows.START: ctx.t("flows.marker.start"),
-                      flows.END: ctx.t("flows.marker.end")}
+            # Markers go by kind, never by name: a touchpoint may really be called "(start)".
+            marker = {flows.KIND_START: ctx.t("flows.marker.start"),
+                      flows.KIND_END: ctx.t("flows.marker.end")}
 
-            def name(v: Any) -> str:
-                return marker.get(v) or label_of(v)
+            def name(v: Any, kind: str) -> str:
+                return marker.get(kind) or label_of(v)
 
             shown_tr = pd.DataFrame({
-                ctx.t("flows.col.from"): [name(v) for v in tr["source"]],
-                ctx.t("flows.col.to"): [name(v) for v in tr["target"]],
+                ctx.t("flows.col.from"): [
+                    name(v, k) for v, k in zip(tr["source"], tr["source_kind"], strict=True)
+                ],
+                ctx.t("flows.col.to"): [
+                    name(v, k) for v, k in zip(tr["target"], tr["target_kind"], strict=True)
+                ],
                 ctx.t("flows.col.transitions"): tr["transitions"].astype(int),
                 ctx.t("flows.col.customers"): tr["customers"].astype(int),
                 ctx.t("flows.col.share_of_source"): tr["share_of_source"].astype(float),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from journey import flows, i18n, metrics, stat_charts
-from ui.context import download_buttons, empty_state, get_context, guard
+from ui.context import download_buttons, empty_state, get_context, guard, show_chart
 
 ctx = get_context()
 lang = ctx.lang
@@ -59,7 +59,7 @@ with left, guard(ctx):
         empty_state(ctx, "no_match")
     else:
         chart = stat_charts.funnel(fun, lang=lang, labels=ctx.stage_labels())
-        st.altair_chart(chart, width="stretch")
+        show_chart(ctx, chart)
         st.caption(ctx.caption(n=int(fun["customers"].iloc[0]),
                                extra=ctx.t("overview.funnel_note")))
         table = fun.assign(stage=fun["stage"].map(ctx.stage_label))
