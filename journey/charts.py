@@ -18,6 +18,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -339,12 +340,14 @@ def network_html(
     physics: bool = True,
     height: str = "650px",
     large: int = 200,
+    png: NetworkPng | None = None,
 ) -> str:
     """A self-contained vis-network page (pyvis, JS inlined: works offline).
 
     Node colour = stage (by stage position, as `stage_legend`), size = customers, edge width
     = transitions, arrows. With `large` or more touchpoints, or with physics off, positions
     are computed here (stage columns) and physics is off so the page stays responsive.
+    With `png`, the page carries a "Download PNG" button (see `NetworkPng`).
     """
     net = Network(
         height=height, width="100%", directed=True, cdn_resources="in_line",
@@ -420,8 +423,145 @@ def network_html(
             "stabilization": {"enabled": True, "iterations": 300, "fit": True},
         },
     }
-    page = net.generate_html()
-    return _harden(page)
+    page = _harden(net.generate_html())
+    if png is not None:
+        page = _add_png_export(page, png)
+    return page
+
+
+@dataclass(frozen=True)
+class NetworkPng:
+    """What the network's "Download PNG" button needs; every string is plain text.
+
+    `label` is the (translated) button text, `title` the line drawn above the graph,
+    `legend` the (label, colour) pairs drawn under it and `caption` the text below (filters,
+    n). The strings go into the page as JSON data only (never markup) and are drawn on the
+    canvas with `fillText`.
+    """
+
+    label: str
+    title: str = ""
+    legend: Sequence[tuple[str, str]] = ()
+    caption: str = ""
+    file_name: str = "parcours-network.png"
+
+
+_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}")
+
+# Fixed markup and code: the data comes from the JSON block, and text reaches the page only
+# through `textContent` and the canvas' `fillText`.
+_PNG_EXPORT = """
+<button id="parcours-png" type="button" style="position:fixed;top:6px;right:6px;z-index:10;
+ font:13px sans-serif;padding:3px 10px;background:#fff;border:1px solid #bbb;border-radius:4px;
+ cursor:pointer;"></button>
+<script type="application/json" id="parcours-png-data">__DATA__</script>
+<script>
+(function () {
+  var data = JSON.parse(document.getElementById('parcours-png-data').textContent);
+  var button = document.getElementById('parcours-png');
+  button.textContent = data.label;
+  function wrap(ctx, text, width) {
+    var lines = [], line = '';
+    String(text).split(/\\s+/).forEach(function (word) {
+      var next = line ? line + ' ' + word : word;
+      if (line && ctx.measureText(next).width > width) { lines.push(line); line = word; }
+      else { line = next; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  }
+  function render() {
+    var src = document.querySelector('#mynetwork canvas');
+    var k = src.width / (src.clientWidth || src.width);
+    var pad = Math.round(16 * k), size = Math.round(14 * k), lh = Math.round(20 * k);
+    var out = document.createElement('canvas');
+    var ctx = out.getContext('2d');
+    var width = src.width + 2 * pad;
+    ctx.font = size + 'px sans-serif';
+    var caption = data.caption ? wrap(ctx, data.caption, src.width) : [];
+    var legendRows = 0, x = 0, spans = [];
+    data.legend.forEach(function (item) {
+      var w = size + 6 * k + ctx.measureText(item[0]).width + 18 * k;
+      if (x && x + w > src.width) { legendRows += 1; x = 0; }
+      spans.push([legendRows, x, item]);
+      x += w;
+    });
+    if (spans.length) { legendRows += 1; }
+    var top = pad + (data.title ? lh * 1.4 : 0);
+    out.width = width;
+    out.height = top + src.height + pad / 2 + (legendRows + caption.length) * lh + pad;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = '#222222';
+    if (data.title) {
+      ctx.font = 'bold ' + Math.round(18 * k) + 'px sans-serif';
+      ctx.fillText(data.title, pad, pad);
+    }
+    ctx.drawImage(src, pad, top);
+    var y = top + src.height + pad / 2;
+    ctx.font = size + 'px sans-serif';
+    spans.forEach(function (s) {
+      var cx = pad + s[1], cy = y + s[0] * lh;
+      ctx.fillStyle = s[2][1];
+      ctx.beginPath();
+      ctx.arc(cx + size / 2, cy + size / 2, size / 2, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.fillStyle = '#222222';
+      ctx.fillText(s[2][0], cx + size + 6 * k, cy);
+    });
+    y += legendRows * lh;
+    ctx.fillStyle = '#555555';
+    caption.forEach(function (line, i) { ctx.fillText(line, pad, y + i * lh); });
+    return out.toDataURL('image/png');
+  }
+  button.addEventListener('click', function () {
+    var url = render();
+    var a = document.createElement('a');
+    a.href = url;
+    a.download = data.file_name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  });
+})();
+</script>
+"""
+
+
+def _png_json(png: NetworkPng) -> str:
+    """The button's data as JSON safe inside a <script> block: `<`, `>` and `&` are
+    written as \\u escapes, so no `</script>` (or `<!--`) can appear in it."""
+    data = {
+        "label": str(png.label),
+        "title": str(png.title),
+        "legend": [
+            [str(label), color if _COLOR.fullmatch(str(color)) else UNKNOWN_STAGE_COLOR]
+            for label, color in png.legend
+        ],
+        "caption": str(png.caption),
+        "file_name": re.sub(r"[^A-Za-z0-9._-]", "_", png.file_name) or "network.png",
+    }
+    text = json.dumps(data, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def _add_png_export(page: str, png: NetworkPng) -> str:
+    block = _PNG_EXPORT.replace("__DATA__", _png_json(png))
+    head, sep, tail = page.rpartition("</body>")
+    if not sep:
+        return page + block
+    return head + block + sep + tail
+
+
+def network_png_data(page: str) -> dict[str, Any] | None:
+    """The PNG button's data embedded in a `network_html` page (for tests and checks)."""
+    m = re.search(r'<script type="application/json" id="parcours-png-data">(.*?)</script>',
+                  page, flags=re.S)
+    return json.loads(m.group(1)) if m else None
 
 
 def _harden(page: str) -> str:

@@ -221,6 +221,46 @@ def test_network_html_escapes_xss_names():
     assert all("href" not in t for t in titles)
 
 
+def test_network_png_button_present_only_when_asked():
+    nodes, edges = _net()
+    assert "parcours-png" not in charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
+    png = charts.NetworkPng(label="Télécharger en PNG", title="Réseau",
+                            legend=[("Achat", "#123456")], caption="n = 3")
+    page = charts.network_html(nodes, edges, lang="fr", stages_df=STAGES, png=png)
+    body = page.split("<body>", 1)[1]
+    assert '<button id="parcours-png"' in body
+    assert "toDataURL('image/png')" in body and "a.download" in body
+    assert "innerHTML" not in page.split("parcours-png", 1)[1]  # text is drawn, never markup
+    data = charts.network_png_data(page)
+    assert data == {"label": "Télécharger en PNG", "title": "Réseau",
+                    "legend": [["Achat", "#123456"]], "caption": "n = 3",
+                    "file_name": "parcours-network.png"}
+    # the network data is still there and intact
+    assert len(charts.network_data_json(page)) == 3
+
+
+def test_network_png_data_cannot_break_out():
+    evil = "</script><script>alert(1)</script>"
+    nodes, edges = _net((evil, "Product page", "Checkout"))
+    png = charts.NetworkPng(
+        label="Download PNG", title=f"Network {evil}",
+        legend=[(evil, "red;background:url(x)"), ("<!--", "#abc")],
+        caption=f"Through {evil} & <img src=x onerror=alert(2)>\u2028", file_name="../x y.png",
+    )
+    page = charts.network_html(nodes, edges, lang="en", stages_df=STAGES, png=png)
+    body = page.split("<body>", 1)[1]
+    assert evil not in body and "<script>alert(1)" not in body
+    assert "<img src=x" not in body and "<!--" not in body.split("parcours-png-data", 1)[1]
+    # exactly the scripts we wrote: the data block ends where it should
+    block = body.split('id="parcours-png-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block and ">" not in block
+    data = charts.network_png_data(page)
+    assert data["title"] == f"Network {evil}"  # decodes back to the exact text
+    assert data["caption"].startswith(f"Through {evil} & <img")
+    assert data["legend"] == [[evil, charts.UNKNOWN_STAGE_COLOR], ["<!--", "#abc"]]
+    assert data["file_name"] == ".._x_y.png"
+
+
 def test_network_large_graph_fixed_positions():
     n = 220
     nodes = pd.DataFrame({

@@ -75,10 +75,15 @@ def default_minimum(edges: pd.DataFrame, target: int = TARGET_EDGES) -> int:
     return max(1, int(counts[target - 1]) + (1 if counts[target] == counts[target - 1] else 0))
 
 
-def _legend(ctx: PageContext, stages_df: pd.DataFrame, has_unstaged: bool) -> None:
+def _legend_items(ctx: PageContext, stages_df: pd.DataFrame,
+                  has_unstaged: bool) -> list[tuple[str, str]]:
     items = charts.stage_legend(stages_df, ctx.lang)
     if has_unstaged:
         items.append((ctx.t("network.no_stage"), charts.UNKNOWN_STAGE_COLOR))
+    return items
+
+
+def _legend(ctx: PageContext, items: list[tuple[str, str]]) -> None:
     # Fixed markup; the labels are data and are escaped.
     spans = "".join(
         "<span style='display:inline-flex;align-items:center;margin-right:1.1rem;'>"
@@ -129,18 +134,24 @@ def main(ctx: PageContext) -> None:
             (~nodes["stage"].astype("string").isin(stages_df["stage"].astype("string")))
             .fillna(True).any()
         )
-        _legend(ctx, stages_df, has_unstaged)
+        legend = _legend_items(ctx, stages_df, has_unstaged)
+        _legend(ctx, legend)
         if large:
             st.caption(ctx.t("network.large_note", n=i18n.fmt_int(len(nodes), ctx.lang)))
-        page = charts.network_html(
-            nodes, edges, lang=ctx.lang, stages_df=stages_df, physics=physics,
-            height=f"{HEIGHT}px", large=LARGE,
-        )
-        st.iframe(page, height=HEIGHT + 30)
         overview = _customers(ctx)
         summary = ctx.t("network.summary", nodes=i18n.fmt_int(len(nodes), ctx.lang),
                         edges=i18n.fmt_int(len(edges), ctx.lang))
-        st.caption(_md(ctx.caption(n=overview, extra=summary)))
+        caption = ctx.caption(n=overview, extra=summary)
+        png = charts.NetworkPng(
+            label=ctx.t("network.png"), title=ctx.t("page.network"), legend=legend,
+            caption=str(caption), file_name="parcours-network.png",
+        )
+        page = charts.network_html(
+            nodes, edges, lang=ctx.lang, stages_df=stages_df, physics=physics,
+            height=f"{HEIGHT}px", large=LARGE, png=png,
+        )
+        st.iframe(page, height=HEIGHT + 30)
+        st.caption(_md(caption))
 
         st.subheader(ctx.t("network.edges.title"))
         shown = pd.DataFrame({

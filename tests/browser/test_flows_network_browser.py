@@ -3,12 +3,15 @@ in, the network's nodes live inside its iframe, and hostile touchpoint names sta
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from journey.ingest import import_file
 from journey.store import Store
 
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -146,4 +149,36 @@ def test_xss_names_stay_text(xss_db, app_server, page, wait_idle, screenshot,
     assert stray == 0
     page.wait_for_timeout(1500)
     screenshot(page, "network-xss")
+    assert not page.dialogs, page.dialogs
+
+
+def test_network_png_download(xss_db, app_server, page, wait_idle, assert_no_exception):
+    """The network's own "Download PNG" button (inside the st.iframe, whose sandbox allows
+    downloads) saves a real PNG: the graph on white with title, legend and caption, even
+    with hostile names in them."""
+    import struct
+
+    base = app_server(xss_db, PARCOURS_DEMO="0")
+    _open(page, f"{base}/network", wait_idle, "iframe")
+    frame = _network_frame(page)
+    sandbox = page.locator("iframe").first.get_attribute("sandbox") or ""
+    assert "allow-downloads" in sandbox.split(), sandbox
+    button = frame.locator("#parcours-png")
+    assert button.inner_text() == "Download PNG"
+    page.wait_for_timeout(1500)  # physics settles
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "parcours-network.png"
+    data = open(download.path(), "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    canvas = frame.evaluate(
+        "() => { const c = document.querySelector('#mynetwork canvas');"
+        " return [c.width, c.height]; }")
+    assert width > canvas[0] and height > canvas[1]  # margins, title, legend, caption
+    assert len(data) > 5_000, len(data)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    download.save_as(ARTIFACTS / "network-download.png")  # for a human look
+    assert_no_exception(page)
     assert not page.dialogs, page.dialogs
