@@ -337,7 +337,9 @@ class Store:
         ).fetchone()
         if row is None:
             return None
-        return {"import_id": row[0], "file_name": row[1], "imported_at": row[2]}
+        # To the second: this lands in messages people read.
+        imported_at = row[2].replace(microsecond=0) if row[2] is not None else None
+        return {"import_id": row[0], "file_name": row[1], "imported_at": imported_at}
 
     def next_import_id(self, cur: duckdb.DuckDBPyConnection) -> int:
         return int(cur.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
