@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,7 +170,7 @@ def _mix(df: pd.DataFrame, stage: str, by: str) -> tuple[tuple[str, float], ...]
 
 
 def _negative_verbatims(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, touchpoint: str
+    cur: duckdb.DuckDBPyConnection, filters: Filters, *, touchpoint: str
 ) -> tuple[str, ...]:
     """Up to two detractors' comments on this touchpoint: the lowest NPS first, then newest."""
     df = metrics.verbatims(
@@ -216,16 +218,20 @@ def build_map(
         ).df()
     notes = {str(r["stage"]): str(r["note"]) for _, r in notes_df.iterrows()}
 
-    ov = metrics.overview(cur, f)
-    funnel = metrics.funnel(cur, f)
-    nps_st = metrics.nps(cur, f, by="stage")
-    csat_st = metrics.csat(cur, f, by="stage")
-    nps_tp = metrics.nps(cur, f, by="touchpoint")
-    csat_tp = metrics.csat(cur, f, by="touchpoint")
-    drops = flows.dropoffs(cur, f)
-    tops = metrics.top_touchpoints(cur, f, limit=100_000)
-    ch_mix = metrics.stage_mix(cur, f, by="channel")
-    dev_mix = metrics.stage_mix(cur, f, by="device")
+    # Independent read queries: run at once, each on its own cursor (DuckDB runs them in
+    # parallel and releases the GIL), instead of one after the other.
+    (ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix) = _run_all(cur, [
+        (metrics.overview, f, {}),
+        (metrics.funnel, f, {}),
+        (metrics.nps, f, {"by": "stage"}),
+        (metrics.csat, f, {"by": "stage"}),
+        (metrics.nps, f, {"by": "touchpoint"}),
+        (metrics.csat, f, {"by": "touchpoint"}),
+        (flows.dropoffs, f, {}),
+        (metrics.top_touchpoints, f, {"limit": 100_000}),
+        (metrics.stage_mix, f, {"by": "channel"}),
+        (metrics.stage_mix, f, {"by": "device"}),
+    ])
     tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
 
     # Stages in journey order: the funnel's, else the store's model.
@@ -243,6 +249,16 @@ def build_map(
         first_customers = _int(funnel_by[order[0][0]]["customers"])
 
     columns: list[StageColumn] = []
+    pains_by_stage: dict[str, tuple[PainPoint, ...]] = {}
+    for stage, _position in order:
+        metric, score = _stage_score(stage, nps_st, csat_st)[:2]
+        pains_by_stage[stage] = _pain_points(stage, drops, nps_tp, csat_tp, tp_stage,
+                                             metric, score)
+    # The detractors' words of every pain point, fetched at once.
+    wanted = sorted({p.touchpoint for pains in pains_by_stage.values() for p in pains})
+    words = dict(zip(wanted, _run_all(cur, [
+        (_negative_verbatims, f, {"touchpoint": tp}) for tp in wanted
+    ]), strict=True))
     for i, (stage, position) in enumerate(order):
         fr = funnel_by.get(stage)
         customers = _int(fr["customers"]) if fr is not None else 0
@@ -250,18 +266,7 @@ def build_map(
         conversion = _num(nxt["conversion_from_previous"]) if nxt is not None else None
         reach = customers / first_customers if first_customers else None
 
-        # Emotion: NPS where the stage has NPS answers, CSAT otherwise.
-        metric, score, margin, n, small = None, None, None, 0, False
-        for name, df, val_col in (("nps", nps_st, "nps"), ("csat", csat_st, "csat_pct")):
-            if df is None or df.empty:
-                continue
-            row = df[df["stage"] == stage]
-            if row.empty or _int(row.iloc[0]["n"]) == 0:
-                continue
-            r = row.iloc[0]
-            metric, score, margin = name, _num(r[val_col]), _num(r.get("margin"))
-            n, small = _int(r["n"]), bool(r.get("small_sample", False))
-            break
+        metric, score, margin, n, small = _stage_score(stage, nps_st, csat_st)
 
         # Touchpoints of the stage, by customers.
         tps: list[TouchpointCell] = []
@@ -277,7 +282,11 @@ def build_map(
                     customers=_int(r["customers"]),
                 ))
 
-        pains = _pain_points(cur, f, stage, drops, nps_tp, csat_tp, tp_stage, metric, score)
+        pains = tuple(
+            PainPoint(p.touchpoint, p.reason, p.dropoff_rate, p.passing, p.score,
+                      p.score_metric, p.score_n, words[p.touchpoint])
+            for p in pains_by_stage[stage]
+        )
 
         columns.append(StageColumn(
             stage=stage, label=_stage_label(stage, lang, stages_df), position=position,
@@ -297,6 +306,44 @@ def build_map(
         n=_int(ov.get("customers")), responses=_int(ov.get("responses")),
         stages=tuple(columns),
     )
+
+
+def _run_all(
+    cur: duckdb.DuckDBPyConnection,
+    calls: list[tuple[Callable[..., Any], Filters, dict[str, Any]]],
+) -> list[Any]:
+    """`fn(cursor, filters, **kw)` for each call, in order; at once on cursors of `cur`'s
+    database when there are several (read-only queries, so no ordering between them)."""
+    if len(calls) <= 1 or not hasattr(cur, "cursor"):
+        return [fn(cur, f, **kw) for fn, f, kw in calls]
+
+    def one(call: tuple[Callable[..., Any], Filters, dict[str, Any]]) -> Any:
+        fn, f, kw = call
+        c = cur.cursor()
+        try:
+            return fn(c, f, **kw)
+        finally:
+            c.close()
+
+    with ThreadPoolExecutor(max_workers=min(len(calls), 6)) as pool:
+        return list(pool.map(one, calls))
+
+
+def _stage_score(
+    stage: str, nps_st: pd.DataFrame, csat_st: pd.DataFrame
+) -> tuple[str | None, float | None, float | None, int, bool]:
+    """Emotion: NPS where the stage has NPS answers, CSAT otherwise:
+    (metric, score, margin, n, small sample)."""
+    for name, df, val_col in (("nps", nps_st, "nps"), ("csat", csat_st, "csat_pct")):
+        if df is None or df.empty:
+            continue
+        row = df[df["stage"] == stage]
+        if row.empty or _int(row.iloc[0]["n"]) == 0:
+            continue
+        r = row.iloc[0]
+        return (name, _num(r[val_col]), _num(r.get("margin")), _int(r["n"]),
+                bool(r.get("small_sample", False)))
+    return None, None, None, 0, False
 
 
 def _ts(value: Any) -> dt.datetime | None:
@@ -330,8 +377,6 @@ def _real_dropoffs(drops: pd.DataFrame, stage: str) -> pd.DataFrame:
 
 
 def _pain_points(
-    cur: duckdb.DuckDBPyConnection,
-    f: Filters,
     stage: str,
     drops: pd.DataFrame,
     nps_tp: pd.DataFrame,
@@ -340,7 +385,8 @@ def _pain_points(
     stage_metric: str | None,
     stage_score: float | None,
 ) -> tuple[PainPoint, ...]:
-    """The stage's worst drop-off, then its worst-scored touchpoint (if another one)."""
+    """The stage's worst drop-off, then its worst-scored touchpoint (if another one);
+    without their verbatims (build_map fetches those for every stage at once)."""
     found: list[PainPoint] = []
     if drops is not None and not drops.empty:
         sub = _real_dropoffs(drops, stage)
@@ -391,11 +437,7 @@ def _pain_points(
                 dropoff_rate=_num(r["dropoff_rate"]), passing=_int(r["passing"]),
                 score=None, score_metric=None, score_n=None,
             ))
-    return tuple(
-        PainPoint(p.touchpoint, p.reason, p.dropoff_rate, p.passing, p.score,
-                  p.score_metric, p.score_n, _negative_verbatims(cur, f, p.touchpoint))
-        for p in found
-    )
+    return tuple(found)
 
 
 # -- comparison ------------------------------------------------------------------------------
