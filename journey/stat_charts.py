@@ -207,6 +207,22 @@ def _note_title(note: str) -> alt.TitleParams:
                            color="#b35c00")
 
 
+def _finish_noted(chart: alt.TopLevelMixin, data: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
+    """`_finish`, with the small-sample note as the title when some group has n < 30."""
+    note = _small_note(data, lang)
+    if note:
+        chart = chart.properties(title=_note_title(note))
+    return _finish(chart, lang)
+
+
+def _value_labels(base: alt.Chart, y: Any, tooltip: Any) -> alt.Chart:
+    """"value · n" right of each bar's margin, amber for small samples."""
+    return base.mark_text(align="left", dx=5, fontSize=11).encode(
+        y=y, x=alt.X("high:Q"), text="mark_text:N", tooltip=tooltip,
+        color=alt.condition("datum.small", alt.value("#b35c00"), alt.value("#222")),
+    )
+
+
 def _group_title(by: str, lang: str) -> str:
     return _t(f"charts.by.{by}", lang)
 
@@ -277,23 +293,12 @@ def nps_bars(
     )
     caps = base.mark_tick(color="#222", thickness=1.5, size=10).encode(y=y, x="low:Q") + \
         base.mark_tick(color="#222", thickness=1.5, size=10).encode(y=y, x="high:Q")
-    text = base.mark_text(align="left", dx=5, fontSize=11).encode(
-        y=y,
-        x=alt.X("high:Q"),
-        text="mark_text:N",
-        color=alt.condition("datum.small", alt.value("#b35c00"), alt.value("#222")),
-        tooltip=tooltip,
-    )
+    text = _value_labels(base, y, tooltip)
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
     chart = alt.layer(bars, errors, caps, zero, text).properties(
         width=width, height=_bar_height(len(order))
     )
-    note = _small_note(data, lang)
-    if note:
-        chart = chart.properties(
-            title=_note_title(note)
-        )
-    return _finish(chart, lang)
+    return _finish_noted(chart, data, lang)
 
 
 def nps_stacked(
@@ -440,12 +445,7 @@ def heatmap(
     chart = alt.layer(cells, text).properties(
         width=width, height=alt.Step(38)
     )
-    note = _small_note(data, lang)
-    if note:
-        chart = chart.properties(
-            title=_note_title(note)
-        )
-    return _finish(chart, lang)
+    return _finish_noted(chart, data, lang)
 
 
 def _month_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -501,12 +501,7 @@ def trend(
     )
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#888").encode(y="y:Q")
     chart = alt.layer(band, zero, line, points).properties(width=width, height=260)
-    note = _small_note(data, lang)
-    if note:
-        chart = chart.properties(
-            title=_note_title(note)
-        )
-    return _finish(chart, lang)
+    return _finish_noted(chart, data, lang)
 
 
 def _month_name(d: pd.Timestamp, lang: str) -> str:
@@ -743,17 +738,9 @@ def _score_bars(df: pd.DataFrame, *, by: str, lang: str, labels: Mapping[Any, st
         layers.append(base.mark_rule(color="#222", strokeWidth=1.5).encode(
             y=y, x="low:Q", x2="high:Q", tooltip=tooltip
         ))
-    layers.append(base.mark_text(align="left", dx=5, fontSize=11).encode(
-        y=y, x="high:Q", text="mark_text:N", tooltip=tooltip,
-        color=alt.condition("datum.small", alt.value("#b35c00"), alt.value("#222")),
-    ))
+    layers.append(_value_labels(base, y, tooltip))
     chart = alt.layer(*layers).properties(width=width, height=_bar_height(len(order)))
-    note = _small_note(data, lang)
-    if note:
-        chart = chart.properties(
-            title=_note_title(note)
-        )
-    return _finish(chart, lang)
+    return _finish_noted(chart, data, lang)
 
 
 def csat_bars(
