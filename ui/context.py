@@ -311,6 +311,20 @@ def empty_state(ctx: PageContext, reason: Literal["no_data", "no_match"]) -> Non
         st.info(ctx.t("shell.empty.no_match"), icon=":material/filter_alt_off:")
 
 
+def mirror_in_url(values: dict[str, str | None]) -> None:
+    """Write a page's own controls into the URL so a copied link reopens them.
+
+    A None value (the default, or a control that does not apply) removes its key, which keeps
+    links short; keys not named here (the shell's filters, other pages') are never touched."""
+    qp = st.query_params
+    for key, value in values.items():
+        if value is None:
+            if key in qp:
+                del qp[key]
+        elif qp.get(key) != value:
+            qp[key] = value
+
+
 def show_chart(ctx: PageContext, chart: Any) -> None:
     """An Altair chart across the column; in workshop mode with projector-sized fonts."""
     if ctx.workshop:

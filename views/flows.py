@@ -23,6 +23,7 @@ from ui.context import (
     empty_state,
     get_context,
     guard,
+    mirror_in_url,
     store_facts,
 )
 from ui.workshop import big_echarts
@@ -82,17 +83,15 @@ def _seed_from_url() -> None:
 
 def _write_url() -> None:
     """Mirror the controls in the URL (only our keys; defaults are left out to keep it short)."""
-    qp = st.query_params
     ss = st.session_state
+    wanted: dict[str, str | None] = {}
     for name, key in K.items():
         value = ss.get(key, DEFAULTS[name])
         if value == DEFAULTS[name] or value is None:
-            if key in qp:
-                del qp[key]
-            continue
-        text = ("1" if value else "0") if isinstance(value, bool) else str(value)
-        if qp.get(key) != text:
-            qp[key] = text
+            wanted[key] = None
+        else:
+            wanted[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+    mirror_in_url(wanted)
 
 
 def _sanitize(options: list[str]) -> None:

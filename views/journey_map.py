@@ -20,7 +20,14 @@ import streamlit as st
 
 from journey import i18n, journey_map, map_export, metrics
 from journey.filters import Filters
-from ui.context import describe_filters, empty_state, get_context, guard, show_chart
+from ui.context import (
+    describe_filters,
+    empty_state,
+    get_context,
+    guard,
+    mirror_in_url,
+    show_chart,
+)
 
 ctx = get_context()
 lang = ctx.lang
@@ -101,16 +108,13 @@ if not ctx.workshop:
         vals["map_b_until"] = b_until.isoformat() if isinstance(b_until, dt.date) else ""
 
 # Write our keys back (only ours: the shell owns the rest of the URL).
-for k in URL:
-    keep = vals[k] and (
-        k in ("map_persona", "map_compare")
-        or (k == "map_b_persona" and vals["map_compare"] == "persona")
-        or (k in ("map_b_since", "map_b_until") and vals["map_compare"] == "period")
-    )
-    if keep and qp.get(k) != vals[k]:
-        qp[k] = vals[k]
-    elif not keep and k in qp:
-        del qp[k]
+def _applies(k: str) -> bool:
+    return k in ("map_persona", "map_compare") or (
+        k == "map_b_persona" and vals["map_compare"] == "persona"
+    ) or (k in ("map_b_since", "map_b_until") and vals["map_compare"] == "period")
+
+
+mirror_in_url({k: vals[k] if vals[k] and _applies(k) else None for k in URL})
 mem["written"] = {k: (qp.get(k) or "") for k in URL}
 
 persona = vals["map_persona"] or None

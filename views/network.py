@@ -22,6 +22,7 @@ from ui.context import (
     empty_state,
     get_context,
     guard,
+    mirror_in_url,
     store_facts,
 )
 
@@ -53,18 +54,11 @@ def _seed_from_url() -> None:
 
 
 def _write_url(default_min: int) -> None:
-    qp = st.query_params
     ss = st.session_state
-    wanted = {
+    mirror_in_url({
         K_MIN: None if ss.get(K_MIN) in (None, default_min) else str(ss[K_MIN]),
         K_PHYSICS: None if ss.get(K_PHYSICS, True) else "0",
-    }
-    for key, value in wanted.items():
-        if value is None:
-            if key in qp:
-                del qp[key]
-        elif qp.get(key) != value:
-            qp[key] = value
+    })
 
 
 def default_minimum(edges: pd.DataFrame, target: int = TARGET_EDGES) -> int:

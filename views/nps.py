@@ -23,6 +23,7 @@ from ui.context import (
     empty_state,
     get_context,
     guard,
+    mirror_in_url,
     show_chart,
     store_facts,
 )
@@ -65,16 +66,13 @@ def _url_sync_in() -> None:
 
 def _url_sync_out(values: dict[str, str]) -> None:
     """Write our keys (defaults removed to keep links short), touching no other key."""
-    qp = st.query_params
     last: dict[str, str] = st.session_state.setdefault(_LAST, {})
+    wanted: dict[str, str | None] = {}
     for url_key, (_widget, _allowed, default) in _URL.items():
         value = values.get(url_key, default)
-        if value == default or value == "":
-            if url_key in qp:
-                del qp[url_key]
-        elif qp.get(url_key) != value:
-            qp[url_key] = value
+        wanted[url_key] = None if value in (default, "") else value
         last[url_key] = value
+    mirror_in_url(wanted)
 
 
 def _current_values() -> dict[str, str]:
