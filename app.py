@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from journey import i18n
-from journey.store import StoreError
+from journey.db.store import StoreError
 from ui import sidebar
 from ui import workshop as workshop_css
 from ui.context import (

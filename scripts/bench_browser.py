@@ -74,8 +74,8 @@ def build_store(customers: int, db: Path) -> float:
 
 def store_facts(db: Path) -> tuple[list[str], int]:
     sys.path.insert(0, str(ROOT))
-    from journey.filter_options import filter_options
-    from journey.store import Store
+    from journey.analytics.filter_options import filter_options
+    from journey.db.store import Store
 
     with Store(db) as store:
         personas = list(filter_options(store.cursor())["personas"])

@@ -25,8 +25,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from journey import ingest  # noqa: E402
-from journey.store import Store  # noqa: E402
+from journey.db.store import Store  # noqa: E402
+from journey.ingest import importer  # noqa: E402
 
 
 def make_csv(path: Path, rows: int, offset: int = 0) -> None:
@@ -89,7 +89,7 @@ def time_import(csv: Path, work: Path, run: int, small: Path) -> dict[str, float
 
     store._after_change = timed_after_change  # type: ignore[method-assign]
     with Clock() as whole:
-        report = ingest.import_file(store, csv)
+        report = importer.import_file(store, csv)
     if not report.ok:
         raise SystemExit(report.to_text())
     assert report.rows_imported > 0
@@ -102,7 +102,7 @@ def time_import(csv: Path, work: Path, run: int, small: Path) -> dict[str, float
     # A small follow-up import into the now big store: only its customers are recomputed.
     refresh["wall"] = refresh["cpu"] = 0.0
     with Clock() as c:
-        small_report = ingest.import_file(store, small)
+        small_report = importer.import_file(store, small)
     if not small_report.ok:
         raise SystemExit(small_report.to_text())
     out.update(small=c.wall, small_cpu=c.cpu, small_refresh=refresh["wall"],

@@ -55,7 +55,7 @@ EVENTS_PER_CUSTOMER = 10
 
 
 def build(path: str, n_events: int) -> dict:
-    from journey.store import EVENT_ID_STRIDE, Store
+    from journey.db.store import EVENT_ID_STRIDE, Store
 
     n_cust = max(1, n_events // EVENTS_PER_CUSTOMER)
     t0 = time.perf_counter()
@@ -123,8 +123,8 @@ def build(path: str, n_events: int) -> dict:
 
 
 def queries() -> list[tuple[str, object]]:
-    from journey import devices, flows
-    from journey.filters import Filters
+    from journey.analytics import devices, flows
+    from journey.analytics.filters import Filters
 
     f0 = Filters()
     persona = Filters(personas=["Busy parent"])
@@ -150,7 +150,7 @@ def queries() -> list[tuple[str, object]]:
         ("network", lambda c: flows.network(c, f0)),
     ]
     try:
-        from journey import metrics  # another engineer's module; may not exist yet
+        from journey.analytics import metrics  # another engineer's module; may not exist yet
     except ImportError:
         metrics = None
     if metrics is not None:
@@ -165,7 +165,7 @@ def queries() -> list[tuple[str, object]]:
 
 
 def run_queries(path: str, repeat: int, memory_limit: str | None = None) -> dict:
-    from journey.store import Store
+    from journey.db.store import Store
 
     store = Store(path)
     if memory_limit:

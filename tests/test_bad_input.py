@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from journey import ingest
-from journey.store import Store
+from journey.db.store import Store
+from journey.ingest import importer
 
 GOOD = "customer,timestamp,touchpoint,nps\n"
 
@@ -19,7 +19,7 @@ def store(tmp_path: Path) -> Store:
     s = Store(tmp_path / "t.duckdb")
     seed = tmp_path / "seed.csv"
     seed.write_text("customer,date,page,stage\nc0,2024-01-01,Home,awareness\n")
-    assert ingest.import_file(s, seed).ok  # a store with something in it to keep
+    assert importer.import_file(s, seed).ok  # a store with something in it to keep
     yield s
     s.close()
 
@@ -79,7 +79,7 @@ def test_bad_input_rejected_and_store_unchanged(
     path.write_bytes(content)
     mapping = {"nope": "customer_id"} if name == "unknown map column" else None
     before = store.info()
-    report = ingest.import_file(store, path, mapping=mapping)
+    report = importer.import_file(store, path, mapping=mapping)
     assert not report.ok
     assert report.import_id is None and report.rows_imported == 0
     assert expected in report.to_text(), report.to_text()
@@ -88,13 +88,13 @@ def test_bad_input_rejected_and_store_unchanged(
 
 def test_bytes_upload_of_garbage(store: Store) -> None:
     before = store.info()
-    report = ingest.import_file(store, b"%PDF-1.7\n...", file_name="report.csv")
+    report = importer.import_file(store, b"%PDF-1.7\n...", file_name="report.csv")
     assert not report.ok and "a PDF document" in report.problems[0].message
     assert store.info() == before
 
 
 def test_missing_file(store: Store, tmp_path: Path) -> None:
-    report = ingest.import_file(store, tmp_path / "nope.csv")
+    report = importer.import_file(store, tmp_path / "nope.csv")
     assert not report.ok and "File not found" in report.to_text()
 
 
@@ -102,7 +102,7 @@ def test_all_rows_bad_with_skip_imports_nothing(store: Store, tmp_path: Path) ->
     path = tmp_path / "n.csv"
     path.write_text("customer,nps\nc1,11\n")
     before = store.info()
-    report = ingest.import_file(store, path, skip_bad_rows=True)
+    report = importer.import_file(store, path, skip_bad_rows=True)
     assert not report.ok and "None of the rows could be imported" in report.to_text()
     assert store.info() == before
 
@@ -111,7 +111,7 @@ def test_unclosed_quote_is_never_skipped(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
     path.write_text('customer,date,page\nc1,2024-01-01,A\nc2,2024-01-02,"B\nc3,2024-01-03,C\n')
     before = store.info()
-    report = ingest.import_file(store, path, skip_bad_rows=True)
+    report = importer.import_file(store, path, skip_bad_rows=True)
     assert not report.ok and store.info() == before
 
 
@@ -130,7 +130,7 @@ def test_hostile_touchpoint_names_are_data(store: Store, tmp_path: Path) -> None
         lines.append(f'c{i},2024-02-0{i + 1},"{name.replace(chr(34), chr(34) * 2)}"')
     path = tmp_path / "h.csv"
     path.write_text("\n".join(lines) + "\n")
-    report = ingest.import_file(store, path)
+    report = importer.import_file(store, path)
     assert report.ok, report.to_text()
     got = store.cursor().execute(
         "SELECT touchpoint FROM events WHERE import_id = ? ORDER BY event_id", [report.import_id]

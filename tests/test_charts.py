@@ -8,7 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from journey import charts, i18n
+from journey import i18n
+from journey.present import flow_charts
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -46,7 +47,7 @@ def small_sankey():
 
 
 def test_sankey_nodes_ids_depths_values(small_sankey):
-    opt = charts.sankey_option(small_sankey, lang="en", title="Flows")
+    opt = flow_charts.sankey_option(small_sankey, lang="en", title="Flows")
     (series,) = opt["series"]
     assert series["type"] == "sankey"
     data = series["data"]
@@ -64,24 +65,25 @@ def test_sankey_nodes_ids_depths_values(small_sankey):
 
 
 def test_sankey_colours_distinguish_kinds(small_sankey):
-    data = charts.sankey_option(small_sankey, lang="en")["series"][0]["data"]
+    data = flow_charts.sankey_option(small_sankey, lang="en")["series"][0]["data"]
     colors = [d["itemStyle"]["color"] for d in data]
-    assert colors[3] == charts.OTHER_COLOR
-    assert colors[4] == charts.DROPOFF_COLOR
+    assert colors[3] == flow_charts.OTHER_COLOR
+    assert colors[4] == flow_charts.DROPOFF_COLOR
     assert data[4]["itemStyle"]["borderType"] == "dashed"
     assert colors[0] != colors[1]
-    assert charts.DROPOFF_COLOR not in colors[:3] and charts.OTHER_COLOR not in colors[:3]
+    assert flow_charts.DROPOFF_COLOR not in colors[:3] and flow_charts.OTHER_COLOR not in colors[:3]
     # drop-off and Other are labelled in the user's language, not with the raw constant
-    fr = charts.sankey_option(small_sankey, lang="fr")["series"][0]["data"]
-    assert fr[4]["label"]["formatter"] == charts._label_text(i18n.t("flows.chart.dropoff", "fr"))
-    assert fr[3]["label"]["formatter"] == charts._label_text(i18n.t("flows.chart.other", "fr"))
+    fr = flow_charts.sankey_option(small_sankey, lang="fr")["series"][0]["data"]
+    dropoff = flow_charts._label_text(i18n.t("flows.chart.dropoff", "fr"))
+    assert fr[4]["label"]["formatter"] == dropoff
+    assert fr[3]["label"]["formatter"] == flow_charts._label_text(i18n.t("flows.chart.other", "fr"))
 
 
 def test_same_touchpoint_same_colour_across_steps():
     s = {"journeys": 10, "nodes": [_node(1, "A", 10, 1.0), _node(2, "A", 5, 0.5),
                                     _node(2, "B", 5, 0.5)],
          "links": [_link(1, "A", "A", 5, 0.5), _link(1, "A", "B", 5, 0.5)]}
-    data = charts.sankey_option(s, lang="en")["series"][0]["data"]
+    data = flow_charts.sankey_option(s, lang="en")["series"][0]["data"]
     assert data[0]["itemStyle"]["color"] == data[1]["itemStyle"]["color"]
     assert data[1]["itemStyle"]["color"] != data[2]["itemStyle"]["color"]
 
@@ -89,8 +91,8 @@ def test_same_touchpoint_same_colour_across_steps():
 def test_sankey_tooltips_localised_numbers(small_sankey):
     small_sankey["nodes"][0]["customers"] = 12345
     small_sankey["nodes"][0]["share"] = 0.125
-    en = charts.sankey_option(small_sankey, lang="en")["series"][0]["data"][0]
-    fr = charts.sankey_option(small_sankey, lang="fr")["series"][0]["data"][0]
+    en = flow_charts.sankey_option(small_sankey, lang="en")["series"][0]["data"][0]
+    fr = flow_charts.sankey_option(small_sankey, lang="fr")["series"][0]["data"][0]
     assert "12,345" in en["tooltip"]["formatter"] and "12.5%" in en["tooltip"]["formatter"]
     assert i18n.fmt_int(12345, "fr") in fr["tooltip"]["formatter"]
     assert "12,5" in fr["tooltip"]["formatter"]
@@ -101,7 +103,7 @@ def test_sankey_escapes_names_in_tooltips():
          "nodes": [_node(1, XSS_IMG, 10, 1.0), _node(2, XSS_SCRIPT, 6, 0.6),
                    _node(2, "{b} {@x}", 4, 0.4)],
          "links": [_link(1, XSS_IMG, XSS_SCRIPT, 6, 0.6), _link(1, XSS_IMG, "{b} {@x}", 4, 0.4)]}
-    opt = charts.sankey_option(s, lang="en")
+    opt = flow_charts.sankey_option(s, lang="en")
     series = opt["series"][0]
     tips = [d["tooltip"]["formatter"] for d in series["data"]]
     tips += [lk["tooltip"]["formatter"] for lk in series["links"]]
@@ -118,16 +120,16 @@ def test_sankey_escapes_names_in_tooltips():
 def test_sankey_long_names_truncated_in_label_full_in_tooltip():
     long = "A very long touchpoint name that goes on and on"
     s = {"journeys": 1, "nodes": [_node(1, long, 1, 1.0)], "links": []}
-    item = charts.sankey_option(s, lang="en")["series"][0]["data"][0]
+    item = flow_charts.sankey_option(s, lang="en")["series"][0]["data"][0]
     assert item["label"]["formatter"].endswith("…")
-    assert len(item["label"]["formatter"]) <= charts.LABEL_MAX
+    assert len(item["label"]["formatter"]) <= flow_charts.LABEL_MAX
     assert long in item["tooltip"]["formatter"]
 
 
 def test_sankey_stage_labels_and_save_as_image():
     s = {"journeys": 2, "nodes": [_node(1, "awareness", 2, 1.0), _node(2, "purchase", 1, .5)],
          "links": [_link(1, "awareness", "purchase", 1, .5)]}
-    opt = charts.sankey_option(
+    opt = flow_charts.sankey_option(
         s, lang="fr", title="Parcours", labels={"awareness": "Sensibilisation", "purchase": "Achat"}
     )
     data = opt["series"][0]["data"]
@@ -139,7 +141,7 @@ def test_sankey_stage_labels_and_save_as_image():
 
 
 def test_sankey_empty():
-    opt = charts.sankey_option({"journeys": 0, "nodes": [], "links": []}, lang="en")
+    opt = flow_charts.sankey_option({"journeys": 0, "nodes": [], "links": []}, lang="en")
     assert opt["series"][0]["data"] == [] and opt["series"][0]["links"] == []
 
 
@@ -150,11 +152,11 @@ def test_selected_nodes(small_sankey):
         {"series_index": 0, "series_id": "flows", "series_name": None, "data_type": "edge",
          "data_indices": [0]},
     ], "areas": []}}
-    picked = charts.selected_nodes(small_sankey, state)
+    picked = flow_charts.selected_nodes(small_sankey, state)
     assert [n["id"] for n in picked] == ["2 · Product page"]
-    assert charts.selected_nodes(small_sankey, {"selection": {"selected": [
+    assert flow_charts.selected_nodes(small_sankey, {"selection": {"selected": [
         {"series_index": 0, "data_type": "node", "data_indices": [99]}]}}) == []
-    assert charts.selected_nodes(small_sankey, None) == []
+    assert flow_charts.selected_nodes(small_sankey, None) == []
 
 
 # -- network ---------------------------------------------------------------------------------
@@ -182,8 +184,8 @@ def _net(names=("Search engine", "Product page", "Checkout")):
 
 def test_network_html_nodes_edges_and_widths():
     nodes, edges = _net()
-    page = charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
-    data = charts.network_data_json(page)
+    page = flow_charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
+    data = flow_charts.network_data_json(page)
     assert len(data) == 3
     by_label = {d["label"]: d for d in data}
     assert by_label["Search engine"]["color"] != by_label["Product page"]["color"]
@@ -202,7 +204,7 @@ def test_network_html_nodes_edges_and_widths():
 
 def test_network_html_escapes_xss_names():
     nodes, edges = _net((XSS_IMG, XSS_SCRIPT, "x </script><script>alert(2)</script> href"))
-    page = charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
+    page = flow_charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
     body = page.split("<body>", 1)[1]
     # no raw tag from the data anywhere in the page body: not in node data, not as markup
     assert "<img src=x" not in body
@@ -212,9 +214,9 @@ def test_network_html_escapes_xss_names():
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in body
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in body
     # the names decode back to the exact text (shown as text by vis-network)
-    labels = [d["label"] for d in charts.network_data_json(page)]
+    labels = [d["label"] for d in flow_charts.network_data_json(page)]
     assert labels[0] == XSS_IMG and labels[1] == XSS_SCRIPT
-    titles = [d["title"] for d in charts.network_data_json(page)]
+    titles = [d["title"] for d in flow_charts.network_data_json(page)]
     assert titles[0].startswith(XSS_IMG)
     # pyvis' innerHTML popup (switched on by "href" in a title) is never used
     assert "popup.innerHTML" not in page
@@ -223,41 +225,41 @@ def test_network_html_escapes_xss_names():
 
 def test_network_png_button_present_only_when_asked():
     nodes, edges = _net()
-    assert "parcours-png" not in charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
-    png = charts.NetworkPng(label="Télécharger en PNG", title="Réseau",
+    assert "parcours-png" not in flow_charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
+    png = flow_charts.NetworkPng(label="Télécharger en PNG", title="Réseau",
                             legend=[("Achat", "#123456")], caption="n = 3")
-    page = charts.network_html(nodes, edges, lang="fr", stages_df=STAGES, png=png)
+    page = flow_charts.network_html(nodes, edges, lang="fr", stages_df=STAGES, png=png)
     body = page.split("<body>", 1)[1]
     assert '<button id="parcours-png"' in body
     assert "toDataURL('image/png')" in body and "a.download" in body
     assert "innerHTML" not in page.split("parcours-png", 1)[1]  # text is drawn, never markup
-    data = charts.network_png_data(page)
+    data = flow_charts.network_png_data(page)
     assert data == {"label": "Télécharger en PNG", "title": "Réseau",
                     "legend": [["Achat", "#123456"]], "caption": "n = 3",
                     "file_name": "parcours-network.png"}
     # the network data is still there and intact
-    assert len(charts.network_data_json(page)) == 3
+    assert len(flow_charts.network_data_json(page)) == 3
 
 
 def test_network_png_data_cannot_break_out():
     evil = "</script><script>alert(1)</script>"
     nodes, edges = _net((evil, "Product page", "Checkout"))
-    png = charts.NetworkPng(
+    png = flow_charts.NetworkPng(
         label="Download PNG", title=f"Network {evil}",
         legend=[(evil, "red;background:url(x)"), ("<!--", "#abc")],
         caption=f"Through {evil} & <img src=x onerror=alert(2)>\u2028", file_name="../x y.png",
     )
-    page = charts.network_html(nodes, edges, lang="en", stages_df=STAGES, png=png)
+    page = flow_charts.network_html(nodes, edges, lang="en", stages_df=STAGES, png=png)
     body = page.split("<body>", 1)[1]
     assert evil not in body and "<script>alert(1)" not in body
     assert "<img src=x" not in body and "<!--" not in body.split("parcours-png-data", 1)[1]
     # exactly the scripts we wrote: the data block ends where it should
     block = body.split('id="parcours-png-data">', 1)[1].split("</script>", 1)[0]
     assert "<" not in block and ">" not in block
-    data = charts.network_png_data(page)
+    data = flow_charts.network_png_data(page)
     assert data["title"] == f"Network {evil}"  # decodes back to the exact text
     assert data["caption"].startswith(f"Through {evil} & <img")
-    assert data["legend"] == [[evil, charts.UNKNOWN_STAGE_COLOR], ["<!--", "#abc"]]
+    assert data["legend"] == [[evil, flow_charts.UNKNOWN_STAGE_COLOR], ["<!--", "#abc"]]
     assert data["file_name"] == ".._x_y.png"
 
 
@@ -271,8 +273,8 @@ def test_network_large_graph_fixed_positions():
     })
     edges = pd.DataFrame({"source": ["tp0"], "target": ["tp1"], "transitions": [3],
                           "customers": [3]})
-    page = charts.network_html(nodes, edges, lang="fr", stages_df=STAGES, physics=True)
-    data = charts.network_data_json(page)
+    page = flow_charts.network_html(nodes, edges, lang="fr", stages_df=STAGES, physics=True)
+    data = flow_charts.network_data_json(page)
     assert len(data) == n
     assert all("x" in d and "y" in d for d in data)
     assert len({(d["x"], d["y"]) for d in data}) == n  # no two nodes on top of each other
@@ -283,11 +285,11 @@ def test_network_empty():
     nodes = pd.DataFrame(columns=["touchpoint", "stage", "stage_position", "channel",
                                   "customers", "events"])
     edges = pd.DataFrame(columns=["source", "target", "transitions", "customers"])
-    page = charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
-    assert charts.network_data_json(page) == []
+    page = flow_charts.network_html(nodes, edges, lang="en", stages_df=STAGES)
+    assert flow_charts.network_data_json(page) == []
 
 
 def test_stage_legend():
-    assert charts.stage_legend(STAGES, "fr") == [
-        ("Sensibilisation", charts.STAGE_PALETTE[0]), ("Achat", charts.STAGE_PALETTE[1])
+    assert flow_charts.stage_legend(STAGES, "fr") == [
+        ("Sensibilisation", flow_charts.STAGE_PALETTE[0]), ("Achat", flow_charts.STAGE_PALETTE[1])
     ]

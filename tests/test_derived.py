@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from journey import derived
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.db import derived
+from journey.db.store import EVENT_ID_STRIDE, Store
 
 T0 = dt.datetime(2024, 3, 1)
 TABLES = ("customer_persona", "journey_events", "tp_steps", "stage_steps", "device_switches",

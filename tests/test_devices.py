@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from journey import devices
-from journey.filters import Filters
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.analytics import devices
+from journey.analytics.filters import Filters
+from journey.db.store import EVENT_ID_STRIDE, Store
 
 T0 = dt.datetime(2024, 5, 1)
 

@@ -1,4 +1,4 @@
-"""journey.exports.safe_csv: Excel-friendly and formula-safe."""
+"""journey.present.exports.safe_csv: Excel-friendly and formula-safe."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from journey.exports import BOM, neutralise, safe_csv
+from journey.present.exports import BOM, neutralise, safe_csv
 
 
 def test_bom_and_utf8() -> None:

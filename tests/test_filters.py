@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.filters import Filters
-from journey.store import Store
+from journey.analytics.filters import Filters
+from journey.db.store import Store
 
 # Three customers, written by hand:
 #  a (Busy parent):   Ad(mobile, social) 01-01 -> Product page(desktop, web) 01-02

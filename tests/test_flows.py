@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journey import devices, flows
-from journey.filters import Filters
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.analytics import devices, flows
+from journey.analytics.filters import Filters
+from journey.db.store import EVENT_ID_STRIDE, Store
 
 T0 = dt.datetime(2024, 1, 1)
 TOUCHPOINTS = [

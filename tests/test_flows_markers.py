@@ -14,10 +14,11 @@ import json
 
 import pytest
 
-from journey import charts, flows
+from journey.analytics import flows
+from journey.analytics.filters import Filters
 from journey.cli import main
-from journey.filters import Filters
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.present import flow_charts
 
 T0 = dt.datetime(2024, 1, 1)
 
@@ -85,7 +86,7 @@ def test_sankey_real_other_and_dropoff_are_nodes(store, f, compute):
         ("2 | #other", "3 | #drop-off"): (2, "other", "dropoff", None),
     }
     # The chart draws every node once and every link (ids are its node names).
-    option = charts.sankey_option(r, lang="en")
+    option = flow_charts.sankey_option(r, lang="en")
     data = option["series"][0]["data"]
     names = [d["name"] for d in data]
     assert len(names) == len(set(names)) == len(r["nodes"])
@@ -93,9 +94,9 @@ def test_sankey_real_other_and_dropoff_are_nodes(store, f, compute):
     assert drawn == set(links)
     # The folded node and the drop-off are styled as such, the real ones as touchpoints.
     styles = {d["name"]: d["itemStyle"]["color"] for d in data}
-    assert styles["2 | #other"] == charts.OTHER_COLOR
-    assert styles["3 | #drop-off"] == charts.DROPOFF_COLOR
-    assert styles["2 · Other"] not in (charts.OTHER_COLOR, charts.DROPOFF_COLOR)
+    assert styles["2 | #other"] == flow_charts.OTHER_COLOR
+    assert styles["3 | #drop-off"] == flow_charts.DROPOFF_COLOR
+    assert styles["2 · Other"] not in (flow_charts.OTHER_COLOR, flow_charts.DROPOFF_COLOR)
 
 
 def test_reserved_ids_cannot_come_from_a_name():

@@ -13,9 +13,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journey import flows
-from journey.filters import Filters
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.analytics import flows
+from journey.analytics.filters import Filters
+from journey.db.store import EVENT_ID_STRIDE, Store
 
 T0 = dt.datetime(2024, 3, 1)
 TPS = ["a", "b", "c", "d"]

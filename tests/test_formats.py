@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journey import formats, readers
+from journey.ingest import formats, readers
 
 
 def test_norm_ignores_case_accents_spaces_and_underscores() -> None:
@@ -114,7 +114,7 @@ def test_sniff_delimiter() -> None:
 
 
 def test_every_import_message_has_a_french_translation_with_the_same_placeholders() -> None:
-    from journey import ingest_messages as m
+    from journey.ingest import messages as m
 
     en, fr = m.MESSAGES["en"], m.MESSAGES["fr"]
     assert set(fr) == set(en)
@@ -124,7 +124,7 @@ def test_every_import_message_has_a_french_translation_with_the_same_placeholder
 
 
 def test_french_row_lists_and_quotes() -> None:
-    from journey import ingest_messages as m
+    from journey.ingest import messages as m
 
     assert m.where([4, 9], 2, ["11", "dix"], "fr") == "lignes 4, 9 : « 11 », « dix »"
     assert m.where([4], 1, [], "fr") == "ligne 4"

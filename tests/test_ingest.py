@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from journey import ingest
 from journey.cli import main
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.ingest import importer
 
 T = dt.datetime
 
@@ -45,7 +45,7 @@ EVENTS = (
 
 
 def test_generic_events(store: Store, tmp_path: Path) -> None:
-    report = ingest.import_file(store, write(tmp_path, "ev.csv", EVENTS))
+    report = importer.import_file(store, write(tmp_path, "ev.csv", EVENTS))
     assert report.ok, report.to_text()
     assert (report.kind, report.layout, report.delimiter) == ("events", "generic", ",")
     assert report.rows_imported == 3 and report.rows_skipped == 0
@@ -75,7 +75,7 @@ def test_generic_events(store: Store, tmp_path: Path) -> None:
 
 def test_unmapped_touchpoints_listed(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "e.csv", "customer,date,touchpoint\nc1,2024-01-02,Chatbot\n")
-    report = ingest.import_file(store, path)
+    report = importer.import_file(store, path)
     assert report.ok and report.unmapped_touchpoints == ["Chatbot"]
     assert "not mapped to a stage yet" in report.to_text()
 
@@ -87,7 +87,7 @@ def test_french_excel_cp1252(store: Store, tmp_path: Path) -> None:
         "c2;13/03/2024;Réseaux sociaux;Considération;social;mobile;12,5\n"
         "c3;01/04/2024 08:00:15;Été promo;Fidélisation;e-mail;ordinateur;\n"
     )
-    report = ingest.import_file(store, write(tmp_path, "fr.csv", text, "cp1252"))
+    report = importer.import_file(store, write(tmp_path, "fr.csv", text, "cp1252"))
     assert report.ok, report.to_text()
     assert (report.layout, report.encoding, report.delimiter) == ("french_excel", "cp1252", ";")
     assert report.date_formats == {"Horodatage": "dd/mm/yyyy"}
@@ -105,24 +105,24 @@ def test_french_excel_cp1252(store: Store, tmp_path: Path) -> None:
 def test_ambiguous_dates_french_vs_us(store: Store, tmp_path: Path) -> None:
     fr = write(tmp_path, "fr.csv", "client;date;page\nc1;03/04/2024;A\n")
     us = write(tmp_path, "us.csv", "customer,date,page\nc1,03/04/2024,A\n")
-    assert ingest.import_file(store, fr).date_formats == {"date": "dd/mm/yyyy"}
-    assert ingest.import_file(store, us).date_formats == {"date": "mm/dd/yyyy"}
+    assert importer.import_file(store, fr).date_formats == {"date": "dd/mm/yyyy"}
+    assert importer.import_file(store, us).date_formats == {"date": "mm/dd/yyyy"}
     assert sorted(r[0] for r in rows(store, "SELECT ts FROM events")) == [
         T(2024, 3, 4), T(2024, 4, 3)
     ]
     # A day above 12 proves mm/dd even in a file that looks French.
     proof = write(tmp_path, "p.csv", "client;date;page\nc1;03/04/2024;A\nc2;12/31/2024;B\n")
-    report = ingest.import_file(store, proof)
+    report = importer.import_file(store, proof)
     assert report.ok and report.date_formats == {"date": "mm/dd/yyyy"}
 
 
 def test_epoch_dates(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "e.csv", "customer,ts,touchpoint\nc1,1709648521,A\nc2,1709648522,B\n")
-    report = ingest.import_file(store, path)
+    report = importer.import_file(store, path)
     assert report.date_formats == {"ts": "epoch seconds"}
     assert rows(store, "SELECT min(ts) FROM events") == [(T(2024, 3, 5, 14, 22, 1),)]
     path = write(tmp_path, "m.csv", "customer,ts,touchpoint\nc1,1709648521250,A\n")
-    assert ingest.import_file(store, path).date_formats == {"ts": "epoch milliseconds"}
+    assert importer.import_file(store, path).date_formats == {"ts": "epoch milliseconds"}
 
 
 def test_ga4_flattened(store: Store, tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_ga4_flattened(store: Store, tmp_path: Path) -> None:
         "20240305,1709648521123456,page_view,pseudo1,,mobile,organic,google\n"
         "20240305,1709648522000000,add_to_cart,pseudo1,member9,desktop,cpc,google\n"
     )
-    report = ingest.import_file(store, write(tmp_path, "ga4.csv", text))
+    report = importer.import_file(store, write(tmp_path, "ga4.csv", text))
     assert report.ok and report.layout == "ga4"
     assert report.date_formats == {"event_timestamp": "epoch microseconds"}
     assert report.mapping["user_id"] == report.mapping["user_pseudo_id"] == "customer_id"
@@ -158,7 +158,7 @@ QUALTRICS = (
 
 
 def test_qualtrics(store: Store, tmp_path: Path) -> None:
-    report = ingest.import_file(store, write(tmp_path, "q.csv", QUALTRICS))
+    report = importer.import_file(store, write(tmp_path, "q.csv", QUALTRICS))
     assert report.ok, report.to_text()
     assert (report.layout, report.kind, report.rows_imported) == ("qualtrics", "responses", 2)
     assert report.mapping == {"RecordedDate": "ts", "customer_id": "customer_id",
@@ -173,7 +173,7 @@ def test_qualtrics(store: Store, tmp_path: Path) -> None:
 
 def test_qualtrics_bad_nps_row_numbers_count_data_rows(store: Store, tmp_path: Path) -> None:
     bad = QUALTRICS.replace(",3,Detractor", ",11,Detractor")
-    report = ingest.import_file(store, write(tmp_path, "q.csv", bad))
+    report = importer.import_file(store, write(tmp_path, "q.csv", bad))
     assert not report.ok
     assert report.problems[0].rows == [2] and report.problems[0].examples == ["11"]
 
@@ -186,7 +186,7 @@ def test_surveymonkey(store: Store, tmp_path: Path) -> None:
         "114,9,03/05/2024 02:00:00 PM,03/05/2024 02:22:01 PM,10,Fast delivery\n"
         "115,9,03/13/2024 09:00:00 AM,03/13/2024 09:01:00 AM,6,\n"
     )
-    report = ingest.import_file(store, write(tmp_path, "sm.csv", text))
+    report = importer.import_file(store, write(tmp_path, "sm.csv", text))
     assert report.ok, report.to_text()
     assert (report.layout, report.kind, report.rows_imported) == ("surveymonkey", "responses", 2)
     assert report.date_formats == {"End Date": "mm/dd/yyyy"}
@@ -206,7 +206,7 @@ def test_xlsx(store: Store, tmp_path: Path) -> None:
     ws.append(["c2", dt.datetime(2024, 3, 6), "Site web", 3])
     path = tmp_path / "export.xlsx"
     wb.save(path)
-    report = ingest.import_file(store, path)
+    report = importer.import_file(store, path)
     assert report.ok, report.to_text()
     assert report.encoding == "xlsx" and report.rows_imported == 2
     assert rows(store, "SELECT customer_id, ts, touchpoint, revenue FROM events ORDER BY 1") == [
@@ -225,7 +225,7 @@ def test_encodings_and_delimiters(
 ) -> None:
     text = delimiter.join(["client", "date", "étape", "page"]) + "\n"
     text += delimiter.join(["Zoé", "2024-03-05", "Achat", "Panier"]) + "\n"
-    report = ingest.import_file(store, write(tmp_path, "f.csv", bom + text.encode(encoding)))
+    report = importer.import_file(store, write(tmp_path, "f.csv", bom + text.encode(encoding)))
     assert report.ok, report.to_text()
     assert report.delimiter == delimiter
     assert rows(store, "SELECT customer_id, stage, touchpoint FROM events") == [
@@ -235,17 +235,17 @@ def test_encodings_and_delimiters(
 
 def test_gzip_by_content(store: Store, tmp_path: Path) -> None:
     data = gzip.compress(EVENTS.encode())
-    assert ingest.import_file(store, write(tmp_path, "ev.csv.gz", data)).rows_imported == 3
+    assert importer.import_file(store, write(tmp_path, "ev.csv.gz", data)).rows_imported == 3
     # gzip'd cp1252 without the .gz extension: found by its magic bytes
     fr = "client;date;page\nc1;05/03/2024;Caisse café\n".encode("cp1252")
-    report = ingest.import_file(store, write(tmp_path, "fr.csv", gzip.compress(fr)))
+    report = importer.import_file(store, write(tmp_path, "fr.csv", gzip.compress(fr)))
     assert report.ok and report.encoding == "cp1252"
     assert ("Caisse café",) in rows(store, "SELECT touchpoint FROM events")
 
 
 def test_bytes_upload_with_progress(store: Store) -> None:
     seen: list[float] = []
-    report = ingest.import_file(
+    report = importer.import_file(
         store, EVENTS.encode(), file_name="upload.csv", progress=lambda f, m: seen.append(f)
     )
     assert report.ok and report.file_name == "upload.csv"
@@ -254,7 +254,7 @@ def test_bytes_upload_with_progress(store: Store) -> None:
 
 def test_customers_persona_and_attributes(store: Store, tmp_path: Path) -> None:
     text = 'customer_id,segment,city,"age ""years"""\nc1,Busy parent,Lyon,41\nc2,,Paris,\n'
-    report = ingest.import_file(store, write(tmp_path, "c.csv", text))
+    report = importer.import_file(store, write(tmp_path, "c.csv", text))
     assert report.ok and report.kind == "customers"
     got = rows(store, "SELECT customer_id, persona, attributes FROM customers ORDER BY 1")
     assert got[0][:2] == ("c1", "Busy parent")
@@ -265,7 +265,7 @@ def test_customers_persona_and_attributes(store: Store, tmp_path: Path) -> None:
 
 def test_touchpoint_map(store: Store, tmp_path: Path) -> None:
     text = "touchpoint,stage,channel,online\nHotline,Fidélisation,phone,non\nApp,advocacy,app,yes\n"
-    report = ingest.import_file(store, write(tmp_path, "tp.csv", text))
+    report = importer.import_file(store, write(tmp_path, "tp.csv", text))
     assert report.ok and report.kind == "touchpoints"
     assert rows(store, "SELECT touchpoint, stage, channel, online FROM touchpoints ORDER BY 1") == [
         ("App", "advocacy", "app", True), ("Hotline", "retention", "phone", False),
@@ -275,7 +275,7 @@ def test_touchpoint_map(store: Store, tmp_path: Path) -> None:
 def test_mapping_override_and_quoted_header(store: Store, tmp_path: Path) -> None:
     text = 'Who "really",When,What,date\nc1,2024-01-02 10:00,Visit,garbage\n'
     mapping = {'Who "really"': "customer_id", "When": "ts", "What": "touchpoint"}
-    report = ingest.import_file(store, write(tmp_path, "m.csv", text), mapping=mapping)
+    report = importer.import_file(store, write(tmp_path, "m.csv", text), mapping=mapping)
     assert report.ok, report.to_text()
     assert report.mapping == mapping  # 'date' is no longer used for ts
     assert rows(store, "SELECT customer_id, ts FROM events") == [("c1", T(2024, 1, 2, 10))]
@@ -283,7 +283,7 @@ def test_mapping_override_and_quoted_header(store: Store, tmp_path: Path) -> Non
 
 def test_forced_kind(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "c.csv", "customer,date,touchpoint\nc1,2024-01-01,A\n")
-    report = ingest.import_file(store, path, kind="customers")
+    report = importer.import_file(store, path, kind="customers")
     assert report.ok and report.kind == "customers"
     assert rows(store, "SELECT count(*) FROM events") == [(0,)]
 
@@ -291,9 +291,9 @@ def test_forced_kind(store: Store, tmp_path: Path) -> None:
 def test_duplicate_refused_and_remove(store: Store, tmp_path: Path) -> None:
     before = store.info()
     path = write(tmp_path, "ev.csv", EVENTS)
-    first = ingest.import_file(store, path)
+    first = importer.import_file(store, path)
     assert first.ok
-    again = ingest.import_file(store, write(tmp_path, "copy.csv", EVENTS))
+    again = importer.import_file(store, write(tmp_path, "copy.csv", EVENTS))
     assert not again.ok and again.duplicate_of["import_id"] == first.import_id
     assert "already imported as import 1 ('ev.csv'" in again.to_text()
     assert store.info()["events"] == 3
@@ -306,7 +306,7 @@ def test_duplicate_refused_and_remove(store: Store, tmp_path: Path) -> None:
 
 def test_skip_bad_rows(store: Store, tmp_path: Path) -> None:
     text = "customer,nps\nc1,9\nc2,11\nc3,7.5\nc4,10\n"
-    report = ingest.import_file(store, write(tmp_path, "n.csv", text), skip_bad_rows=True)
+    report = importer.import_file(store, write(tmp_path, "n.csv", text), skip_bad_rows=True)
     assert report.ok and report.rows_imported == 2 and report.rows_skipped == 2
     assert report.problems[0].rows == [2, 3]
     assert rows(store, "SELECT customer_id, nps, response_id % 4294967296 FROM responses "
@@ -316,7 +316,7 @@ def test_skip_bad_rows(store: Store, tmp_path: Path) -> None:
 
 def test_skip_ragged_rows_keeps_file_row_numbers(store: Store, tmp_path: Path) -> None:
     text = "customer,date,page\nc1,2024-01-01,A\nc2,2024-01-02\nc3,2024-01-03,C,extra\nc4,x,D\n"
-    report = ingest.import_file(store, write(tmp_path, "r.csv", text), skip_bad_rows=True)
+    report = importer.import_file(store, write(tmp_path, "r.csv", text), skip_bad_rows=True)
     assert report.ok and report.rows_imported == 1 and report.rows_skipped == 3
     ragged = next(p for p in report.problems if p.code == "ragged")
     dates = next(p for p in report.problems if p.code == "bad_dates")
@@ -324,11 +324,11 @@ def test_skip_ragged_rows_keeps_file_row_numbers(store: Store, tmp_path: Path) -
 
 
 def test_preview(tmp_path: Path) -> None:
-    pv = ingest.preview(write(tmp_path, "q.csv", QUALTRICS), rows=1)
+    pv = importer.preview(write(tmp_path, "q.csv", QUALTRICS), rows=1)
     assert (pv.layout, pv.kind, pv.encoding) == ("qualtrics", "responses", "utf-8")
-    assert pv.mapping["Q1"] == "nps" and pv.targets == ingest.TARGETS["responses"]
+    assert pv.mapping["Q1"] == "nps" and pv.targets == importer.TARGETS["responses"]
     assert list(pv.data["customer_id"]) == ["c1"] and not pv.problems
-    bad = ingest.preview(b"\x89PNG\r\n\x1a\n0000", file_name="x.csv")
+    bad = importer.preview(b"\x89PNG\r\n\x1a\n0000", file_name="x.csv")
     assert bad.problems and "PNG image" in bad.problems[0].message
 
 
@@ -348,7 +348,7 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_french_report(store: Store, tmp_path: Path) -> None:
     text = "client;nps\nc1;9\nc2;11\nc3;8\nc4;dix\n"
-    report = ingest.import_file(store, write(tmp_path, "enquête.csv", text))
+    report = importer.import_file(store, write(tmp_path, "enquête.csv", text))
     assert not report.ok
     assert report.to_text("fr") == (
         "« enquête.csv » refusé : rien n’a été importé.\n"
@@ -361,7 +361,7 @@ def test_french_report(store: Store, tmp_path: Path) -> None:
     )
     # The stored/English message is unchanged by asking for French.
     assert report.problems[0].message.startswith("Column 'nps' has 2 values outside 0–10")
-    ok = ingest.import_file(store, write(tmp_path, "ok.csv", "client;nps\nc1;9\n"))
+    ok = importer.import_file(store, write(tmp_path, "ok.csv", "client;nps\nc1;9\n"))
     assert ok.to_text("fr").startswith(
         f"« ok.csv » importé (import {ok.import_id}) : 1 lignes de réponses"
     )
@@ -369,9 +369,9 @@ def test_french_report(store: Store, tmp_path: Path) -> None:
 
 def test_touchpoints_of_an_import_come_from_its_rows(store: Store, tmp_path: Path) -> None:
     first = "customer,date,touchpoint,stage\nc1,2024-01-01,Cart,purchase\n"
-    assert ingest.import_file(store, write(tmp_path, "a.csv", first)).ok
+    assert importer.import_file(store, write(tmp_path, "a.csv", first)).ok
     second = "customer,date,touchpoint\nc2,2024-01-02,Cart\nc2,2024-01-03,Chatbot\n"
-    report = ingest.import_file(store, write(tmp_path, "b.csv", second))
+    report = importer.import_file(store, write(tmp_path, "b.csv", second))
     assert report.ok and report.unmapped_touchpoints == ["Chatbot"]
     assert rows(store, "SELECT touchpoint, stage, import_id FROM touchpoints ORDER BY 1") == [
         ("Cart", "purchase", 1), ("Chatbot", None, report.import_id),
@@ -397,13 +397,13 @@ def test_big_file_imports_in_bounded_memory(tmp_path: Path) -> None:
     assert size_mb > 50
     code = (
         "import resource, sys\n"
-        "from journey import ingest\n"
-        "from journey.store import Store\n"
+        "from journey.ingest import importer\n"
+        "from journey.db.store import Store\n"
         "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
         "store, seen = Store(sys.argv[1]), []\n"
         "hook = store._after_change\n"
         "store._after_change = lambda cur, **kw: (seen.append(peak()), hook(cur, **kw))\n"
-        "r = ingest.import_file(store, sys.argv[2])\n"
+        "r = importer.import_file(store, sys.argv[2])\n"
         "assert r.ok and r.rows_imported == 1_200_000, r.to_text()\n"
         "print(seen[0], peak())\n"
     )

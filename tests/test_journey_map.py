@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from journey import flows, journey_map, metrics
-from journey.filters import Filters
-from journey.journey_map import build_map, compare_maps, lane_values
-from journey.store import Store
+from journey.analytics import flows, journey_map, metrics
+from journey.analytics.filters import Filters
+from journey.analytics.journey_map import build_map, compare_maps, lane_values
+from journey.db.store import Store
 
 # touchpoint, stage, channel, online
 TOUCHPOINTS = [
@@ -273,10 +273,10 @@ def test_lane_values_are_in_points(store):
 # -- the demo: a known difference between two personas ------------------------------------
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
-    from journey import sample
+    from journey.ingest import demo
 
     s = Store(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    sample.load_sample(s, customers=1500, seed=7)
+    demo.load_sample(s, customers=1500, seed=7)
     yield s
     s.close()
 

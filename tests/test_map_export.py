@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from test_journey_map import make_store  # noqa: E402 - tests/ is on sys.path
 
-from journey import cli, journey_map, map_export
-from journey.filters import Filters
-from journey.journey_map import build_map
-from journey.store import Store
+from journey import cli
+from journey.analytics import journey_map
+from journey.analytics.filters import Filters
+from journey.analytics.journey_map import build_map
+from journey.db.store import Store
+from journey.present import map_export
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -110,11 +112,11 @@ def test_own_png_decoder_agrees_with_pillow_when_present():
 # -- the map on a demo store -----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory):
-    from journey import sample
+    from journey.ingest import demo
 
     path = tmp_path_factory.mktemp("mapdemo") / "demo.duckdb"
     with Store(path) as s:
-        sample.load_sample(s, customers=600, seed=3)
+        demo.load_sample(s, customers=600, seed=3)
         s.set_note("purchase", "Keep the cart across devices", "Busy parent")
     return str(path)
 

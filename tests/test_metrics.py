@@ -1,4 +1,4 @@
-"""journey.metrics on tiny stores whose every number is computed by hand in the comments."""
+"""journey.analytics.metrics on tiny stores: every number is computed by hand in the comments."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journey import metrics
-from journey.filters import Filters
-from journey.store import Store
+from journey.analytics import metrics
+from journey.analytics.filters import Filters
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
 

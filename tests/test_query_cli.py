@@ -8,7 +8,7 @@ import json
 import pytest
 
 from journey.cli import main
-from journey.store import Store
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
 
@@ -177,11 +177,11 @@ def test_argparse_errors_exit_2(capsys, db):
         assert "Traceback" not in capsys.readouterr().err
 
 
-# -- kinds served by journey.flows / journey.devices (written by another engineer) ------------
+# -- kinds served by journey.analytics.flows / journey.analytics.devices ---------------
 
 
 def test_transitions_shape(capsys, db):
-    pytest.importorskip("journey.flows")
+    pytest.importorskip("journey.analytics.flows")
     rows = query(capsys, db, "transitions")
     assert isinstance(rows, list)
     for r in rows:
@@ -193,7 +193,7 @@ def test_transitions_shape(capsys, db):
 
 
 def test_sankey_shape(capsys, db):
-    pytest.importorskip("journey.flows")
+    pytest.importorskip("journey.analytics.flows")
     out = query(capsys, db, "sankey", "--steps", "3")
     assert isinstance(out, dict) and {"nodes", "links"} <= set(out)
     nodes = {(n["step"], n["name"]): n["customers"] for n in out["nodes"]}
@@ -212,12 +212,12 @@ def test_sankey_shape(capsys, db):
 
 
 def test_dropoffs_paths_devices(capsys, db):
-    pytest.importorskip("journey.flows")
+    pytest.importorskip("journey.analytics.flows")
     assert isinstance(query(capsys, db, "dropoffs"), list)
     assert isinstance(query(capsys, db, "paths", "--steps", "2", "--top", "5"), list)
     assert isinstance(query(capsys, db, "transitions", "--keep-repeats", "--session-gap", "30"),
                       list)
-    pytest.importorskip("journey.devices")
+    pytest.importorskip("journey.analytics.devices")
     out = query(capsys, db, "devices")
     # Only a switched device (mobile -> desktop): 1 of 3 journeys.
     assert out["journeys"] == 3 and out["multi_device"] == 1

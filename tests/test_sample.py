@@ -10,8 +10,9 @@ import json
 import pandas as pd
 import pytest
 
-from journey import cli, sample
-from journey.store import EVENT_ID_STRIDE, Store, StoreError
+from journey import cli
+from journey.db.store import EVENT_ID_STRIDE, Store, StoreError
+from journey.ingest import demo
 
 N = 3000
 
@@ -19,7 +20,7 @@ N = 3000
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     s = Store(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    s.summary = sample.load_sample(s, customers=N, seed=42)
+    s.summary = demo.load_sample(s, customers=N, seed=42)
     yield s
     s.close()
 
@@ -34,7 +35,7 @@ def by_persona(store: Store, sql: str) -> dict[str, float]:
 
 # -- generation --------------------------------------------------------------------------
 def test_same_seed_same_frames_other_seed_other_frames() -> None:
-    a, b, c = sample.generate(300, 1), sample.generate(300, 1), sample.generate(300, 2)
+    a, b, c = demo.generate(300, 1), demo.generate(300, 1), demo.generate(300, 2)
     for name in ("touchpoints", "personas", "customers", "events", "responses"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert not a.events.equals(c.events)
@@ -57,7 +58,7 @@ def test_counts_in_range(store: Store) -> None:
 
 def test_rejects_zero_customers() -> None:
     with pytest.raises(StoreError, match="at least one customer"):
-        sample.generate(0)
+        demo.generate(0)
 
 
 # -- the touchpoint map, personas and customers ------------------------------------------
@@ -160,7 +161,7 @@ def test_journeys_have_what_a_real_one_has(store: Store) -> None:
             SELECT stage, ROW_NUMBER() OVER (PARTITION BY customer_id
                                              ORDER BY ts DESC, event_id DESC) AS rn
             FROM events) WHERE rn = 1 GROUP BY 1""").fetchall())
-    assert set(last_stage) == set(sample.STAGES)
+    assert set(last_stage) == set(demo.STAGES)
     assert min(last_stage.values()) > 0.03 * N
 
 
@@ -211,7 +212,7 @@ def test_a_late_delivery_makes_detractors(store: Store) -> None:
 def test_responses_at_every_stage_with_scores_in_range(store: Store) -> None:
     stages = {r[0] for r in store.cursor().execute("SELECT DISTINCT stage FROM responses")
               .fetchall()}
-    assert stages == set(sample.STAGES)
+    assert stages == set(demo.STAGES)
     assert one(store, "SELECT count(*) FROM responses WHERE nps NOT BETWEEN 0 AND 10 "
                       "OR csat NOT BETWEEN 1 AND 5 OR ces NOT BETWEEN 1 AND 7") == 0
     n, csat, ces = store.cursor().execute(
@@ -229,9 +230,9 @@ def test_responses_at_every_stage_with_scores_in_range(store: Store) -> None:
 def test_comments_in_both_languages_match_the_score(store: Store) -> None:
     rows = store.cursor().execute(
         "SELECT comment, nps FROM responses WHERE comment IS NOT NULL").fetchall()
-    lang_of = {text: lang for lang, cats in sample.COMMENTS.items()
+    lang_of = {text: lang for lang, cats in demo.COMMENTS.items()
                for texts in cats.values() for text in texts}
-    category = {text: cat for cats in sample.COMMENTS.values()
+    category = {text: cat for cats in demo.COMMENTS.values()
                 for cat, texts in cats.items() for text in texts}
     langs = [lang_of[c] for c, _ in rows]
     assert langs.count("fr") > 200 and langs.count("en") > 100
@@ -245,40 +246,40 @@ def test_comments_in_both_languages_match_the_score(store: Store) -> None:
     # The cause shows through: failed payments and late parcels get their own complaints.
     assert {"payment", "delivery"} <= {category[c] for c, _ in rows}
     for lang in ("en", "fr"):
-        assert sum(len(texts) for texts in sample.COMMENTS[lang].values()) >= 30
+        assert sum(len(texts) for texts in demo.COMMENTS[lang].values()) >= 30
 
 
 # -- loading -------------------------------------------------------------------------------
 def test_is_demo_and_remove(tmp_path) -> None:
     with Store(tmp_path / "s.duckdb") as s:
-        assert not sample.is_demo(s)
-        out = sample.load_sample(s, customers=50, seed=3)
-        assert sample.is_demo(s)
+        assert not demo.is_demo(s)
+        out = demo.load_sample(s, customers=50, seed=3)
+        assert demo.is_demo(s)
         imports = s.imports()
         assert imports.loc[0, "file_name"] == "Demo data (seed 3, 50 customers)"
         assert imports.loc[0, "kind"] == "demo" and imports.loc[0, "layout"] == "demo"
         assert s.remove_import(out["import_id"])
-        assert not sample.is_demo(s)
+        assert not demo.is_demo(s)
         assert s.info()["events"] == 0 and s.info()["touchpoints"] == 0
 
 
 def test_loading_twice_is_refused_and_changes_nothing(tmp_path) -> None:
     with Store(tmp_path / "s.duckdb") as s:
-        sample.load_sample(s, customers=100, seed=5)
+        demo.load_sample(s, customers=100, seed=5)
         before = s.info()
         with pytest.raises(StoreError, match=r'already loaded: import 1 "Demo data \(seed 5, '
                                              r'100 customers\)"'):
-            sample.load_sample(s, customers=100, seed=5)
+            demo.load_sample(s, customers=100, seed=5)
         # Another demo would reuse the same customer ids: refused too, naming the first.
         with pytest.raises(StoreError, match=r"already holds demo data: import 1 .*remove 1"):
-            sample.load_sample(s, customers=100, seed=6)
+            demo.load_sample(s, customers=100, seed=6)
         assert s.info() == before
 
 
 def test_existing_touchpoint_map_is_kept(tmp_path) -> None:
     with Store(tmp_path / "s.duckdb") as s:
         s.set_touchpoints([("Hotline", "retention", "phone", False)])
-        sample.load_sample(s, customers=50, seed=1)
+        demo.load_sample(s, customers=50, seed=1)
         assert one(s, "SELECT stage FROM touchpoints WHERE touchpoint = 'Hotline'") == "retention"
 
 

@@ -9,9 +9,10 @@ import itertools
 import pytest
 import sqlglot
 
-from journey import derived, devices, flows
-from journey.filters import Filters
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.analytics import devices, flows
+from journey.analytics.filters import Filters
+from journey.db import derived
+from journey.db.store import EVENT_ID_STRIDE, Store
 
 
 def transpile(sql: str) -> None:

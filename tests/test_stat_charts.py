@@ -11,13 +11,13 @@ import struct
 import pandas as pd
 import pytest
 
-from journey import stat_charts as sc
+from journey.present import stat_charts as sc
 
 LABELS = {"awareness": "Awareness!", "consideration": "Consideration!", "purchase": "Purchase!"}
 
 
 def _nps_frame() -> pd.DataFrame:
-    # The shape of journey.metrics.nps(by="stage"): stages in stage order, NPS in points.
+    # The shape of journey.analytics.metrics.nps(by="stage"): stages in stage order, NPS in points.
     df = pd.DataFrame({
         "stage": ["awareness", "consideration", "purchase"],
         "n": [120, 45, 12],

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from journey import cli
-from journey.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from journey.db.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 
 
 def _add_import(cur, import_id: int, name: str = "f.csv") -> None:
@@ -181,7 +181,7 @@ def test_cli_info_json_and_remove(tmp_path, capsys):
 
 
 def test_removing_an_import_removes_the_stages_and_personas_it_added(tmp_path):
-    from journey import ingest
+    from journey.ingest import importer
 
     events = tmp_path / "events.csv"
     events.write_text(
@@ -195,8 +195,8 @@ def test_removing_an_import_removes_the_stages_and_personas_it_added(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
         store.set_personas([("Busy parent", "Kids, little time")])
         before = store.info()
-        first = ingest.import_file(store, events)
-        second = ingest.import_file(store, people)
+        first = importer.import_file(store, events)
+        second = importer.import_file(store, people)
         assert first.ok and second.ok
         assert first.new_stages == ["Discovery"]
         assert list(store.stages()["stage"])[-1] == "Discovery"

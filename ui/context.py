@@ -24,10 +24,10 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
-from journey.exports import safe_csv
-from journey.filter_options import filter_options
-from journey.filters import Filters
-from journey.store import DEFAULT_DB, Store, StoreError
+from journey.analytics.filter_options import filter_options
+from journey.analytics.filters import Filters
+from journey.db.store import DEFAULT_DB, Store, StoreError
+from journey.present.exports import safe_csv
 
 log = logging.getLogger("parcours.ui")
 
@@ -62,7 +62,7 @@ def open_store() -> Store:
 # -- facts about the store, cached by data version -------------------------------------
 @st.cache_data(show_spinner=False, max_entries=64)
 def _facts(path: str, data_version: int, _store: Store) -> dict[str, Any]:
-    from journey import sample
+    from journey.ingest import demo
 
     cur = _store.cursor()
     try:
@@ -72,7 +72,7 @@ def _facts(path: str, data_version: int, _store: Store) -> dict[str, Any]:
     return {
         "options": options,
         "stages_df": _store.stages(),
-        "is_demo": sample.is_demo(_store),
+        "is_demo": demo.is_demo(_store),
         "empty": _store.is_empty(),
         "conversion_stage": _store.get_setting("conversion_stage", "purchase") or "purchase",
     }
@@ -100,13 +100,13 @@ def demo_customers() -> int:
 
 def load_demo_if_empty(store: Store) -> bool:
     """Load the demo into an empty store (once per process). True when it loaded now."""
-    from journey import sample
+    from journey.ingest import demo
 
     with _demo_lock(str(store.path)):
-        if not store.is_empty() or sample.is_demo(store):
+        if not store.is_empty() or demo.is_demo(store):
             return False
         try:
-            sample.load_sample(store, customers=demo_customers())
+            demo.load_sample(store, customers=demo_customers())
         except StoreError:
             return False  # another process loaded it meanwhile
         return True

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from journey.store import Store
+from journey.db.store import Store
 
 IGNORE = ""  # the mapping editor's "do not import this column"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -55,11 +55,11 @@ def preview_file(
     name: str, data: bytes, *, kind: str | None = None, mapping: dict[str, str] | None = None,
     rows: int = 20,
 ) -> Any:
-    from journey import ingest
+    from journey.ingest import importer
 
     path = spool(name, data)
     try:
-        return ingest.preview(path, kind=kind, mapping=mapping, file_name=name, rows=rows)
+        return importer.preview(path, kind=kind, mapping=mapping, file_name=name, rows=rows)
     finally:
         os.unlink(path)
 
@@ -75,11 +75,11 @@ def run_import(
     progress: Callable[[float, str], None] | None = None,
 ) -> Any:
     """Import one uploaded file (what the Import button calls). Returns the ImportReport."""
-    from journey import ingest
+    from journey.ingest import importer
 
     path = spool(name, data)
     try:
-        return ingest.import_file(
+        return importer.import_file(
             store, path, kind=kind, mapping=mapping or None, skip_bad_rows=skip_bad_rows,
             file_name=name, progress=progress,
         )

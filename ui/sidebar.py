@@ -23,8 +23,8 @@ from typing import Any
 import streamlit as st
 
 from journey import i18n
-from journey.filters import Filters
-from journey.store import Store
+from journey.analytics.filters import Filters
+from journey.db.store import Store
 from ui.context import PageContext, set_context, store_facts, tr
 
 LIST_KEYS = ("persona", "stage", "touchpoint", "channel", "device", "includes")

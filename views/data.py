@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from journey import formats, i18n, sample
-from journey.store import StoreError
+from journey import i18n
+from journey.db.store import StoreError
+from journey.ingest import demo, formats
 from ui import data_actions as actions
 from ui.context import get_context, guard
 
@@ -91,7 +92,7 @@ def _show_report(name: str, report: Any) -> None:
 
 # -- demo data ---------------------------------------------------------------------------
 with guard(ctx):
-    demo = sample.demo_import(store)
+    demo = demo.demo_import(store)
     with st.container(border=True):
         if demo:
             st.markdown(ctx.t("data.demo.present"))
@@ -105,7 +106,7 @@ with guard(ctx):
             st.markdown(ctx.t("data.demo.absent"))
             if st.button(ctx.t("data.load_demo"), icon=":material/science:", key="demo_load"):
                 with st.spinner(ctx.t("shell.demo.loading")):
-                    sample.load_sample(store, customers=5000)
+                    demo.load_sample(store, customers=5000)
                 ss["data_flash"] = ctx.t("data.demo.loaded")
                 st.rerun()
 

@@ -1,7 +1,8 @@
 """Flows: where journeys go, step by step (the step Sankey), their most common paths and the
 transitions between touchpoints or stages.
 
-UI only: the numbers come from `journey.flows`, the chart spec from `journey.charts`.
+UI only: the numbers come from `journey.analytics.flows`, the chart spec from
+`journey.present.flow_charts`.
 The page's controls live in the URL under `flows_*` keys, so a copied link reopens the view.
 A click on a Sankey node drills in: start the journeys there, or keep only the journeys that
 go through it (a page-level drill-down shown as a chip, added to the filters' `includes`).
@@ -15,7 +16,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from journey import charts, flows, i18n
+from journey import i18n
+from journey.analytics import flows
+from journey.present import flow_charts
 from ui.context import (
     PageContext,
     describe_filters,
@@ -175,8 +178,8 @@ def _node_panel(ctx: PageContext, node: dict[str, Any], level: str, label_of) ->
     kind = node.get("kind")
     name = str(node.get("name"))
     with st.container(border=True):
-        if kind != charts.KIND_NODE:
-            word = ctx.t("flows.chart.dropoff") if kind == charts.KIND_DROPOFF \
+        if kind != flow_charts.KIND_NODE:
+            word = ctx.t("flows.chart.dropoff") if kind == flow_charts.KIND_DROPOFF \
                 else ctx.t("flows.chart.other")
             st.markdown(md(ctx.t("flows.drill.not_drillable", name=word)))
             return
@@ -206,9 +209,9 @@ def _links_table(ctx: PageContext, sk: dict[str, Any], label_of) -> pd.DataFrame
 
     def shown(node_id: str) -> str:
         n = by_id.get(node_id) or {}
-        if n.get("kind") == charts.KIND_DROPOFF:
+        if n.get("kind") == flow_charts.KIND_DROPOFF:
             return ctx.t("flows.chart.dropoff")
-        if n.get("kind") == charts.KIND_OTHER:
+        if n.get("kind") == flow_charts.KIND_OTHER:
             return ctx.t("flows.chart.other")
         return label_of(n.get("name", node_id))
 
@@ -265,8 +268,8 @@ def main(ctx: PageContext) -> None:
     labels = ctx.stage_labels() if level == "stage" else None
     # Colours fixed per store (not per view): a touchpoint keeps its colour after a drill-down;
     # stages use the network page's stage colours.
-    colors = (charts.stage_colors(ctx.stages_df) if level == "stage"
-              else charts.touchpoint_colors(anchor_options, ordered=True))
+    colors = (flow_charts.stage_colors(ctx.stages_df) if level == "stage"
+              else flow_charts.touchpoint_colors(anchor_options, ordered=True))
     opts = {"level": level, "keep_repeats": repeats, "session_gap": gap}
     journeys: int | None = None
 
@@ -294,7 +297,7 @@ def main(ctx: PageContext) -> None:
             return
 
         title = ctx.t(f"flows.chart_title.{level}", steps=steps)
-        option = charts.sankey_option(sk, lang=ctx.lang, title=title, labels=labels,
+        option = flow_charts.sankey_option(sk, lang=ctx.lang, title=title, labels=labels,
                                       subtitle=caption, file_name="parcours-flows",
                                       colors=colors)
         if ctx.workshop:
@@ -304,7 +307,7 @@ def main(ctx: PageContext) -> None:
             height=_sankey_height(sk), alt=title,
         )
         st.caption(md(caption))
-        picked = charts.selected_nodes(sk, event)
+        picked = flow_charts.selected_nodes(sk, event)
         if picked:
             _node_panel(ctx, picked[0], level, label_of)
         else:

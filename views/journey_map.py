@@ -18,8 +18,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from journey import i18n, journey_map, map_export, metrics
-from journey.filters import Filters
+from journey import i18n
+from journey.analytics import journey_map, metrics
+from journey.analytics.filters import Filters
+from journey.present import map_export
 from ui.context import (
     describe_filters,
     empty_state,
@@ -155,7 +157,7 @@ def lane_name(lane: str) -> str:
 
 def draw_emotion(jm: journey_map.JourneyMap, filters: Filters, *, height: int) -> None:
     try:
-        from journey import stat_charts
+        from journey.present import stat_charts
     except ImportError:  # pragma: no cover
         stat_charts = None
     metric = "nps" if any(s.score_metric == "nps" for s in jm.stages) else "csat"

@@ -1,9 +1,9 @@
 """Touchpoint network: which touchpoints lead to which (directly-follows graph).
 
-UI only: nodes and edges come from `journey.flows.network`, the HTML from
-`journey.charts.network_html` (pyvis, vis-network inlined so it works offline), embedded with
-`st.iframe`. Names are user data: the builder keeps them plain text (see its docstring), and
-the legend here escapes the stage labels.
+UI only: nodes and edges come from `journey.analytics.flows.network`, the HTML from
+`journey.present.flow_charts.network_html` (pyvis, vis-network inlined so it works offline),
+embedded with `st.iframe`. Names are user data: the builder keeps them plain text (see its
+docstring), and the legend here escapes the stage labels.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from journey import charts, flows, i18n
+from journey import i18n
+from journey.analytics import flows
+from journey.present import flow_charts
 from ui.context import (
     PageContext,
     download_buttons,
@@ -71,9 +73,9 @@ def default_minimum(edges: pd.DataFrame, target: int = TARGET_EDGES) -> int:
 
 def _legend_items(ctx: PageContext, stages_df: pd.DataFrame,
                   has_unstaged: bool) -> list[tuple[str, str]]:
-    items = charts.stage_legend(stages_df, ctx.lang)
+    items = flow_charts.stage_legend(stages_df, ctx.lang)
     if has_unstaged:
-        items.append((ctx.t("network.no_stage"), charts.UNKNOWN_STAGE_COLOR))
+        items.append((ctx.t("network.no_stage"), flow_charts.UNKNOWN_STAGE_COLOR))
     return items
 
 
@@ -136,11 +138,11 @@ def main(ctx: PageContext) -> None:
         summary = ctx.t("network.summary", nodes=i18n.fmt_int(len(nodes), ctx.lang),
                         edges=i18n.fmt_int(len(edges), ctx.lang))
         caption = ctx.caption(n=overview, extra=summary)
-        png = charts.NetworkPng(
+        png = flow_charts.NetworkPng(
             label=ctx.t("network.png"), title=ctx.t("page.network"), legend=legend,
             caption=str(caption), file_name="parcours-network.png",
         )
-        page = charts.network_html(
+        page = flow_charts.network_html(
             nodes, edges, lang=ctx.lang, stages_df=stages_df, physics=physics,
             height=f"{HEIGHT}px", large=LARGE, png=png,
         )
@@ -164,7 +166,7 @@ def main(ctx: PageContext) -> None:
 def _customers(ctx: PageContext) -> int | None:
     """Customers in the filter (for the caption's n); None when it cannot be counted."""
     try:
-        from journey import metrics
+        from journey.analytics import metrics
 
         return int(ctx.query(metrics.overview)["customers"])
     except Exception:  # noqa: BLE001 - the caption can live without n

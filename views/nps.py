@@ -1,7 +1,8 @@
 """NPS & voice of customer: scores per group with margins and n, promoters/passives/detractors,
 persona × stage heatmap, monthly trend, and the customers' own words.
 
-UI only: the numbers come from `journey.metrics`, the charts from `journey.stat_charts`.
+UI only: the numbers come from `journey.analytics.metrics`, the charts from
+`journey.present.stat_charts`.
 The page's own controls (metric, grouping, score group, search) live in the URL under
 `nps_*` keys, holding stable values (never translated labels), so a link reopens the same view
 in either language.
@@ -14,9 +15,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from journey import i18n, metrics
-from journey import stat_charts as sc
-from journey.filters import Filters
+from journey import i18n
+from journey.analytics import metrics
+from journey.analytics.filters import Filters
+from journey.present import stat_charts as sc
 from ui.context import (
     PageContext,
     download_buttons,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journey import flows, i18n, metrics, stat_charts
+from journey import i18n
+from journey.analytics import flows, metrics
+from journey.present import stat_charts
 from ui.context import download_buttons, empty_state, get_context, guard, show_chart
 
 ctx = get_context()

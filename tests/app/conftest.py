@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from journey.sample import load_sample
-from journey.store import Store
+from journey.db.store import Store
+from journey.ingest.demo import load_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from journey import i18n
-from journey.store import Store
+from journey.db.store import Store
 from ui import data_actions
 
 CSV = (

@@ -3,9 +3,10 @@ widgets -> Filters -> the numbers on the page -> the URL -> a new session from t
 
 from __future__ import annotations
 
-from journey import i18n, metrics
-from journey.filters import Filters
-from journey.store import Store
+from journey import i18n
+from journey.analytics import metrics
+from journey.analytics.filters import Filters
+from journey.db.store import Store
 
 TOUCHPOINT = "Chatbot"
 

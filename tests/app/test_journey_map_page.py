@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from journey import i18n
-from journey.filters import Filters
-from journey.journey_map import build_map
-from journey.store import Store
+from journey.analytics.filters import Filters
+from journey.analytics.journey_map import build_map
+from journey.db.store import Store
 
 PAGE = "views/journey_map.py"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from journey import charts
+from journey.present import flow_charts
 
 PAGE = "views/network.py"
 
@@ -33,7 +33,7 @@ def test_network_demo_renders(demo_db, app_test):
     at = app_test(demo_db, page=PAGE)
     _no_errors(at)
     page = _iframe_html(at)
-    nodes = charts.network_data_json(page)
+    nodes = flow_charts.network_data_json(page)
     assert len(nodes) > 10
     assert "new vis.Network" in page and "cdn.jsdelivr.net" not in page
     assert at.get("html"), "the stage legend"
@@ -58,16 +58,16 @@ def test_physics_toggle(demo_db, app_test):
     at.toggle(key="network_physics").set_value(False).run()
     _no_errors(at)
     page = _iframe_html(at)
-    assert all("x" in n and "y" in n for n in charts.network_data_json(page))
+    assert all("x" in n and "y" in n for n in flow_charts.network_data_json(page))
 
 
 def test_sidebar_filter_changes_network(demo_db, app_test):
     at = app_test(demo_db, page=PAGE)
-    before = charts.network_data_json(_iframe_html(at))
+    before = flow_charts.network_data_json(_iframe_html(at))
     persona = at.multiselect(key="sb_persona").options[0]
     at.multiselect(key="sb_persona").set_value([persona]).run()
     _no_errors(at)
-    after = charts.network_data_json(_iframe_html(at))
+    after = flow_charts.network_data_json(_iframe_html(at))
     assert [n["size"] for n in before] != [n["size"] for n in after]
 
 

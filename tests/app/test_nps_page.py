@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from journey import i18n, metrics
-from journey import stat_charts as sc
-from journey.filters import Filters
-from journey.store import Store
+from journey import i18n
+from journey.analytics import metrics
+from journey.analytics.filters import Filters
+from journey.db.store import Store
+from journey.present import stat_charts as sc
 
 PAGE = "views/nps.py"
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from journey import i18n, metrics
-from journey.filters import Filters
-from journey.store import Store
+from journey import i18n
+from journey.analytics import metrics
+from journey.analytics.filters import Filters
+from journey.db.store import Store
 
 
 def _tiles(at) -> dict[str, str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from journey import i18n, metrics
-from journey.filters import Filters
-from journey.store import Store
+from journey import i18n
+from journey.analytics import metrics
+from journey.analytics.filters import Filters
+from journey.db.store import Store
 
 PAGES = ["views/overview.py", "views/flows.py", "views/network.py", "views/nps.py",
          "views/journey_map.py", "views/data.py"]

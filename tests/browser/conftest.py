@@ -108,8 +108,8 @@ def app_server() -> Iterator[Callable[..., str]]:
 @pytest.fixture(scope="module")
 def browser_demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A 300-customer demo store private to the test module (tests may import into it)."""
-    from journey.sample import load_sample
-    from journey.store import Store
+    from journey.db.store import Store
+    from journey.ingest.demo import load_sample
 
     path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
     with Store(path) as store:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from journey.ingest import import_file
-from journey.store import Store
+from journey.db.store import Store
+from journey.ingest.importer import import_file
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

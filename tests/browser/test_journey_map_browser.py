@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from journey import i18n, map_export
-from journey.filters import Filters
-from journey.journey_map import build_map
-from journey.sample import load_sample
-from journey.store import Store
+from journey import i18n
+from journey.analytics.filters import Filters
+from journey.analytics.journey_map import build_map
+from journey.db.store import Store
+from journey.ingest.demo import load_sample
+from journey.present import map_export
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

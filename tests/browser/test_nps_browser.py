@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from journey import i18n, metrics
-from journey.filters import Filters
-from journey.sample import load_sample
-from journey.store import Store
+from journey import i18n
+from journey.analytics import metrics
+from journey.analytics.filters import Filters
+from journey.db.store import Store
+from journey.ingest.demo import load_sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

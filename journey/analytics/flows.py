@@ -26,8 +26,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from journey import derived
-from journey.filters import Filters
+from journey.analytics.filters import Filters
+from journey.db import derived
 
 OTHER = "Other"
 DROP_OFF = "Drop-off"

@@ -1,6 +1,6 @@
 """English and French for everything the app says: a key catalogue and number formats.
 
-No streamlit here. The catalogue lives in `journey/locales/<lang>.json`; a key missing in
+No streamlit here. The catalogue lives in `journey/i18n/locales/<lang>.json`; a key missing in
 French falls back to English, then to the key itself, so a page never crashes on a label.
 """
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.store import EVENT_ID_STRIDE, Store, StoreError
+from journey.db.store import EVENT_ID_STRIDE, Store, StoreError
 
 # -- the world ------------------------------------------------------------------------
 WINDOW_START = np.datetime64("2026-01-01", "D")

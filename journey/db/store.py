@@ -194,7 +194,7 @@ class Store:
     def _after_change(
         self, cur: duckdb.DuckDBPyConnection, *, full_rebuild: bool = False
     ) -> None:
-        from journey import derived
+        from journey.db import derived
 
         if full_rebuild:
             derived.rebuild(cur)
@@ -246,7 +246,7 @@ class Store:
                 con.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(step + 1)]
                 )
-            from journey import derived
+            from journey.db import derived
 
             derived.rebuild(con)
             con.execute("COMMIT")
@@ -256,7 +256,7 @@ class Store:
 
     def _ensure_derived(self) -> None:
         """Rebuild the derived tables of a file written by a version with another layout."""
-        from journey import derived
+        from journey.db import derived
 
         if derived.is_current(self._con):
             return

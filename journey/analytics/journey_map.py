@@ -21,8 +21,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from journey import flows, i18n, metrics
-from journey.filters import Filters
+from journey import i18n
+from journey.analytics import flows, metrics
+from journey.analytics.filters import Filters
 
 # How many items each lane shows: a map on a slide must stay readable.
 TOP_TOUCHPOINTS = 3

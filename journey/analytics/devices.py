@@ -15,8 +15,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from journey import derived
-from journey.filters import Filters
+from journey.analytics.filters import Filters
+from journey.db import derived
 
 TRANSITION_COLUMNS = ["from_device", "to_device", "switches", "customers"]
 BY_STAGE_COLUMNS = ["stage", "stage_position", "switches", "share"]
@@ -25,7 +25,7 @@ BY_STAGE_COLUMNS = ["stage", "stage_position", "switches", "share"]
 def _sources(filters: Filters, force_compute: bool) -> tuple[str, dict[str, Any]]:
     """`WITH ...` defining `d_sw` (switch events) and `d_cust(cid, devices)`."""
     if not force_compute and not filters.has_event_conditions:
-        from journey.flows import summary_scope
+        from journey.analytics.flows import summary_scope
 
         params: dict[str, Any] = {}
         scope = summary_scope(filters, params)
@@ -37,7 +37,7 @@ def _sources(filters: Filters, force_compute: bool) -> tuple[str, dict[str, Any]
     if force_compute:
         sql, params = filters.events_sql()
     else:
-        from journey.flows import event_source
+        from journey.analytics.flows import event_source
 
         sql, params, _whole = event_source(
             filters, columns=("cid", "g", "ts", "event_id", "device", "stage", "stage_position")

@@ -1,8 +1,8 @@
 """Chart builders: pure functions from analytics results to chart specs. No streamlit here.
 
-- `sankey_option`: the step Sankey of `journey.flows.sankey` as an ECharts option dict
+- `sankey_option`: the step Sankey of `journey.analytics.flows.sankey` as an ECharts option dict
   (drawn by `st.echarts_chart`).
-- `network_html`: the touchpoint network of `journey.flows.network` as a self-contained
+- `network_html`: the touchpoint network of `journey.analytics.flows.network` as a self-contained
   pyvis / vis-network HTML page (drawn by `st.iframe`).
 
 Safety: touchpoint names are user data. ECharts tooltips are HTML, so every name that goes
@@ -121,7 +121,8 @@ def sankey_option(
 ) -> dict[str, Any]:
     """The ECharts option of a step Sankey.
 
-    `sankey` is `journey.flows.sankey(...)`: nodes keyed by step id ("2 · Product page") so
+    `sankey` is `journey.analytics.flows.sankey(...)`:
+    nodes keyed by step id ("2 · Product page") so
     the graph stays acyclic; `depth` = step - 1 pins every node to its step column.
     `labels` maps node names to display labels (e.g. localised stage labels at stage level).
     `title`/`subtitle` are drawn inside the chart so a saved PNG explains itself.

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.filters import Filters
-from journey.store import Store
+from journey.analytics.filters import Filters
+from journey.db.store import Store
 
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
@@ -166,7 +166,7 @@ def _call(fn: Callable[..., Any], cur: Any, filters: Filters, **options: Any) ->
 
 
 def _compute(args: argparse.Namespace, cur: Any, filters: Filters) -> Any:
-    from journey import metrics
+    from journey.analytics import metrics
 
     flow_opts = {
         "level": args.level, "keep_repeats": args.keep_repeats,
@@ -184,10 +184,10 @@ def _compute(args: argparse.Namespace, cur: Any, filters: Filters) -> Any:
     if kind == "overview":
         return metrics.overview(cur, filters)
     if kind == "devices":
-        from journey import devices
+        from journey.analytics import devices
 
         return _call(devices.device_switching, cur, filters)
-    from journey import flows
+    from journey.analytics import flows
 
     if kind == "sankey":
         return _call(

@@ -1,7 +1,7 @@
 """Altair builders for everything statistical: NPS bars, stacked score groups, heatmaps,
 trends, funnels, the emotion curve, CSAT/CES bars; and offline PNG/SVG export (vl-convert).
 
-Pure functions of a DataFrame (as returned by `journey.metrics`) and a language; no
+Pure functions of a DataFrame (as returned by `journey.analytics.metrics`) and a language; no
 streamlit here, so the CLI export and the journey map can reuse them.
 
 Conventions shared by every builder:
@@ -647,7 +647,7 @@ def emotion_curve(
 
 # CSAT is read as "% satisfied" (4-5 of 5) with a Wilson margin, CES as the mean effort score
 # on 1-7 normalised so that higher = easier (metrics gives no margin for it). Both as in
-# journey.metrics; these tables say which column is the value, its scale and its format.
+# journey.analytics.metrics; these tables say which column is the value, its scale and its format.
 _SCORES: dict[str, dict[str, Any]] = {
     "csat": {"value": "csat_pct", "domain": [0, 100], "decimals": 0, "format": ".1f",
              "axis": "d", "mid": 50},

@@ -17,8 +17,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from journey.filters import Filters
-from journey.store import Store, StoreError
+from journey.analytics.filters import Filters
+from journey.db.store import Store, StoreError
 
 FORMATS = (".png", ".svg", ".html")
 
@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         # Store() would create an empty file: a typo in the path deserves a clear answer.
         return _fail(f"there is no database file {args.db!r}.")
     try:
-        from journey import journey_map, map_export
+        from journey.analytics import journey_map
+        from journey.present import map_export
 
         with Store(args.db) as store:
             if persona is not None:

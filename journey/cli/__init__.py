@@ -11,7 +11,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from journey.store import Store, StoreError
+from journey.cli import export_map, query
+from journey.db.store import Store, StoreError
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -49,18 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--json", action="store_true")
 
-    try:
-        from journey import query_cli
-    except ImportError:  # pragma: no cover - during development only
-        query_cli = None
-    if query_cli is not None:
-        query_cli.add_parser(sub, _add_db)
-    try:
-        from journey import export_cli
-    except ImportError:  # pragma: no cover
-        export_cli = None
-    if export_cli is not None:
-        export_cli.add_parser(sub, _add_db)
+    query.add_parser(sub, _add_db)
+    export_map.add_parser(sub, _add_db)
     return parser
 
 
@@ -102,20 +93,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"Removed import {args.import_id}.")
         return 0
     if args.command == "sample":
-        from journey import sample
+        from journey.ingest import demo
 
         with Store(args.db) as store:
-            summary = sample.load_sample(store, customers=args.customers, seed=args.seed)
+            summary = demo.load_sample(store, customers=args.customers, seed=args.seed)
         print(json.dumps(summary))
         return 0
     if args.command == "import":
-        from journey import ingest
+        from journey.ingest import importer
 
         mapping = _parse_map(args.map)
         failed = 0
         with Store(args.db) as store:
             for path in args.files:
-                report = ingest.import_file(
+                report = importer.import_file(
                     store, path, kind=args.kind, mapping=mapping or None,
                     skip_bad_rows=args.skip_bad_rows,
                 )

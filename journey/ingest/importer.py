@@ -20,11 +20,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from journey import formats, readers
-from journey import ingest_messages as messages
-from journey.formats import SCORE_RANGES, TARGET_FIELDS, Layout
-from journey.ingest_messages import MESSAGES, SHOW_ROWS, SHOW_VALUES  # noqa: F401
-from journey.store import EVENT_ID_STRIDE, Store
+from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.ingest import formats, messages, readers
+from journey.ingest.formats import SCORE_RANGES, TARGET_FIELDS, Layout
+from journey.ingest.messages import MESSAGES, SHOW_ROWS, SHOW_VALUES  # noqa: F401
 
 TARGETS = TARGET_FIELDS  # target fields per kind, for the upload page's mapping widgets
 IGNORE = ("", "-", "ignore", "none")  # --map 'Col=ignore' drops a suggested column

@@ -19,7 +19,7 @@ import textwrap
 from typing import Any
 
 from journey import i18n
-from journey.journey_map import JourneyMap, StageColumn
+from journey.analytics.journey_map import JourneyMap, StageColumn
 
 # 16:9 slide at scale 1; PNG pixels = these × scale.
 SLIDE_W, SLIDE_H = 1920, 1080

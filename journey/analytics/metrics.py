@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from journey.filters import Filters
+from journey.analytics.filters import Filters
 
 Z95 = 1.96
 SMALL_SAMPLE = 30
@@ -385,8 +385,8 @@ def funnel(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     stages = _funnel_stages(cur, filters)
     if not stages:
         return _empty(FUNNEL_COLUMNS)
-    from journey import derived
-    from journey.flows import event_source, summary_scope
+    from journey.analytics.flows import event_source, summary_scope
+    from journey.db import derived
 
     params: dict[str, Any] = {}
     if not filters.has_event_conditions:
@@ -478,7 +478,7 @@ def overview(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]
     channel who bought online has converted). journeys = customers (one journey each).
     conversion_rate is a fraction 0..1 (None without customers); nps None without answers.
     """
-    from journey.flows import event_source, summary_scope
+    from journey.analytics.flows import event_source, summary_scope
 
     params: dict[str, Any] = {}
     params["ov_conv_stage"] = filters.conversion_stage
