@@ -25,7 +25,29 @@ NNBSP = "\u202f"
 
 
 def _load(lang: str) -> dict[str, str]:
-    return json.loads((i18n.LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in sorted((i18n.LOCALES_DIR / lang).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+def test_every_area_has_both_languages() -> None:
+    en = sorted(p.name for p in (i18n.LOCALES_DIR / "en").glob("*.json"))
+    fr = sorted(p.name for p in (i18n.LOCALES_DIR / "fr").glob("*.json"))
+    assert en == fr and "app.json" in en
+
+
+def test_a_key_defined_in_two_files_is_refused(tmp_path, monkeypatch) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "a.json").write_text('{"k": "one"}', encoding="utf-8")
+    (tmp_path / "en" / "b.json").write_text('{"k": "two"}', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="repeats keys"):
+            i18n.catalogue("en")
+    finally:
+        i18n.catalogue.cache_clear()
 
 
 # -- the catalogue ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """English and French for everything the app says: a key catalogue and number formats.
 
-No streamlit here. The catalogue lives in `journey/i18n/locales/<lang>.json`; a key missing in
+No streamlit here. The catalogue lives in `journey/i18n/locales/<lang>/*.json`; a key missing in
 French falls back to English, then to the key itself, so a page never crashes on a label.
 """
 
@@ -32,11 +32,22 @@ _MONTHS = {
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The messages of one language (empty for an unknown one)."""
-    path = LOCALES_DIR / f"{lang}.json"
-    if lang not in LANGS or not path.exists():
+    """The messages of one language (empty for an unknown one).
+
+    A language is a folder of JSON files (`app.json`, `ingest.json`, ...), one per area of the
+    product, merged into one catalogue; a key defined twice is a mistake and raises.
+    """
+    folder = LOCALES_DIR / lang
+    if lang not in LANGS or not folder.is_dir():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{path.name} repeats keys of another {lang} file: {sorted(twice)}")
+        merged.update(part)
+    return merged
 
 
 def _norm(lang: str | None) -> str:
