@@ -434,3 +434,23 @@ def test_big_file_imports_in_bounded_memory(tmp_path: Path) -> None:
     # measured apart: it grows with the store, not with the file.
     print(f"peak RSS: ingest {ingest_mb} MB, with derived refresh {whole_mb} MB")
     assert ingest_mb < 200 + 4 * size_mb, ingest_mb
+
+
+def test_cli_dry_run_and_demo_advice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from journey.ingest import demo
+
+    db = tmp_path / "cli.duckdb"
+    with Store(db) as s:
+        demo.load_sample(s, customers=30)
+        before = s.info()
+    good = write(tmp_path, "ev.csv", EVENTS)
+    assert main(["import", "--db", str(db), "--dry-run", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Dry run of 'ev.csv': 3 events rows would be imported")
+    assert "demo" not in out  # nothing was mixed in yet
+    with Store(db) as s:
+        assert s.info() == before
+    assert main(["import", "--db", str(db), str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "The store also holds the demo data (import 1)" in out
+    assert "To keep only yours: python -m journey remove 1." in out

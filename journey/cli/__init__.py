@@ -34,9 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=["events", "responses", "customers", "touchpoints"])
     p.add_argument(
         "--map", action="append", default=[], metavar="SRC=DST",
-        help="map a source column to a target field, e.g. --map 'Identifiant=customer_id'",
+        help="map a source column to a target field, e.g. --map 'Identifiant=customer_id'; "
+        "the target 'ignore' leaves a column out, e.g. --map 'satisfaction=ignore'. Targets: "
+        "customer_id, ts, touchpoint, channel, device, stage, revenue, nps, csat, ces, "
+        "comment, persona, online, ignore",
     )
-    p.add_argument("--skip-bad-rows", action="store_true")
+    p.add_argument(
+        "--skip-bad-rows", action="store_true",
+        help="import the good rows and list the bad ones (the report says how many first)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true",
+        help="read and check everything, say what would be imported (kind, layout, "
+        "mapping, rows, rows skipped and why, stages suggested), write nothing",
+    )
 
     p = sub.add_parser("imports", help="list imports")
     _add_db(p)
@@ -108,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
             for path in args.files:
                 report = importer.import_file(
                     store, path, kind=args.kind, mapping=mapping or None,
-                    skip_bad_rows=args.skip_bad_rows,
+                    skip_bad_rows=args.skip_bad_rows, dry_run=args.dry_run,
                 )
                 stream = sys.stdout if report.ok else sys.stderr
                 print(report.to_text(), file=stream)
