@@ -367,3 +367,43 @@ def test_dry_run_reports_and_writes_nothing(store: Store, tmp_path: Path) -> Non
     assert report.rows_imported == 3 and report.kind == "events"
     assert report.to_text().startswith("Dry run of 'e.csv': 3 events rows would be imported")
     assert store.info() == before
+
+
+def test_french_survey_score_and_date_found_by_default(store: Store, tmp_path: Path) -> None:
+    # Seen in the browser: these two columns were mapped to nothing and the scores dropped.
+    text = (
+        "Horodateur;Adresse e-mail;Note de recommandation (0-10);Qu'est-ce qui vous a plu ?\n"
+        "05/03/2024 14:30:00;a@example.fr;9;Le conseil en magasin\n"
+        "13/03/2024 09:12:00;b@example.fr;4;Trop d'attente en caisse\n"
+    )
+    report = importer.import_file(store, _csv(tmp_path, "enquete.csv", text))
+    assert report.ok, report.to_text()
+    assert report.mapping["Note de recommandation (0-10)"] == "nps"
+    assert report.mapping["Horodateur"] == "ts"
+    assert _all(store, "SELECT customer_id, ts, nps, comment FROM responses ORDER BY ts") == [
+        ("a@example.fr", T(2024, 3, 5, 14, 30), 9, "Le conseil en magasin"),
+        ("b@example.fr", T(2024, 3, 13, 9, 12), 4, "Trop d'attente en caisse"),
+    ]
+
+
+def test_the_whole_mapping_sent_back_changes_nothing(store: Store, tmp_path: Path) -> None:
+    # The app sends the full (unchanged) mapping: a price must still count on purchases only.
+    text = (
+        "user_id,event_time,event_type,price\n"
+        "u1,2024-01-01 10:00:00,view,30\n"
+        "u1,2024-01-01 10:05:00,purchase,30\n"
+    )
+    path = _csv(tmp_path, "e.csv", text)
+    pv = importer.preview(path)
+    report = importer.import_file(store, path, mapping=dict(pv.mapping))
+    assert report.ok and _all(store, "SELECT sum(revenue) FROM events") == [(30.0,)]
+
+
+def test_c1_characters_in_utf8_text_are_repaired(store: Store, tmp_path: Path) -> None:
+    # 'l’accueil' from a Windows text decoded as Latin-1 then saved as UTF-8: U+0092.
+    path = tmp_path / "u.csv"
+    path.write_bytes("customer,nps,comment\nc1,9,l\u0092accueil\n".encode())
+    report = importer.import_file(store, path)
+    assert report.ok, report.to_text()
+    assert _all(store, "SELECT comment FROM responses") == [("l’accueil",)]
+    assert any(n.code == "note_c1_repaired" for n in report.notes)

@@ -454,3 +454,20 @@ def test_cli_dry_run_and_demo_advice(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "The store also holds the demo data (import 1)" in out
     assert "To keep only yours: python -m journey remove 1." in out
+
+
+def test_info_counts_demo_and_yours(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from journey.ingest import demo
+
+    db = tmp_path / "mix.duckdb"
+    with Store(db) as s:
+        demo.load_sample(s, customers=30)
+        assert importer.import_file(s, write(tmp_path, "ev.csv", EVENTS)).ok
+        share = demo.demo_share(s)
+        demo_events = s.info()["events"] - 3
+    assert share["yours"] == {"events": 3, "responses": 0, "customers": 2}
+    assert share["demo"]["events"] == demo_events and share["demo"]["customers"] == 30
+    assert main(["info", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "of which yours  3 events, 0 responses, 2 customers" in out
+    assert "remove the demo: python -m journey remove 1" in out

@@ -78,13 +78,23 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "info":
+        from journey.ingest import demo
+
         with Store(args.db) as store:
             info = store.info()
+            share = demo.demo_share(store)
         if args.json:
-            print(json.dumps(info))
+            print(json.dumps({**info, "demo": share} if share else info))
         else:
             for k, v in info.items():
                 print(f"{k:15} {v}")
+            if share:
+                # Demo and real data do not mix silently: say how much of each is there.
+                for side in ("demo", "yours"):
+                    c = share[side]
+                    print(f"{'of which ' + side:15} {c['events']} events, {c['responses']} "
+                          f"responses, {c['customers']} customers")
+                print(f"{'':15} remove the demo: python -m journey remove {share['import_id']}")
         return 0
     if args.command == "imports":
         with Store(args.db) as store:

@@ -21,7 +21,10 @@ KINDS = ("events", "responses", "customers", "touchpoints")
 
 # Target fields per kind, in the order the upload page shows them.
 TARGET_FIELDS: dict[str, list[str]] = {
-    "events": ["customer_id", "ts", "touchpoint", "channel", "device", "stage", "revenue"],
+    # revenue: money received, counted as it is; price: a price or value, counted as revenue
+    # on purchase events only (times the quantity when the file has one).
+    "events": ["customer_id", "ts", "touchpoint", "channel", "device", "stage", "revenue",
+               "price"],
     "responses": ["customer_id", "ts", "stage", "touchpoint", "nps", "csat", "ces", "comment"],
     "customers": ["customer_id", "persona"],
     "touchpoints": ["touchpoint", "stage", "channel", "online"],
@@ -52,6 +55,7 @@ SYNONYMS: dict[str, list[str]] = {
         "identifiant client", "numero client", "n client", "code client", "user_id", "userid",
         "user", "user_pseudo_id", "visitor_id", "contact_id", "member_id", "account_id",
         "case:concept:name", "case_id", "caseid", "case", "participant_id", "participant",
+        "email", "e-mail", "adresse e-mail", "adresse email", "email address", "courriel",
         "prolific_pid", "identifiant", "external reference", "externaldatareference", "id",
         "user_session", "session_id",
     ],
@@ -60,6 +64,7 @@ SYNONYMS: dict[str, list[str]] = {
         "date heure", "date et heure", "horodatage", "event_time", "created_at", "occurred_at",
         "complete_timestamp", "completetimestamp", "start_timestamp", "recorded date",
         "end date", "submitted_at", "date de reponse", "date de la reponse", "response date",
+        "horodateur", "date de soumission",
         "date", "time", "heure", "event_date", "jour",
     ],
     "touchpoint": [
@@ -300,9 +305,11 @@ def detect_layout(rows: list[list[str]], delimiter: str) -> Layout:
     columns = unique_names(header)
     if "eventtimestamp" in keys and keys & {"eventname", "userpseudoid", "clientid"}:
         return Layout("ga4", columns, 0, {}, french)
+    # Forms exports (Google Forms, Typeform...) name a column by its question.
+    questions = {c: c for c in columns if c.rstrip().endswith("?")}
     if delimiter == ";":
-        return Layout("french_excel", columns, 0, {}, True)
-    return Layout("generic", columns, 0, {}, french)
+        return Layout("french_excel", columns, 0, questions, True)
+    return Layout("generic", columns, 0, questions, french)
 
 
 @dataclass
@@ -313,6 +320,11 @@ class Suggestion:
     notes: list[dict[str, Any]] = field(default_factory=list)  # {"code", "column", params...}
     revenue_rule: str | None = None  # "as_is" (money received) | "purchases" (a price)
     quantity: str | None = None  # the quantity column a price is multiplied by
+
+
+def known_name(column: str) -> bool:
+    """The column's name is one of the synonyms of a field."""
+    return norm(column) in _SYN_INDEX
 
 
 def _short(name: str) -> str:
@@ -421,18 +433,19 @@ def suggest(layout: Layout, data_rows: list[list[str]]) -> Suggestion:
         free = [c for c in ranked(target) if c not in taken]
         if free:
             take(free[0], target)
-    if "ts" not in taken.values() and "touchpoint" in taken.values():
-        # An activity with a time is an event log even when the time column has an
-        # unknown name: a touchpoint map has no times.
+    _suggest_scores(ranked, values, taken, out)
+    _suggest_comments(layout, ranked, values, taken, out)
+    if "ts" not in taken.values() and set(taken.values()) & {"touchpoint", *SCORE_FIELDS}:
+        # An activity with a time is an event log even when the time column has an unknown
+        # name (a touchpoint map has no times); a survey answer keeps its date.
         dated = [c for c in cols if c not in taken and norm(c) not in meta
                  and content.present(values[c]) and content.dates_share(values[c]) >= 0.9]
         if dated:
             take(dated[0], "ts")
-    _suggest_scores(ranked, values, taken, out)
-    _suggest_comments(layout, ranked, values, taken, out)
     _suggest_revenue(layout, ranked, taken, out)
     order = {t: i for i, t in enumerate(
-        ["customer_id", "ts", "touchpoint", "channel", "device", "stage", "revenue", "nps",
+        ["customer_id", "ts", "touchpoint", "channel", "device", "stage", "revenue", "price",
+         "nps",
          "csat", "ces", "comment", "persona", "online"])}
     out.mapping = dict(sorted(taken.items(), key=lambda kv: order.get(kv[1], 99)))
     return out
@@ -473,8 +486,7 @@ def _suggest_comments(layout: Layout, ranked: Any, values: dict[str, list[str]],
     strong |= layout.open_ended
     strong |= {c for c, iid in layout.import_ids.items() if iid.upper().endswith("_TEXT")}
     weak = [c for c in ranked("comment") if c not in strong]
-    if layout.survey:
-        weak += [c for c in layout.questions if norm(c) not in layout.meta]
+    weak += [c for c in layout.questions if norm(c) not in layout.meta]
     chosen = []
     for col in layout.columns:
         if col in taken or (col not in strong and col not in weak):
@@ -510,7 +522,7 @@ def _suggest_revenue(layout: Layout, ranked: Any, taken: dict[str, str],
     price = next((keys[k] for k in PRICE_NAMES if k in keys), None)
     if price is None:
         return
-    taken[price] = "revenue"
+    taken[price] = "price"
     out.revenue_rule = "purchases"
     out.quantity = next((keys[k] for k in QUANTITY_NAMES if k in keys), None)
 

@@ -60,7 +60,7 @@ def _encoding_notes(prep: readers.Prepared) -> list[Problem]:
     notes = []
     if repair.repaired:
         notes.append(Problem.make(
-            "note_encoding_repaired", count=repair.repaired,
+            "note_c1_repaired" if repair.utf8 else "note_encoding_repaired", count=repair.repaired,
             samples=", ".join(repair.repaired_examples),
         ))
     if repair.unsure:

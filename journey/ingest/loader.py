@@ -28,7 +28,7 @@ MAX_STAGES = 200  # more distinct "stages" than this means the wrong column was 
 MOST = 0.5  # a check failing on this share of rows means the column is the wrong one
 ProgressFn = Callable[[float, str], None]
 # Fields a wrong column can simply be left out of (the file still says something).
-OPTIONAL = ("channel", "device", "stage", "revenue", "nps", "csat", "ces", "comment",
+OPTIONAL = ("channel", "device", "stage", "revenue", "price", "nps", "csat", "ces", "comment",
             "persona", "online")
 # What makes two rows the same answer or event, per table (duplicates across imports).
 ROW_KEYS = {
@@ -372,7 +372,7 @@ class Loader:
             if target == "ts" and content.dates_share(vals) >= 0.9:
                 others.append(col)
             elif target == "customer_id" and content.fill_rate(vals) == 1.0 and (
-                "id" in col.lower() or formats.norm(col) in formats._SYN_INDEX
+                "id" in col.lower() or formats.known_name(col)
             ):
                 others.append(col)
         return [map_fix(c, target) for c in others[:2]]

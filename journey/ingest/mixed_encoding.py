@@ -12,6 +12,7 @@ own neighbours make the letter the only sensible reading; when both readings mak
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ _IN_WORD = re.compile(
     rb"[A-Za-z\xc0-\xff][" + re.escape(_EVIDENCE) + rb"][A-Za-z\xc0-\xff]"
 )
 _ANY_C1 = re.compile(rb"[\x80-\x9f]")
+UTF8_C1 = re.compile(rb"\xc2[\x80-\x9f]")  # a C1 control character written in UTF-8
 SHOW = 3  # examples kept per kind of repair
 
 
@@ -55,6 +57,7 @@ class RepairStats:
     """What the decoder changed, for the report."""
 
     mixed: bool = False
+    utf8: bool = False  # C1 characters inside UTF-8 text (not cp850 bytes)
     repaired: int = 0
     unsure: int = 0
     repaired_examples: list[str] = field(default_factory=list)
@@ -78,15 +81,21 @@ def _word(text: str, i: int) -> tuple[int, int]:
 
 
 class Decoder:
-    """Incremental cp1252 decoding that repairs cp850 bytes (see the module docstring)."""
+    """Incremental cp1252 decoding that repairs cp850 bytes (see the module docstring).
 
-    def __init__(self, mixed: bool) -> None:
-        self.stats = RepairStats(mixed=mixed)
+    With `utf8`, the bytes are UTF-8 text that holds C1 control characters (U+0080–U+009F,
+    left by a Windows text once decoded as Latin-1): they get their cp1252 reading ('’').
+    """
+
+    def __init__(self, mixed: bool, utf8: bool = False) -> None:
+        self.stats = RepairStats(mixed=mixed, utf8=utf8)
         self._prev = ""  # last character already emitted (left context)
         self._held = ""  # last character of the previous block (needs its right context)
+        self._utf8 = codecs.getincrementaldecoder("utf-8")() if utf8 else None
 
     def decode(self, block: bytes, final: bool = False) -> str:
-        text = self._held + block.decode("latin-1")
+        piece = self._utf8.decode(block, final) if self._utf8 else block.decode("latin-1")
+        text = self._held + piece
         if final:
             self._held, after = "", ""
         else:
@@ -106,7 +115,7 @@ class Decoder:
         if old is None:  # cp1252 has no character here: never keep a control character
             return dos, ("repaired" if dos_letter and (left or right) else "unsure")
         if not mixed or not dos_letter:
-            return old, ""
+            return old, ("repaired" if self._utf8 else "")
         if left and right:
             if old.isalpha() and old.isupper() and before.isupper():
                 return old, "unsure"  # 'CŒUR' or 'CîUR': keep Windows' reading

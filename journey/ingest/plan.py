@@ -47,6 +47,10 @@ def _apply_user_mapping(
             problems.append(Problem.make("map_missing_column", column=src, columns=columns))
             continue
         target = target.strip()
+        if suggestion.mapping.get(col) == target and col not in chosen:
+            # What the suggestion already says (the app sends the whole mapping back): not a
+            # choice that should reorder customer columns or make a price count as revenue.
+            continue
         if target.lower() in IGNORE:
             mapping.pop(col, None)
             continue
@@ -60,8 +64,6 @@ def _apply_user_mapping(
         mapping = {c: t for c, t in mapping.items() if c != col and (t != target or c in chosen)}
         mapping[col] = target
         chosen.append(col)
-        if target == "revenue":
-            suggestion.revenue_rule, suggestion.quantity = "as_is", None  # the user says so
     # User-mapped columns first: they win when several columns feed one target.
     ordered = {c: mapping[c] for c in chosen if c in mapping}
     ordered.update({c: t for c, t in mapping.items() if c not in ordered})
@@ -142,9 +144,16 @@ def make_plan(
     plan.unused = [i for i, c in enumerate(layout.columns) if c not in plan.mapping]
     if kind == "customers":
         plan.attributes = list(plan.unused)
+    price = plan.sources.pop("price", None)
     if "revenue" in plan.sources:
-        plan.revenue_rule = suggestion.revenue_rule or "as_is"
-        if plan.revenue_rule == "purchases" and suggestion.quantity in index:
+        plan.revenue_rule = "as_is"  # money received wins over a price
+        if price:
+            plan.mapping = {c: t for c, t in plan.mapping.items() if t != "price"}
+            plan.unused = sorted({*plan.unused, *price})
+    elif price:
+        # The loader counts a price as revenue, on purchase events only.
+        plan.sources["revenue"], plan.revenue_rule = price, "purchases"
+        if suggestion.quantity in index and suggestion.quantity not in plan.mapping:
             plan.quantity = index[suggestion.quantity]
             plan.unused = [i for i in plan.unused if i != plan.quantity]
     used_notes = [

@@ -141,6 +141,18 @@ def _logical_hash(path: str) -> str:
     return h.hexdigest()
 
 
+def _has_c1(path: str, gz: bool) -> bool:
+    """Whether UTF-8 text holds C1 control characters (a Windows text decoded as Latin-1
+    somewhere on its way): they are repaired, never stored."""
+    tail = b""
+    with _open_logical(path, gz) as f:
+        for block in _chunks(f):
+            if mixed_encoding.UTF8_C1.search(tail + block):
+                return True
+            tail = block[-1:]
+    return False
+
+
 def _open_logical(path: str, gz: bool) -> BinaryIO:
     return gzip.open(path, "rb") if gz else open(path, "rb")  # noqa: SIM115
 
@@ -187,6 +199,13 @@ def _transcode(
 ) -> mixed_encoding.RepairStats | None:
     """Re-encode to UTF-8 in chunks (bounded memory) so DuckDB can stream it. Windows text
     is read with the cp850 repair (`mixed_encoding`); what it changed is returned."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        dec: Any = mixed_encoding.Decoder(False, utf8=True)
+        with _open_logical(src, gz) as f, open(dest, "w", encoding="utf-8", newline="") as out:
+            for block in _chunks(f):
+                out.write(dec.decode(block))
+            out.write(dec.decode(b"", final=True))
+        return dec.stats
     if encoding == "cp1252":
         found = [0, 0]
         with _open_logical(src, gz) as f:
@@ -197,7 +216,7 @@ def _transcode(
                 found[0] += in_word
                 found[1] += c1 - len(mixed_encoding._ANY_C1.findall(tail))
                 tail = block[-2:]
-        dec: Any = mixed_encoding.Decoder(mixed_encoding.is_mixed(*found))
+        dec = mixed_encoding.Decoder(mixed_encoding.is_mixed(*found))
     else:
         dec = codecs.getincrementaldecoder(encoding)()
     with _open_logical(src, gz) as f, open(dest, "w", encoding="utf-8", newline="") as out:
@@ -368,14 +387,15 @@ def _prepare_text(
     if enc == "cp1252" and _looks_binary(head.decode("latin-1")):
         raise ReadProblem("not_csv", what="binary data, not text")
     csv_path, compression, repair = path, "gzip" if gz else "none", None
-    if full and enc not in ("utf-8", "utf-8-sig"):
+    c1 = full and enc in ("utf-8", "utf-8-sig") and _has_c1(path, gz)
+    if full and (enc not in ("utf-8", "utf-8-sig") or c1):
         csv_path = str(Path(workdir) / "utf8.csv")
         try:
             repair = _transcode(path, gz, enc, csv_path)
         except UnicodeDecodeError:
             raise ReadProblem("bad_encoding", encoding=enc) from None
         compression = "none"
-        if enc == "cp1252":
+        if enc == "cp1252" or c1:
             # The head is read back from the repaired copy: mapping sees what will load.
             with open(csv_path, "rb") as f:
                 head = f.read(HEAD)
