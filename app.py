@@ -6,6 +6,8 @@ into an empty store, settles the filters and language (sidebar + URL), then runs
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from journey import i18n
@@ -21,9 +23,13 @@ from ui.context import (
     tr,
 )
 
+# A local file: a ":material/..." page icon makes every browser fetch its SVG from Google's font
+# servers, which fails offline (and tells a third party who opens the app).
+FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
+
 st.set_page_config(
     page_title="Parcours",
-    page_icon=":material/route:",
+    page_icon=str(FAVICON),
     layout="wide",
     initial_sidebar_state="expanded",
 )
