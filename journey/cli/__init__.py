@@ -13,7 +13,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from journey.cli import export_map, query
+import duckdb
+
+from journey.cli import export_map, query, store_health
+from journey.db import health
 from journey.db.store import Store, StoreError
 
 DB_HELP = "DuckDB file (default: $PARCOURS_DB or data/parcours.duckdb)"
@@ -59,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query.add_parser(sub, _add_db)
     export_map.add_parser(sub, _add_db)
+    store_health.add_parsers(sub, _add_db)
     return parser
 
 
@@ -137,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except StoreError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        # A damaged block found mid-query: say so plainly, never a traceback.
+        print(f"Error: {health.describe(store_health.db_path(args), exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from journey.db import health
+
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "parcours.duckdb"
 
 # Default 5-stage model, in order (key, English label, French label).
@@ -137,20 +139,18 @@ class Store:
             self._con = duckdb.connect(
                 str(self.path), config={"memory_limit": memory_limit()}
             )
-        except duckdb.IOException as exc:
-            raise StoreError(
-                f"Cannot open the database {self.path}: {exc}. If the app is running, "
-                "stop it or use another file with --db."
-            ) from exc
         except duckdb.Error as exc:
-            raise StoreError(
-                f"{self.path} is not a Parcours database ({exc}). Pick another file with --db."
-            ) from exc
+            raise StoreError(health.describe(self.path, exc)) from exc
         self._lock = threading.RLock()
         self.last_refresh: str | None = None  # what the last commit did to derived tables
-        self._con.execute("SET TimeZone = 'UTC'")
-        self._migrate()
-        self._ensure_derived()
+        try:
+            self._con.execute("SET TimeZone = 'UTC'")
+            self._migrate()
+            self._ensure_derived()
+        except duckdb.Error as exc:
+            # A truncated or damaged file often opens and fails on its first read.
+            self._con.close()
+            raise StoreError(health.describe(self.path, exc)) from exc
 
     # -- connection -------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
