@@ -125,23 +125,25 @@ def build(path: str, n_events: int) -> dict:
 def queries() -> list[tuple[str, object]]:
     from journey.analytics import devices, flows
     from journey.analytics.filters import Filters
+    from journey.analytics.scope import FlowOptions
 
     f0 = Filters()
     persona = Filters(personas=["Busy parent"])
     device = Filters(devices=["mobile", "desktop"])
     out: list[tuple[str, object]] = [
         ("sankey", lambda c: flows.sankey(c, f0)),
-        ("sankey stage level", lambda c: flows.sankey(c, f0, level="stage")),
+        ("sankey stage level", lambda c: flows.sankey(c, f0, FlowOptions(level="stage"))),
         ("sankey start_at", lambda c: flows.sankey(c, f0, start_at="Product page")),
         ("sankey end_at", lambda c: flows.sankey(c, f0, end_at="Checkout")),
         ("sankey persona", lambda c: flows.sankey(c, persona)),
         ("sankey device (event filter)", lambda c: flows.sankey(c, device)),
-        ("sankey session 30 min", lambda c: flows.sankey(c, f0, session_gap=30)),
-        ("sankey keep repeats", lambda c: flows.sankey(c, f0, keep_repeats=True)),
+        ("sankey session 30 min", lambda c: flows.sankey(c, f0, FlowOptions(session_gap=30))),
+        ("sankey keep repeats", lambda c: flows.sankey(c, f0, FlowOptions(keep_repeats=True))),
         ("transitions", lambda c: flows.transitions(c, f0)),
         ("transitions persona", lambda c: flows.transitions(c, persona)),
         ("transitions device (event filter)", lambda c: flows.transitions(c, device)),
-        ("transitions session 30 min", lambda c: flows.transitions(c, f0, session_gap=30)),
+        ("transitions session 30 min",
+         lambda c: flows.transitions(c, f0, FlowOptions(session_gap=30))),
         ("top_paths", lambda c: flows.top_paths(c, f0)),
         ("dropoffs", lambda c: flows.dropoffs(c, f0)),
         ("last_steps", lambda c: flows.last_steps(c, f0)),

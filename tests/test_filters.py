@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from journey.analytics import scope
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 
@@ -68,7 +69,7 @@ def store(tmp_path_factory):
 
 
 def _events(store: Store, f: Filters) -> list[tuple[str, str]]:
-    sql, params = f.events_sql()
+    sql, params = scope.events_sql(f)
     return store.cursor().execute(
         f"SELECT customer_id, touchpoint FROM ({sql}) ORDER BY customer_id, ts, event_id", params
     ).fetchall()
@@ -79,7 +80,7 @@ def _customers(store: Store, f: Filters) -> set[str]:
 
 
 def _responders(store: Store, f: Filters) -> list[str]:
-    sql, params = f.responses_sql()
+    sql, params = scope.responses_sql(f)
     return [r[0] for r in store.cursor().execute(
         f"SELECT customer_id FROM ({sql}) ORDER BY customer_id", params).fetchall()]
 
@@ -130,7 +131,7 @@ def test_responses_follow_customer_conditions(store):
 def test_user_text_is_bound_not_formatted(store):
     evil = "'); DROP TABLE events;--"
     f = Filters(personas=[evil], touchpoints=[evil], includes=[evil])
-    sql, params = f.events_sql()
+    sql, params = scope.events_sql(f)
     assert evil not in sql and evil in params.values()
     assert _events(store, f) == []
     assert store.info()["events"] == 7
@@ -193,7 +194,7 @@ def test_response_without_stage_takes_its_touchpoints_stage(store):
             "import_id) VALUES (99, 'b', TIMESTAMP '2026-01-06 11:00', NULL, 'Ad', 6, 1)"
         )
     try:
-        sql, params = Filters(stages=["awareness"]).responses_sql()
+        sql, params = scope.responses_sql(Filters(stages=["awareness"]))
         rows = store.cursor().execute(f"SELECT response_id, stage FROM ({sql})", params).fetchall()
         assert rows == [(99, "awareness")]
     finally:

@@ -16,6 +16,7 @@ import pytest
 
 from journey.analytics import flows
 from journey.analytics.filters import Filters
+from journey.analytics.scope import FlowOptions
 from journey.cli import main
 from journey.db.store import EVENT_ID_STRIDE, Store
 from journey.present import flow_charts
@@ -63,7 +64,7 @@ def store(tmp_path):
 
 @pytest.mark.parametrize(("f", "compute"), PATHS)
 def test_sankey_real_other_and_dropoff_are_nodes(store, f, compute):
-    r = flows.sankey(store.cursor(), f, steps=3, top=1, force_compute=compute)
+    r = flows.sankey(store.cursor(), f, FlowOptions(force_compute=compute), steps=3, top=1)
     nodes = {n["id"]: (n["customers"], n["kind"], n["name"]) for n in r["nodes"]}
     # Step 1: (start) 2 is the top node; x and y fold. Step 2: the real Other (A, C) is the
     # top node; Drop-off (B) and z (D) fold into the folded Other. Step 3: A reaches (end);
@@ -112,7 +113,7 @@ def test_reserved_ids_cannot_come_from_a_name():
 @pytest.mark.parametrize(("f", "compute"), PATHS)
 @pytest.mark.parametrize("gap", [None, 60])
 def test_transitions_markers_are_not_touchpoints(store, f, compute, gap):
-    t = flows.transitions(store.cursor(), f, force_compute=compute, session_gap=gap)
+    t = flows.transitions(store.cursor(), f, FlowOptions(force_compute=compute, session_gap=gap))
     rows = {
         (r.source_kind, r.source, r.target_kind, r.target): (r.transitions, r.customers,
                                                              r.share_of_source)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from journey.analytics import flows
 from journey.analytics.filters import Filters
+from journey.analytics.scope import FlowOptions
 from journey.db.store import EVENT_ID_STRIDE, Store
 
 T0 = dt.datetime(2024, 3, 1)
@@ -152,8 +153,8 @@ def test_flows_match_reference(events, keep, gap, compute, steps, top, anchor):
     cur = store().cursor()
     journeys = ref_journeys(events, keep, gap)
 
-    got = flows.transitions(cur, Filters(), keep_repeats=keep, session_gap=gap,
-                            force_compute=compute)
+    opts = FlowOptions(keep_repeats=keep, session_gap=gap, force_compute=compute)
+    got = flows.transitions(cur, Filters(), opts)
     exp = ref_transitions(journeys)
     got_d = {
         (r.source, r.target): (r.transitions, r.customers,
@@ -171,8 +172,8 @@ def test_flows_match_reference(events, keep, gap, compute, steps, top, anchor):
     kw = {}
     if anchor:
         kw["start_at" if anchor[0] == "start" else "end_at"] = anchor[1]
-    r = flows.sankey(cur, Filters(), steps=steps, top=top, keep_repeats=keep, session_gap=gap,
-                     force_compute=compute, **kw)
+    opts = FlowOptions(keep_repeats=keep, session_gap=gap, force_compute=compute)
+    r = flows.sankey(cur, Filters(), opts, steps=steps, top=top, **kw)
     n_j, nodes, links = ref_sankey(journeys, steps, top, **kw)
     assert r["journeys"] == n_j
     assert {n["id"]: n["customers"] for n in r["nodes"]} == nodes

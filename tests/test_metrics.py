@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from journey.analytics import metrics
 from journey.analytics.filters import Filters
+from journey.db.engine import Engine
 from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
@@ -521,7 +522,7 @@ def test_top_touchpoints(cur):
 
 
 def test_every_sql_transpiles_to_spark(cur):
-    metrics.BUILT_SQL.clear()
+    engine = Engine(cur)
     full = Filters(
         personas=["Parent"], stages=["purchase", "awareness"], touchpoints=["ad"],
         channels=["web"], devices=["mobile"], since="2024-01-01", until="2024-12-31",
@@ -529,18 +530,19 @@ def test_every_sql_transpiles_to_spark(cur):
     )
     for f in (Filters(), full):
         for by in [*metrics.BY_OPTIONS, None]:
-            metrics.nps(cur, f, by=by)
-            metrics.csat(cur, f, by=by)
-            metrics.ces(cur, f, by=by)
+            metrics.nps(engine, f, by=by)
+            metrics.csat(engine, f, by=by)
+            metrics.ces(engine, f, by=by)
         for metric in ("nps", "csat", "ces"):
-            metrics.heatmap(cur, f, metric=metric)
-        metrics.verbatims(cur, f, search="x", group="promoter")
-        metrics.funnel(cur, f)
-        metrics.overview(cur, f)
-        metrics.stage_mix(cur, f, "channel")
-        metrics.top_touchpoints(cur, f)
-    assert len(metrics.BUILT_SQL) > 20
-    for sql in metrics.BUILT_SQL:
+            metrics.heatmap(engine, f, metric=metric)
+        metrics.verbatims(engine, f, search="x", group="promoter")
+        metrics.funnel(engine, f)
+        metrics.overview(engine, f)
+        metrics.stage_mix(engine, f, "channel")
+        metrics.top_touchpoints(engine, f)
+    built = {run.sql for run in engine.history}
+    assert len(built) > 20
+    for sql in built:
         out = sqlglot.transpile(sql, read="duckdb", write="spark")
         assert out and "QUALIFY" not in out[0].upper()
 

@@ -9,8 +9,9 @@ import itertools
 import pytest
 import sqlglot
 
-from journey.analytics import devices, flows
+from journey.analytics import devices, flows, scope
 from journey.analytics.filters import Filters
+from journey.analytics.scope import FlowOptions
 from journey.db import derived
 from journey.db.store import EVENT_ID_STRIDE, Store
 
@@ -62,8 +63,8 @@ def test_derived_sql_transpiles():
 
 @pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))
 def test_filter_sql_transpiles(f):
-    transpile(f.events_sql()[0])
-    transpile(f.responses_sql()[0])
+    transpile(scope.events_sql(f)[0])
+    transpile(scope.responses_sql(f)[0])
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))
@@ -72,18 +73,17 @@ def test_flow_sql_transpiles(rec, f):
     for level, keep, gap, compute in itertools.product(
         ("touchpoint", "stage"), (False, True), (None, 30), (False, True)
     ):
+        opts = FlowOptions(level=level, keep_repeats=keep, session_gap=gap, force_compute=compute)
         for anchors in ({}, {"start_at": "Ad"}, {"end_at": "Ad"}, {"start_at": "A", "end_at": "B"}):
-            flows.sankey(rec, f, level=level, keep_repeats=keep, session_gap=gap,
-                         force_compute=compute, **anchors)
-        flows.transitions(rec, f, level=level, keep_repeats=keep, session_gap=gap,
-                          force_compute=compute)
-        flows.top_paths(rec, f, level=level, keep_repeats=keep, session_gap=gap)
-        flows.journeys(rec, f, level=level, keep_repeats=keep, session_gap=gap, limit=3)
+            flows.sankey(rec, f, opts, **anchors)
+        flows.transitions(rec, f, opts)
+        flows.top_paths(rec, f, opts)
+        flows.journeys(rec, f, opts, limit=3)
     for gap, compute in itertools.product((None, 30), (False, True)):
-        flows.dropoffs(rec, f, session_gap=gap, force_compute=compute)
-        flows.last_steps(rec, f, session_gap=gap, force_compute=compute)
+        flows.dropoffs(rec, f, FlowOptions(session_gap=gap, force_compute=compute))
+        flows.last_steps(rec, f, FlowOptions(session_gap=gap, force_compute=compute))
     for keep, compute in itertools.product((False, True), (False, True)):
-        flows.network(rec, f, keep_repeats=keep, force_compute=compute)
+        flows.network(rec, f, FlowOptions(keep_repeats=keep, force_compute=compute))
     for compute in (False, True):
         devices.device_switching(rec, f, force_compute=compute)
     assert len(rec.sql) > 100
