@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import small_store
 
 from journey.analytics import devices, flows, scope
 from journey.analytics.filters import Filters
 from journey.analytics.scope import FlowOptions
-from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1)
 TOUCHPOINTS = [
@@ -46,30 +47,12 @@ PERSONAS = [("A", "P1"), ("B", "P1"), ("C", "P2"), ("D", "P2")]
 
 
 def add_import(store: Store, events, *, personas=(), touchpoints=TOUCHPOINTS, name="f") -> int:
-    """One import: an imports row, its events (ids keep list order), customers, touchpoints."""
-    with store.transaction() as cur:
-        iid = store.next_import_id(cur)
-        cur.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, 'events', 'generic', ?, 0, "
-            "now()::TIMESTAMP, NULL)",
-            [iid, name, f"hash-{name}-{iid}", len(events)],
-        )
-        for tp, stage, channel in touchpoints:
-            cur.execute(
-                "INSERT INTO touchpoints (touchpoint, stage, channel, online) VALUES (?,?,?,TRUE) "
-                "ON CONFLICT (touchpoint) DO NOTHING",
-                [tp, stage, channel],
-            )
-        for cust, persona in personas:
-            cur.execute("INSERT INTO customers VALUES (?, ?, NULL, ?)", [cust, persona, iid])
-        cur.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, ?, NULL, ?, NULL, NULL, ?)",
-            [
-                [iid * EVENT_ID_STRIDE + i, c, T0 + dt.timedelta(minutes=m), tp, dev, iid]
-                for i, (c, m, tp, dev) in enumerate(events)
-            ],
-        )
-    return iid
+    """One import: events (customer, minute, touchpoint, device), customers, touchpoints."""
+    return small_store.add_import(
+        store, customers=personas, touchpoints=[(*t, True) for t in touchpoints], name=name,
+        events=[(c, T0 + dt.timedelta(minutes=m), tp, dev) for c, m, tp, dev in events],
+        event_columns=("customer_id", "ts", "touchpoint", "device"),
+    )
 
 
 @pytest.fixture()

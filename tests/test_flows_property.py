@@ -12,11 +12,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from small_store import replace_events
 
 from journey.analytics import flows
 from journey.analytics.filters import Filters
 from journey.analytics.scope import FlowOptions
-from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 3, 1)
 TPS = ["a", "b", "c", "d"]
@@ -30,19 +31,10 @@ def store() -> Store:
 
 
 def load(events: list[tuple[str, int, str]]) -> None:
-    s = store()
-    with s.transaction() as cur:
-        cur.execute("DELETE FROM events")
-        cur.execute("DELETE FROM imports")
-        cur.execute(
-            "INSERT INTO imports VALUES (1, 'p', 'p', 'events', 'generic', ?, 0, "
-            "now()::TIMESTAMP, NULL)", [len(events)])
-        if events:
-            cur.executemany(
-                "INSERT INTO events VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, 1)",
-                [[EVENT_ID_STRIDE + i, c, T0 + dt.timedelta(minutes=m), tp]
-                 for i, (c, m, tp) in enumerate(events)],
-            )
+    replace_events(
+        store(), [(c, T0 + dt.timedelta(minutes=m), tp) for c, m, tp in events],
+        columns=("customer_id", "ts", "touchpoint"),
+    )
 
 
 # -- the reference ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from small_store import RESPONSE_COLUMNS, replace_events, small_store
 
 from journey.analytics import metrics
 from journey.analytics.filters import Filters
@@ -94,35 +95,11 @@ def make_store(
     customers=CUSTOMERS,
     touchpoints=TOUCHPOINTS,
 ) -> Store:
-    store = Store(tmp_path / "t.duckdb")
-    with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO imports VALUES (1, 'test.csv', 'hash1', 'events', 'generic', 0, 0, "
-            "TIMESTAMP '2024-01-01 00:00:00', NULL)"
-        )
-        cur.executemany(
-            "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-            "VALUES (?, ?, ?, ?, 1)",
-            [list(t) for t in touchpoints],
-        )
-        if customers:
-            cur.executemany(
-                "INSERT INTO customers VALUES (?, ?, NULL, 1)", [list(c) for c in customers]
-            )
-        if events:
-            cur.executemany(
-                "INSERT INTO events (event_id, customer_id, ts, touchpoint, device, revenue, "
-                "import_id) VALUES (?, ?, ?, ?, ?, ?, 1)",
-                [[i + 1, *e] for i, e in enumerate(events)],
-            )
-        if responses:
-            cur.executemany(
-                "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
-                "csat, ces, comment, ces_high_is_easy, import_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                [[i + 1, *r] for i, r in enumerate(responses)],
-            )
-    return store
+    return small_store(
+        tmp_path / "t.duckdb", events=events, touchpoints=touchpoints, customers=customers,
+        responses=responses,
+        response_columns=(*RESPONSE_COLUMNS, "ces_high_is_easy"),
+    )
 
 
 @pytest.fixture
@@ -582,13 +559,8 @@ def test_funnel_matches_reference(prop_store, journeys):
     for cid, stages in journeys.items():
         for i, s in enumerate(stages):
             # Same timestamp for every other pair: ties are broken by file order.
-            rows.append([len(rows) + 1, cid, day(i // 2), STAGE_TPS[s]])
-    with prop_store.transaction() as c:
-        c.execute("DELETE FROM events")
-        c.executemany(
-            "INSERT INTO events (event_id, customer_id, ts, touchpoint, import_id) "
-            "VALUES (?, ?, ?, ?, 1)", rows,
-        )
+            rows.append((cid, day(i // 2), STAGE_TPS[s]))
+    replace_events(prop_store, rows, columns=("customer_id", "ts", "touchpoint"))
     df = metrics.funnel(prop_store.cursor(), Filters())
     assert list(df["customers"]) == reference_funnel(journeys)
     # The event path (a date range that keeps every event) agrees with the precomputed one.

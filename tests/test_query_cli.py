@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 import pytest
+from small_store import small_store
 
 from journey.cli import main
-from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
 
@@ -43,30 +43,10 @@ RESPONSES = [
 @pytest.fixture
 def db(tmp_path) -> str:
     path = tmp_path / "q.duckdb"
-    store = Store(path)
-    with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO imports VALUES (1, 'q.csv', 'hq', 'events', 'generic', 0, 0, "
-            "TIMESTAMP '2024-01-01 00:00:00', NULL)"
-        )
-        cur.executemany(
-            "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-            "VALUES (?, ?, ?, ?, 1)", [list(t) for t in TOUCHPOINTS],
-        )
-        cur.executemany(
-            "INSERT INTO customers VALUES (?, ?, NULL, 1)", [list(c) for c in CUSTOMERS]
-        )
-        cur.executemany(
-            "INSERT INTO events (event_id, customer_id, ts, touchpoint, device, revenue, "
-            "import_id) VALUES (?, ?, ?, ?, ?, ?, 1)",
-            [[i + 1, *e] for i, e in enumerate(EVENTS)],
-        )
-        cur.executemany(
-            "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, csat, "
-            "ces, comment, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            [[i + 1, *r] for i, r in enumerate(RESPONSES)],
-        )
-    store.close()
+    small_store(
+        path, name="q.csv", touchpoints=TOUCHPOINTS, customers=CUSTOMERS, events=EVENTS,
+        responses=RESPONSES,
+    ).close()
     return str(path)
 
 

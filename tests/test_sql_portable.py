@@ -8,12 +8,12 @@ import itertools
 
 import pytest
 import sqlglot
+from small_store import small_store
 
 from journey.analytics import devices, flows, scope
 from journey.analytics.filters import Filters
 from journey.analytics.scope import FlowOptions
 from journey.db import derived
-from journey.db.store import EVENT_ID_STRIDE, Store
 
 
 def transpile(sql: str) -> None:
@@ -44,12 +44,10 @@ FILTERS = [
 
 @pytest.fixture(scope="module")
 def rec(tmp_path_factory):
-    s = Store(tmp_path_factory.mktemp("p") / "p.duckdb")
-    with s.transaction() as c:
-        c.execute("INSERT INTO imports VALUES (1,'x','x','events','generic',1,0,"
-                  "now()::TIMESTAMP,NULL)")
-        c.execute("INSERT INTO events VALUES (?, 'A', ?, 'Ad', NULL, 'mobile', NULL, NULL, 1)",
-                  [EVENT_ID_STRIDE, dt.datetime(2024, 1, 5)])
+    s = small_store(
+        tmp_path_factory.mktemp("p") / "p.duckdb", events=[("A", dt.datetime(2024, 1, 5), "Ad")],
+        event_columns=("customer_id", "ts", "touchpoint"),
+    )
     r = Recorder(s.cursor())
     yield r
     s.close()
