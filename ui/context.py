@@ -117,14 +117,6 @@ def tr(key: str, lang: str, **kw: Any) -> str:
     return i18n.t(key, lang, **kw)
 
 
-def _short_list(values: tuple[str, ...] | list[str], limit: int = 4) -> str:
-    # A caption must fit under a chart: a long list keeps its first items and a count.
-    values = list(values)
-    if len(values) <= limit:
-        return ", ".join(values)
-    return ", ".join(values[:limit]) + f" +{len(values) - limit}"
-
-
 # -- the page context ---------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class PageContext:
@@ -230,43 +222,7 @@ def describe_filters(
     extra: str | None = None,
 ) -> str:
     """'Persona: Busy parent · Stages: Purchase · From Jan 1, 2026 · n = 1,234'."""
-    label = stage_label or (lambda s: i18n.stage_label(s, lang))
-    parts: list[str] = []
-    if filters.personas:
-        parts.append(tr("shell.caption.personas", lang, values=_short_list(filters.personas)))
-    if filters.stages:
-        names = [label(s) for s in filters.stages]
-        parts.append(tr("shell.caption.stages", lang, values=_short_list(names)))
-    if filters.touchpoints:
-        parts.append(
-            tr("shell.caption.touchpoints", lang, values=_short_list(filters.touchpoints))
-        )
-    if filters.channels:
-        parts.append(tr("shell.caption.channels", lang, values=_short_list(filters.channels)))
-    if filters.devices:
-        parts.append(tr("shell.caption.devices", lang, values=_short_list(filters.devices)))
-    if filters.since and filters.until:
-        parts.append(
-            tr("shell.caption.between", lang, since=i18n.fmt_date(filters.since, lang),
-               until=i18n.fmt_date(filters.until, lang))
-        )
-    elif filters.since:
-        parts.append(tr("shell.caption.since", lang, since=i18n.fmt_date(filters.since, lang)))
-    elif filters.until:
-        parts.append(tr("shell.caption.until", lang, until=i18n.fmt_date(filters.until, lang)))
-    if filters.includes:
-        parts.append(tr("shell.caption.includes", lang, values=_short_list(filters.includes)))
-    if filters.outcome == "converted":
-        parts.append(tr("shell.caption.converted", lang))
-    elif filters.outcome == "dropped_off":
-        parts.append(tr("shell.caption.dropped_off", lang))
-    if not parts:
-        parts.append(tr("shell.caption.everyone", lang))
-    if extra:
-        parts.append(extra)
-    if n is not None:
-        parts.append(tr("shell.caption.n", lang, n=i18n.fmt_int(n, lang)))
-    return " · ".join(parts)
+    return filters.describe(lang, stage_label, n=n, extra=extra)
 
 
 def clear_context() -> None:

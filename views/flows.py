@@ -270,12 +270,12 @@ def main(ctx: PageContext) -> None:
     # stages use the network page's stage colours.
     colors = (flow_charts.stage_colors(ctx.stages_df) if level == "stage"
               else flow_charts.touchpoint_colors(anchor_options, ordered=True))
-    opts = {"level": level, "keep_repeats": repeats, "session_gap": gap}
+    opts = flows.FlowOptions(level=level, keep_repeats=repeats, session_gap=gap)
     journeys: int | None = None
 
     with guard(ctx):
         sk = ctx.query(flows.sankey, filters=filters, steps=steps, top=top,
-                       start_at=start, end_at=end, **opts)
+                       start_at=start, end_at=end, options=opts)
         journeys = int(sk.get("journeys") or 0)
         drawn = int(sk.get("anchored_journeys") or 0)
         extra = []
@@ -317,7 +317,7 @@ def main(ctx: PageContext) -> None:
 
     st.subheader(ctx.t("flows.paths.title"))
     with guard(ctx):
-        paths = ctx.query(flows.top_paths, filters=filters, steps=steps, limit=20, **opts)
+        paths = ctx.query(flows.top_paths, filters=filters, steps=steps, limit=20, options=opts)
         if paths.empty:
             empty_state(ctx, "no_match")
         else:
@@ -337,7 +337,7 @@ def main(ctx: PageContext) -> None:
 
     st.subheader(ctx.t("flows.transitions.title"))
     with guard(ctx):
-        tr = ctx.query(flows.transitions, filters=filters, **opts)
+        tr = ctx.query(flows.transitions, filters=filters, options=opts)
         if tr.empty:
             empty_state(ctx, "no_match")
         else:

@@ -27,8 +27,8 @@ import altair as alt
 import pandas as pd
 
 from journey import i18n
+from journey.analytics.stats import SMALL_SAMPLE
 
-SMALL_SAMPLE = 30
 WARN = "⚠"
 
 # Fixed colours so that a promoter is green on every page and every exported slide.
