@@ -144,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except duckdb.Error as exc:
         # A damaged block found mid-query: say so plainly, never a traceback.
-        print(f"Error: {health.describe(store_health.db_path(args), exc)}", file=sys.stderr)
+        error = StoreError(**health.classify(store_health.db_path(args), exc))
+        print(f"Error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -24,44 +25,39 @@ DAMAGED_SIGNS = (
 SAMPLE_CUSTOMERS = 200  # customers whose derived rows `check` recomputes and compares
 
 
-def _holder(message: str) -> str | None:
-    """What holds DuckDB's lock, from 'Conflicting lock is held in EXE (PID n)'."""
+def _holder(message: str) -> dict[str, Any]:
+    """What holds DuckDB's lock, from 'Conflicting lock is held in EXE (PID n)': the code of the
+    matching message and its params."""
     match = re.search(r"PID (\d+)", message)
     if not match:
-        return None
-    pid = match.group(1)
+        return {"code": "locked"}
+    pid = int(match.group(1))
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return f"process {pid}"
+        return {"code": "locked_other", "program": "?", "pid": pid}
     words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
-    line = " ".join(words)
-    if "streamlit" in line:
-        return f"the Parcours app (process {pid})"
-    if "journey" in line:
-        tail = " ".join(w for w in words[words.index("journey") + 1:] if not w.startswith("/"))
-        return f"another `python -m journey {tail}` command (process {pid})".replace(" )", ")")
-    return f"{Path(words[0]).name if words else 'a program'} (process {pid})"
+    if any("streamlit" in w for w in words):
+        return {"code": "locked_app", "pid": pid}
+    if "journey" in words:
+        command = " ".join(
+            w for w in words[words.index("journey") + 1:][:2] if not w.startswith(("-", "/"))
+        )
+        return {"code": "locked_cli", "command": command, "pid": pid}
+    return {"code": "locked_other", "program": Path(words[0]).name if words else "?", "pid": pid}
 
 
-def describe(path: Path, exc: BaseException) -> str:
-    """The problem with the store file `path`, worded for the person who has to fix it."""
+def classify(path: Path, exc: BaseException) -> dict[str, Any]:
+    """What is wrong with the store file `path`, as a StoreError's code and params."""
     text = str(exc)
     low = text.lower()
     if "conflicting lock" in low or "could not set lock" in low:
-        who = _holder(text) or "another program"
-        return (
-            f"The store {path} is in use by {who}. DuckDB lets one program write a store at a "
-            "time: wait for it to finish or stop it, or use another file with --db."
-        )
+        return {**_holder(text), "path": str(path)}
     if "not a valid duckdb database" in low:
-        return f"{path} is not a Parcours store. Pick another file with --db."
-    if any(sign in low for sign in DAMAGED_SIGNS):
-        return (
-            f"The store file {path} is damaged ({_short(text)}). Restore a backup "
-            "(`python -m journey backup` makes one) or start a new store and re-import your files."
-        )
-    return f"The store {path} could not be read: {_short(text)}"
+        return {"code": "not_a_store", "path": str(path), "error": _short(text)}
+    if is_damage(exc):
+        return {"code": "damaged", "path": str(path), "error": _short(text)}
+    return {"code": "unreadable", "path": str(path), "error": _short(text)}
 
 
 def _short(text: str) -> str:
@@ -70,6 +66,7 @@ def _short(text: str) -> str:
 
 
 def is_damage(exc: BaseException) -> bool:
+    """Is this DuckDB error a sign of a damaged file (not a lock, a bug or bad SQL)?"""
     return isinstance(exc, duckdb.Error) and any(s in str(exc).lower() for s in DAMAGED_SIGNS)
 
 
@@ -111,7 +108,9 @@ def check(path: str | Path, *, sample: int = SAMPLE_CUSTOMERS) -> CheckReport:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        report.problems.append(describe(path, exc))
+        from journey.db.store import StoreError  # the store imports this module
+
+        report.problems.append(str(StoreError(**classify(path, exc))))
         return report
     try:
         names = [r[0] for r in con.execute(
