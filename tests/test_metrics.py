@@ -600,3 +600,24 @@ def test_funnel_follows_a_stage_model_edit(tmp_path):
     wide = Filters(since="2000-01-01", until="2100-01-01")
     pd.testing.assert_frame_equal(metrics.funnel(store.cursor(), wide), df)
     store.close()
+
+
+# -- one small-sample threshold -------------------------------------------------------------
+
+
+def test_the_small_sample_threshold_lives_once():
+    import re
+    from pathlib import Path
+
+    from journey.analytics import journey_map, stats
+    from journey.present import map_export, stat_charts
+
+    assert stats.SMALL_SAMPLE == 30
+    assert metrics.SMALL_SAMPLE is stat_charts.SMALL_SAMPLE is map_export.SMALL_SAMPLE
+    assert journey_map.MIN_COMPARE_N == stats.SMALL_SAMPLE
+    core = Path(stats.__file__).resolve().parents[1]
+    assigned = [
+        str(p.relative_to(core)) for p in sorted(core.rglob("*.py"))
+        if re.search(r"^[A-Z_]+\s*=\s*30\s*$", p.read_text(encoding="utf-8"), re.M)
+    ]
+    assert assigned == ["analytics/stats.py"]

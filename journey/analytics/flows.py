@@ -72,14 +72,9 @@ def _node_id(step: int, name: str, kind: str = KIND_NODE) -> str:
     return f"{step} | {_RESERVED_ID[kind]}"
 
 
-def sankey_sql(
-    filters: Filters,
-    options: FlowOptions = DEFAULT_FLOW,
-    *,
-    steps: int = 5,
-    top: int = 8,
-    start_at: str | None = None,
-    end_at: str | None = None,
+def _sankey_sql(
+    filters: Filters, options: FlowOptions, steps: int, top: int, start_at: str | None,
+    end_at: str | None,
 ) -> tuple[str, dict[str, Any]]:
     """The Sankey's one query: rows (pos, label, is_other, next_label, next_is_other, ends, n)
     plus one row with pos 0 whose n is the number of journeys in the filter.
@@ -211,9 +206,7 @@ def sankey(
     Raises ValueError for steps outside 2..15 or top < 1 (and `FlowOptions` for a bad level
     or gap).
     """
-    sql, params = sankey_sql(
-        filters, options, steps=steps, top=top, start_at=start_at, end_at=end_at
-    )
+    sql, params = _sankey_sql(filters, options, steps, top, start_at, end_at)
     rows = Engine.of(source).rows(sql, params, purpose="flows.sankey")
     return _sankey_from_rows(rows, steps=check_steps(steps), right_aligned=bool(end_at))
 
