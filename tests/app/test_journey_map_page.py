@@ -129,6 +129,7 @@ def test_filters_that_really_match_nothing(app_test, demo_db):
         "since": "2026-06-30", "until": "2026-06-30", "persona": "Cautious senior",
         "device": "tablet", "outcome": "converted"})
     assert not _problems(at)
-    assert i18n.t("shell.empty.no_match", "en") in [i.value for i in at.info]
+    no_match = i18n.t("shell.empty.no_match", "en", button="Reset filters")
+    assert no_match in [i.value for i in at.info]
     assert not at.metric and not at.text_area
     assert at.caption[0].value.endswith("Converted journeys · n = 0")

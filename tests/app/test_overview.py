@@ -55,7 +55,8 @@ def test_nothing_matches(app_test, demo_db) -> None:
     # What the page shows, not only that it did not crash: `guard` would have turned a failing
     # query into an error box, which the lines below reject.
     assert not at.error, [e.value for e in at.error]
-    assert i18n.t("shell.empty.no_match", "en") in [i.value for i in at.info]
+    no_match = i18n.t("shell.empty.no_match", "en", button="Reset filters")
+    assert no_match in [i.value for i in at.info]
     assert not at.metric and not at.get("vega_lite_chart") and not at.dataframe
     assert [c.value for c in at.caption] == [
         "Persona: Cautious senior · Devices: tablet · Jun 30, 2026 to Jun 30, 2026 · "
