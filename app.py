@@ -40,7 +40,7 @@ if _early_lang not in i18n.LANGS:
 try:
     store = open_store()
 except StoreError as exc:
-    st.title("Parcours")
+    st.title(i18n.t("app.title", _early_lang))
     st.error(i18n.t("shell.store_error", _early_lang,
                     message=i18n.md_escape(exc.text(_early_lang, "app"))),
              icon=":material/error:")

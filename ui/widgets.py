@@ -33,7 +33,9 @@ def empty_state(ctx: PageContext, reason: Literal["no_data", "no_match"]) -> Non
         st.page_link("views/data.py", label=ctx.t("shell.empty.go_data"),
                      icon=":material/arrow_forward:")
     else:
-        st.info(ctx.t("shell.empty.no_match"), icon=":material/filter_alt_off:")
+        # The hint names the button as the sidebar shows it, in the same language.
+        st.info(ctx.t("shell.empty.no_match", button=ctx.t("filter.reset")),
+                icon=":material/filter_alt_off:")
 
 
 @contextmanager

@@ -55,7 +55,8 @@ def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
         _show_problems(ctx, report.problems)
         unmapped = report.unmapped_touchpoints
         if unmapped:
-            st.warning(ctx.t("data.report.unmapped", n=i18n.fmt_int(len(unmapped), lang)))
+            st.warning(ctx.t("data.report.unmapped", n=i18n.fmt_int(len(unmapped), lang),
+                             tab=ctx.t("data.tab.touchpoints")))
             st.text(", ".join(unmapped[:30]) + (" …" if len(unmapped) > 30 else ""))
         if report.new_stages:
             st.info(ctx.t("data.report.new_stages"))

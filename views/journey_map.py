@@ -200,7 +200,7 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
         if editable and not ctx.workshop:
             wkey = f"note_{key}_{jm.persona or ''}_{s.stage}"
             ss.setdefault(wkey, s.opportunity)
-            text = c.text_area(ctx.t("map.note_label", stage=s.label), key=wkey,
+            text = c.text_area(ctx.t("map.note_label", stage=md(s.label)), key=wkey,
                                height=120, help=ctx.t("map.notes_help"), max_chars=2000)
             if c.button(ctx.t("map.save"), key=f"save_{wkey}", icon=":material/save:"):
                 ctx.store.set_note(s.stage, text or "", jm.persona)

@@ -35,7 +35,7 @@ def render(ctx: PageContext) -> None:
         row.metric(
             ctx.t("tile.conversion_rate"), i18n.fmt_pct(ov["conversion_rate"], lang), border=True,
             help=ctx.t("overview.conversion_help",
-                       stage=ctx.stage_label(ctx.filters.conversion_stage)),
+                       stage=i18n.md_escape(ctx.stage_label(ctx.filters.conversion_stage))),
         )
         if ov["nps"] is None:
             nps_value, nps_help = i18n.DASH, ctx.t("overview.nps_none")
