@@ -6,24 +6,25 @@ into an empty store, settles the filters and language (sidebar + URL), then runs
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from journey import i18n
 from journey.db.store import StoreError
 from ui import sidebar
 from ui import workshop as workshop_css
-from ui.context import (
-    clear_context,
-    demo_autoload_enabled,
-    load_demo_if_empty,
-    open_store,
-    store_facts,
-    tr,
-)
+from ui.page import clear_context
+from ui.store import demo_autoload_enabled, load_demo_if_empty, open_store, store_facts
+from ui.widgets import url_notices
+
+# A local file: a ":material/..." page icon makes every browser fetch its SVG from Google's font
+# servers, which fails offline (and tells a third party who opens the app).
+FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
 
 st.set_page_config(
     page_title="Parcours",
-    page_icon=":material/route:",
+    page_icon=str(FAVICON),
     layout="wide",
     initial_sidebar_state="expanded",
 )
@@ -39,17 +40,19 @@ if _early_lang not in i18n.LANGS:
 try:
     store = open_store()
 except StoreError as exc:
-    st.title("Parcours")
-    st.error(tr("shell.store_error", _early_lang, message=str(exc)), icon=":material/error:")
+    st.title(i18n.t("app.title", _early_lang))
+    st.error(i18n.t("shell.store_error", _early_lang,
+                    message=i18n.md_escape(exc.text(_early_lang, "app"))),
+             icon=":material/error:")
     st.stop()
 
 if store_facts(store)["empty"] and demo_autoload_enabled(store):
-    with st.spinner(tr("shell.demo.loading", _early_lang)):
+    with st.spinner(i18n.t("shell.demo.loading", _early_lang)):
         load_demo_if_empty(store)
 
-shell = sidebar.resolve(store)
-lang = shell["lang"]
-workshop = shell["workshop"]
+state = sidebar.resolve(store)
+lang = state["lang"]
+workshop = state["workshop"]
 
 PAGES = [
     ("views/overview.py", "page.overview", "overview", ":material/dashboard:"),
@@ -60,7 +63,8 @@ PAGES = [
     ("views/data.py", "page.data", "data", ":material/database:"),
 ]
 pages = [
-    st.Page(path, title=tr(key, lang), url_path=url, icon=icon) for path, key, url, icon in PAGES
+    st.Page(path, title=i18n.t(key, lang), url_path=url, icon=icon)
+    for path, key, url, icon in PAGES
 ]
 
 
@@ -72,28 +76,31 @@ def _home() -> None:
     st.switch_page(pages[0], query_params=[(k, v) for k in qp for v in qp.get_all(k)])
 
 
-home = st.Page(_home, title=tr("page.overview", lang), url_path="home", default=True,
+home = st.Page(_home, title=i18n.t("page.overview", lang), url_path="home", default=True,
                visibility="hidden")
 pg = st.navigation([home, *pages], position="hidden" if workshop else "sidebar")
 
 if not workshop:
-    sidebar.render(store, shell)
-ctx = sidebar.finish(store, shell)
+    sidebar.render(store, state)
+ctx = sidebar.finish(store, state)
 
 if not workshop:
     st.sidebar.page_link(
-        pg, label=tr("shell.workshop.enter", lang), icon=":material/open_in_full:",
-        query_params={**sidebar.page_params(), **sidebar.url_for(ctx.filters, lang, True)},
+        pg, label=i18n.t("shell.workshop.enter", lang), icon=":material/open_in_full:",
+        query_params=sidebar.link_params(state, workshop=True),
     )
 else:
     # Larger text for a projector: fixed CSS only (ui/workshop.py), never user text.
     st.html(workshop_css.STYLE)
     # Back to the same view with its controls: the page's own keys (map_persona...) kept.
-    exit_params = {**sidebar.page_params(), **sidebar.url_for(ctx.filters, lang, False)}
-    st.page_link(pg, label=tr("shell.workshop.exit", lang), icon=":material/close_fullscreen:",
-                 query_params=exit_params)
+    st.page_link(pg, label=i18n.t("shell.workshop.exit", lang),
+                 icon=":material/close_fullscreen:",
+                 query_params=sidebar.link_params(state, workshop=False))
 
 if ctx.is_demo:
-    st.info(tr("shell.demo.banner", lang), icon=":material/science:")
+    st.info(i18n.t("shell.demo.banner", lang), icon=":material/science:")
+if pg is not home:
+    # Not on "/": its run ends in a switch to /overview, which would lose the notices.
+    url_notices(ctx, sidebar.URL.notices())
 
 pg.run()

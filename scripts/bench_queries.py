@@ -123,25 +123,27 @@ def build(path: str, n_events: int) -> dict:
 
 
 def queries() -> list[tuple[str, object]]:
-    from journey.analytics import devices, flows
+    from journey.analytics import devices, flows, metrics
     from journey.analytics.filters import Filters
+    from journey.analytics.scope import FlowOptions
 
     f0 = Filters()
     persona = Filters(personas=["Busy parent"])
     device = Filters(devices=["mobile", "desktop"])
     out: list[tuple[str, object]] = [
         ("sankey", lambda c: flows.sankey(c, f0)),
-        ("sankey stage level", lambda c: flows.sankey(c, f0, level="stage")),
+        ("sankey stage level", lambda c: flows.sankey(c, f0, FlowOptions(level="stage"))),
         ("sankey start_at", lambda c: flows.sankey(c, f0, start_at="Product page")),
         ("sankey end_at", lambda c: flows.sankey(c, f0, end_at="Checkout")),
         ("sankey persona", lambda c: flows.sankey(c, persona)),
         ("sankey device (event filter)", lambda c: flows.sankey(c, device)),
-        ("sankey session 30 min", lambda c: flows.sankey(c, f0, session_gap=30)),
-        ("sankey keep repeats", lambda c: flows.sankey(c, f0, keep_repeats=True)),
+        ("sankey session 30 min", lambda c: flows.sankey(c, f0, FlowOptions(session_gap=30))),
+        ("sankey keep repeats", lambda c: flows.sankey(c, f0, FlowOptions(keep_repeats=True))),
         ("transitions", lambda c: flows.transitions(c, f0)),
         ("transitions persona", lambda c: flows.transitions(c, persona)),
         ("transitions device (event filter)", lambda c: flows.transitions(c, device)),
-        ("transitions session 30 min", lambda c: flows.transitions(c, f0, session_gap=30)),
+        ("transitions session 30 min",
+         lambda c: flows.transitions(c, f0, FlowOptions(session_gap=30))),
         ("top_paths", lambda c: flows.top_paths(c, f0)),
         ("dropoffs", lambda c: flows.dropoffs(c, f0)),
         ("last_steps", lambda c: flows.last_steps(c, f0)),
@@ -149,22 +151,14 @@ def queries() -> list[tuple[str, object]]:
         ("devices persona", lambda c: devices.device_switching(c, persona)),
         ("network", lambda c: flows.network(c, f0)),
     ]
-    try:
-        from journey.analytics import metrics  # another engineer's module; may not exist yet
-    except ImportError:
-        metrics = None
-    if metrics is not None:
-        for name in ("funnel", "nps", "overview"):
-            fn = getattr(metrics, name, None)
-            if fn is not None:
-                out.append((f"metrics.{name}", lambda c, fn=fn: fn(c, f0)))
-        if getattr(metrics, "funnel", None) is not None:
-            out.append(("metrics.funnel device (event filter)",
-                        lambda c: metrics.funnel(c, device)))
+    for fn in (metrics.funnel, metrics.nps, metrics.overview):
+        out.append((f"metrics.{fn.__name__}", lambda c, fn=fn: fn(c, f0)))
+    out.append(("metrics.funnel device (event filter)", lambda c: metrics.funnel(c, device)))
     return out
 
 
 def run_queries(path: str, repeat: int, memory_limit: str | None = None) -> dict:
+    from journey.db.engine import Engine
     from journey.db.store import Store
 
     store = Store(path)
@@ -175,12 +169,13 @@ def run_queries(path: str, repeat: int, memory_limit: str | None = None) -> dict
     results = {}
     for name, fn in queries():
         cur = store.cursor()
+        engine = Engine(cur)  # what the app runs them through (timing, errors with a purpose)
         try:
-            fn(cur)  # warm-up
+            fn(engine)  # warm-up
             times, cpu = [], []
             for _ in range(repeat):
                 t, c = time.perf_counter(), time.process_time()
-                fn(cur)
+                fn(engine)
                 times.append(time.perf_counter() - t)
                 cpu.append(time.process_time() - c)
             # CPU time (all threads) is shown too: on a loaded shared machine it says more

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import small_store
 
 from journey.db import derived
-from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 3, 1)
 TABLES = ("customer_persona", "journey_events", "tp_steps", "stage_steps", "device_switches",
@@ -17,27 +18,11 @@ TABLES = ("customer_persona", "journey_events", "tp_steps", "stage_steps", "devi
 def add_import(store: Store, events, customers=(), touchpoints=()) -> int:
     """One import: events (customer, minute, touchpoint, device, file stage), customers
     rows (customer, persona) and touchpoint map rows (touchpoint, stage, channel)."""
-    with store.transaction() as cur:
-        iid = store.next_import_id(cur)
-        cur.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, 'events', 'generic', ?, 0, "
-            "now()::TIMESTAMP, NULL)", [iid, f"f{iid}", f"h{iid}", len(events)],
-        )
-        for tp, stage, channel in touchpoints:
-            cur.execute(
-                "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-                "VALUES (?, ?, ?, TRUE, ?) ON CONFLICT (touchpoint) DO NOTHING",
-                [tp, stage, channel, iid],
-            )
-        for cust, persona in customers:
-            cur.execute("INSERT INTO customers VALUES (?, ?, NULL, ?)", [cust, persona, iid])
-        if events:
-            cur.executemany(
-                "INSERT INTO events VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?)",
-                [[iid * EVENT_ID_STRIDE + i, c, T0 + dt.timedelta(minutes=m), tp, dev, st, iid]
-                 for i, (c, m, tp, dev, st) in enumerate(events)],
-            )
-    return iid
+    return small_store.add_import(
+        store, customers=customers, touchpoints=[(*t, True) for t in touchpoints],
+        events=[(c, T0 + dt.timedelta(minutes=m), tp, dev, st) for c, m, tp, dev, st in events],
+        event_columns=("customer_id", "ts", "touchpoint", "device", "stage"),
+    )
 
 
 def dump(cur) -> dict[str, list[tuple]]:

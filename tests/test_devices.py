@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from small_store import add_import
 
 from journey.analytics import devices
 from journey.analytics.filters import Filters
-from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 5, 1)
 
@@ -25,18 +26,14 @@ def cur(tmp_path):
         ("C", 0, "Product", "desktop"), ("C", 0, "Checkout", "tablet"),  # tie: import order
         ("D", 0, "Ad", None),                                         # no known device
     ]
-    with s.transaction() as c:
-        c.execute("INSERT INTO imports VALUES (1,'d','d','events','generic',8,0,"
-                  "now()::TIMESTAMP,NULL)")
-        c.execute("INSERT INTO touchpoints (touchpoint, stage) VALUES ('Ad','awareness'),"
-                  "('Product','consideration'),('Checkout','purchase')")
-        c.execute("INSERT INTO customers VALUES ('A','P1',NULL,1),('B','P1',NULL,1),"
-                  "('C','P2',NULL,1),('D','P2',NULL,1)")
-        c.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, ?, NULL, ?, NULL, NULL, 1)",
-            [[EVENT_ID_STRIDE + i, cu, T0 + dt.timedelta(minutes=m), tp, d]
-             for i, (cu, m, tp, d) in enumerate(events)],
-        )
+    add_import(
+        s, touchpoints=[("Ad", "awareness"), ("Product", "consideration"),
+                        ("Checkout", "purchase")],
+        touchpoint_columns=("touchpoint", "stage"),
+        customers=[("A", "P1"), ("B", "P1"), ("C", "P2"), ("D", "P2")],
+        events=[(cu, T0 + dt.timedelta(minutes=m), tp, d) for cu, m, tp, d in events],
+        event_columns=("customer_id", "ts", "touchpoint", "device"),
+    )
     yield s.cursor()
     s.close()
 

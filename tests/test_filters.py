@@ -8,7 +8,10 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from small_store import add_import, small_store
 
+from journey import i18n
+from journey.analytics import scope
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 
@@ -41,34 +44,19 @@ RESPONSES = [
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    s = Store(tmp_path_factory.mktemp("filters") / "f.duckdb")
-    with s.transaction() as cur:
-        cur.execute(
-            "INSERT INTO imports (import_id, file_name, content_hash, kind, layout, rows, "
-            "imported_at) VALUES (1, 'f.csv', 'h', 'events', 'generic', 7, now()::TIMESTAMP)"
-        )
-        cur.executemany(
-            "INSERT INTO events (event_id, customer_id, ts, touchpoint, channel, device, "
-            "import_id) VALUES (?, ?, ?, ?, ?, ?, 1)",
-            [(i, *e) for i, e in enumerate(EVENTS)],
-        )
-        cur.executemany("INSERT INTO touchpoints (touchpoint, stage, channel, online) "
-                        "VALUES (?, ?, ?, ?)", TOUCHPOINTS)
-        cur.executemany(
-            "INSERT INTO customers (customer_id, persona, import_id) VALUES (?, ?, 1)",
-            [("a", "Busy parent"), ("b", "Cautious senior")],
-        )
-        cur.executemany(
-            "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
-            "import_id) VALUES (?, ?, ?, ?, ?, ?, 1)",
-            [(i, *r) for i, r in enumerate(RESPONSES)],
-        )
+    s = small_store(
+        tmp_path_factory.mktemp("filters") / "f.duckdb", name="f.csv",
+        events=EVENTS, event_columns=("customer_id", "ts", "touchpoint", "channel", "device"),
+        touchpoints=TOUCHPOINTS, customers=[("a", "Busy parent"), ("b", "Cautious senior")],
+        responses=RESPONSES,
+        response_columns=("customer_id", "ts", "stage", "touchpoint", "nps"),
+    )
     yield s
     s.close()
 
 
 def _events(store: Store, f: Filters) -> list[tuple[str, str]]:
-    sql, params = f.events_sql()
+    sql, params = scope.events_sql(f)
     return store.cursor().execute(
         f"SELECT customer_id, touchpoint FROM ({sql}) ORDER BY customer_id, ts, event_id", params
     ).fetchall()
@@ -79,7 +67,7 @@ def _customers(store: Store, f: Filters) -> set[str]:
 
 
 def _responders(store: Store, f: Filters) -> list[str]:
-    sql, params = f.responses_sql()
+    sql, params = scope.responses_sql(f)
     return [r[0] for r in store.cursor().execute(
         f"SELECT customer_id FROM ({sql}) ORDER BY customer_id", params).fetchall()]
 
@@ -130,7 +118,7 @@ def test_responses_follow_customer_conditions(store):
 def test_user_text_is_bound_not_formatted(store):
     evil = "'); DROP TABLE events;--"
     f = Filters(personas=[evil], touchpoints=[evil], includes=[evil])
-    sql, params = f.events_sql()
+    sql, params = scope.events_sql(f)
     assert evil not in sql and evil in params.values()
     assert _events(store, f) == []
     assert store.info()["events"] == 7
@@ -187,15 +175,51 @@ def test_cli_options_round_trip():
 
 
 def test_response_without_stage_takes_its_touchpoints_stage(store):
-    with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
-            "import_id) VALUES (99, 'b', TIMESTAMP '2026-01-06 11:00', NULL, 'Ad', 6, 1)"
-        )
+    iid = add_import(
+        store, kind="responses", responses=[("b", "2026-01-06 11:00", None, "Ad", 6)],
+        response_columns=("customer_id", "ts", "stage", "touchpoint", "nps"),
+    )
     try:
-        sql, params = Filters(stages=["awareness"]).responses_sql()
-        rows = store.cursor().execute(f"SELECT response_id, stage FROM ({sql})", params).fetchall()
-        assert rows == [(99, "awareness")]
+        sql, params = scope.responses_sql(Filters(stages=["awareness"]))
+        rows = store.cursor().execute(
+            f"SELECT customer_id, touchpoint, stage FROM ({sql})", params
+        ).fetchall()
+        assert rows == [("b", "Ad", "awareness")]
     finally:
-        with store.transaction() as cur:
-            cur.execute("DELETE FROM responses WHERE response_id = 99")
+        assert store.remove_import(iid)
+
+
+# -- in words: the one caption writer -----------------------------------------------------------
+def test_describe_everyone_and_n():
+    assert Filters().describe("en") == "All customers"
+    assert Filters().describe("fr") == "Tous les clients"
+    assert Filters().describe("en", n=1234) == "All customers · n = 1,234"
+    assert Filters().describe("fr", n=1234, extra="x") == (
+        f"Tous les clients · x · n = {i18n.fmt_int(1234, 'fr')}"
+    )
+
+
+def test_describe_every_filter_in_order():
+    f = Filters(
+        personas=["Busy parent"], stages=["purchase", "awareness"], devices=["mobile"],
+        channels=["web"], touchpoints=["Ad"], since="2026-01-01", until="2026-02-15",
+        includes=["Cart"], outcome="converted",
+    )
+    assert f.describe("en") == (
+        "Persona: Busy parent · Stages: Purchase, Awareness · Touchpoints: Ad · Channels: web"
+        " · Devices: mobile · Jan 1, 2026 to Feb 15, 2026 · Journeys through: Cart"
+        " · Converted journeys"
+    )
+    # The store's own stage labels, when given, name the stages.
+    assert "Étapes : Achat!, Sensibilisation" in f.describe(
+        "fr", lambda s: "Achat!" if s == "purchase" else i18n.stage_label(s, "fr")
+    )
+    assert Filters(since="2026-01-01").describe("en") == "From Jan 1, 2026"
+    assert Filters(until="2026-01-01", outcome="dropped_off").describe("en") == (
+        "Until Jan 1, 2026 · Dropped-off journeys"
+    )
+
+
+def test_describe_keeps_long_lists_short():
+    f = Filters(touchpoints=[f"T{i}" for i in range(6)])
+    assert f.describe("en") == "Touchpoints: T0, T1, T2, T3 +2"

@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import small_store
 
-from journey.analytics import devices, flows
+from journey.analytics import devices, flows, scope
 from journey.analytics.filters import Filters
-from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.analytics.scope import FlowOptions
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1)
 TOUCHPOINTS = [
@@ -45,30 +47,12 @@ PERSONAS = [("A", "P1"), ("B", "P1"), ("C", "P2"), ("D", "P2")]
 
 
 def add_import(store: Store, events, *, personas=(), touchpoints=TOUCHPOINTS, name="f") -> int:
-    """One import: an imports row, its events (ids keep list order), customers, touchpoints."""
-    with store.transaction() as cur:
-        iid = store.next_import_id(cur)
-        cur.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, 'events', 'generic', ?, 0, "
-            "now()::TIMESTAMP, NULL)",
-            [iid, name, f"hash-{name}-{iid}", len(events)],
-        )
-        for tp, stage, channel in touchpoints:
-            cur.execute(
-                "INSERT INTO touchpoints (touchpoint, stage, channel, online) VALUES (?,?,?,TRUE) "
-                "ON CONFLICT (touchpoint) DO NOTHING",
-                [tp, stage, channel],
-            )
-        for cust, persona in personas:
-            cur.execute("INSERT INTO customers VALUES (?, ?, NULL, ?)", [cust, persona, iid])
-        cur.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, ?, NULL, ?, NULL, NULL, ?)",
-            [
-                [iid * EVENT_ID_STRIDE + i, c, T0 + dt.timedelta(minutes=m), tp, dev, iid]
-                for i, (c, m, tp, dev) in enumerate(events)
-            ],
-        )
-    return iid
+    """One import: events (customer, minute, touchpoint, device), customers, touchpoints."""
+    return small_store.add_import(
+        store, customers=personas, touchpoints=[(*t, True) for t in touchpoints], name=name,
+        events=[(c, T0 + dt.timedelta(minutes=m), tp, dev) for c, m, tp, dev in events],
+        event_columns=("customer_id", "ts", "touchpoint", "device"),
+    )
 
 
 @pytest.fixture()
@@ -178,7 +162,7 @@ def test_sankey_end_at_right_aligned(cur):
 
 
 def test_sankey_keep_repeats(cur):
-    r = flows.sankey(cur, Filters(), steps=3, keep_repeats=True)
+    r = flows.sankey(cur, Filters(), FlowOptions(keep_repeats=True), steps=3)
     # A Ad,Ad,Product..; B Ad,Product,Product; C Search,Product,Reviews..; D Product,Checkout.
     assert nodes_of(r) == {
         "1 · Ad": (2, "node"), "1 · Search": (1, "node"), "1 · Product": (1, "node"),
@@ -189,20 +173,20 @@ def test_sankey_keep_repeats(cur):
 
 def test_sankey_session_gap_splits_journeys(cur):
     # D waits 30 minutes between Product and Checkout: with a 20-minute gap, two journeys.
-    r = flows.sankey(cur, Filters(), steps=3, session_gap=20)
+    r = flows.sankey(cur, Filters(), FlowOptions(session_gap=20), steps=3)
     assert r["journeys"] == 5
     assert nodes_of(r)["1 · Checkout"] == (1, "node")
     assert nodes_of(r)["1 · Product"] == (1, "node")
     assert nodes_of(r)["2 | #drop-off"] == (2, "dropoff")
     assert nodes_of(r)["1 · Ad"] == (2, "node")
     # A gap longer than every pause changes nothing.
-    assert flows.sankey(cur, Filters(), steps=3, session_gap=60) == flows.sankey(
+    assert flows.sankey(cur, Filters(), FlowOptions(session_gap=60), steps=3) == flows.sankey(
         cur, Filters(), steps=3
     )
 
 
 def test_sankey_stage_level(cur):
-    r = flows.sankey(cur, Filters(), steps=3, level="stage")
+    r = flows.sankey(cur, Filters(), FlowOptions(level="stage"), steps=3)
     # A awareness, consideration, purchase; B awareness, consideration;
     # C awareness, consideration (Product, Reviews, Product collapse); D consideration, purchase.
     assert nodes_of(r) == {
@@ -217,7 +201,7 @@ def test_sankey_argument_checks(cur):
         with pytest.raises(ValueError, match="steps"):
             flows.sankey(cur, Filters(), steps=bad)
     with pytest.raises(ValueError, match="level"):
-        flows.sankey(cur, Filters(), level="channel")
+        flows.sankey(cur, Filters(), FlowOptions(level="channel"))
     with pytest.raises(ValueError, match="top"):
         flows.sankey(cur, Filters(), top=0)
     assert flows.sankey(cur, Filters(), steps=15)["journeys"] == 4
@@ -252,7 +236,7 @@ def test_transitions_by_hand(cur):
 
 
 def test_transitions_keep_repeats_and_customers_vs_transitions(cur):
-    t = flows.transitions(cur, Filters(), keep_repeats=True)
+    t = flows.transitions(cur, Filters(), FlowOptions(keep_repeats=True))
     rows = {(r.source, r.target): (r.transitions, r.customers) for r in t.itertuples()}
     assert rows[("Ad", "Ad")] == (1, 1)
     assert rows[("Product", "Product")] == (1, 1)  # B 5 -> 6
@@ -271,14 +255,14 @@ def test_transitions_customers_count_distinct_customers(tmp_path):
     add_import(s, [("X", 0, "Ad", None), ("X", 1, "Product", None), ("X", 2, "Ad", None),
                    ("X", 3, "Product", None)])
     for compute in (False, True):
-        t = flows.transitions(s.cursor(), Filters(), force_compute=compute)
+        t = flows.transitions(s.cursor(), Filters(), FlowOptions(force_compute=compute))
         row = t[(t.source == "Ad") & (t.target == "Product")].iloc[0]
         assert (row.transitions, row.customers) == (2, 1)
     s.close()
 
 
 def test_transitions_stage_level(cur):
-    t = flows.transitions(cur, Filters(), level="stage")
+    t = flows.transitions(cur, Filters(), FlowOptions(level="stage"))
     rows = {(r.source, r.target): r.transitions for r in t.itertuples()}
     assert rows == {
         ("(start)", "awareness"): 3, ("(start)", "consideration"): 1,
@@ -319,7 +303,7 @@ def test_dropoffs_date_filter_judges_conversion_in_range(cur):
 
 def test_dropoffs_session_gap(cur):
     # With a 20-minute gap D's first session (Product) ends unbought.
-    d = flows.dropoffs(cur, Filters(), session_gap=20).set_index("touchpoint")
+    d = flows.dropoffs(cur, Filters(), FlowOptions(session_gap=20)).set_index("touchpoint")
     assert (d.loc["Product", "passing"], d.loc["Product", "ending"]) == (4, 3)
     assert d.loc["Checkout", "passing"] == 2
 
@@ -374,13 +358,13 @@ def test_filters_change_counts(cur):
 def test_empty_filter_result_is_empty(cur):
     for f in (Filters(personas=["nobody"]), Filters(devices=["fax"]),
               Filters(since="2030-01-01")):
-        s = flows.sankey(cur, f, start_at="Ad", session_gap=None)
+        s = flows.sankey(cur, f, FlowOptions(session_gap=None), start_at="Ad")
         assert s["journeys"] == 0 and s["nodes"] == [] and s["links"] == []
         assert flows.transitions(cur, f).empty
         assert flows.top_paths(cur, f).empty
         assert flows.dropoffs(cur, f).empty
         assert flows.last_steps(cur, f).empty
-        assert flows.transitions(cur, f, session_gap=10, keep_repeats=True).empty
+        assert flows.transitions(cur, f, FlowOptions(session_gap=10, keep_repeats=True)).empty
         nodes, edges = flows.network(cur, f)
         assert nodes.empty and edges.empty
         d = devices.device_switching(cur, f)
@@ -432,18 +416,18 @@ FILTER_SETS = [
 def all_results(cur, f: Filters, compute: bool) -> list:
     out = []
     for opts in OPTION_SETS:
+        o = FlowOptions(force_compute=compute, **opts)
         for extra in ({}, {"start_at": "Product"}, {"end_at": "Checkout"}):
-            out.append(flows.sankey(cur, f, steps=4, top=3, force_compute=compute,
-                                    **opts, **extra))
-        out.append(flows.transitions(cur, f, force_compute=compute, **opts).to_dict("records"))
-        out.append(flows.top_paths(cur, f, force_compute=compute, **opts).to_dict("records"))
+            out.append(flows.sankey(cur, f, o, steps=4, top=3, **extra))
+        out.append(flows.transitions(cur, f, o).to_dict("records"))
+        out.append(flows.top_paths(cur, f, o).to_dict("records"))
     for gap in (None, 20):
-        out.append(flows.dropoffs(cur, f, session_gap=gap, force_compute=compute)
+        out.append(flows.dropoffs(cur, f, FlowOptions(session_gap=gap, force_compute=compute))
                    .to_dict("records"))
-        out.append(flows.last_steps(cur, f, session_gap=gap, force_compute=compute)
+        out.append(flows.last_steps(cur, f, FlowOptions(session_gap=gap, force_compute=compute))
                    .to_dict("records"))
     for keep in (False, True):
-        nodes, edges = flows.network(cur, f, keep_repeats=keep, force_compute=compute)
+        nodes, edges = flows.network(cur, f, FlowOptions(keep_repeats=keep, force_compute=compute))
         out.append((nodes.to_dict("records"), edges.to_dict("records")))
     d = devices.device_switching(cur, f, force_compute=compute)
     out.append({k: (v.to_dict("records") if isinstance(v, pd.DataFrame) else v)
@@ -471,10 +455,11 @@ def test_summary_scope_matches_filters_scope(cur):
     for f in FILTER_SETS[1:]:
         p: dict = {}
         a = cur.execute(
-            f"SELECT customer_id FROM customer_summary t WHERE {flows.summary_scope(f, p)} "
+            f"SELECT customer_id FROM customer_summary t WHERE {scope.summary_scope(f, p)} "
             "ORDER BY 1", p).fetchall()
         p2: dict = {}
-        b = cur.execute(f"SELECT * FROM ({f.customer_scope_sql(p2)}) ORDER BY 1", p2).fetchall()
+        sql = scope.customer_scope_sql(f, p2)
+        b = cur.execute(f"SELECT * FROM ({sql}) ORDER BY 1", p2).fetchall()
         assert a == b, f
 
 

@@ -13,29 +13,26 @@ import datetime as dt
 import json
 
 import pytest
+from small_store import add_import
 
 from journey.analytics import flows
 from journey.analytics.filters import Filters
+from journey.analytics.scope import FlowOptions
 from journey.cli import main
-from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.db.store import Store
 from journey.present import flow_charts
 
 T0 = dt.datetime(2024, 1, 1)
 
 
-def add_import(store: Store, events, *, touchpoints) -> None:
-    with store.transaction() as cur:
-        cur.execute("INSERT INTO imports VALUES (1, 'm', 'hm', 'events', 'generic', ?, 0, "
-                    "now()::TIMESTAMP, NULL)", [len(events)])
-        cur.executemany(
-            "INSERT INTO touchpoints (touchpoint, stage, channel, online) VALUES (?,?,?,TRUE)",
-            [list(t) for t in touchpoints],
-        )
-        cur.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, ?, NULL, ?, NULL, NULL, 1)",
-            [[EVENT_ID_STRIDE + i, c, T0 + dt.timedelta(minutes=m), tp, dev]
-             for i, (c, m, tp, dev) in enumerate(events)],
-        )
+def add_events(store: Store, events, *, touchpoints) -> None:
+    """(customer, minute, touchpoint, device) rows, minutes after T0."""
+    add_import(
+        store, touchpoints=[(*t, True) for t in touchpoints],
+        events=[(c, T0 + dt.timedelta(minutes=m), tp, dev) for c, m, tp, dev in events],
+        event_columns=("customer_id", "ts", "touchpoint", "device"),
+    )
+
 
 TPS = [("(start)", "awareness", "web"), ("Other", "consideration", "web"),
        ("Drop-off", "consideration", "web"), ("(end)", "purchase", "web"),
@@ -56,14 +53,14 @@ PATHS = [
 @pytest.fixture()
 def store(tmp_path):
     s = Store(tmp_path / "markers.duckdb")
-    add_import(s, EVENTS, touchpoints=TPS)
+    add_events(s, EVENTS, touchpoints=TPS)
     yield s
     s.close()
 
 
 @pytest.mark.parametrize(("f", "compute"), PATHS)
 def test_sankey_real_other_and_dropoff_are_nodes(store, f, compute):
-    r = flows.sankey(store.cursor(), f, steps=3, top=1, force_compute=compute)
+    r = flows.sankey(store.cursor(), f, FlowOptions(force_compute=compute), steps=3, top=1)
     nodes = {n["id"]: (n["customers"], n["kind"], n["name"]) for n in r["nodes"]}
     # Step 1: (start) 2 is the top node; x and y fold. Step 2: the real Other (A, C) is the
     # top node; Drop-off (B) and z (D) fold into the folded Other. Step 3: A reaches (end);
@@ -112,7 +109,7 @@ def test_reserved_ids_cannot_come_from_a_name():
 @pytest.mark.parametrize(("f", "compute"), PATHS)
 @pytest.mark.parametrize("gap", [None, 60])
 def test_transitions_markers_are_not_touchpoints(store, f, compute, gap):
-    t = flows.transitions(store.cursor(), f, force_compute=compute, session_gap=gap)
+    t = flows.transitions(store.cursor(), f, FlowOptions(force_compute=compute, session_gap=gap))
     rows = {
         (r.source_kind, r.source, r.target_kind, r.target): (r.transitions, r.customers,
                                                              r.share_of_source)

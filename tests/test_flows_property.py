@@ -12,10 +12,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from small_store import replace_events
 
 from journey.analytics import flows
 from journey.analytics.filters import Filters
-from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.analytics.scope import FlowOptions
+from journey.db.store import Store
 
 T0 = dt.datetime(2024, 3, 1)
 TPS = ["a", "b", "c", "d"]
@@ -29,19 +31,10 @@ def store() -> Store:
 
 
 def load(events: list[tuple[str, int, str]]) -> None:
-    s = store()
-    with s.transaction() as cur:
-        cur.execute("DELETE FROM events")
-        cur.execute("DELETE FROM imports")
-        cur.execute(
-            "INSERT INTO imports VALUES (1, 'p', 'p', 'events', 'generic', ?, 0, "
-            "now()::TIMESTAMP, NULL)", [len(events)])
-        if events:
-            cur.executemany(
-                "INSERT INTO events VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, 1)",
-                [[EVENT_ID_STRIDE + i, c, T0 + dt.timedelta(minutes=m), tp]
-                 for i, (c, m, tp) in enumerate(events)],
-            )
+    replace_events(
+        store(), [(c, T0 + dt.timedelta(minutes=m), tp) for c, m, tp in events],
+        columns=("customer_id", "ts", "touchpoint"),
+    )
 
 
 # -- the reference ----------------------------------------------------------------------------
@@ -152,8 +145,8 @@ def test_flows_match_reference(events, keep, gap, compute, steps, top, anchor):
     cur = store().cursor()
     journeys = ref_journeys(events, keep, gap)
 
-    got = flows.transitions(cur, Filters(), keep_repeats=keep, session_gap=gap,
-                            force_compute=compute)
+    opts = FlowOptions(keep_repeats=keep, session_gap=gap, force_compute=compute)
+    got = flows.transitions(cur, Filters(), opts)
     exp = ref_transitions(journeys)
     got_d = {
         (r.source, r.target): (r.transitions, r.customers,
@@ -171,8 +164,8 @@ def test_flows_match_reference(events, keep, gap, compute, steps, top, anchor):
     kw = {}
     if anchor:
         kw["start_at" if anchor[0] == "start" else "end_at"] = anchor[1]
-    r = flows.sankey(cur, Filters(), steps=steps, top=top, keep_repeats=keep, session_gap=gap,
-                     force_compute=compute, **kw)
+    opts = FlowOptions(keep_repeats=keep, session_gap=gap, force_compute=compute)
+    r = flows.sankey(cur, Filters(), opts, steps=steps, top=top, **kw)
     n_j, nodes, links = ref_sankey(journeys, steps, top, **kw)
     assert r["journeys"] == n_j
     assert {n["id"]: n["customers"] for n in r["nodes"]} == nodes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 
@@ -70,6 +71,15 @@ def test_every_message_is_non_empty_text() -> None:
             assert isinstance(text, str) and text.strip(), (lang, key)
 
 
+# The design card's seed vocabulary: asserted below, kept although no page uses them yet.
+SEEDED = {
+    "empty.no_data", "empty.no_match", "flow.other", "flow.drop_off", "flow.step",
+    "nps.promoters", "nps.passives", "nps.detractors", "filter.dates", "filter.converted",
+    "filter.dropped_off", "banner.demo", "stat.margin", "stat.n", "stat.small_sample",
+    "caption.filters",
+}
+
+
 def test_dashboard_keys_are_seeded() -> None:
     assert t("app.title", "fr") == "Parcours"
     assert t("page.overview", "fr") == "Vue d'ensemble"
@@ -91,6 +101,60 @@ def test_dashboard_keys_are_seeded() -> None:
                 "nps.passives", "stat.margin", "stat.n", "stat.small_sample",
                 "caption.filters"):
         assert t(key, "en") != key and t(key, "fr") != key, key
+
+
+# -- every key is used -------------------------------------------------------------------
+ROOT = i18n.LOCALES_DIR.parents[2]
+CODE = sorted([*(ROOT / "journey").rglob("*.py"), *(ROOT / "ui").glob("*.py"),
+               *(ROOT / "views").glob("*.py"), ROOT / "app.py"])
+# Keys the code builds at run time from a value: `t(f"stage.{key}")`. Each family must still be
+# built somewhere (checked below), so this list cannot outlive the code that needs it.
+DYNAMIC_FAMILIES = {
+    "stage.": "stage labels by stage key (i18n.stage_label)",
+    "lang.": "each language's own name in the language picker",
+    "shell.outcome.": "the sidebar's journey outcomes",
+    "shell.caption.": "one caption part per filter (ui/captions.py)",
+    "charts.by.": "grouping names (NPS page, chart axes)",
+    "charts.group.": "promoters / passives / detractors",
+    "charts.metric.": "NPS / CSAT / CES titles",
+    "nps_page.group.": "score groups of the verbatim filter",
+    "flows.level.": "touchpoint / stage level",
+    "flows.gap.": "session gap choices",
+    "flows.chart_title.": "the Sankey's title per level",
+    "map.lane.": "journey-map lane names",
+    "data.kind.": "file kinds (import)",
+    "data.target.": "target fields of the mapping editor",
+    "store.": "store errors by StoreError.code, and their hints",
+}
+
+
+def _strings_in_code() -> tuple[set[str], set[str]]:
+    """(string constants, prefixes of f-strings that start with a constant)."""
+    literals: set[str] = set()
+    prefixes: set[str] = set()
+    for path in CODE:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values and isinstance(
+                    node.values[0], ast.Constant):
+                prefixes.add(str(node.values[0].value))
+    return literals, prefixes
+
+
+@pytest.mark.parametrize("area", ["app.json", "store.json"])
+def test_every_key_is_used(area: str) -> None:
+    literals, prefixes = _strings_in_code()
+    keys = json.loads((i18n.LOCALES_DIR / "en" / area).read_text(encoding="utf-8"))
+    unused = [k for k in keys if k not in literals and k not in SEEDED
+              and not any(k.startswith(f) for f in DYNAMIC_FAMILIES)]
+    assert unused == []
+
+
+def test_every_dynamic_family_is_built_in_the_code() -> None:
+    _literals, prefixes = _strings_in_code()
+    built = {f for f in DYNAMIC_FAMILIES if any(p.startswith(f) for p in prefixes)}
+    assert built == set(DYNAMIC_FAMILIES)
 
 
 # -- t() ---------------------------------------------------------------------------------
@@ -177,6 +241,14 @@ def test_fmt_num() -> None:
     assert fmt_num(pd.NA, "fr") == "–"
 
 
+def test_fmt_signed_reads_as_a_sign() -> None:
+    assert i18n.fmt_signed(12.4, "en") == "+12"
+    assert i18n.fmt_signed(-5, "fr") == "\u22125"
+    assert i18n.fmt_signed(-0.4, "en") == "0"
+    assert i18n.fmt_signed(1234.56, "fr", 1) == f"+1{NNBSP}234,6"
+    assert i18n.fmt_signed(None, "en") == "–"
+
+
 # -- dates -------------------------------------------------------------------------------
 def test_fmt_date() -> None:
     assert fmt_date(dt.date(2026, 1, 1), "en") == "Jan 1, 2026"
@@ -187,6 +259,12 @@ def test_fmt_date() -> None:
     assert fmt_date("2026-12-25", "fr") == "25 déc. 2026"
     assert fmt_date(None, "fr") == "–"
     assert fmt_date(pd.NaT, "en") == "–"
+
+
+def test_fmt_month() -> None:
+    assert i18n.fmt_month("2026-02", "fr") == "février 2026"
+    assert i18n.fmt_month(dt.date(2026, 8, 15), "en") == "August 2026"
+    assert i18n.fmt_month(None, "fr") == "–"
 
 
 # -- picking a language --------------------------------------------------------------------

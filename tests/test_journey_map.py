@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from small_store import small_store
 
 from journey.analytics import flows, journey_map, metrics
 from journey.analytics.filters import Filters
@@ -49,38 +50,16 @@ RESPONSES = [
 
 
 def make_store(path) -> Store:
-    store = Store(path)
-    with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO imports (import_id, file_name, content_hash, kind, layout, rows, "
-            "imported_at) VALUES (1, 'hand.csv', 'hand-1', 'events', 'generic', 1, "
-            "now()::TIMESTAMP)"
-        )
-        cur.executemany(
-            "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-            "VALUES (?, ?, ?, ?, 1)", TOUCHPOINTS,
-        )
-        cur.executemany("INSERT INTO personas (persona, description) VALUES (?, ?)",
-                        [("P1", "one"), ("P2", "two")])
-        cur.executemany(
-            "INSERT INTO customers (customer_id, persona, import_id) VALUES (?, ?, 1)",
-            [(c, p) for c, (p, _) in JOURNEYS.items()],
-        )
-        rows, eid = [], 0
-        for c, (_p, steps) in JOURNEYS.items():
-            for day, tp, device in steps:
-                eid += 1
-                rows.append((eid, c, f"2026-03-{day:02d} 10:00:00", tp, device))
-        cur.executemany(
-            "INSERT INTO events (event_id, customer_id, ts, touchpoint, device, import_id) "
-            "VALUES (?, ?, ?, ?, ?, 1)", rows,
-        )
-        cur.executemany(
-            "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
-            "csat, comment, import_id) VALUES (?, ?, '2026-03-05 12:00:00', ?, ?, ?, ?, ?, 1)",
-            [(i, *r) for i, r in enumerate(RESPONSES, 1)],
-        )
-    return store
+    return small_store(
+        path, touchpoints=TOUCHPOINTS, personas=[("P1", "one"), ("P2", "two")],
+        customers=[(c, p) for c, (p, _) in JOURNEYS.items()],
+        events=[(c, f"2026-03-{day:02d} 10:00:00", tp, device)
+                for c, (_p, steps) in JOURNEYS.items() for day, tp, device in steps],
+        event_columns=("customer_id", "ts", "touchpoint", "device"),
+        responses=[(c, "2026-03-05 12:00:00", *r) for c, *r in RESPONSES],
+        response_columns=("customer_id", "ts", "stage", "touchpoint", "nps", "csat", "comment"),
+        name="hand.csv",
+    )
 
 
 @pytest.fixture
@@ -186,6 +165,9 @@ def test_filters_and_title(store):
     assert jm.persona == "P2" and "P2" in jm.title
     assert jm.filters.personas == ("P2",) and jm.filters.devices == ("desktop",)
     assert "desktop" in jm.filters_text
+    # The subtitle is the same caption every page writes for these filters.
+    assert jm.filters_text == "Persona: P2 · Devices: desktop"
+    assert jm.filters_text == jm.filters.describe("en")
     assert jm.n == 2  # c5 and c6 (c7 has no desktop event)
 
 

@@ -10,9 +10,11 @@ import pytest
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from small_store import RESPONSE_COLUMNS, replace_events, small_store
 
 from journey.analytics import metrics
 from journey.analytics.filters import Filters
+from journey.db.engine import Engine
 from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
@@ -93,35 +95,11 @@ def make_store(
     customers=CUSTOMERS,
     touchpoints=TOUCHPOINTS,
 ) -> Store:
-    store = Store(tmp_path / "t.duckdb")
-    with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO imports VALUES (1, 'test.csv', 'hash1', 'events', 'generic', 0, 0, "
-            "TIMESTAMP '2024-01-01 00:00:00', NULL)"
-        )
-        cur.executemany(
-            "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-            "VALUES (?, ?, ?, ?, 1)",
-            [list(t) for t in touchpoints],
-        )
-        if customers:
-            cur.executemany(
-                "INSERT INTO customers VALUES (?, ?, NULL, 1)", [list(c) for c in customers]
-            )
-        if events:
-            cur.executemany(
-                "INSERT INTO events (event_id, customer_id, ts, touchpoint, device, revenue, "
-                "import_id) VALUES (?, ?, ?, ?, ?, ?, 1)",
-                [[i + 1, *e] for i, e in enumerate(events)],
-            )
-        if responses:
-            cur.executemany(
-                "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
-                "csat, ces, comment, ces_high_is_easy, import_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                [[i + 1, *r] for i, r in enumerate(responses)],
-            )
-    return store
+    return small_store(
+        tmp_path / "t.duckdb", events=events, touchpoints=touchpoints, customers=customers,
+        responses=responses,
+        response_columns=(*RESPONSE_COLUMNS, "ces_high_is_easy"),
+    )
 
 
 @pytest.fixture
@@ -521,7 +499,7 @@ def test_top_touchpoints(cur):
 
 
 def test_every_sql_transpiles_to_spark(cur):
-    metrics.BUILT_SQL.clear()
+    engine = Engine(cur)
     full = Filters(
         personas=["Parent"], stages=["purchase", "awareness"], touchpoints=["ad"],
         channels=["web"], devices=["mobile"], since="2024-01-01", until="2024-12-31",
@@ -529,18 +507,19 @@ def test_every_sql_transpiles_to_spark(cur):
     )
     for f in (Filters(), full):
         for by in [*metrics.BY_OPTIONS, None]:
-            metrics.nps(cur, f, by=by)
-            metrics.csat(cur, f, by=by)
-            metrics.ces(cur, f, by=by)
+            metrics.nps(engine, f, by=by)
+            metrics.csat(engine, f, by=by)
+            metrics.ces(engine, f, by=by)
         for metric in ("nps", "csat", "ces"):
-            metrics.heatmap(cur, f, metric=metric)
-        metrics.verbatims(cur, f, search="x", group="promoter")
-        metrics.funnel(cur, f)
-        metrics.overview(cur, f)
-        metrics.stage_mix(cur, f, "channel")
-        metrics.top_touchpoints(cur, f)
-    assert len(metrics.BUILT_SQL) > 20
-    for sql in metrics.BUILT_SQL:
+            metrics.heatmap(engine, f, metric=metric)
+        metrics.verbatims(engine, f, search="x", group="promoter")
+        metrics.funnel(engine, f)
+        metrics.overview(engine, f)
+        metrics.stage_mix(engine, f, "channel")
+        metrics.top_touchpoints(engine, f)
+    built = {run.sql for run in engine.history}
+    assert len(built) > 20
+    for sql in built:
         out = sqlglot.transpile(sql, read="duckdb", write="spark")
         assert out and "QUALIFY" not in out[0].upper()
 
@@ -580,13 +559,8 @@ def test_funnel_matches_reference(prop_store, journeys):
     for cid, stages in journeys.items():
         for i, s in enumerate(stages):
             # Same timestamp for every other pair: ties are broken by file order.
-            rows.append([len(rows) + 1, cid, day(i // 2), STAGE_TPS[s]])
-    with prop_store.transaction() as c:
-        c.execute("DELETE FROM events")
-        c.executemany(
-            "INSERT INTO events (event_id, customer_id, ts, touchpoint, import_id) "
-            "VALUES (?, ?, ?, ?, 1)", rows,
-        )
+            rows.append((cid, day(i // 2), STAGE_TPS[s]))
+    replace_events(prop_store, rows, columns=("customer_id", "ts", "touchpoint"))
     df = metrics.funnel(prop_store.cursor(), Filters())
     assert list(df["customers"]) == reference_funnel(journeys)
     # The event path (a date range that keeps every event) agrees with the precomputed one.
@@ -626,3 +600,24 @@ def test_funnel_follows_a_stage_model_edit(tmp_path):
     wide = Filters(since="2000-01-01", until="2100-01-01")
     pd.testing.assert_frame_equal(metrics.funnel(store.cursor(), wide), df)
     store.close()
+
+
+# -- one small-sample threshold -------------------------------------------------------------
+
+
+def test_the_small_sample_threshold_lives_once():
+    import re
+    from pathlib import Path
+
+    from journey.analytics import journey_map, stats
+    from journey.present import map_export, stat_charts
+
+    assert stats.SMALL_SAMPLE == 30
+    assert metrics.SMALL_SAMPLE is stat_charts.SMALL_SAMPLE is map_export.SMALL_SAMPLE
+    assert journey_map.MIN_COMPARE_N == stats.SMALL_SAMPLE
+    core = Path(stats.__file__).resolve().parents[1]
+    assigned = [
+        str(p.relative_to(core)) for p in sorted(core.rglob("*.py"))
+        if re.search(r"^[A-Z_]+\s*=\s*30\s*$", p.read_text(encoding="utf-8"), re.M)
+    ]
+    assert assigned == ["analytics/stats.py"]

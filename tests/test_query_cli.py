@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 import pytest
+from small_store import small_store
 
 from journey.cli import main
-from journey.db.store import Store
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
 
@@ -43,30 +43,10 @@ RESPONSES = [
 @pytest.fixture
 def db(tmp_path) -> str:
     path = tmp_path / "q.duckdb"
-    store = Store(path)
-    with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO imports VALUES (1, 'q.csv', 'hq', 'events', 'generic', 0, 0, "
-            "TIMESTAMP '2024-01-01 00:00:00', NULL)"
-        )
-        cur.executemany(
-            "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-            "VALUES (?, ?, ?, ?, 1)", [list(t) for t in TOUCHPOINTS],
-        )
-        cur.executemany(
-            "INSERT INTO customers VALUES (?, ?, NULL, 1)", [list(c) for c in CUSTOMERS]
-        )
-        cur.executemany(
-            "INSERT INTO events (event_id, customer_id, ts, touchpoint, device, revenue, "
-            "import_id) VALUES (?, ?, ?, ?, ?, ?, 1)",
-            [[i + 1, *e] for i, e in enumerate(EVENTS)],
-        )
-        cur.executemany(
-            "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, csat, "
-            "ces, comment, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            [[i + 1, *r] for i, r in enumerate(RESPONSES)],
-        )
-    store.close()
+    small_store(
+        path, name="q.csv", touchpoints=TOUCHPOINTS, customers=CUSTOMERS, events=EVENTS,
+        responses=RESPONSES,
+    ).close()
     return str(path)
 
 
@@ -133,9 +113,30 @@ def test_csat_ces_overview(capsys, db):
     assert {r["stage"]: r["mean"] for r in rows} == {
         "awareness": 5.0, "consideration": 2.0, "purchase": 7.0,
     }
+    assert {r["stage"]: r["ease_pct"] for r in rows} == {
+        "awareness": 100.0, "consideration": 0.0, "purchase": 100.0,
+    }
     ov = query(capsys, db, "overview")
     assert ov["customers"] == 3 and ov["converted"] == 1 and ov["events"] == 6
     assert ov["first_ts"] == "2024-01-01T09:00:00" and ov["revenue"] == 40.0
+
+
+def test_overview_values(capsys, db):
+    # NPS answers 10, 0, 8: one promoter, one detractor of 3 -> 0. Margin: n' = 6,
+    # p' = d' = 1.75 / 6, var = p' + d' = 0.5833, 1.96 * sqrt(0.5833 / 6) * 100 = 61.11.
+    ov = query(capsys, db, "overview")
+    assert {k: v for k, v in ov.items() if k != "nps_margin"} == {
+        "customers": 3, "journeys": 3, "converted": 1, "conversion_rate": pytest.approx(1 / 3),
+        "events": 6, "responses": 3, "nps": 0.0, "nps_n": 3,
+        "first_ts": "2024-01-01T09:00:00", "last_ts": "2024-01-03T09:00:00", "revenue": 40.0,
+    }
+    assert round(ov["nps_margin"], 2) == 61.11
+    # A device filter narrows the events, not who converted: a's purchase was on desktop.
+    ov = query(capsys, db, "overview", "--device", "mobile")
+    assert (ov["customers"], ov["events"], ov["converted"], ov["revenue"]) == (2, 3, 1, 0.0)
+    # A date range judges conversion on the events inside it: a bought on day 2.
+    ov = query(capsys, db, "overview", "--until", "2024-01-02")
+    assert (ov["customers"], ov["events"], ov["converted"]) == (3, 5, 0)
 
 
 def test_readable_table(capsys, db):
@@ -177,49 +178,145 @@ def test_argparse_errors_exit_2(capsys, db):
         assert "Traceback" not in capsys.readouterr().err
 
 
-# -- kinds served by journey.analytics.flows / journey.analytics.devices ---------------
+# -- flows and devices, hand-computed on the store above -------------------------------------
+# Journeys (touchpoint level, one per customer): a: ad > site > checkout (converted),
+# b: ad > site, c: ad. Consecutive events are one day (1,440 minutes) apart.
 
 
-def test_transitions_shape(capsys, db):
-    pytest.importorskip("journey.analytics.flows")
+def _pairs(rows: list[dict]) -> list[tuple]:
+    return [(r["source"], r["target"], r["transitions"], r["customers"]) for r in rows]
+
+
+def test_transitions_values(capsys, db):
     rows = query(capsys, db, "transitions")
-    assert isinstance(rows, list)
-    for r in rows:
-        assert {"source", "target", "transitions", "customers"} <= set(r)
-    pairs = {(r["source"], r["target"]): r for r in rows}
-    assert pairs[("ad", "site")]["transitions"] == 2
-    assert pairs[("ad", "site")]["customers"] == 2
-    assert pairs[("site", "checkout")]["transitions"] == 1
+    # Sorted by transitions desc, then source, then target ("(end)" sorts before letters).
+    assert _pairs(rows) == [
+        ("(start)", "ad", 3, 3),
+        ("ad", "site", 2, 2),
+        ("ad", "(end)", 1, 1),
+        ("checkout", "(end)", 1, 1),
+        ("site", "(end)", 1, 1),
+        ("site", "checkout", 1, 1),
+    ]
+    by = {(r["source"], r["target"]): r for r in rows}
+    assert by[("(start)", "ad")]["source_kind"] == "start"
+    assert by[("ad", "(end)")]["target_kind"] == "end"
+    assert by[("ad", "site")]["target_kind"] == "node"
+    # Minutes from a step's last event to the next step's first; none for markers.
+    assert by[("ad", "site")]["median_minutes"] == 1440.0
+    assert by[("site", "checkout")]["median_minutes"] == 1440.0
+    assert by[("(start)", "ad")]["median_minutes"] is None
+    # Share of the source's outgoing transitions: ad goes on twice and ends once.
+    assert by[("ad", "site")]["share_of_source"] == pytest.approx(2 / 3)
+    assert by[("ad", "(end)")]["share_of_source"] == pytest.approx(1 / 3)
+    assert by[("site", "checkout")]["share_of_source"] == pytest.approx(0.5)
+    assert by[("checkout", "(end)")]["share_of_source"] == 1.0
 
 
-def test_sankey_shape(capsys, db):
-    pytest.importorskip("journey.analytics.flows")
+def test_transitions_under_filters(capsys, db):
+    # An event filter keeps only the mobile events: a: ad > site, c: ad.
+    assert _pairs(query(capsys, db, "transitions", "--device", "mobile")) == [
+        ("(start)", "ad", 2, 2),
+        ("ad", "(end)", 1, 1),
+        ("ad", "site", 1, 1),
+        ("site", "(end)", 1, 1),
+    ]
+    # A customer condition keeps whole journeys: only a converted.
+    assert _pairs(query(capsys, db, "transitions", "--converted")) == [
+        ("(start)", "ad", 1, 1),
+        ("ad", "site", 1, 1),
+        ("checkout", "(end)", 1, 1),
+        ("site", "checkout", 1, 1),
+    ]
+    # At stage level the touchpoints become their stages.
+    assert _pairs(query(capsys, db, "transitions", "--level", "stage"))[:2] == [
+        ("(start)", "awareness", 3, 3),
+        ("awareness", "consideration", 2, 2),
+    ]
+
+
+def test_transitions_with_sessions(capsys, db):
+    # A 30-minute gap cuts every one-day pause: each event is a journey of its own
+    # (a: 3, b: 2, c: 1), so each touchpoint starts and ends as many journeys as it has events.
+    rows = query(capsys, db, "transitions", "--keep-repeats", "--session-gap", "30")
+    assert _pairs(rows) == [
+        ("(start)", "ad", 3, 3),
+        ("ad", "(end)", 3, 3),
+        ("(start)", "site", 2, 2),
+        ("site", "(end)", 2, 2),
+        ("(start)", "checkout", 1, 1),
+        ("checkout", "(end)", 1, 1),
+    ]
+
+
+def test_sankey_values(capsys, db):
     out = query(capsys, db, "sankey", "--steps", "3")
-    assert isinstance(out, dict) and {"nodes", "links"} <= set(out)
-    nodes = {(n["step"], n["name"]): n["customers"] for n in out["nodes"]}
-    assert nodes[(1, "ad")] == 3
-    assert nodes[(2, "site")] == 2
-    assert nodes[(3, "checkout")] == 1
-    assert min(n["step"] for n in out["nodes"]) == 1
+    assert (out["journeys"], out["anchored_journeys"], out["steps"]) == (3, 3, 3)
+    nodes = {(n["step"], n["name"], n["kind"]): (n["customers"], n["share"]) for n in out["nodes"]}
+    assert nodes == {
+        (1, "ad", "node"): (3, 1.0),
+        (2, "site", "node"): (2, pytest.approx(2 / 3)),
+        (2, "Drop-off", "dropoff"): (1, pytest.approx(1 / 3)),  # c ends after ad
+        (3, "checkout", "node"): (1, pytest.approx(1 / 3)),
+        (3, "Drop-off", "dropoff"): (1, pytest.approx(1 / 3)),  # b ends after site
+    }
     links = {(lk["step"], lk["source"], lk["target"]): lk["customers"] for lk in out["links"]}
-    assert links[(1, "ad", "site")] == 2
-    assert links[(2, "site", "checkout")] == 1
-    # Journeys that end after a step: c after ad, b after site (target null).
-    assert links[(1, "ad", None)] == 1
-    assert links[(2, "site", None)] == 1
+    assert links == {
+        (1, "ad", "site"): 2, (1, "ad", None): 1,
+        (2, "site", "checkout"): 1, (2, "site", None): 1,
+    }
     out = query(capsys, db, "sankey", "--level", "stage", "--steps", "2", "--top", "1")
-    assert {(n["step"], n["name"]) for n in out["nodes"]} >= {(1, "awareness")}
+    assert {(n["step"], n["name"]): n["customers"] for n in out["nodes"]} == {
+        (1, "awareness"): 3, (2, "consideration"): 2, (2, "Drop-off"): 1,
+    }
+    # Anchored on the first site: a and b, both from site onwards; b drops off after it.
+    out = query(capsys, db, "sankey", "--steps", "2", "--start-at", "site")
+    assert (out["journeys"], out["anchored_journeys"]) == (3, 2)
+    assert {(n["step"], n["name"]): n["customers"] for n in out["nodes"]} == {
+        (1, "site"): 2, (2, "checkout"): 1, (2, "Drop-off"): 1,
+    }
 
 
-def test_dropoffs_paths_devices(capsys, db):
-    pytest.importorskip("journey.analytics.flows")
-    assert isinstance(query(capsys, db, "dropoffs"), list)
-    assert isinstance(query(capsys, db, "paths", "--steps", "2", "--top", "5"), list)
-    assert isinstance(query(capsys, db, "transitions", "--keep-repeats", "--session-gap", "30"),
-                      list)
-    pytest.importorskip("journey.analytics.devices")
+def test_dropoffs_values(capsys, db):
+    rows = query(capsys, db, "dropoffs")
+    # passing: journeys through the touchpoint; ending: unconverted journeys ending there.
+    assert [(r["touchpoint"], r["stage"], r["passing"], r["ending"]) for r in rows] == [
+        ("site", "consideration", 2, 1),  # b
+        ("ad", "awareness", 3, 1),  # c
+        ("checkout", "purchase", 1, 0),  # a converted
+    ]
+    assert [r["dropoff_rate"] for r in rows] == [0.5, pytest.approx(1 / 3), 0.0]
+    assert query(capsys, db, "dropoffs", "--persona", "Senior") == [
+        {"touchpoint": "ad", "stage": "awareness", "passing": 1, "ending": 1,
+         "dropoff_rate": 1.0},
+    ]
+
+
+def test_paths_values(capsys, db):
+    rows = query(capsys, db, "paths", "--steps", "2", "--top", "5")
+    assert [(r["path"], r["path_text"], r["customers"]) for r in rows] == [
+        (["ad", "site"], "ad → site", 2),
+        (["ad"], "ad", 1),
+    ]
+    assert [r["share"] for r in rows] == [pytest.approx(2 / 3), pytest.approx(1 / 3)]
+    # Five steps: three different journeys, one customer each; ties go by path text.
+    rows = query(capsys, db, "paths")
+    assert [(r["path_text"], r["customers"]) for r in rows] == [
+        ("ad", 1), ("ad → site", 1), ("ad → site → checkout", 1),
+    ]
+    assert [r["path_text"] for r in query(capsys, db, "paths", "--top", "1")] == ["ad"]
+
+
+def test_devices_values(capsys, db):
     out = query(capsys, db, "devices")
-    # Only a switched device (mobile -> desktop): 1 of 3 journeys.
+    # Only a switched device (mobile -> desktop, at checkout): 1 of 3 journeys.
     assert out["journeys"] == 3 and out["multi_device"] == 1
     assert out["share"] == pytest.approx(1 / 3)
-    assert isinstance(out["transitions"], list) and isinstance(out["by_stage"], list)
+    assert out["transitions"] == [
+        {"from_device": "mobile", "to_device": "desktop", "switches": 1, "customers": 1},
+    ]
+    assert out["by_stage"] == [
+        {"stage": "purchase", "stage_position": 3, "switches": 1, "share": 1.0},
+    ]
+    out = query(capsys, db, "devices", "--persona", "Senior")
+    assert (out["journeys"], out["multi_device"], out["transitions"]) == (1, 0, [])

@@ -8,11 +8,12 @@ import itertools
 
 import pytest
 import sqlglot
+from small_store import small_store
 
-from journey.analytics import devices, flows
+from journey.analytics import devices, flows, scope
 from journey.analytics.filters import Filters
+from journey.analytics.scope import FlowOptions
 from journey.db import derived
-from journey.db.store import EVENT_ID_STRIDE, Store
 
 
 def transpile(sql: str) -> None:
@@ -43,12 +44,10 @@ FILTERS = [
 
 @pytest.fixture(scope="module")
 def rec(tmp_path_factory):
-    s = Store(tmp_path_factory.mktemp("p") / "p.duckdb")
-    with s.transaction() as c:
-        c.execute("INSERT INTO imports VALUES (1,'x','x','events','generic',1,0,"
-                  "now()::TIMESTAMP,NULL)")
-        c.execute("INSERT INTO events VALUES (?, 'A', ?, 'Ad', NULL, 'mobile', NULL, NULL, 1)",
-                  [EVENT_ID_STRIDE, dt.datetime(2024, 1, 5)])
+    s = small_store(
+        tmp_path_factory.mktemp("p") / "p.duckdb", events=[("A", dt.datetime(2024, 1, 5), "Ad")],
+        event_columns=("customer_id", "ts", "touchpoint"),
+    )
     r = Recorder(s.cursor())
     yield r
     s.close()
@@ -62,8 +61,8 @@ def test_derived_sql_transpiles():
 
 @pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))
 def test_filter_sql_transpiles(f):
-    transpile(f.events_sql()[0])
-    transpile(f.responses_sql()[0])
+    transpile(scope.events_sql(f)[0])
+    transpile(scope.responses_sql(f)[0])
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))
@@ -72,18 +71,17 @@ def test_flow_sql_transpiles(rec, f):
     for level, keep, gap, compute in itertools.product(
         ("touchpoint", "stage"), (False, True), (None, 30), (False, True)
     ):
+        opts = FlowOptions(level=level, keep_repeats=keep, session_gap=gap, force_compute=compute)
         for anchors in ({}, {"start_at": "Ad"}, {"end_at": "Ad"}, {"start_at": "A", "end_at": "B"}):
-            flows.sankey(rec, f, level=level, keep_repeats=keep, session_gap=gap,
-                         force_compute=compute, **anchors)
-        flows.transitions(rec, f, level=level, keep_repeats=keep, session_gap=gap,
-                          force_compute=compute)
-        flows.top_paths(rec, f, level=level, keep_repeats=keep, session_gap=gap)
-        flows.journeys(rec, f, level=level, keep_repeats=keep, session_gap=gap, limit=3)
+            flows.sankey(rec, f, opts, **anchors)
+        flows.transitions(rec, f, opts)
+        flows.top_paths(rec, f, opts)
+        flows.journeys(rec, f, opts, limit=3)
     for gap, compute in itertools.product((None, 30), (False, True)):
-        flows.dropoffs(rec, f, session_gap=gap, force_compute=compute)
-        flows.last_steps(rec, f, session_gap=gap, force_compute=compute)
+        flows.dropoffs(rec, f, FlowOptions(session_gap=gap, force_compute=compute))
+        flows.last_steps(rec, f, FlowOptions(session_gap=gap, force_compute=compute))
     for keep, compute in itertools.product((False, True), (False, True)):
-        flows.network(rec, f, keep_repeats=keep, force_compute=compute)
+        flows.network(rec, f, FlowOptions(keep_repeats=keep, force_compute=compute))
     for compute in (False, True):
         devices.device_switching(rec, f, force_compute=compute)
     assert len(rec.sql) > 100

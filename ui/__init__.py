@@ -1,5 +1,10 @@
-"""The Streamlit shell: page context, shared sidebar (filters <-> URL), Data page actions.
+"""The Streamlit shell around the core; nothing in `journey/` imports this package.
 
-Pages import `ui.context` (get_context, empty_state, guard, download_buttons); nothing in
-`journey/` imports this package.
+- store.py: the one DuckDB connection per process, cached queries and facts (data version)
+- page.py: `PageContext`, what every page's `render(ctx)` receives from app.py
+- url_state.py: `UrlState`, the shell's and each page's URL keys (typed, with defaults)
+- sidebar.py: the shared filters, language and workshop mode
+- captions.py: the filters-and-n caption under every chart
+- widgets.py, charts.py: what pages draw alike (empty states, downloads, guard, charts)
+- workshop.py: projector CSS and chart sizes; data_actions.py: the Data page's buttons
 """

@@ -1,13 +1,14 @@
 """What the Data page's buttons do, kept out of the page so tests call the very same code.
 
-No business rules here: parsing, validation and loading are `journey.ingest`'s; this module
-only moves an uploaded file to disk, calls ingest, and turns edited tables into store rows.
+No business rules here: parsing, validation and loading are `journey.ingest`'s, writing is
+`journey.db.store`'s; this module only moves an uploaded file to disk, calls those functions
+with what the page collected, and turns edited tables into their rows. The page itself never
+writes the store.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,15 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from journey.db.store import Store
+from journey.db.store import Store, StoreError
+from journey.ingest import demo
+from journey.ingest.importer import ImportReport, Preview, Problem
+from ui.store import demo_customers
 
 IGNORE = ""  # the mapping editor's "do not import this column"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md_escape(text: Any) -> str:
-    """User text (file or touchpoint names) shown inside Markdown stays literal text."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def spool(name: str, data: bytes, workdir: str | None = None) -> str:
@@ -54,7 +52,7 @@ def mapping_from_frame(df: pd.DataFrame) -> dict[str, str]:
 def preview_file(
     name: str, data: bytes, *, kind: str | None = None, mapping: dict[str, str] | None = None,
     rows: int = 20,
-) -> Any:
+) -> Preview:
     from journey.ingest import importer
 
     path = spool(name, data)
@@ -73,18 +71,60 @@ def run_import(
     mapping: dict[str, str] | None = None,
     skip_bad_rows: bool = False,
     progress: Callable[[float, str], None] | None = None,
-) -> Any:
-    """Import one uploaded file (what the Import button calls). Returns the ImportReport."""
+) -> ImportReport:
+    """Import one uploaded file (what the Import button calls). Never raises: a failure is a
+    report with its problem, like any file ingest refuses."""
     from journey.ingest import importer
 
-    path = spool(name, data)
+    try:
+        path = spool(name, data)
+    except OSError as exc:  # the temp folder is full or not writable
+        return _failed(name, exc)
     try:
         return importer.import_file(
             store, path, kind=kind, mapping=mapping or None, skip_bad_rows=skip_bad_rows,
             file_name=name, progress=progress,
         )
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the Data page
+        return _failed(name, exc)
     finally:
         os.unlink(path)
+
+
+def _failed(name: str, exc: Exception) -> ImportReport:
+    error = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+    return ImportReport(ok=False, file_name=name,
+                        problems=[Problem.make("internal", error=error[:300])])
+
+
+# -- the demo ------------------------------------------------------------------------------
+def load_demo(store: Store) -> dict[str, Any]:
+    """Load the demo (the size the app loads by itself); StoreError if one is loaded."""
+    return demo.load_sample(store, customers=demo_customers())
+
+
+def remove_import(store: Store, import_id: int) -> bool:
+    """Remove one import as a whole. Removing the demo also stops the app from loading it
+    again at once into the store it leaves empty."""
+    was_demo = (demo.demo_import(store) or {}).get("import_id") == import_id
+    removed = store.remove_import(import_id)
+    if removed and was_demo:
+        store.set_setting("demo_autoload", "off")
+    return removed
+
+
+# -- the journey model editors -------------------------------------------------------------
+def save_touchpoints(store: Store, edited: pd.DataFrame) -> None:
+    store.set_touchpoints(touchpoint_rows(edited))
+
+
+def save_stages(store: Store, edited: pd.DataFrame) -> None:
+    """Raises StoreError (with its code) for a stage without a name or a name used twice."""
+    store.set_stages(stage_rows(edited))
+
+
+def save_personas(store: Store, edited: pd.DataFrame) -> None:
+    store.set_personas(persona_rows(edited))
 
 
 def touchpoint_rows(df: pd.DataFrame) -> list[tuple[str, str | None, str | None, bool | None]]:

@@ -10,7 +10,6 @@ go through it (a page-level drill-down shown as a chip, added to the filters' `i
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -19,93 +18,51 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows
 from journey.present import flow_charts
-from ui.context import (
-    PageContext,
-    describe_filters,
-    download_buttons,
-    empty_state,
-    get_context,
-    guard,
-    mirror_in_url,
-    store_facts,
-)
+from ui.page import PageContext, current_context
+from ui.url_state import Param, UrlState
+from ui.widgets import caption as show_caption
+from ui.widgets import download_buttons, empty_state, guard, url_notices
 from ui.workshop import big_echarts
 
-P = "flows_"  # prefix of this page's widget keys and URL params
+P = "flows_"  # prefix of this page's widget keys and URL params (the same keys)
 K = {
     "level": P + "level", "steps": P + "steps", "top": P + "top", "start": P + "start",
     "end": P + "end", "repeats": P + "repeats", "gap": P + "gap", "through": P + "through",
 }
-DEFAULTS: dict[str, Any] = {
-    "level": "touchpoint", "steps": 5, "top": 8, "start": None, "end": None,
-    "repeats": False, "gap": "none", "through": None,
-}
 GAPS: dict[str, float | None] = {"none": None, "30m": 30.0, "1d": 1440.0}
-URL_READ = "_flows_url_read"
 GEN = "_flows_chart_gen"  # bumped on drill-down: a new chart key clears the old selection
+TOP_MAX = 30
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: Any) -> str:
-    """User text shown through Markdown (captions, badges) stays literal."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
-# -- the page's state <-> URL ------------------------------------------------------------------
-def _parse(key: str, raw: str | None) -> Any:
-    """A URL value for one control, or the default when missing or invalid (never fatal)."""
-    if raw is None or raw == "":
-        return DEFAULTS[key]
-    if key == "level":
-        return raw if raw in flows.LEVELS else DEFAULTS[key]
-    if key in ("steps", "top"):
-        try:
-            n = int(raw)
-        except ValueError:
-            return DEFAULTS[key]
-        lo, hi = (flows.MIN_STEPS, flows.MAX_STEPS) if key == "steps" else (1, 30)
-        return min(max(n, lo), hi)
-    if key == "repeats":
-        return raw.lower() in ("1", "true", "yes", "on")
-    if key == "gap":
-        return raw if raw in GAPS else DEFAULTS[key]
-    return raw  # start, end, through: names, checked against the store below
+URL = UrlState(
+    "flows",
+    Param(K["level"], "str", "touchpoint", choices=tuple(flows.LEVELS), widget=K["level"],
+          label="flows.level"),
+    Param(K["steps"], "int", 5, lo=flows.MIN_STEPS, hi=flows.MAX_STEPS, widget=K["steps"],
+          label="flows.steps"),
+    Param(K["top"], "int", 8, lo=1, hi=TOP_MAX, widget=K["top"], label="flows.top"),
+    Param(K["start"], "str", widget=K["start"], label="flows.start"),
+    Param(K["end"], "str", widget=K["end"], label="flows.end"),
+    Param(K["repeats"], "bool", False, widget=K["repeats"], label="flows.repeats"),
+    Param(K["gap"], "str", "none", choices=tuple(GAPS), widget=K["gap"], label="flows.gap"),
+    # `includes` is a touchpoint condition: no drill-through at the stage level.
+    Param(K["through"], "str", widget=K["through"], label="flows.drill.only_through"),
+)
 
 
-def _seed_from_url() -> None:
-    """First run of the session: the URL's values become the controls' values."""
-    ss = st.session_state
-    if ss.get(URL_READ):
-        return
-    qp = st.query_params
-    for name, key in K.items():
-        ss[key] = _parse(name, qp.get(key))
-    ss[URL_READ] = True
+def _anchors(ctx: PageContext, level: str) -> list[str]:
+    """What a journey may start or end at, and be drilled through, at this level."""
+    key = "stages" if level == "stage" else "touchpoints"
+    return list(ctx.options.get(key) or [])
 
 
-def _write_url() -> None:
-    """Mirror the controls in the URL (only our keys; defaults are left out to keep it short)."""
-    ss = st.session_state
-    wanted: dict[str, str | None] = {}
-    for name, key in K.items():
-        value = ss.get(key, DEFAULTS[name])
-        if value == DEFAULTS[name] or value is None:
-            wanted[key] = None
-        else:
-            wanted[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
-    mirror_in_url(wanted)
+def _known(ctx: PageContext) -> dict[str, Any]:
+    def anchors(values: dict[str, Any]) -> list[str]:
+        return _anchors(ctx, values[K["level"]])
 
+    def through(values: dict[str, Any]) -> list[str]:
+        return anchors(values) if values[K["level"]] == "touchpoint" else []
 
-def _sanitize(options: list[str]) -> None:
-    """Drop anchors the current level or store does not know (a level switch, a removal)."""
-    ss = st.session_state
-    for name in ("start", "end", "through"):
-        value = ss.get(K[name])
-        if value is not None and value not in options:
-            ss[K[name]] = None
-    if ss.get(K["level"]) != "touchpoint":
-        ss[K["through"]] = None  # `includes` is a touchpoint condition
+    return {K["start"]: anchors, K["end"]: anchors, K["through"]: through}
 
 
 # -- drill-down callbacks (run before the next script run, so they may set widget state) -------
@@ -164,10 +121,10 @@ def _chips(ctx: PageContext, label_of) -> None:
         return
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
     if through:
-        row.badge(md(ctx.t("flows.drill.through_chip", name=label_of(through))),
+        row.badge(ctx.t("flows.drill.through_chip", name=i18n.md_escape(label_of(through))),
                   icon=":material/filter_alt:", color="blue")
     if start:
-        row.badge(md(ctx.t("flows.drill.start_chip", name=label_of(start))),
+        row.badge(ctx.t("flows.drill.start_chip", name=i18n.md_escape(label_of(start))),
                   icon=":material/start:", color="violet")
     row.button(ctx.t("flows.drill.clear"), key="flows_clear_drill", on_click=_clear_drill,
                icon=":material/close:", type="tertiary")
@@ -181,12 +138,12 @@ def _node_panel(ctx: PageContext, node: dict[str, Any], level: str, label_of) ->
         if kind != flow_charts.KIND_NODE:
             word = ctx.t("flows.chart.dropoff") if kind == flow_charts.KIND_DROPOFF \
                 else ctx.t("flows.chart.other")
-            st.markdown(md(ctx.t("flows.drill.not_drillable", name=word)))
+            st.markdown(ctx.t("flows.drill.not_drillable", name=word))
             return
-        st.markdown(md(ctx.t(
-            "flows.drill.selected", name=label_of(name), step=node.get("step"),
+        st.markdown(ctx.t(
+            "flows.drill.selected", name=i18n.md_escape(label_of(name)), step=node.get("step"),
             n=i18n.fmt_int(node.get("customers"), ctx.lang),
-        )))
+        ))
         row = st.container(horizontal=True, gap="small")
         row.button(ctx.t("flows.drill.start_here"), key="flows_drill_start",
                    on_click=_drill_start, args=(name,), icon=":material/start:")
@@ -226,35 +183,33 @@ def _links_table(ctx: PageContext, sk: dict[str, Any], label_of) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def main(ctx: PageContext) -> None:
+def render(ctx: PageContext) -> None:
+    """Controls, the step Sankey with its drill-down, then top paths and transitions."""
     st.title(ctx.t("page.flows"))
-    facts = store_facts(ctx.store)
-    if facts["empty"]:
+    with guard(ctx):  # whatever goes wrong, the page explains it in words, never a traceback
+        _render(ctx)
+
+
+def _render(ctx: PageContext) -> None:
+    if not ctx.has_data:
         empty_state(ctx, "no_data")
         return
 
-    _seed_from_url()
     ss = st.session_state
-    for name, key in K.items():
-        ss.setdefault(key, DEFAULTS[name])
-    if ss.get(K["level"]) not in flows.LEVELS:
-        ss[K["level"]] = DEFAULTS["level"]
-    level = ss[K["level"]]
+    values = URL.read(known=_known(ctx))
+    url_notices(ctx, URL.notices())
+    level = values[K["level"]]
+    anchor_options = _anchors(ctx, level)
     if level == "stage":
-        anchor_options = list(ctx.options.get("stages") or [])
-
         def label_of(v: Any) -> str:
             return ctx.stage_label(v)
     else:
-        anchor_options = list(ctx.options.get("touchpoints") or [])
-
         def label_of(v: Any) -> str:
             return str(v)
-    _sanitize(anchor_options)
 
     with st.container(border=True):
         _controls(ctx, anchor_options, label_of)
-    _write_url()
+    URL.write(URL.widget_values())
     _chips(ctx, label_of)
 
     level = ss[K["level"]]
@@ -270,12 +225,12 @@ def main(ctx: PageContext) -> None:
     # stages use the network page's stage colours.
     colors = (flow_charts.stage_colors(ctx.stages_df) if level == "stage"
               else flow_charts.touchpoint_colors(anchor_options, ordered=True))
-    opts = {"level": level, "keep_repeats": repeats, "session_gap": gap}
+    opts = flows.FlowOptions(level=level, keep_repeats=repeats, session_gap=gap)
     journeys: int | None = None
 
     with guard(ctx):
         sk = ctx.query(flows.sankey, filters=filters, steps=steps, top=top,
-                       start_at=start, end_at=end, **opts)
+                       start_at=start, end_at=end, options=opts)
         journeys = int(sk.get("journeys") or 0)
         drawn = int(sk.get("anchored_journeys") or 0)
         extra = []
@@ -287,8 +242,7 @@ def main(ctx: PageContext) -> None:
             extra.append(ctx.t("flows.caption.end", name=label_of(end)))
         if gap:
             extra.append(ctx.t(f"flows.gap.{ss[K['gap']]}"))
-        caption = describe_filters(filters, ctx.lang, ctx.stage_label, n=journeys,
-                                   extra=" · ".join(extra) or None)
+        caption = ctx.caption(filters=filters, n=journeys, extra=" · ".join(extra) or None)
         if not sk.get("nodes"):
             empty_state(ctx, "no_match")
             if start or end or through:
@@ -306,7 +260,7 @@ def main(ctx: PageContext) -> None:
             option, on_select="rerun", key=f"flows_sankey_{ss.get(GEN, 0)}",
             height=_sankey_height(sk), alt=title,
         )
-        st.caption(md(caption))
+        show_caption(caption)
         picked = flow_charts.selected_nodes(sk, event)
         if picked:
             _node_panel(ctx, picked[0], level, label_of)
@@ -317,7 +271,7 @@ def main(ctx: PageContext) -> None:
 
     st.subheader(ctx.t("flows.paths.title"))
     with guard(ctx):
-        paths = ctx.query(flows.top_paths, filters=filters, steps=steps, limit=20, **opts)
+        paths = ctx.query(flows.top_paths, filters=filters, steps=steps, limit=20, options=opts)
         if paths.empty:
             empty_state(ctx, "no_match")
         else:
@@ -329,15 +283,13 @@ def main(ctx: PageContext) -> None:
                 ctx.t("flows.col.share"): paths["share"].astype(float),
             })
             _table(ctx, shown, pct=(ctx.t("flows.col.share"),))
-            st.caption(md(describe_filters(
-                filters, ctx.lang, ctx.stage_label, n=journeys,
-                extra=ctx.t("flows.paths.note", steps=steps),
-            )))
+            show_caption(ctx.caption(filters=filters, n=journeys,
+                                     extra=ctx.t("flows.paths.note", steps=steps)))
             download_buttons(ctx, df=shown, name="parcours-top-paths")
 
     st.subheader(ctx.t("flows.transitions.title"))
     with guard(ctx):
-        tr = ctx.query(flows.transitions, filters=filters, **opts)
+        tr = ctx.query(flows.transitions, filters=filters, options=opts)
         if tr.empty:
             empty_state(ctx, "no_match")
         else:
@@ -362,7 +314,7 @@ def main(ctx: PageContext) -> None:
             })
             _table(ctx, shown_tr, height=380, pct=(ctx.t("flows.col.share_of_source"),),
                    num=(ctx.t("flows.col.median_minutes"),))
-            st.caption(md(describe_filters(filters, ctx.lang, ctx.stage_label, n=journeys)))
+            show_caption(ctx.caption(filters=filters, n=journeys))
             download_buttons(ctx, df=shown_tr, name="parcours-transitions")
 
 
@@ -386,6 +338,5 @@ def _table(ctx: PageContext, df: pd.DataFrame, *, pct: tuple[str, ...] = (),
     st.dataframe(out, hide_index=True, width="stretch", height=height)
 
 
-_ctx = get_context()
-with guard(_ctx):  # whatever goes wrong, the page explains it in words, never a traceback
-    main(_ctx)
+if __name__ == "__main__":
+    render(current_context())

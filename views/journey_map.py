@@ -1,8 +1,8 @@
 """Journey map: stages across, lanes down, filled from data; notes, comparison, exports.
 
 URL keys of this page (besides the shell's filters, lang and workshop): `map_persona`,
-`map_compare` (persona | period), `map_b_persona`, `map_b_since`, `map_b_until`. They are
-synced by hand like the shell's, so a link (even in workshop mode, where no widget is drawn)
+`map_compare` (persona | period), `map_b_persona`, `map_b_since`, `map_b_until`, kept by the
+shared `UrlState` like the shell's, so a link (even in workshop mode, where no widget is drawn)
 reproduces the view: `?map_persona=Busy+parent&lang=fr&workshop=1`.
 
 User text (touchpoint names, comments, notes, persona names) is shown with st.text, or
@@ -11,7 +11,6 @@ Markdown-escaped, and never as HTML.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -22,119 +21,96 @@ from journey import i18n
 from journey.analytics import journey_map, metrics
 from journey.analytics.filters import Filters
 from journey.present import map_export
-from ui.context import (
-    describe_filters,
-    empty_state,
-    get_context,
-    guard,
-    mirror_in_url,
-    show_chart,
+from ui.charts import show_chart
+from ui.page import PageContext, current_context
+from ui.url_state import Param, UrlState
+from ui.widgets import caption as show_caption
+from ui.widgets import empty_state, guard, url_notices
+
+COMPARE_MODES = ("", "persona", "period")
+md = i18n.md_escape
+
+URL = UrlState(
+    "map",
+    Param("map_persona", "str", "", widget="w_map_persona", label="map.persona"),
+    Param("map_compare", "str", "", choices=COMPARE_MODES, widget="w_map_compare",
+          label="map.compare"),
+    Param("map_b_persona", "str", "", widget="w_map_b_persona", label="map.b_persona"),
+    Param("map_b_since", "date", widget="w_map_b_since", label="map.b_since"),
+    Param("map_b_until", "date", widget="w_map_b_until", label="map.b_until"),
 )
 
-ctx = get_context()
-lang = ctx.lang
-ss = st.session_state
-qp = st.query_params
 
-MEM = "_map_page_state"  # our memory, kept while the widgets are not drawn (workshop mode)
-URL = ("map_persona", "map_compare", "map_b_persona", "map_b_since", "map_b_until")
-COMPARE_MODES = ("", "persona", "period")
-_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+def _state(ctx: PageContext) -> dict[str, Any]:
+    """This run's persona and comparison: from a link, the controls, or memory (workshop)."""
+    personas = [str(p) for p in ctx.options.get("personas", [])]
+    first, last = ctx.options.get("first_day"), ctx.options.get("last_day")
+    # A period outside the data (a link shared before an import was removed) is clamped.
+    days = (first, last)
+    vals = URL.read(known={"map_persona": ["", *personas], "map_b_persona": ["", *personas]},
+                    bounds={"map_b_since": days, "map_b_until": days})
+    for item in URL.notices():
+        if item.param.key == "map_persona":
+            st.warning(ctx.t("map.unknown_persona", persona=md(item.value)))
+        else:
+            url_notices(ctx, [item])
+    if ctx.workshop:
+        return vals
 
-
-def md(text: Any) -> str:
-    """User text made inert for st.markdown/st.subheader (no links, no emphasis)."""
-    return _MD_SPECIALS.sub(r"\\\1", str(text))
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-# -- state: URL -> memory -> widgets -> URL ------------------------------------------------
-personas: list[str] = [str(p) for p in ctx.options.get("personas", [])]
-mem: dict[str, Any] = ss.setdefault(MEM, {"written": None, "values": {k: "" for k in URL}})
-url_now = {k: (qp.get(k) or "") for k in URL}
-if any(url_now.values()) or mem["written"] is None:
-    # The URL wins when it carries our keys and differs from what we wrote (a shared link),
-    # or on the first run; a URL without them (a page switch) keeps our memory.
-    if url_now != mem["written"]:
-        mem["values"] = dict(url_now)
-        for k in URL:
-            ss.pop(f"w_{k}", None)
-vals = mem["values"]
-if vals["map_persona"] and vals["map_persona"] not in personas:
-    st.warning(ctx.t("map.unknown_persona", persona=vals["map_persona"]))
-    vals["map_persona"] = ""
-if vals["map_compare"] not in COMPARE_MODES:
-    vals["map_compare"] = ""
-if vals["map_b_persona"] not in personas:
-    vals["map_b_persona"] = ""
-
-st.title(ctx.t("page.journey_map"))
-
-if not ctx.workshop:
     def fmt_persona(p: str) -> str:
         return p if p else ctx.t("map.all_customers")
 
     c1, c2, c3, c4 = st.columns([3, 2, 3, 3], vertical_alignment="bottom")
-    ss.setdefault("w_map_persona", vals["map_persona"])
-    vals["map_persona"] = c1.selectbox(
-        ctx.t("map.persona"), ["", *personas], key="w_map_persona", format_func=fmt_persona
-    ) or ""
-    ss.setdefault("w_map_compare", vals["map_compare"])
-    vals["map_compare"] = c2.selectbox(
+    c1.selectbox(ctx.t("map.persona"), ["", *personas], key="w_map_persona",
+                 format_func=fmt_persona)
+    c2.selectbox(
         ctx.t("map.compare"), list(COMPARE_MODES), key="w_map_compare",
         help=ctx.t("map.compare_help"),
         format_func=lambda m: {"": "—", "persona": ctx.t("map.compare_persona"),
                                "period": ctx.t("map.compare_period")}[m],
-    ) or ""
-    if vals["map_compare"] == "persona":
-        ss.setdefault("w_map_b_persona", vals["map_b_persona"])
-        vals["map_b_persona"] = c3.selectbox(
-            ctx.t("map.b_persona"), ["", *personas], key="w_map_b_persona",
-            format_func=fmt_persona,
-        ) or ""
-    elif vals["map_compare"] == "period":
-        first, last = ctx.options.get("first_day"), ctx.options.get("last_day")
-        ss.setdefault("w_map_b_since", _date(vals["map_b_since"]) or first)
-        ss.setdefault("w_map_b_until", _date(vals["map_b_until"]) or last)
-        b_since = c3.date_input(ctx.t("map.b_since"), key="w_map_b_since",
-                                min_value=first, max_value=last, format="YYYY-MM-DD")
-        b_until = c4.date_input(ctx.t("map.b_until"), key="w_map_b_until",
-                                min_value=first, max_value=last, format="YYYY-MM-DD")
-        vals["map_b_since"] = b_since.isoformat() if isinstance(b_since, dt.date) else ""
-        vals["map_b_until"] = b_until.isoformat() if isinstance(b_until, dt.date) else ""
-
-# Write our keys back (only ours: the shell owns the rest of the URL).
-def _applies(k: str) -> bool:
-    return k in ("map_persona", "map_compare") or (
-        k == "map_b_persona" and vals["map_compare"] == "persona"
-    ) or (k in ("map_b_since", "map_b_until") and vals["map_compare"] == "period")
+    )
+    compare = st.session_state.get("w_map_compare") or ""
+    if compare == "persona":
+        c3.selectbox(ctx.t("map.b_persona"), ["", *personas], key="w_map_b_persona",
+                     format_func=fmt_persona)
+    elif compare == "period":
+        ss = st.session_state
+        if ss.get("w_map_b_since") is None:
+            ss["w_map_b_since"] = first
+        if ss.get("w_map_b_until") is None:
+            ss["w_map_b_until"] = last
+        c3.date_input(ctx.t("map.b_since"), key="w_map_b_since", min_value=first,
+                      max_value=last, format="YYYY-MM-DD")
+        c4.date_input(ctx.t("map.b_until"), key="w_map_b_until", min_value=first,
+                      max_value=last, format="YYYY-MM-DD")
+    return URL.widget_values()
 
 
-mirror_in_url({k: vals[k] if vals[k] and _applies(k) else None for k in URL})
-mem["written"] = {k: (qp.get(k) or "") for k in URL}
-
-persona = vals["map_persona"] or None
+def _write(vals: dict[str, Any]) -> None:
+    """Our keys back in the URL; the second side only when it applies."""
+    mode = vals["map_compare"]
+    URL.write({
+        "map_persona": vals["map_persona"] or "",
+        "map_compare": mode or "",
+        "map_b_persona": vals["map_b_persona"] if mode == "persona" else "",
+        "map_b_since": vals["map_b_since"] if mode == "period" else None,
+        "map_b_until": vals["map_b_until"] if mode == "period" else None,
+    })
 
 
 # -- data ----------------------------------------------------------------------------------
-def _build(cur: Any, filters: Filters, *, persona: str | None, lang: str,
-           notes_version: int) -> journey_map.JourneyMap:
-    # notes_version is part of the cache key only: notes are saved through the store and
-    # bump its data version, so the cached map follows them.
-    return journey_map.build_map(
-        cur, filters, lang=lang, persona=persona, stages_df=ctx.stages_df,
-        notes_df=ctx.store.notes(persona),
-    )
+def get_map(ctx: PageContext, filters: Filters, who: str | None) -> journey_map.JourneyMap:
+    """The map of `who` (None: everyone) under `filters`, cached by data version."""
+    def build(cur: Any, filters: Filters, *, persona: str | None, lang: str,
+              notes_version: int) -> journey_map.JourneyMap:
+        # notes_version is part of the cache key only: notes are saved through the store and
+        # bump its data version, so the cached map follows them.
+        return journey_map.build_map(
+            cur, filters, lang=lang, persona=persona, stages_df=ctx.stages_df,
+            notes_df=ctx.store.notes(persona),
+        )
 
-
-def get_map(filters: Filters, who: str | None) -> journey_map.JourneyMap:
-    return ctx.query(_build, filters=filters, persona=who, lang=lang,
+    return ctx.query(build, filters=filters, persona=who, lang=ctx.lang,
                      notes_version=ctx.data_version)
 
 
@@ -147,7 +123,7 @@ def _export(kind: str, key: str, _jm: journey_map.JourneyMap, lang: str) -> byte
     return map_export.to_html(_jm, lang).encode("utf-8")
 
 
-def lane_name(lane: str) -> str:
+def lane_name(ctx: PageContext, lane: str) -> str:
     if lane.startswith("channel:"):
         return ctx.t("map.lane.channel", name=lane.split(":", 1)[1])
     if lane.startswith("device:"):
@@ -155,7 +131,8 @@ def lane_name(lane: str) -> str:
     return ctx.t(f"map.lane.{lane}")
 
 
-def draw_emotion(jm: journey_map.JourneyMap, filters: Filters, *, height: int) -> None:
+def draw_emotion(ctx: PageContext, jm: journey_map.JourneyMap, filters: Filters, *,
+                 height: int) -> None:
     try:
         from journey.present import stat_charts
     except ImportError:  # pragma: no cover
@@ -164,15 +141,16 @@ def draw_emotion(jm: journey_map.JourneyMap, filters: Filters, *, height: int) -
     fn = metrics.nps if metric == "nps" else metrics.csat
     df = ctx.query(fn, filters=filters, by="stage")
     if stat_charts is not None and not df.empty:
-        chart = stat_charts.emotion_curve(df, lang=lang, labels=ctx.stage_labels(),
+        chart = stat_charts.emotion_curve(df, lang=ctx.lang, labels=ctx.stage_labels(),
                                           metric=metric, height=height)
         show_chart(ctx, chart)
     else:
         st.text(ctx.t("map.no_answers"))
 
 
-def draw_map(jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
+def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
     """The map with Streamlit elements: one column per stage, lanes as rows."""
+    lang, ss = ctx.lang, st.session_state
     n = len(jm.stages)
     if n == 0:
         empty_state(ctx, "no_match")
@@ -205,7 +183,7 @@ def draw_map(jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
                  delta_color="off", delta_arrow="off", border=True)
 
     st.markdown(f"**{md(ctx.t('map.lane_emotion'))}**")
-    draw_emotion(jm, jm.filters, height=300 if big else 200)
+    draw_emotion(ctx, jm, jm.filters, height=300 if big else 200)
     scores = st.columns(n, gap="small")
     for c, s in zip(scores, jm.stages, strict=True):
         c.text(map_export.score_text(s, lang))
@@ -222,7 +200,7 @@ def draw_map(jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
         if editable and not ctx.workshop:
             wkey = f"note_{key}_{jm.persona or ''}_{s.stage}"
             ss.setdefault(wkey, s.opportunity)
-            text = c.text_area(ctx.t("map.note_label", stage=s.label), key=wkey,
+            text = c.text_area(ctx.t("map.note_label", stage=md(s.label)), key=wkey,
                                height=120, help=ctx.t("map.notes_help"), max_chars=2000)
             if c.button(ctx.t("map.save"), key=f"save_{wkey}", icon=":material/save:"):
                 ctx.store.set_note(s.stage, text or "", jm.persona)
@@ -238,17 +216,19 @@ def draw_map(jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
                 box.text(", ".join(f"{name} {i18n.fmt_pct(share, lang, 0)}"
                                    for name, share in mix[:3]))
 
-    st.caption(md(describe_filters(jm.filters, lang, ctx.stage_label, n=jm.n,
-                                   extra=i18n.fmt_date_range(jm.first_ts, jm.last_ts, lang)
-                                   if jm.first_ts else None)))
+    show_caption(ctx.caption(filters=jm.filters, n=jm.n,
+                             extra=i18n.fmt_date_range(jm.first_ts, jm.last_ts, lang)
+                             if jm.first_ts else None))
 
 
-def summary_table(jm: journey_map.JourneyMap, moved: set[tuple[str, str]]) -> pd.DataFrame:
+def summary_table(ctx: PageContext, jm: journey_map.JourneyMap,
+                  moved: set[tuple[str, str]]) -> pd.DataFrame:
     """The comparable numbers of one map: lanes down, stages across (plain text cells)."""
+    lang = ctx.lang
     values = journey_map.lane_values(jm)
     rows: dict[str, dict[str, str]] = {}
     for _, r in values.iterrows():
-        name = lane_name(r["lane"])
+        name = lane_name(ctx, r["lane"])
         mark = " ◆" if (r["stage"], r["lane"]) in moved else ""
         cell = i18n.fmt_num(r["value"], lang, 0) + mark if pd.notna(r["value"]) else i18n.DASH
         rows.setdefault(name, {})[ctx.stage_label(r["stage"])] = cell
@@ -257,74 +237,85 @@ def summary_table(jm: journey_map.JourneyMap, moved: set[tuple[str, str]]) -> pd
 
 
 # -- the page --------------------------------------------------------------------------------
-with guard(ctx):
-    if ctx.options.get("first_day") is None and not personas:
-        empty_state(ctx, "no_data")
-        st.stop()
+def render(ctx: PageContext) -> None:
+    """Persona and comparison controls, the map (or two side by side), exports."""
+    lang = ctx.lang
+    st.title(ctx.t("page.journey_map"))
+    with guard(ctx):
+        if ctx.options.get("first_day") is None and not ctx.options.get("personas"):
+            empty_state(ctx, "no_data")
+            return
+        vals = _state(ctx)
+        _write(vals)
+        persona = vals["map_persona"] or None
 
-    jm = get_map(ctx.filters, persona)
-    if jm.n == 0 and jm.responses == 0:
-        st.caption(md(describe_filters(jm.filters, lang, ctx.stage_label, n=0)))
-        empty_state(ctx, "no_match")
-        st.stop()
+        jm = get_map(ctx, ctx.filters, persona)
+        if jm.n == 0 and jm.responses == 0:
+            show_caption(ctx.caption(filters=jm.filters, n=0))
+            empty_state(ctx, "no_match")
+            return
 
-    st.subheader(md(jm.title), anchor=False)
+        st.subheader(md(jm.title), anchor=False)
 
-    mode = vals["map_compare"]
-    jm_b = None
-    if mode == "persona":
-        jm_b = get_map(ctx.filters, vals["map_b_persona"] or None)
-    elif mode == "period":
-        fb = ctx.filters.replace(since=_date(vals["map_b_since"]),
-                                 until=_date(vals["map_b_until"]))
-        jm_b = get_map(fb, persona)
+        mode = vals["map_compare"]
+        jm_b = None
+        if mode == "persona":
+            jm_b = get_map(ctx, ctx.filters, vals["map_b_persona"] or None)
+        elif mode == "period":
+            fb = ctx.filters.replace(since=vals["map_b_since"], until=vals["map_b_until"])
+            jm_b = get_map(ctx, fb, persona)
 
-    if jm_b is None:
-        draw_map(jm, key="a", editable=True)
-    else:
-        diff = journey_map.compare_maps(jm, jm_b)
-        top = diff.head(8)
-        moved = set(zip(top["stage"], top["lane"], strict=True))
-        st.markdown(f"**{md(ctx.t('map.moved'))}**")
-        if diff.empty:
-            st.info(ctx.t("map.moved_none"))
+        if jm_b is None:
+            draw_map(ctx, jm, key="a", editable=True)
         else:
-            shown = pd.DataFrame({
-                ctx.t("map.col_stage"): [ctx.stage_label(s) for s in top["stage"]],
-                ctx.t("map.col_lane"): [lane_name(x) for x in top["lane"]],
-                ctx.t("map.col_a"): [i18n.fmt_num(v, lang, 1) for v in top["value_a"]],
-                ctx.t("map.col_b"): [i18n.fmt_num(v, lang, 1) for v in top["value_b"]],
-                ctx.t("map.col_delta"): [
-                    ("▲ +" if d > 0 else "▼ ") + i18n.fmt_num(d, lang, 1) for d in top["delta"]
-                ],
-            })
-            st.dataframe(shown, hide_index=True, width="stretch")
-        left, right = st.columns(2, gap="large")
-        for col, side, m in ((left, "map.side_a", jm), (right, "map.side_b", jm_b)):
-            with col:
-                st.markdown(f"**{md(ctx.t(side))} — {md(m.title)}**")
-                st.caption(md(describe_filters(m.filters, lang, ctx.stage_label, n=m.n)))
-                if m.n == 0 and m.responses == 0:
-                    empty_state(ctx, "no_match")
-                    continue
-                st.dataframe(summary_table(m, moved), width="stretch")
-                st.caption(ctx.t("map.moved_mark"))
-                draw_emotion(m, m.filters, height=180)
-        with st.expander(ctx.t("page.journey_map") + " — " + ctx.t("map.side_a")):
-            draw_map(jm, key="a", editable=True)
+            diff = journey_map.compare_maps(jm, jm_b)
+            top = diff.head(8)
+            moved = set(zip(top["stage"], top["lane"], strict=True))
+            st.markdown(f"**{md(ctx.t('map.moved'))}**")
+            if diff.empty:
+                st.info(ctx.t("map.moved_none"))
+            else:
+                shown = pd.DataFrame({
+                    ctx.t("map.col_stage"): [ctx.stage_label(s) for s in top["stage"]],
+                    ctx.t("map.col_lane"): [lane_name(ctx, x) for x in top["lane"]],
+                    ctx.t("map.col_a"): [i18n.fmt_num(v, lang, 1) for v in top["value_a"]],
+                    ctx.t("map.col_b"): [i18n.fmt_num(v, lang, 1) for v in top["value_b"]],
+                    ctx.t("map.col_delta"): [
+                        ("▲ +" if d > 0 else "▼ ") + i18n.fmt_num(d, lang, 1)
+                        for d in top["delta"]
+                    ],
+                })
+                st.dataframe(shown, hide_index=True, width="stretch")
+            left, right = st.columns(2, gap="large")
+            for col, side, m in ((left, "map.side_a", jm), (right, "map.side_b", jm_b)):
+                with col:
+                    st.markdown(f"**{md(ctx.t(side))} — {md(m.title)}**")
+                    show_caption(ctx.caption(filters=m.filters, n=m.n))
+                    if m.n == 0 and m.responses == 0:
+                        empty_state(ctx, "no_match")
+                        continue
+                    st.dataframe(summary_table(ctx, m, moved), width="stretch")
+                    st.caption(ctx.t("map.moved_mark"))
+                    draw_emotion(ctx, m, m.filters, height=180)
+            with st.expander(ctx.t("page.journey_map") + " — " + ctx.t("map.side_a")):
+                draw_map(ctx, jm, key="a", editable=True)
 
-    if not ctx.workshop:
-        st.markdown(f"**{md(ctx.t('map.export'))}**")
-        base = re.sub(r"[^A-Za-z0-9_-]+", "-", f"journey-map-{persona or 'all'}-{lang}")
-        cache_key = repr((jm.filters, persona, lang, ctx.data_version))
-        row = st.container(horizontal=True, gap="small")
-        for kind, mime, label in (("png", "image/png", "map.export_png"),
-                                  ("svg", "image/svg+xml", "map.export_svg"),
-                                  ("html", "text/html", "map.export_html")):
-            row.download_button(
-                ctx.t(label),
-                # Rendered only when clicked: vl-convert takes a second or two.
-                data=lambda kind=kind: _export(kind, cache_key, jm, lang),
-                file_name=f"{base}.{kind}", mime=mime, key=f"dl_map_{kind}",
-                icon=":material/download:", on_click="ignore",
-            )
+        if not ctx.workshop:
+            st.markdown(f"**{md(ctx.t('map.export'))}**")
+            base = re.sub(r"[^A-Za-z0-9_-]+", "-", f"journey-map-{persona or 'all'}-{lang}")
+            cache_key = repr((jm.filters, persona, lang, ctx.data_version))
+            row = st.container(horizontal=True, gap="small")
+            for kind, mime, label in (("png", "image/png", "map.export_png"),
+                                      ("svg", "image/svg+xml", "map.export_svg"),
+                                      ("html", "text/html", "map.export_html")):
+                row.download_button(
+                    ctx.t(label),
+                    # Rendered only when clicked: vl-convert takes a second or two.
+                    data=lambda kind=kind: _export(kind, cache_key, jm, lang),
+                    file_name=f"{base}.{kind}", mime=mime, key=f"dl_map_{kind}",
+                    icon=":material/download:", on_click="ignore",
+                )
+
+
+if __name__ == "__main__":
+    render(current_context())

@@ -9,8 +9,6 @@ docstring), and the legend here escapes the stage labels.
 from __future__ import annotations
 
 import html
-import re
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -18,49 +16,23 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows
 from journey.present import flow_charts
-from ui.context import (
-    PageContext,
-    download_buttons,
-    empty_state,
-    get_context,
-    guard,
-    mirror_in_url,
-    store_facts,
-)
+from ui.page import PageContext, current_context
+from ui.url_state import Param, UrlState
+from ui.widgets import caption as show_caption
+from ui.widgets import download_buttons, empty_state, guard, url_notices
 
 P = "network_"
 K_MIN, K_PHYSICS = P + "min", P + "physics"
-URL_READ = "_network_url_read"
 TARGET_EDGES = 60  # the default minimum keeps about this many arrows: a readable picture
 LARGE = 200  # from this many touchpoints, positions are computed and physics is off
 HEIGHT = 650
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-
-def _seed_from_url() -> None:
-    """First run of the session: the URL's values become the controls' values."""
-    ss = st.session_state
-    if ss.get(URL_READ):
-        return
-    qp = st.query_params
-    raw = qp.get(K_MIN)
-    if raw:
-        try:
-            ss[K_MIN] = max(1, int(raw))
-        except ValueError:
-            pass
-    raw = qp.get(K_PHYSICS)
-    if raw:
-        ss[K_PHYSICS] = raw.lower() not in ("0", "false", "no", "off")
-    ss[URL_READ] = True
-
-
-def _write_url(default_min: int) -> None:
-    ss = st.session_state
-    mirror_in_url({
-        K_MIN: None if ss.get(K_MIN) in (None, default_min) else str(ss[K_MIN]),
-        K_PHYSICS: None if ss.get(K_PHYSICS, True) else "0",
-    })
+# The minimum's default depends on the data (default_minimum): None here means "that one".
+URL = UrlState(
+    "network",
+    Param(K_MIN, "int", None, lo=1, widget=K_MIN, label="network.min_transitions"),
+    Param(K_PHYSICS, "bool", True, widget=K_PHYSICS, label="network.physics"),
+)
 
 
 def default_minimum(edges: pd.DataFrame, target: int = TARGET_EDGES) -> int:
@@ -94,14 +66,18 @@ def _legend(ctx: PageContext, items: list[tuple[str, str]]) -> None:
     )
 
 
-def main(ctx: PageContext) -> None:
+def render(ctx: PageContext) -> None:
+    """The network of touchpoints with its threshold, legend, caption and edge table."""
     st.title(ctx.t("page.network"))
-    facts = store_facts(ctx.store)
-    if facts["empty"]:
+    with guard(ctx):  # whatever goes wrong, the page explains it in words, never a traceback
+        _render(ctx)
+
+
+def _render(ctx: PageContext) -> None:
+    if not ctx.has_data:
         empty_state(ctx, "no_data")
         return
     st.caption(ctx.t("network.intro"))
-    _seed_from_url()
     ss = st.session_state
 
     with guard(ctx):
@@ -111,9 +87,10 @@ def main(ctx: PageContext) -> None:
             return
         default_min = default_minimum(all_edges)
         top = int(all_edges["transitions"].max()) if len(all_edges) else 1
-        ss.setdefault(K_MIN, default_min)
-        ss[K_MIN] = min(max(1, int(ss[K_MIN])), max(top, 1))
-        ss.setdefault(K_PHYSICS, True)
+        values = URL.read(bounds={K_MIN: (1, max(top, 1))})
+        url_notices(ctx, URL.notices())
+        if values[K_MIN] is None:
+            ss[K_MIN] = default_min
         large = len(all_nodes) >= LARGE
 
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
@@ -121,7 +98,10 @@ def main(ctx: PageContext) -> None:
                   help=ctx.t("network.min_help"), persist_state="session")
         c2.toggle(ctx.t("network.physics"), key=K_PHYSICS, help=ctx.t("network.physics_help"),
                   disabled=large, persist_state="session")
-        _write_url(default_min)
+        shown_values = URL.widget_values()
+        if shown_values[K_MIN] == default_min:
+            shown_values[K_MIN] = None  # the default follows the data: not pinned in a link
+        URL.write(shown_values)
         minimum, physics = int(ss[K_MIN]), bool(ss[K_PHYSICS]) and not large
 
         nodes, edges = ctx.query(flows.network, min_transitions=minimum)
@@ -147,7 +127,7 @@ def main(ctx: PageContext) -> None:
             height=f"{HEIGHT}px", large=LARGE, png=png,
         )
         st.iframe(page, height=HEIGHT + 30)
-        st.caption(_md(caption))
+        show_caption(caption)
 
         st.subheader(ctx.t("network.edges.title"))
         shown = pd.DataFrame({
@@ -173,11 +153,5 @@ def _customers(ctx: PageContext) -> int | None:
         return None
 
 
-def _md(text: Any) -> str:
-    """Plain text through Markdown (the caption holds persona and touchpoint names)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
-_ctx = get_context()
-with guard(_ctx):  # whatever goes wrong, the page explains it in words, never a traceback
-    main(_ctx)
+if __name__ == "__main__":
+    render(current_context())

@@ -19,16 +19,11 @@ from journey import i18n
 from journey.analytics import metrics
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
-from ui.context import (
-    PageContext,
-    download_buttons,
-    empty_state,
-    get_context,
-    guard,
-    mirror_in_url,
-    show_chart,
-    store_facts,
-)
+from ui.charts import show_chart
+from ui.page import PageContext, current_context
+from ui.url_state import Param, UrlState
+from ui.widgets import caption as show_caption
+from ui.widgets import download_buttons, empty_state, guard, url_notices
 
 METRICS = ("nps", "csat", "ces")
 GROUPINGS = ("stage", "touchpoint", "persona", "channel", "month")
@@ -36,56 +31,17 @@ SCORE_GROUPS = ("all", "promoter", "passive", "detractor")
 SEARCH_MAX = 200
 VERBATIM_LIMIT = 200
 
-# URL key -> (widget key, allowed values or None for free text, default)
-_URL: dict[str, tuple[str, tuple[str, ...] | None, str]] = {
-    "nps_metric": ("nps_w_metric", METRICS, "nps"),
-    "nps_by": ("nps_w_by", GROUPINGS, "stage"),
-    "nps_group": ("nps_w_group", SCORE_GROUPS, "all"),
-    "nps_q": ("nps_w_q", None, ""),
-}
-_LAST = "nps_url_last"  # what this page last wrote to the URL
-
-
-def _url_sync_in() -> None:
-    """Seed the widgets from the URL on first run, or when the URL changed under us (a link,
-    back/forward). A URL without our keys (page switch) leaves the widgets alone."""
-    ss = st.session_state
-    last: dict[str, str] = ss.setdefault(_LAST, {})
-    qp = st.query_params
-    for url_key, (widget, allowed, default) in _URL.items():
-        raw = qp.get(url_key)
-        first_run = widget not in ss
-        if raw is None:
-            if first_run:
-                ss[widget] = default
-            continue
-        value = raw[:SEARCH_MAX] if allowed is None else raw
-        if allowed is not None and value not in allowed:
-            value = default
-        if first_run or value != last.get(url_key):
-            ss[widget] = value
-
-
-def _url_sync_out(values: dict[str, str]) -> None:
-    """Write our keys (defaults removed to keep links short), touching no other key."""
-    last: dict[str, str] = st.session_state.setdefault(_LAST, {})
-    wanted: dict[str, str | None] = {}
-    for url_key, (_widget, _allowed, default) in _URL.items():
-        value = values.get(url_key, default)
-        wanted[url_key] = None if value in (default, "") else value
-        last[url_key] = value
-    mirror_in_url(wanted)
-
-
-def _current_values() -> dict[str, str]:
-    ss = st.session_state
-    return {url_key: str(ss.get(widget) or default)
-            for url_key, (widget, _allowed, default) in _URL.items()}
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _store_responses(path: str, data_version: int, _store: Any) -> int:
-    return int(_store.info()["responses"])
+# Stable values in the URL (never translated labels): a link reopens the view in either language.
+URL = UrlState(
+    "nps",
+    Param("nps_metric", "str", "nps", choices=METRICS, widget="nps_w_metric",
+          label="nps_page.metric"),
+    Param("nps_by", "str", "stage", choices=GROUPINGS, widget="nps_w_by",
+          label="nps_page.group_by"),
+    Param("nps_group", "str", "all", choices=SCORE_GROUPS, widget="nps_w_group",
+          label="nps_page.score_group"),
+    Param("nps_q", "str", "", max_len=SEARCH_MAX, widget="nps_w_q", label="nps_page.search"),
+)
 
 
 def _all_filters(ctx: PageContext) -> Filters:
@@ -120,10 +76,9 @@ def _group_labels(ctx: PageContext, by: str, values: pd.Series) -> dict[Any, str
 
 def _month_label(value: str, lang: str) -> str:
     try:
-        ts = pd.Timestamp(value + "-01")
+        return i18n.fmt_month(pd.Timestamp(value + "-01"), lang)
     except ValueError:
         return value
-    return sc._month_name(ts, lang)
 
 
 def _none_label(ctx: PageContext, by: str) -> str:
@@ -134,10 +89,6 @@ def _display_column(ctx: PageContext, by: str, values: pd.Series) -> pd.Series:
     labels = _group_labels(ctx, by, values)
     none = _none_label(ctx, by)
     return values.map(lambda v: labels.get(v, none) if v is not None and v == v else none)
-
-
-def _signed(x: float, lang: str) -> str:
-    return sc._signed(x, lang)
 
 
 def _metric_title(ctx: PageContext, metric: str) -> str:
@@ -155,7 +106,7 @@ def _headline(ctx: PageContext, metric: str, overall: pd.DataFrame) -> None:
     if metric == "nps":
         cols[0].metric(
             ctx.t("nps_page.overall", metric="NPS", n=i18n.fmt_int(n, lang)),
-            _signed(float(row["nps"]), lang),
+            i18n.fmt_signed(float(row["nps"]), lang),
             help=ctx.t("nps_page.nps_help"),
         )
         cols[1].metric(ctx.t("charts.margin"), "± " + i18n.fmt_num(row["margin"], lang, 1))
@@ -198,7 +149,7 @@ def _chart(ctx: PageContext, chart: Any, *, title: str, n: int, name: str,
     carries the title and the caption so that it explains itself on a slide."""
     caption = ctx.caption(n=n, extra=extra)
     show_chart(ctx, chart)
-    st.caption(caption)
+    show_caption(caption)
     download_buttons(ctx, df=df, chart=sc.with_title(chart, title, caption), name=name)
 
 
@@ -341,7 +292,7 @@ def _section_verbatims(ctx: PageContext) -> tuple[str, str]:
     })
     shown = len(table)
     key = "nps_page.verbatims_count_max" if shown >= VERBATIM_LIMIT else "nps_page.verbatims_count"
-    st.caption(ctx.caption(extra=ctx.t(key, count=i18n.fmt_int(shown, lang))))
+    show_caption(ctx.caption(extra=ctx.t(key, count=i18n.fmt_int(shown, lang))))
     st.dataframe(
         table,
         hide_index=True,
@@ -356,22 +307,20 @@ def _section_verbatims(ctx: PageContext) -> tuple[str, str]:
 
 def _no_responses(ctx: PageContext) -> None:
     st.info(ctx.t("nps_page.no_responses"), icon=":material/rate_review:")
-    try:
-        st.page_link("views/data.py", label=ctx.t("nps_page.go_data"),
-                     icon=":material/arrow_forward:")
-    except Exception:  # noqa: BLE001 - a page run outside st.navigation has no link target
-        pass
+    st.page_link("views/data.py", label=ctx.t("nps_page.go_data"),
+                 icon=":material/arrow_forward:")
 
 
-def main() -> None:
-    ctx = get_context()
+def render(ctx: PageContext) -> None:
+    """Scores by group, promoters/passives/detractors, heatmap, trend and verbatims."""
     st.title(ctx.t("page.nps"))
     with guard(ctx):
-        _url_sync_in()
-        if store_facts(ctx.store)["empty"]:
+        URL.read()
+        url_notices(ctx, URL.notices())
+        if not ctx.has_data:
             empty_state(ctx, "no_data")
             return
-        if _store_responses(str(ctx.store.path), ctx.data_version, ctx.store) == 0:
+        if ctx.responses == 0:
             _no_responses(ctx)
             return
         st.caption(ctx.t("nps_page.intro"))
@@ -382,7 +331,7 @@ def main() -> None:
         ) or not ctx.query(metrics.verbatims, limit=1).empty
         if not any_match:
             empty_state(ctx, "no_match")
-            _url_sync_out(_current_values())
+            URL.write(URL.widget_values())
             return
         metric = _section_groups(ctx, available)
         by = st.session_state.get("nps_w_by") or "stage"
@@ -390,8 +339,9 @@ def main() -> None:
         _section_heatmap(ctx, metric)
         _section_trend(ctx)
         search, group = _section_verbatims(ctx)
-        _url_sync_out({"nps_metric": metric, "nps_by": by, "nps_group": group,
-                       "nps_q": search[:SEARCH_MAX]})
+        URL.write({"nps_metric": metric, "nps_by": by, "nps_group": group,
+                   "nps_q": search[:SEARCH_MAX]})
 
 
-main()
+if __name__ == "__main__":
+    render(current_context())

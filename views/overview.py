@@ -7,118 +7,126 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows, metrics
 from journey.present import stat_charts
-from ui.context import download_buttons, empty_state, get_context, guard, show_chart
+from ui.charts import show_chart
+from ui.page import PageContext, current_context
+from ui.widgets import caption, download_buttons, empty_state, guard
 
-ctx = get_context()
-lang = ctx.lang
 
-st.title(ctx.t("page.overview"))
-ov: dict | None = None
+def render(ctx: PageContext) -> None:
+    """Tiles, then the funnel beside the top touchpoints and drop-offs."""
+    lang = ctx.lang
+    st.title(ctx.t("page.overview"))
+    ov: dict | None = None
 
-with guard(ctx):
-    if not ctx.has_data:
-        empty_state(ctx, "no_data")
-        st.stop()
-    ov = ctx.query(metrics.overview)
-    if not ov["customers"] and not ov["responses"]:
-        st.caption(ctx.caption(n=0))
-        empty_state(ctx, "no_match")
-        st.stop()
+    with guard(ctx):
+        if not ctx.has_data:
+            empty_state(ctx, "no_data")
+            return
+        ov = ctx.query(metrics.overview)
+        if not ov["customers"] and not ov["responses"]:
+            caption(ctx.caption(n=0))
+            empty_state(ctx, "no_match")
+            return
 
-    # -- tiles ---------------------------------------------------------------------------
-    row = st.container(horizontal=True, gap="medium")
-    row.metric(ctx.t("tile.customers"), i18n.fmt_int(ov["customers"], lang), border=True)
-    row.metric(ctx.t("tile.journeys"), i18n.fmt_int(ov["journeys"], lang), border=True)
-    row.metric(
-        ctx.t("tile.conversion_rate"), i18n.fmt_pct(ov["conversion_rate"], lang), border=True,
-        help=ctx.t("overview.conversion_help",
-                   stage=ctx.stage_label(ctx.filters.conversion_stage)),
-    )
-    if ov["nps"] is None:
-        nps_value, nps_help = i18n.DASH, ctx.t("overview.nps_none")
-    else:
-        nps_value = ctx.t("overview.nps_value", nps=i18n.fmt_num(ov["nps"], lang, 0),
-                          margin=i18n.fmt_num(ov["nps_margin"], lang, 0))
-        nps_help = ctx.t("overview.nps_help", n=i18n.fmt_int(ov["nps_n"], lang))
-    row.metric(ctx.t("tile.nps"), nps_value, border=True, help=nps_help,
-               delta=ctx.t("stat.n_value", n=i18n.fmt_int(ov["nps_n"], lang)),
-               delta_color="off", delta_arrow="off")
-    row.metric(ctx.t("tile.responses"), i18n.fmt_int(ov["responses"], lang), border=True)
-    row.metric(
-        ctx.t("tile.date_range"),
-        i18n.fmt_date_range(ov["first_ts"], ov["last_ts"], lang) if ov["first_ts"] else i18n.DASH,
-        border=True,
-    )
-    st.caption(ctx.caption(n=ov["customers"]))
-
-left, right = st.columns([3, 2], gap="large")
-
-# -- funnel ------------------------------------------------------------------------------
-with left, guard(ctx):
-    st.subheader(ctx.t("overview.funnel"))
-    fun = ctx.query(metrics.funnel)
-    if fun.empty or int(fun["customers"].max()) == 0:
-        empty_state(ctx, "no_match")
-    else:
-        chart = stat_charts.funnel(fun, lang=lang, labels=ctx.stage_labels())
-        show_chart(ctx, chart)
-        st.caption(ctx.caption(n=int(fun["customers"].iloc[0]),
-                               extra=ctx.t("overview.funnel_note")))
-        table = fun.assign(stage=fun["stage"].map(ctx.stage_label))
-        download_buttons(ctx, df=table, chart=chart, name="funnel")
-
-# -- top touchpoints --------------------------------------------------------------------
-with right, guard(ctx):
-    st.subheader(ctx.t("overview.top_touchpoints"))
-    top = ctx.query(metrics.top_touchpoints, limit=10)
-    if top.empty:
-        empty_state(ctx, "no_match")
-    else:
-        shown = top.assign(stage=top["stage"].map(ctx.stage_label))[
-            ["touchpoint", "stage", "channel", "customers", "events"]
-        ]
-        st.dataframe(
-            shown, hide_index=True, width="stretch",
-            column_config={
-                "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint")),
-                "stage": st.column_config.TextColumn(ctx.t("overview.col.stage")),
-                "channel": st.column_config.TextColumn(ctx.t("overview.col.channel")),
-                "customers": st.column_config.NumberColumn(
-                    ctx.t("overview.col.customers"), format="localized"),
-                "events": st.column_config.NumberColumn(
-                    ctx.t("overview.col.events"), format="localized"),
-            },
+        # -- tiles -----------------------------------------------------------------------
+        row = st.container(horizontal=True, gap="medium")
+        row.metric(ctx.t("tile.customers"), i18n.fmt_int(ov["customers"], lang), border=True)
+        row.metric(ctx.t("tile.journeys"), i18n.fmt_int(ov["journeys"], lang), border=True)
+        row.metric(
+            ctx.t("tile.conversion_rate"), i18n.fmt_pct(ov["conversion_rate"], lang), border=True,
+            help=ctx.t("overview.conversion_help",
+                       stage=i18n.md_escape(ctx.stage_label(ctx.filters.conversion_stage))),
         )
-        st.caption(ctx.caption(n=ov["customers"] if ov else None))
-        download_buttons(ctx, df=shown, name="top-touchpoints")
-
-# -- top drop-offs ---------------------------------------------------------------------
-with right, guard(ctx):
-    st.subheader(ctx.t("overview.top_dropoffs"))
-    drops = ctx.query(flows.dropoffs)
-    if drops.empty:
-        empty_state(ctx, "no_match")
-    else:
-        drops = drops.head(10)
-        shown = drops.assign(
-            stage=drops["stage"].map(ctx.stage_label),
-            rate=drops["dropoff_rate"].map(lambda x: i18n.fmt_pct(x, lang)),
-        )[["touchpoint", "stage", "passing", "ending", "rate", "dropoff_rate"]]
-        st.dataframe(
-            shown, hide_index=True, width="stretch",
-            column_config={
-                "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint")),
-                "stage": st.column_config.TextColumn(ctx.t("overview.col.stage")),
-                "passing": st.column_config.NumberColumn(
-                    ctx.t("overview.col.passing"), help=ctx.t("overview.col.passing_help"),
-                    format="localized"),
-                "ending": st.column_config.NumberColumn(
-                    ctx.t("overview.col.ending"), help=ctx.t("overview.col.ending_help"),
-                    format="localized"),
-                "rate": st.column_config.TextColumn(ctx.t("overview.col.dropoff_rate")),
-                "dropoff_rate": None,  # kept for the CSV, shown as text in the language
-            },
+        if ov["nps"] is None:
+            nps_value, nps_help = i18n.DASH, ctx.t("overview.nps_none")
+        else:
+            nps_value = ctx.t("overview.nps_value", nps=i18n.fmt_num(ov["nps"], lang, 0),
+                              margin=i18n.fmt_num(ov["nps_margin"], lang, 0))
+            nps_help = ctx.t("overview.nps_help", n=i18n.fmt_int(ov["nps_n"], lang))
+        row.metric(ctx.t("tile.nps"), nps_value, border=True, help=nps_help,
+                   delta=ctx.t("stat.n_value", n=i18n.fmt_int(ov["nps_n"], lang)),
+                   delta_color="off", delta_arrow="off")
+        row.metric(ctx.t("tile.responses"), i18n.fmt_int(ov["responses"], lang), border=True)
+        row.metric(
+            ctx.t("tile.date_range"),
+            i18n.fmt_date_range(ov["first_ts"], ov["last_ts"], lang) if ov["first_ts"]
+            else i18n.DASH,
+            border=True,
         )
-        st.caption(ctx.caption(n=ov["customers"] if ov else None,
-                               extra=ctx.t("overview.dropoff_note")))
-        download_buttons(ctx, df=shown.drop(columns=["rate"]), name="top-dropoffs")
+        caption(ctx.caption(n=ov["customers"]))
+
+    left, right = st.columns([3, 2], gap="large")
+
+    # -- funnel ------------------------------------------------------------------------------
+    with left, guard(ctx):
+        st.subheader(ctx.t("overview.funnel"))
+        fun = ctx.query(metrics.funnel)
+        if fun.empty or int(fun["customers"].max()) == 0:
+            empty_state(ctx, "no_match")
+        else:
+            chart = stat_charts.funnel(fun, lang=lang, labels=ctx.stage_labels())
+            show_chart(ctx, chart)
+            caption(ctx.caption(n=int(fun["customers"].iloc[0]),
+                                   extra=ctx.t("overview.funnel_note")))
+            table = fun.assign(stage=fun["stage"].map(ctx.stage_label))
+            download_buttons(ctx, df=table, chart=chart, name="funnel")
+
+    # -- top touchpoints --------------------------------------------------------------------
+    with right, guard(ctx):
+        st.subheader(ctx.t("overview.top_touchpoints"))
+        top = ctx.query(metrics.top_touchpoints, limit=10)
+        if top.empty:
+            empty_state(ctx, "no_match")
+        else:
+            shown = top.assign(stage=top["stage"].map(ctx.stage_label))[
+                ["touchpoint", "stage", "channel", "customers", "events"]
+            ]
+            st.dataframe(
+                shown, hide_index=True, width="stretch",
+                column_config={
+                    "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint")),
+                    "stage": st.column_config.TextColumn(ctx.t("overview.col.stage")),
+                    "channel": st.column_config.TextColumn(ctx.t("overview.col.channel")),
+                    "customers": st.column_config.NumberColumn(
+                        ctx.t("overview.col.customers"), format="localized"),
+                    "events": st.column_config.NumberColumn(
+                        ctx.t("overview.col.events"), format="localized"),
+                },
+            )
+            caption(ctx.caption(n=ov["customers"] if ov else None))
+            download_buttons(ctx, df=shown, name="top-touchpoints")
+
+    # -- top drop-offs ---------------------------------------------------------------------
+    with right, guard(ctx):
+        st.subheader(ctx.t("overview.top_dropoffs"))
+        drops = ctx.query(flows.dropoffs)
+        if drops.empty:
+            empty_state(ctx, "no_match")
+        else:
+            drops = drops.head(10)
+            shown = drops.assign(
+                stage=drops["stage"].map(ctx.stage_label),
+                rate=drops["dropoff_rate"].map(lambda x: i18n.fmt_pct(x, lang)),
+            )[["touchpoint", "stage", "passing", "ending", "rate", "dropoff_rate"]]
+            st.dataframe(
+                shown, hide_index=True, width="stretch",
+                column_config={
+                    "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint")),
+                    "stage": st.column_config.TextColumn(ctx.t("overview.col.stage")),
+                    "passing": st.column_config.NumberColumn(
+                        ctx.t("overview.col.passing"), help=ctx.t("overview.col.passing_help"),
+                        format="localized"),
+                    "ending": st.column_config.NumberColumn(
+                        ctx.t("overview.col.ending"), help=ctx.t("overview.col.ending_help"),
+                        format="localized"),
+                    "rate": st.column_config.TextColumn(ctx.t("overview.col.dropoff_rate")),
+                    "dropoff_rate": None,  # kept for the CSV, shown as text in the language
+                },
+            )
+            caption(ctx.caption(n=ov["customers"] if ov else None,
+                                   extra=ctx.t("overview.dropoff_note")))
+            download_buttons(ctx, df=shown.drop(columns=["rate"]), name="top-dropoffs")
+
+
+if __name__ == "__main__":
+    render(current_context())

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pandas as pd
 
+from journey.analytics import scope
 from journey.analytics.filters import Filters
 from journey.db import derived
+from journey.db.engine import Engine, EngineLike
 
 TRANSITION_COLUMNS = ["from_device", "to_device", "switches", "customers"]
 BY_STAGE_COLUMNS = ["stage", "stage_position", "switches", "share"]
@@ -25,21 +26,17 @@ BY_STAGE_COLUMNS = ["stage", "stage_position", "switches", "share"]
 def _sources(filters: Filters, force_compute: bool) -> tuple[str, dict[str, Any]]:
     """`WITH ...` defining `d_sw` (switch events) and `d_cust(cid, devices)`."""
     if not force_compute and not filters.has_event_conditions:
-        from journey.analytics.flows import summary_scope
-
         params: dict[str, Any] = {}
-        scope = summary_scope(filters, params)
-        where = f" WHERE {scope}" if scope else ""
+        who = scope.summary_scope(filters, params)
+        where = f" WHERE {who}" if who else ""
         return (
             f"WITH d_sw AS (SELECT t.* FROM device_switches t{where}),\n"
             f"d_cust AS (SELECT t.cid, t.devices FROM customer_summary t{where})"
         ), params
     if force_compute:
-        sql, params = filters.events_sql()
+        sql, params = scope.events_sql(filters)
     else:
-        from journey.analytics.flows import event_source
-
-        sql, params, _whole = event_source(
+        sql, params, _whole = scope.event_source(
             filters, columns=("cid", "g", "ts", "event_id", "device", "stage", "stage_position")
         )
     return (
@@ -49,31 +46,33 @@ def _sources(filters: Filters, force_compute: bool) -> tuple[str, dict[str, Any]
 
 
 def device_switching(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, *, force_compute: bool = False
+    source: EngineLike, filters: Filters, *, force_compute: bool = False
 ) -> dict[str, Any]:
     """journeys, multi_device (journeys with >1 known device), share, transitions, by_stage.
 
-    One journey per customer (device switching across sessions is still a switch).
+    One journey per customer (device switching across sessions is still a switch), so no
+    `FlowOptions` apply; `force_compute` skips the precomputed tables (tests compare both).
     """
+    engine = Engine.of(source)
     with_sql, params = _sources(filters, force_compute)
-    journeys, multi = cur.execute(
+    journeys, multi = engine.one(
         f"{with_sql}\nSELECT COUNT(*), SUM(CASE WHEN devices > 1 THEN 1 ELSE 0 END) FROM d_cust",
-        params,
-    ).fetchone()
+        params, purpose="devices.journeys",
+    )
     journeys, multi = int(journeys or 0), int(multi or 0)
-    trans = cur.execute(
+    trans = engine.df(
         f"{with_sql}\nSELECT from_device, to_device, COUNT(*) AS switches, "
         "COUNT(DISTINCT cid) AS customers FROM d_sw GROUP BY from_device, to_device "
         "ORDER BY switches DESC, from_device, to_device",
-        params,
-    ).df()
-    by_stage = cur.execute(
+        params, purpose="devices.transitions",
+    )
+    by_stage = engine.df(
         f"{with_sql}\nSELECT stage, MIN(stage_position) AS stage_position, "
         "COUNT(*) AS switches, COUNT(*) * 1.0 / SUM(COUNT(*)) OVER () AS share "
         "FROM d_sw GROUP BY stage "
         "ORDER BY stage_position NULLS LAST, stage NULLS LAST",
-        params,
-    ).df()
+        params, purpose="devices.by_stage",
+    )
     trans = _typed(trans, TRANSITION_COLUMNS, ("switches", "customers"))
     by_stage = _typed(by_stage, BY_STAGE_COLUMNS, ("switches",))
     return {

@@ -10,38 +10,46 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import duckdb
+from journey.db.engine import Engine, EngineLike
 
 
-def _column(cur: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
-    return [str(r[0]) for r in cur.execute(sql).fetchall() if r[0] is not None and str(r[0])]
+def _column(engine: Engine, sql: str, what: str) -> list[str]:
+    rows = engine.rows(sql, purpose=f"filter_options.{what}")
+    return [str(r[0]) for r in rows if r[0] is not None and str(r[0])]
 
 
-def filter_options(cur: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def filter_options(source: EngineLike) -> dict[str, Any]:
     """personas, stages (in journey order), touchpoints, channels, devices, first_day, last_day."""
+    engine = Engine.of(source)
     personas = _column(
-        cur,
+        engine,
         "SELECT persona FROM (SELECT persona FROM customer_persona UNION "
         "SELECT persona FROM personas) WHERE persona IS NOT NULL ORDER BY persona",
+        "personas",
     )
-    stages = _column(cur, "SELECT stage FROM stages ORDER BY position, stage")
+    stages = _column(engine, "SELECT stage FROM stages ORDER BY position, stage", "stages")
     touchpoints = _column(
-        cur,
+        engine,
         "SELECT touchpoint FROM (SELECT touchpoint, MIN(stage_position) AS p "
         "FROM journey_events GROUP BY touchpoint) "
         "ORDER BY CASE WHEN p IS NULL THEN 1 ELSE 0 END, p, touchpoint",
+        "touchpoints",
     )
     channels = _column(
-        cur,
+        engine,
         "SELECT DISTINCT channel FROM journey_events WHERE channel IS NOT NULL ORDER BY channel",
+        "channels",
     )
     devices = _column(
-        cur, "SELECT DISTINCT device FROM journey_events WHERE device IS NOT NULL ORDER BY device"
+        engine,
+        "SELECT DISTINCT device FROM journey_events WHERE device IS NOT NULL ORDER BY device",
+        "devices",
     )
-    first, last = cur.execute(
+    first, last = engine.one(
         "SELECT MIN(ts), MAX(ts) FROM (SELECT ts FROM events UNION ALL "
-        "SELECT ts FROM responses WHERE ts IS NOT NULL)"
-    ).fetchone()
+        "SELECT ts FROM responses WHERE ts IS NOT NULL)",
+        purpose="filter_options.days",
+    )
 
     def day(v: Any) -> dt.date | None:
         return v.date() if isinstance(v, dt.datetime) else v

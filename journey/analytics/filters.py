@@ -1,4 +1,4 @@
-"""One `Filters` value: what the user picked, as SQL, as URL query params, as CLI options.
+"""One `Filters` value: what the user picked, in words, as URL query params, as CLI options.
 
 Semantics (the same everywhere: app, CLI, exports):
 - *Customer conditions* pick whose journeys count: personas, "includes touchpoint X"
@@ -12,17 +12,18 @@ Semantics (the same everywhere: app, CLI, exports):
 - Converted = the journey reached the conversion stage or a later one (default `purchase`;
   a store setting). Dropped off = not converted.
 
-All values are bound as named parameters; lists are expanded into one parameter per value
-so the SQL stays plain (and transpilable) without string-formatting any user text.
+`journey.analytics.scope` turns a `Filters` value into SQL (it is the only module that does).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+
+from journey import i18n
 
 OUTCOMES = ("converted", "dropped_off")
 
@@ -47,6 +48,14 @@ def _tuple(values: Any) -> tuple[str, ...]:
         if v is not None and str(v) != "":
             seen.setdefault(str(v), None)
     return tuple(seen)
+
+
+def _short_list(values: tuple[str, ...] | list[str], limit: int = 4) -> str:
+    # A caption must fit under a chart: a long list keeps its first items and a count.
+    values = list(values)
+    if len(values) <= limit:
+        return ", ".join(values)
+    return ", ".join(values[:limit]) + f" +{len(values) - limit}"
 
 
 def _date(value: Any) -> dt.date | None:
@@ -103,112 +112,53 @@ class Filters:
             or self.since or self.until
         )
 
-    # -- SQL -----------------------------------------------------------------
-    def _in(self, column: str, name: str, values: tuple[str, ...], params: dict) -> str:
-        names = []
-        for i, v in enumerate(values):
-            key = f"f_{name}_{i}"
-            params[key] = v
-            names.append(f"${key}")
-        return f"{column} IN ({', '.join(names)})"
+    # -- words -------------------------------------------------------------------------
+    def describe(
+        self,
+        lang: str,
+        stage_label: Callable[[str], str] | None = None,
+        *,
+        n: int | None = None,
+        extra: str | None = None,
+    ) -> str:
+        """The filters in words, the one caption writer for pages, map and exports:
+        'Persona: Busy parent · Stages: Purchase · From Jan 1, 2026 · n = 1,234'.
 
-    def _dates(self, column: str, params: dict) -> list[str]:
-        conds = []
-        if self.since:
-            params["f_since"] = dt.datetime.combine(self.since, dt.time())
-            conds.append(f"{column} >= $f_since")
-        if self.until:
-            params["f_until"] = dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time())
-            conds.append(f"{column} < $f_until")
-        return conds
-
-    def customer_scope_sql(self, params: dict, *, for_responses: bool = False) -> str | None:
-        """SELECT of customer_id passing the customer conditions, or None when all pass."""
-        having: list[str] = []
-        if self.personas:
-            having.append(
-                f"MAX(CASE WHEN {self._in('je.persona', 'persona', self.personas, params)} "
-                "THEN 1 ELSE 0 END) = 1"
-            )
-        for i, tp in enumerate(self.includes):
-            params[f"f_inc_{i}"] = tp
-            having.append(f"MAX(CASE WHEN je.touchpoint = $f_inc_{i} THEN 1 ELSE 0 END) = 1")
+        `stage_label` names a stage (the store's own labels); `extra` is appended before n.
+        """
+        label = stage_label or (lambda s: i18n.stage_label(s, lang))
+        parts: list[str] = []
+        for attr, key in (("personas", "personas"), ("stages", "stages"),
+                          ("touchpoints", "touchpoints"), ("channels", "channels"),
+                          ("devices", "devices")):
+            values = getattr(self, attr)
+            if attr == "stages":
+                values = [label(v) for v in values]
+            if values:
+                parts.append(i18n.t(f"shell.caption.{key}", lang, values=_short_list(values)))
+        if self.since and self.until:
+            parts.append(i18n.t(
+                "shell.caption.between", lang, since=i18n.fmt_date(self.since, lang),
+                until=i18n.fmt_date(self.until, lang),
+            ))
+        elif self.since:
+            parts.append(i18n.t("shell.caption.since", lang,
+                                since=i18n.fmt_date(self.since, lang)))
+        elif self.until:
+            parts.append(i18n.t("shell.caption.until", lang,
+                                until=i18n.fmt_date(self.until, lang)))
+        if self.includes:
+            parts.append(i18n.t("shell.caption.includes", lang,
+                                values=_short_list(self.includes)))
         if self.outcome:
-            params["f_conv_stage"] = self.conversion_stage
-            reached = (
-                "MAX(CASE WHEN je.stage_position >= (SELECT MIN(position) FROM stages "
-                "WHERE stage = $f_conv_stage) THEN 1 ELSE 0 END)"
-            )
-            having.append(f"{reached} = {1 if self.outcome == 'converted' else 0}")
-        if for_responses and self.devices:
-            having.append(
-                f"MAX(CASE WHEN {self._in('je.device', 'device', self.devices, params)} "
-                "THEN 1 ELSE 0 END) = 1"
-            )
-        if not having:
-            return None
-        where = self._dates("je.ts", params)
-        return (
-            "SELECT je.customer_id FROM journey_events je"
-            + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " GROUP BY je.customer_id HAVING "
-            + " AND ".join(having)
-        )
-
-    def events_sql(self) -> tuple[str, dict[str, Any]]:
-        """A SELECT over journey_events (alias `je`) with every filter applied."""
-        params: dict[str, Any] = {}
-        conds = self._event_conds("je", params)
-        scope = self.customer_scope_sql(params)
-        if scope:
-            conds.append(f"je.customer_id IN ({scope})")
-        sql = "SELECT je.* FROM journey_events je"
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        return sql, params
-
-    def _event_conds(self, alias: str, params: dict) -> list[str]:
-        conds: list[str] = []
-        if self.stages:
-            conds.append(self._in(f"{alias}.stage", "stage", self.stages, params))
-        if self.touchpoints:
-            conds.append(self._in(f"{alias}.touchpoint", "tp", self.touchpoints, params))
-        if self.channels:
-            conds.append(self._in(f"{alias}.channel", "channel", self.channels, params))
-        if self.devices:
-            conds.append(self._in(f"{alias}.device", "device", self.devices, params))
-        conds += self._dates(f"{alias}.ts", params)
-        return conds
-
-    def responses_sql(self) -> tuple[str, dict[str, Any]]:
-        """Filtered responses, with the effective stage, `persona` and the touchpoint's channel."""
-        params: dict[str, Any] = {}
-        conds: list[str] = []
-        if self.stages:
-            conds.append(self._in("COALESCE(r.stage, t.stage)", "stage", self.stages, params))
-        if self.touchpoints:
-            conds.append(self._in("r.touchpoint", "tp", self.touchpoints, params))
-        if self.channels:
-            conds.append(self._in("t.channel", "channel", self.channels, params))
-        if self.personas:
-            conds.append(self._in("cp.persona", "persona", self.personas, params))
-        conds += self._dates("r.ts", params)
-        scoped = self.replace(personas=())  # persona is judged on the response's customer
-        scope = scoped.customer_scope_sql(params, for_responses=True)
-        if scope:
-            conds.append(f"r.customer_id IN ({scope})")
-        # A response's stage is the one the survey names, else its touchpoint's stage: an
-        # answer about "Delivery" belongs to the stage Delivery is mapped to.
-        sql = (
-            "SELECT r.response_id, r.customer_id, r.ts, COALESCE(r.stage, t.stage) AS stage, "
-            "r.touchpoint, r.nps, r.csat, r.ces, r.comment, r.import_id, r.ces_high_is_easy, "
-            "cp.persona, t.channel FROM responses r "
-            "LEFT JOIN customer_persona cp ON cp.customer_id = r.customer_id "
-            "LEFT JOIN touchpoints t ON t.touchpoint = r.touchpoint"
-        )
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        return sql, params
+            parts.append(i18n.t(f"shell.caption.{self.outcome}", lang))
+        if not parts:
+            parts.append(i18n.t("shell.caption.everyone", lang))
+        if extra:
+            parts.append(extra)
+        if n is not None:
+            parts.append(i18n.t("shell.caption.n", lang, n=i18n.fmt_int(n, lang)))
+        return " · ".join(parts)
 
     # -- URL -----------------------------------------------------------------
     def to_query_params(self) -> dict[str, list[str]]:

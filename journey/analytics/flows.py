@@ -2,14 +2,16 @@
 and the touchpoint network.
 
 A *journey* is a customer's events ordered by `ts, event_id` (event_id keeps import order,
-so ties in time are broken the same way everywhere). With `session_gap` (minutes), a pause
-longer than that starts a new journey. Consecutive repeats of the same node (touchpoint, or
-stage at stage level) collapse into one *step* unless `keep_repeats`.
+so ties in time are broken the same way everywhere). How journeys are cut into steps is one
+`FlowOptions` value (`scope`): with a session gap (minutes), a pause longer than that starts a
+new journey; consecutive repeats of the same node (touchpoint, or stage at stage level)
+collapse into one *step* unless keep_repeats.
 
-Every function builds one relation of steps (`derived.steps_ctes`) and aggregates it in SQL.
-When the filters have no event condition, no session gap and no keep-repeats, the steps are
-read from the precomputed `tp_steps` / `stage_steps` tables (same SQL, run at import time);
-otherwise they are computed over the filtered events. Results are identical either way.
+Every function takes an `Engine` (or a DuckDB cursor), a `Filters` and a `FlowOptions`, reads
+one relation of steps (`scope.steps_with`) and aggregates it in SQL. When the filters have no
+event condition, no session gap and no keep-repeats, the steps are read from the precomputed
+`tp_steps` / `stage_steps` tables (same SQL, run at import time); otherwise they are computed
+over the filtered events. Results are identical either way.
 
 Counts called `customers` count journeys (one per customer without a session gap).
 
@@ -23,11 +25,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from journey.analytics.filters import Filters
+from journey.analytics.scope import (
+    DEFAULT_FLOW,
+    LEVELS,
+    MAX_STEPS,
+    MIN_STEPS,
+    FlowOptions,
+    check_steps,
+    journey_conversion_cte,
+    steps_with,
+    summary_scope,
+)
 from journey.db import derived
+from journey.db.engine import Engine, EngineLike
+
+__all__ = ["LEVELS", "MAX_STEPS", "MIN_STEPS", "FlowOptions"]
 
 OTHER = "Other"
 DROP_OFF = "Drop-off"
@@ -44,180 +59,12 @@ KIND_NODE, KIND_OTHER, KIND_DROPOFF = "node", "other", "dropoff"
 KIND_START, KIND_END = "start", "end"
 _RESERVED_ID = {KIND_OTHER: "#other", KIND_DROPOFF: "#drop-off"}
 
-# journey_events columns the step CTEs read (a narrow projection of the filtered events).
-_STEP_COLUMNS = (
-    "cid", "g", "ts", "touchpoint", "stage", "stage_position", "channel", "seq",
-    "next_touchpoint", "next_stage_node", "next_ts", "tp_step", "stage_step",
-)
 
-MIN_STEPS, MAX_STEPS = 2, 15
-LEVELS = ("touchpoint", "stage")
-
-
-# -- building blocks ----------------------------------------------------------------------
-def _check_level(level: str) -> None:
-    if level not in LEVELS:
-        raise ValueError(f"level must be 'touchpoint' or 'stage' (got {level!r}).")
-
-
-def _check_gap(session_gap: float | None) -> None:
-    if session_gap is not None and not session_gap > 0:
-        raise ValueError(f"session_gap must be a positive number of minutes (got {session_gap}).")
-
-
-def uses_precomputed(filters: Filters, *, keep_repeats: bool, session_gap: float | None) -> bool:
-    """Whether the precomputed step tables answer this question (no per-query windows)."""
-    return not filters.has_event_conditions and session_gap is None and not keep_repeats
-
-
-def summary_scope(filters: Filters, params: dict[str, Any], alias: str = "t") -> str:
-    """A condition on `{alias}.cid` picking the customers that pass the customer conditions,
-    read from the precomputed tables (valid only without a date range: then it matches
-    `Filters.customer_scope_sql`, which tests check). Empty string when all pass.
-    """
-    conds: list[str] = []
-    if filters.personas:
-        conds.append(filters._in("cs.persona", "s_persona", filters.personas, params))
-    for i, tp in enumerate(filters.includes):
-        params[f"s_inc_{i}"] = tp
-        conds.append(f"cs.cid IN (SELECT ts_.cid FROM tp_steps ts_ WHERE ts_.node = $s_inc_{i})")
-    if filters.outcome:
-        pos = _conv_position(filters, params)
-        reached = f"CASE WHEN cs.max_stage_position >= {pos} THEN 1 ELSE 0 END"
-        conds.append(f"{reached} = {1 if filters.outcome == 'converted' else 0}")
-    if not conds:
-        return ""
-    return f"{alias}.cid IN (SELECT cs.cid FROM customer_summary cs WHERE {' AND '.join(conds)})"
-
-
-def event_source(
-    filters: Filters, columns: tuple[str, ...] | None = None
-) -> tuple[str, dict[str, Any], bool]:
-    """SELECT of the events in the filter (journey_events' columns, or only `columns`: a
-    narrow projection keeps materialised CTEs and window sorts small), its params, and whether
-    it holds whole journeys (no event condition: the precomputed neighbours are valid).
-
-    Customer conditions are read from `customer_summary` / `tp_steps` (by cid) unless a date
-    range narrows what they are judged on; then `Filters.customer_scope_sql` does it.
-    """
-    params: dict[str, Any] = {}
-    conds = filters._event_conds("je", params)
-    if filters.since or filters.until:
-        scope = filters.customer_scope_sql(params)
-        if scope:
-            conds.append(f"je.customer_id IN ({scope})")
-    else:
-        scope = summary_scope(filters, params, alias="je")
-        if scope:
-            conds.append(scope)
-    cols = ", ".join(f"je.{c}" for c in columns) if columns else "je.*"
-    sql = f"SELECT {cols} FROM journey_events je"
-    if conds:
-        sql += " WHERE " + " AND ".join(conds)
-    return sql, params, not filters.has_event_conditions
-
-
-def steps_with(
-    filters: Filters,
-    *,
-    level: str = "touchpoint",
-    keep_repeats: bool = False,
-    session_gap: float | None = None,
-    force_compute: bool = False,
-    events_only: bool = False,
-) -> tuple[str, dict[str, Any], bool]:
-    """`WITH ...` text defining the CTE `j_st` (one row per journey step), its params, and
-    whether it reads the precomputed tables (which add the first_visit/first_pair flags).
-    With `events_only` and when the precomputed tables do not answer, it defines `j_e2`
-    (one row per event, see `derived.steps_ctes`) instead of `j_st`.
-
-    Without event conditions but with keep_repeats or a session gap, the steps are built
-    from journey_events' precomputed neighbours (no per-event window). `force_compute`
-    skips every precomputed shortcut (tests use it to compare the paths).
-    """
-    _check_level(level)
-    _check_gap(session_gap)
-    if not force_compute and uses_precomputed(
-        filters, keep_repeats=keep_repeats, session_gap=session_gap
-    ):
-        params: dict[str, Any] = {}
-        table = "tp_steps" if level == "touchpoint" else "stage_steps"
-        scope = summary_scope(filters, params)
-        where = f" WHERE {scope}" if scope else ""
-        return f"WITH j_st AS (SELECT t.* FROM {table} t{where})", params, True
-    if force_compute:
-        sql, params = filters.events_sql()
-        whole = False
-    else:
-        sql, params, whole = event_source(filters, columns=_STEP_COLUMNS)
-    if session_gap is not None:
-        params["gap_us"] = float(session_gap) * 60_000_000.0
-    ctes = derived.steps_ctes(
-        "fe", level=level, keep_repeats=keep_repeats, session=session_gap is not None,
-        whole=whole, events_only=events_only,
-    )
-    return f"WITH fe AS ({sql}),\n{ctes}", params, False
-
-
-def _conv_position(filters: Filters, params: dict[str, Any]) -> str:
-    """SQL for the conversion stage's position (NULL if the stage is unknown: nobody converts)."""
-    params["conv_stage"] = filters.conversion_stage
-    return "(SELECT MIN(position) FROM stages WHERE stage = $conv_stage)"
-
-
-def _journey_conversion_cte(
-    filters: Filters, params: dict[str, Any], session_gap: float | None, precomputed: bool
-) -> str:
-    """CTE `j_conv(cid, session_no, converted)` over the journeys of `j_st`.
-
-    Without a session gap, converted is judged as filters.py judges it: on the customer's
-    events in the date range, not narrowed by stage/channel/device/touchpoint filters (a
-    stage filter must not turn buyers into drop-outs). With a session gap, each session is
-    judged on its own (filtered) events: a browsing session before a buying one did end
-    unbought.
-    """
-    pos = _conv_position(filters, params)
-    if session_gap is None:
-        if precomputed:
-            src = (
-                "j_cust AS (SELECT cid, CASE WHEN max_stage_position >= "
-                f"{pos} THEN 1 ELSE 0 END AS converted FROM customer_summary),\n"
-            )
-        else:
-            where = filters._dates("je.ts", params)
-            w = f" WHERE {' AND '.join(where)}" if where else ""
-            src = (
-                "j_cust AS (SELECT je.cid, MAX(CASE WHEN je.stage_position >= "
-                f"{pos} THEN 1 ELSE 0 END) AS converted FROM journey_events je{w} "
-                "GROUP BY je.cid),\n"
-            )
-        return src + (
-            "j_conv AS (SELECT j.cid, j.session_no, COALESCE(c.converted, 0) AS converted "
-            "FROM j_st j LEFT JOIN j_cust c ON c.cid = j.cid WHERE j.step = 1)"
-        )
-    # A session's furthest stage: from its steps (stage_position of each step's events is
-    # the touchpoint's, constant within a step unless the file itself varies it).
-    return (
-        "j_conv AS (SELECT cid, session_no, MAX(CASE WHEN stage_position >= "
-        f"{pos} THEN 1 ELSE 0 END) AS converted FROM j_st GROUP BY cid, session_no)"
-    )
-
-
-def _df(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    return cur.execute(sql, params).df()
+def _df(engine: Engine, sql: str, params: dict[str, Any], purpose: str) -> pd.DataFrame:
+    return engine.df(sql, params, purpose=f"flows.{purpose}")
 
 
 # -- Sankey ---------------------------------------------------------------------------------
-def _check_steps(steps: int) -> int:
-    try:
-        n = int(steps)
-    except (TypeError, ValueError):
-        raise ValueError(f"steps must be a whole number from 2 to 15 (got {steps!r}).") from None
-    if not MIN_STEPS <= n <= MAX_STEPS:
-        raise ValueError(f"steps must be from {MIN_STEPS} to {MAX_STEPS} (got {n}).")
-    return n
-
-
 def _node_id(step: int, name: str, kind: str = KIND_NODE) -> str:
     """A Sankey node's id: "<step> · <name>" for a real node, a reserved id otherwise."""
     if kind == KIND_NODE:
@@ -225,17 +72,9 @@ def _node_id(step: int, name: str, kind: str = KIND_NODE) -> str:
     return f"{step} | {_RESERVED_ID[kind]}"
 
 
-def sankey_sql(
-    filters: Filters,
-    *,
-    level: str = "touchpoint",
-    steps: int = 5,
-    top: int = 8,
-    start_at: str | None = None,
-    end_at: str | None = None,
-    keep_repeats: bool = False,
-    session_gap: float | None = None,
-    force_compute: bool = False,
+def _sankey_sql(
+    filters: Filters, options: FlowOptions, steps: int, top: int, start_at: str | None,
+    end_at: str | None,
 ) -> tuple[str, dict[str, Any]]:
     """The Sankey's one query: rows (pos, label, is_other, next_label, next_is_other, ends, n)
     plus one row with pos 0 whose n is the number of journeys in the filter.
@@ -243,18 +82,15 @@ def sankey_sql(
     The journey rows are first aggregated to (pos, node, next_node, ends) - a few hundred
     rows - and the top-K ranking and folding into Other run on that small table.
     """
-    steps = _check_steps(steps)
+    steps = check_steps(steps)
     if int(top) < 1:
         raise ValueError(f"top must be at least 1 (got {top}).")
-    with_sql, params, pre = steps_with(
-        filters, level=level, keep_repeats=keep_repeats, session_gap=session_gap,
-        force_compute=force_compute,
-    )
+    with_sql, params, pre = steps_with(filters, options)
     params["steps"] = steps
     params["top"] = int(top)
     # Precomputed: the anchors and the journey count read the tables themselves, so that
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
-    table = "tp_steps" if level == "touchpoint" else "stage_steps"
+    table = options.step_table
     steps_src = table if pre else "j_st"
 
     # The first step at a node: precomputed (first_visit) or the smallest step there.
@@ -349,17 +185,14 @@ def sankey_sql(
 
 
 def sankey(
-    cur: duckdb.DuckDBPyConnection,
+    source: EngineLike,
     filters: Filters,
+    options: FlowOptions = DEFAULT_FLOW,
     *,
-    level: str = "touchpoint",
     steps: int = 5,
     top: int = 8,
     start_at: str | None = None,
     end_at: str | None = None,
-    keep_repeats: bool = False,
-    session_gap: float | None = None,
-    force_compute: bool = False,
 ) -> dict[str, Any]:
     """Step-indexed Sankey of journeys.
 
@@ -370,15 +203,12 @@ def sankey(
     ("step | #other", "step | #drop-off") otherwise, so a touchpoint named "Other" or
     "Drop-off" never merges with them. Links carry `source_kind` / `target_kind`; a link with
     target None ends the journey after its source (target kind dropoff).
-    Raises ValueError for steps outside 2..15, top < 1, an unknown level or a bad gap.
+    Raises ValueError for steps outside 2..15 or top < 1 (and `FlowOptions` for a bad level
+    or gap).
     """
-    sql, params = sankey_sql(
-        filters, level=level, steps=steps, top=top, start_at=start_at, end_at=end_at,
-        keep_repeats=keep_repeats, session_gap=session_gap, force_compute=force_compute,
-    )
-    return _sankey_from_rows(
-        cur.execute(sql, params).fetchall(), steps=int(steps), right_aligned=bool(end_at)
-    )
+    sql, params = _sankey_sql(filters, options, steps, top, start_at, end_at)
+    rows = Engine.of(source).rows(sql, params, purpose="flows.sankey")
+    return _sankey_from_rows(rows, steps=check_steps(steps), right_aligned=bool(end_at))
 
 
 def _sankey_from_rows(rows: list[tuple], *, steps: int, right_aligned: bool) -> dict[str, Any]:
@@ -465,13 +295,7 @@ TRANSITION_COLUMNS = [
 
 
 def transitions(
-    cur: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    level: str = "touchpoint",
-    keep_repeats: bool = False,
-    session_gap: float | None = None,
-    force_compute: bool = False,
+    source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW
 ) -> pd.DataFrame:
     """Directly-follows pairs between steps, with START/END markers.
 
@@ -482,12 +306,10 @@ def transitions(
     (target is the END marker) or "node": a touchpoint named "(start)" is a node, never the
     marker. Sorted by transitions desc, then source, target (then kinds).
     """
-    with_sql, params, pre = steps_with(
-        filters, level=level, keep_repeats=keep_repeats, session_gap=session_gap,
-        force_compute=force_compute, events_only=True,
-    )
+    level, session_gap = options.level, options.session_gap
+    with_sql, params, pre = steps_with(filters, options, events_only=True)
     split_steps = (
-        not force_compute and session_gap is not None and not keep_repeats
+        not options.force_compute and session_gap is not None and not options.keep_repeats
         and not filters.has_event_conditions
     )
     # The markers are NULL in SQL (a node is never NULL) and named in Python.
@@ -496,8 +318,8 @@ def transitions(
         # the next one exceeds the session gap ends a journey (and the next starts one), plus
         # the cuts inside a step (two events of the same node further apart than the gap):
         # each ends a journey at that node and starts one there. No window at all.
-        params = {"gap_us": float(session_gap) * 60_000_000.0}
-        table = "tp_steps" if level == "touchpoint" else "stage_steps"
+        params = {"gap_us": session_gap * 60_000_000.0}
+        table = options.step_table
         scope = summary_scope(filters, params, alias="t")
         w_t = f" AND {scope}" if scope else ""
         scope_e = summary_scope(filters, params, alias="je")
@@ -531,7 +353,7 @@ def transitions(
         # first_pair marks a customer's first such transition, so a SUM counts customers
         # without a COUNT(DISTINCT) (the costliest part at 10M events).
         # The starts read the table itself so that j_st is referenced once (not copied).
-        table = "tp_steps" if level == "touchpoint" else "stage_steps"
+        table = options.step_table
         scope = summary_scope(filters, params, alias="t2")
         pairs = (
             "j_pairs AS (SELECT t2.cid, CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
@@ -545,7 +367,7 @@ def transitions(
         # Straight from the events (no step numbers, so one window pass at most): a journey
         # starts at a customer's first event or after an event that ends a session; a step
         # ends where the next event (in the journey) is at another node.
-        step_end = "" if keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
+        step_end = "" if options.keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
         minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0"
         pairs = (
             "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
@@ -565,7 +387,7 @@ def transitions(
         "transitions * 1.0 / SUM(transitions) OVER (PARTITION BY source) AS share_of_source "
         "FROM j_agg"
     )
-    df = _df(cur, sql, params)
+    df = _df(Engine.of(source), sql, params, "transitions")
     if df.empty:
         return _typed(pd.DataFrame(columns=TRANSITION_COLUMNS), TRANSITION_COLUMNS,
                       ints=("transitions", "customers"))
@@ -590,25 +412,19 @@ def _typed(df: pd.DataFrame, columns: list[str], ints: tuple[str, ...] = ()) -> 
 
 # -- top paths -------------------------------------------------------------------------------
 def top_paths(
-    cur: duckdb.DuckDBPyConnection,
+    source: EngineLike,
     filters: Filters,
+    options: FlowOptions = DEFAULT_FLOW,
     *,
-    level: str = "touchpoint",
     steps: int = 5,
     limit: int = 20,
-    keep_repeats: bool = False,
-    session_gap: float | None = None,
-    force_compute: bool = False,
 ) -> pd.DataFrame:
     """The most common journey beginnings (up to `steps` steps), with their share of journeys.
 
     Sorted by customers desc, then path_text.
     """
-    n = _check_steps(steps)
-    with_sql, params, _pre = steps_with(
-        filters, level=level, keep_repeats=keep_repeats, session_gap=session_gap,
-        force_compute=force_compute,
-    )
+    n = check_steps(steps)
+    with_sql, params, _pre = steps_with(filters, options)
     params["steps"] = n
     # One column per step (names generated from an int, never user text): a pivot Spark
     # runs as is, where an ordered list aggregate would not travel.
@@ -628,7 +444,7 @@ def top_paths(
         f"SELECT {', '.join(cols)}, customers, journeys FROM j_g WHERE rk <= $limit"
     )
     params["limit"] = max(int(limit), 0)
-    rows = cur.execute(sql, params).fetchall()
+    rows = Engine.of(source).rows(sql, params, purpose="flows.top_paths")
     out = []
     for row in rows:
         path = [x for x in row[:n] if x is not None]
@@ -643,25 +459,25 @@ def top_paths(
 
 
 # -- drop-offs -------------------------------------------------------------------------------
+def _touchpoint_journeys(options: FlowOptions) -> FlowOptions:
+    # Drop-offs are touchpoints whatever the view's level; collapsing repeats changes
+    # neither count, so the precomputed steps answer whenever the session gap allows.
+    return FlowOptions(session_gap=options.session_gap, force_compute=options.force_compute)
+
+
 def dropoffs(
-    cur: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    keep_repeats: bool = False,
-    session_gap: float | None = None,
-    force_compute: bool = False,
+    source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW
 ) -> pd.DataFrame:
     """Touchpoints ranked by drop-off rate = ending / passing (desc, then passing desc).
 
     passing: journeys with at least one event at the touchpoint; ending: journeys that did
-    not convert and whose last event is at it. keep_repeats changes neither number (the set
-    of touchpoints a journey passes and its last one do not depend on collapsing); it is
-    accepted so that every flow function takes the same options.
+    not convert and whose last event is at it. Always at touchpoint level; keep_repeats
+    changes neither number (the set of touchpoints a journey passes and its last one do not
+    depend on collapsing), so only the session gap and force_compute apply.
     """
-    with_sql, params, pre = steps_with(
-        filters, level="touchpoint", session_gap=session_gap, force_compute=force_compute
-    )
-    conv = _journey_conversion_cte(filters, params, session_gap, pre)
+    options = _touchpoint_journeys(options)
+    with_sql, params, pre = steps_with(filters, options)
+    conv = journey_conversion_cte(filters, options, params, precomputed=pre)
     if pre:
         passing = (
             "j_pass AS (SELECT node, MIN(stage) AS stage, SUM(first_visit) AS passing "
@@ -684,23 +500,19 @@ def dropoffs(
         "ORDER BY dropoff_rate DESC, p.passing DESC, p.node"
     )
     return _typed(
-        _df(cur, sql, params), ["touchpoint", "stage", "passing", "ending", "dropoff_rate"],
-        ints=("passing", "ending"),
+        _df(Engine.of(source), sql, params, "dropoffs"),
+        ["touchpoint", "stage", "passing", "ending", "dropoff_rate"], ints=("passing", "ending"),
     )
 
 
 def last_steps(
-    cur: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    session_gap: float | None = None,
-    force_compute: bool = False,
+    source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW
 ) -> pd.DataFrame:
-    """Journeys that did not convert, counted by their last touchpoint (and its stage)."""
-    with_sql, params, pre = steps_with(
-        filters, level="touchpoint", session_gap=session_gap, force_compute=force_compute
-    )
-    conv = _journey_conversion_cte(filters, params, session_gap, pre)
+    """Journeys that did not convert, counted by their last touchpoint (and its stage).
+    Like `dropoffs`, only the session gap and force_compute apply."""
+    options = _touchpoint_journeys(options)
+    with_sql, params, pre = steps_with(filters, options)
+    conv = journey_conversion_cte(filters, options, params, precomputed=pre)
     sql = (
         f"{with_sql},\n{conv}\n"
         "SELECT s.node AS touchpoint, MIN(s.stage) AS stage, COUNT(*) AS journeys "
@@ -708,36 +520,39 @@ def last_steps(
         "WHERE s.next_node IS NULL AND c.converted = 0 "
         "GROUP BY s.node ORDER BY journeys DESC, touchpoint"
     )
-    return _typed(_df(cur, sql, params), ["touchpoint", "stage", "journeys"], ints=("journeys",))
+    return _typed(
+        _df(Engine.of(source), sql, params, "last_steps"), ["touchpoint", "stage", "journeys"],
+        ints=("journeys",),
+    )
 
 
 # -- network ---------------------------------------------------------------------------------
 def network(
-    cur: duckdb.DuckDBPyConnection,
+    source: EngineLike,
     filters: Filters,
+    options: FlowOptions = DEFAULT_FLOW,
     *,
     min_transitions: int = 1,
-    keep_repeats: bool = False,
-    force_compute: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Touchpoints (nodes) and the directly-follows edges between them (no start/end).
 
     nodes: touchpoint, stage, stage_position, channel (smallest value over its steps; a
     mapped touchpoint has one), customers, events. edges: source, target, transitions,
-    customers, keeping edges with at least `min_transitions`.
+    customers, keeping edges with at least `min_transitions`. Always at touchpoint level and
+    over whole journeys: only keep_repeats and force_compute apply.
     """
-    with_sql, params, pre = steps_with(
-        filters, level="touchpoint", keep_repeats=keep_repeats, force_compute=force_compute
-    )
+    engine = Engine.of(source)
+    options = FlowOptions(keep_repeats=options.keep_repeats, force_compute=options.force_compute)
+    with_sql, params, pre = steps_with(filters, options)
     visit = "SUM(first_visit)" if pre else "COUNT(DISTINCT cid)"
     pair = "SUM(first_pair)" if pre else "COUNT(DISTINCT cid)"
     nodes = _df(
-        cur,
+        engine,
         f"{with_sql}\nSELECT node AS touchpoint, MIN(stage) AS stage, "
         "MIN(stage_position) AS stage_position, MIN(channel) AS channel, "
         f"{visit} AS customers, SUM(events) AS events FROM j_st "
         "GROUP BY node ORDER BY stage_position NULLS LAST, touchpoint",
-        params,
+        params, "network nodes",
     )
     nodes = _typed(
         nodes, ["touchpoint", "stage", "stage_position", "channel", "customers", "events"],
@@ -745,12 +560,12 @@ def network(
     )
     params["min_tr"] = int(min_transitions)
     edges = _df(
-        cur,
+        engine,
         f"{with_sql}\nSELECT node AS source, next_node AS target, COUNT(*) AS transitions, "
         f"{pair} AS customers FROM j_st WHERE next_node IS NOT NULL "
         "GROUP BY node, next_node HAVING COUNT(*) >= $min_tr "
         "ORDER BY transitions DESC, source, target",
-        params,
+        params, "network edges",
     )
     edges = _typed(
         edges, ["source", "target", "transitions", "customers"], ints=("transitions", "customers")
@@ -760,21 +575,15 @@ def network(
 
 # -- plain journeys (for display and tests) ------------------------------------------------------
 def journeys(
-    cur: duckdb.DuckDBPyConnection,
+    source: EngineLike,
     filters: Filters,
+    options: FlowOptions = DEFAULT_FLOW,
     *,
-    level: str = "touchpoint",
-    keep_repeats: bool = False,
-    session_gap: float | None = None,
     limit: int | None = None,
-    force_compute: bool = False,
 ) -> pd.DataFrame:
     """Journey steps: customer_id, session_no, step, node, stage, last_ts, events (in the
     step), next_node, minutes_to_next; the first `limit` customers by id when given."""
-    with_sql, params, _pre = steps_with(
-        filters, level=level, keep_repeats=keep_repeats, session_gap=session_gap,
-        force_compute=force_compute,
-    )
+    with_sql, params, _pre = steps_with(filters, options)
     lim = ""
     if limit is not None:
         params["lim"] = int(limit)
@@ -792,4 +601,7 @@ def journeys(
         f"JOIN customer_summary cs ON cs.cid = s.cid{lim} "
         "ORDER BY cs.customer_id, s.session_no, s.step"
     )
-    return _typed(_df(cur, sql, params), cols, ints=("session_no", "step", "events"))
+    return _typed(
+        _df(Engine.of(source), sql, params, "journeys"), cols,
+        ints=("session_no", "step", "events"),
+    )

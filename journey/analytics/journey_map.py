@@ -18,12 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from journey import i18n
 from journey.analytics import flows, metrics
 from journey.analytics.filters import Filters
+from journey.analytics.stats import SMALL_SAMPLE
+from journey.db.engine import Engine, EngineLike
 
 # How many items each lane shows: a map on a slide must stay readable.
 TOP_TOUCHPOINTS = 3
@@ -40,7 +41,7 @@ LANE_REACH = "reach"
 LANE_CONVERSION = "conversion"
 LANE_SCORE = "score"
 # compare_maps leaves out values resting on fewer customers (or answers) than this.
-MIN_COMPARE_N = 30
+MIN_COMPARE_N = SMALL_SAMPLE
 
 
 @dataclass(frozen=True)
@@ -138,27 +139,6 @@ def _int(value: Any) -> int:
     return int(f) if f is not None else 0
 
 
-def describe_filters(filters: Filters, lang: str) -> str:
-    """The filters in words, for the map's subtitle (the page uses ctx.caption instead)."""
-    parts: list[str] = []
-    labels = [
-        ("personas", "map.f_personas"), ("stages", "map.f_stages"),
-        ("touchpoints", "map.f_touchpoints"), ("channels", "map.f_channels"),
-        ("devices", "map.f_devices"), ("includes", "map.f_includes"),
-    ]
-    for attr, key in labels:
-        values = getattr(filters, attr)
-        if values:
-            parts.append(f"{_t(key, lang)}: {', '.join(values)}")
-    if filters.since or filters.until:
-        since = filters.since.isoformat() if filters.since else "…"
-        until = filters.until.isoformat() if filters.until else "…"
-        parts.append(f"{_t('map.f_period', lang)}: {since} – {until}")
-    if filters.outcome:
-        parts.append(_t(f"map.f_outcome_{filters.outcome}", lang))
-    return " · ".join(parts) if parts else _t("map.f_none", lang)
-
-
 def _mix(df: pd.DataFrame, stage: str, by: str) -> tuple[tuple[str, float], ...]:
     """(name, share of the stage's events), largest first; stage_mix() already sorts."""
     if df is None or df.empty:
@@ -171,11 +151,11 @@ def _mix(df: pd.DataFrame, stage: str, by: str) -> tuple[tuple[str, float], ...]
 
 
 def _negative_verbatims(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, *, touchpoint: str
+    engine: Engine, filters: Filters, *, touchpoint: str
 ) -> tuple[str, ...]:
     """Up to two detractors' comments on this touchpoint: the lowest NPS first, then newest."""
     df = metrics.verbatims(
-        cur, filters.replace(touchpoints=(touchpoint,)), group="detractor", limit=500
+        engine, filters.replace(touchpoints=(touchpoint,)), group="detractor", limit=500
     )
     if df is None or df.empty:
         return ()
@@ -194,7 +174,7 @@ def _negative_verbatims(
 
 # -- the map -------------------------------------------------------------------------------
 def build_map(
-    cur: duckdb.DuckDBPyConnection,
+    source: EngineLike,
     filters: Filters,
     *,
     lang: str,
@@ -206,22 +186,25 @@ def build_map(
 
     `persona` narrows the filters to that persona and picks its notes; `stages_df`
     (Store.stages()) gives the team's own stage labels; `notes_df` (Store.notes(persona))
-    the opportunities. Both are read from `cur` when not given.
+    the opportunities. Both are read from `source` when not given.
     """
+    engine = Engine.of(source)
     f = filters.replace(personas=(persona,)) if persona else filters
     if stages_df is None:
-        stages_df = cur.execute(
-            "SELECT stage, position, label_en, label_fr FROM stages ORDER BY position, stage"
-        ).df()
+        stages_df = engine.df(
+            "SELECT stage, position, label_en, label_fr FROM stages ORDER BY position, stage",
+            purpose="journey_map.stages",
+        )
     if notes_df is None:
-        notes_df = cur.execute(
-            "SELECT stage, note FROM notes WHERE persona = ? ORDER BY stage", [persona or ""]
-        ).df()
+        notes_df = engine.df(
+            "SELECT stage, note FROM notes WHERE persona = ? ORDER BY stage", [persona or ""],
+            purpose="journey_map.notes",
+        )
     notes = {str(r["stage"]): str(r["note"]) for _, r in notes_df.iterrows()}
 
     # Independent read queries: run at once, each on its own cursor (DuckDB runs them in
     # parallel and releases the GIL), instead of one after the other.
-    (ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix) = _run_all(cur, [
+    ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix = _run_all(engine, [
         (metrics.overview, f, {}),
         (metrics.funnel, f, {}),
         (metrics.nps, f, {"by": "stage"}),
@@ -257,7 +240,7 @@ def build_map(
                                              metric, score)
     # The detractors' words of every pain point, fetched at once.
     wanted = sorted({p.touchpoint for pains in pains_by_stage.values() for p in pains})
-    words = dict(zip(wanted, _run_all(cur, [
+    words = dict(zip(wanted, _run_all(engine, [
         (_negative_verbatims, f, {"touchpoint": tp}) for tp in wanted
     ]), strict=True))
     for i, (stage, position) in enumerate(order):
@@ -302,7 +285,7 @@ def build_map(
     )
     return JourneyMap(
         title=title, persona=persona, lang=lang, filters=f,
-        filters_text=describe_filters(f, lang),
+        filters_text=f.describe(lang, lambda s: _stage_label(s, lang, stages_df)),
         first_ts=_ts(ov.get("first_ts")), last_ts=_ts(ov.get("last_ts")),
         n=_int(ov.get("customers")), responses=_int(ov.get("responses")),
         stages=tuple(columns),
@@ -310,21 +293,18 @@ def build_map(
 
 
 def _run_all(
-    cur: duckdb.DuckDBPyConnection,
+    engine: Engine,
     calls: list[tuple[Callable[..., Any], Filters, dict[str, Any]]],
 ) -> list[Any]:
-    """`fn(cursor, filters, **kw)` for each call, in order; at once on cursors of `cur`'s
-    database when there are several (read-only queries, so no ordering between them)."""
-    if len(calls) <= 1 or not hasattr(cur, "cursor"):
-        return [fn(cur, f, **kw) for fn, f, kw in calls]
+    """`fn(engine, filters, **kw)` for each call, in order; at once on forks of the engine
+    when there are several (read-only queries, so no ordering between them)."""
+    if len(calls) <= 1 or not engine.can_fork:
+        return [fn(engine, f, **kw) for fn, f, kw in calls]
 
     def one(call: tuple[Callable[..., Any], Filters, dict[str, Any]]) -> Any:
         fn, f, kw = call
-        c = cur.cursor()
-        try:
-            return fn(c, f, **kw)
-        finally:
-            c.close()
+        with engine.fork() as forked:
+            return fn(forked, f, **kw)
 
     with ThreadPoolExecutor(max_workers=min(len(calls), 6)) as pool:
         return list(pool.map(one, calls))

@@ -1,16 +1,18 @@
 """Survey metrics (NPS, CSAT, CES) with their margins, the stage funnel, overview numbers.
 
 Division of labour: SQL counts (plain GROUP BY aggregates, so it transpiles to Spark SQL),
-Python derives the rates and margins from the counts. That keeps each statistic written once,
-in one place, and testable without a database.
+`stats` derives the margins from the counts, so each statistic is written once and testable
+without a database. What a filter selects comes from `scope` (and so does "converted").
 
-Every function takes a cursor and a `Filters` value and returns a DataFrame (or a dict for
-`overview`). An empty selection gives an empty frame with the documented columns.
+Every function takes an `Engine` (or a DuckDB cursor) and a `Filters` value and returns a
+DataFrame (or a dict for `overview`). An empty selection gives an empty frame with the
+documented columns.
 
 Definitions (the field's, see DESIGN.md):
 - NPS = % promoters (9-10) - % detractors (0-6), in points (-100..100). Only responses with an
   NPS answer in 0..10 count in n. Margin: 95%, adjusted-Wald (n + 3, 3/4 added to promoters and
-  detractors) on the variance of the promoter/detractor difference. small_sample = n < 30.
+  detractors) on the variance of the promoter/detractor difference. small_sample = n below
+  `stats.SMALL_SAMPLE` (30).
 - CSAT % = share of 4-5 among 1-5 answers, in percent. Margin: half-width of the 95% *Wilson*
   score interval, in points (Wilson, not Wald: Wald collapses to +-0 at 0% and 100%).
   Note the Wilson interval is centred slightly towards 50%, so csat_pct +- margin is an
@@ -23,20 +25,21 @@ Definitions (the field's, see DESIGN.md):
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from journey.analytics import scope
 from journey.analytics.filters import Filters
+from journey.analytics.stats import SMALL_SAMPLE, Z95, nps_margin, wilson_margin
+from journey.db import derived
+from journey.db.engine import Engine, EngineLike
 
-Z95 = 1.96
-SMALL_SAMPLE = 30
+__all__ = ["SMALL_SAMPLE", "Z95", "nps_margin", "wilson_margin"]
 
 # Group dimensions for the survey metrics. Keys are the only accepted `by` values; the SQL
-# expressions are ours (never user text) and read the columns of `filters.responses_sql()`.
+# expressions are ours (never user text) and read the columns of `scope.responses_sql`.
 _RESPONSE_GROUPS: dict[str, str] = {
     "stage": "fr.stage",
     "touchpoint": "fr.touchpoint",
@@ -61,51 +64,14 @@ VERBATIM_COLUMNS = [
 ]
 TOP_TOUCHPOINT_COLUMNS = ["touchpoint", "stage", "channel", "online", "customers", "events"]
 
-# Every SQL string built here is recorded (text only, never values) so the tests can check
-# that each one transpiles to Spark SQL; bounded so a long-running app does not grow it.
-BUILT_SQL: list[str] = []
 
-
-def _record(sql: str) -> str:
-    if len(BUILT_SQL) < 500 and sql not in BUILT_SQL:
-        BUILT_SQL.append(sql)
-    return sql
-
-
-def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    return cur.execute(_record(sql), params).df()
+def _run(engine: Engine, sql: str, params: dict[str, Any], purpose: str) -> pd.DataFrame:
+    return engine.df(sql, params, purpose=f"metrics.{purpose}")
 
 
 def _check_by(by: str | None) -> None:
     if by is not None and by not in _RESPONSE_GROUPS:
         raise ValueError(f"Cannot group by {by!r}: pick one of {', '.join(BY_OPTIONS)}.")
-
-
-# -- statistics on counts ------------------------------------------------------------------
-
-
-def nps_margin(n: int, promoters: int, detractors: int) -> float:
-    """95% margin of error of an NPS, in points (adjusted-Wald).
-
-    n' = n + 3, p' = (promoters + 3/4) / n', d' = (detractors + 3/4) / n',
-    var = p' + d' - (p' - d')^2 (variance of a +1/0/-1 score), margin = 1.96 * sqrt(var / n').
-    The adjustment keeps the margin honest for small n and at the extremes (all promoters).
-    """
-    n_adj = n + 3
-    p = (promoters + 0.75) / n_adj
-    d = (detractors + 0.75) / n_adj
-    var = p + d - (p - d) ** 2
-    return Z95 * math.sqrt(var / n_adj) * 100.0
-
-
-def wilson_margin(n: int, successes: int) -> float:
-    """Half-width of the 95% Wilson score interval for a proportion, in points."""
-    if n <= 0:
-        return float("nan")
-    p = successes / n
-    z2 = Z95 * Z95
-    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return half * 100.0
 
 
 def _nps_stats(df: pd.DataFrame) -> pd.DataFrame:
@@ -129,18 +95,19 @@ def _nps_stats(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _grouped(
-    cur: duckdb.DuckDBPyConnection,
+    engine: Engine,
     filters: Filters,
     dims: list[str],
     aggregates: str,
     where: str,
+    purpose: str,
 ) -> pd.DataFrame:
     """Run `aggregates` over the filtered responses grouped by `dims`, in display order.
 
     Order: stages by their position (unknown stages then missing ones last), months
     ascending, anything else by n descending; ties by the group value, NULLs last.
     """
-    sql, params = filters.responses_sql()
+    sql, params = scope.responses_sql(filters)
     select_dims = [f"{_RESPONSE_GROUPS[d]} AS g{i}" for i, d in enumerate(dims)]
     joins = ""
     order: list[str] = []
@@ -163,7 +130,7 @@ def _grouped(
         f"FROM fr{joins} WHERE {where}{group_by}) grouped "
         f"ORDER BY {', '.join(order)}"
     )
-    df = _run(cur, q, params)
+    df = _run(engine, q, params, f"{purpose} by {', '.join(dims) or 'all'}")
     if not dims:
         df = df[df["n"] > 0]
     df = df.rename(columns={f"g{i}": d for i, d in enumerate(dims)})
@@ -177,15 +144,15 @@ _NPS_AGG = (
     "SUM(CASE WHEN fr.nps <= 6 THEN 1 ELSE 0 END) AS detractors"
 )
 _NPS_WHERE = "fr.nps BETWEEN 0 AND 10"
+_CSAT_AGG = "COUNT(*) AS n, SUM(CASE WHEN fr.csat >= 4 THEN 1 ELSE 0 END) AS satisfied"
+_CSAT_WHERE = "fr.csat BETWEEN 1 AND 5"
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
 
-def nps(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = "stage"
-) -> pd.DataFrame:
+def nps(source: EngineLike, filters: Filters, by: str | None = "stage") -> pd.DataFrame:
     """NPS per group: [<by>, n, promoters, passives, detractors, *_pct, nps, margin, small_sample].
 
     `by` is stage | touchpoint | persona | channel | month ('YYYY-MM') | None (one overall row).
@@ -194,28 +161,24 @@ def nps(
     """
     _check_by(by)
     dims = [by] if by else []
-    df = _grouped(cur, filters, dims, _NPS_AGG, _NPS_WHERE)
+    df = _grouped(Engine.of(source), filters, dims, _NPS_AGG, _NPS_WHERE, "nps")
     if df.empty:
         return _empty(dims + NPS_COLUMNS)
     return _nps_stats(df)[dims + NPS_COLUMNS]
 
 
-def nps_trend(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def nps_trend(source: EngineLike, filters: Filters) -> pd.DataFrame:
     """NPS per calendar month (UTC), ascending: [month, n, nps, margin]."""
-    df = nps(cur, filters, by="month")
+    df = nps(source, filters, by="month")
     return df[["month", "n", "nps", "margin"]]
 
 
-def csat(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = "stage"
-) -> pd.DataFrame:
+def csat(source: EngineLike, filters: Filters, by: str | None = "stage") -> pd.DataFrame:
     """CSAT per group: [<by>, n, satisfied, csat_pct, margin] (Wilson 95% half-width, points)."""
     _check_by(by)
     dims = [by] if by else []
     df = _grouped(
-        cur, filters, dims,
-        "COUNT(*) AS n, SUM(CASE WHEN fr.csat >= 4 THEN 1 ELSE 0 END) AS satisfied",
-        "fr.csat BETWEEN 1 AND 5",
+        Engine.of(source), filters, dims, _CSAT_AGG, _CSAT_WHERE, "csat",
     )
     if df.empty:
         return _empty(dims + CSAT_COLUMNS)
@@ -231,19 +194,18 @@ def csat(
 
 # Normalised CES: higher = easier whatever the survey tool asked.
 _CES_NORM = "(CASE WHEN fr.ces_high_is_easy = FALSE THEN 8 - fr.ces ELSE fr.ces END)"
+_CES_WHERE = "fr.ces BETWEEN 1 AND 7"
 
 
-def ces(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = "stage"
-) -> pd.DataFrame:
+def ces(source: EngineLike, filters: Filters, by: str | None = "stage") -> pd.DataFrame:
     """CES per group on 1-7, higher = easier: [<by>, n, mean, ease_pct] (ease = 5-7, percent)."""
     _check_by(by)
     dims = [by] if by else []
     df = _grouped(
-        cur, filters, dims,
+        Engine.of(source), filters, dims,
         f"COUNT(*) AS n, AVG(CAST({_CES_NORM} AS DOUBLE)) AS mean, "
         f"SUM(CASE WHEN {_CES_NORM} >= 5 THEN 1 ELSE 0 END) AS easy",
-        "fr.ces BETWEEN 1 AND 7",
+        _CES_WHERE, "ces",
     )
     if df.empty:
         return _empty(dims + CES_COLUMNS)
@@ -254,7 +216,7 @@ def ces(
 
 
 def heatmap(
-    cur: duckdb.DuckDBPyConnection,
+    source: EngineLike,
     filters: Filters,
     rows: str = "persona",
     cols: str = "stage",
@@ -270,23 +232,20 @@ def heatmap(
     if rows == cols:
         raise ValueError("Heatmap rows and columns must be two different dimensions.")
     dims = [rows, cols]
+    engine = Engine.of(source)
     if metric == "nps":
-        df = _grouped(cur, filters, dims, _NPS_AGG, _NPS_WHERE)
+        df = _grouped(engine, filters, dims, _NPS_AGG, _NPS_WHERE, "heatmap nps")
         if not df.empty:
             df = _nps_stats(df)
             df["value"] = df["nps"]
     elif metric == "csat":
-        df = _grouped(
-            cur, filters, dims,
-            "COUNT(*) AS n, SUM(CASE WHEN fr.csat >= 4 THEN 1 ELSE 0 END) AS satisfied",
-            "fr.csat BETWEEN 1 AND 5",
-        )
+        df = _grouped(engine, filters, dims, _CSAT_AGG, _CSAT_WHERE, "heatmap csat")
         if not df.empty:
             df["value"] = df["satisfied"].astype("float64") / df["n"] * 100.0
     elif metric == "ces":
         df = _grouped(
-            cur, filters, dims, f"COUNT(*) AS n, AVG(CAST({_CES_NORM} AS DOUBLE)) AS value",
-            "fr.ces BETWEEN 1 AND 7",
+            engine, filters, dims, f"COUNT(*) AS n, AVG(CAST({_CES_NORM} AS DOUBLE)) AS value",
+            _CES_WHERE, "heatmap ces",
         )
     else:
         raise ValueError(f"Unknown metric {metric!r}: pick nps, csat or ces.")
@@ -310,7 +269,7 @@ _GROUP_CONDITIONS = {
 
 
 def verbatims(
-    cur: duckdb.DuckDBPyConnection,
+    source: EngineLike,
     filters: Filters,
     *,
     search: str | None = None,
@@ -325,7 +284,7 @@ def verbatims(
     """
     if group is not None and group not in _GROUP_CONDITIONS:
         raise ValueError(f"Unknown group {group!r}: pick promoter, passive or detractor.")
-    sql, params = filters.responses_sql()
+    sql, params = scope.responses_sql(filters)
     conds = ["fr.comment IS NOT NULL", "trim(fr.comment) <> ''"]
     if search:
         params["v_search"] = search
@@ -344,7 +303,7 @@ def verbatims(
         "ORDER BY CASE WHEN fr.ts IS NULL THEN 1 ELSE 0 END, fr.ts DESC, fr.response_id "
         "LIMIT $v_limit"
     )
-    df = _run(cur, q, params).rename(columns={"nps_group": "group"})
+    df = _run(Engine.of(source), q, params, "verbatims").rename(columns={"nps_group": "group"})
     if df.empty:
         return _empty(VERBATIM_COLUMNS)
     return df[VERBATIM_COLUMNS]
@@ -353,16 +312,19 @@ def verbatims(
 # -- funnel -------------------------------------------------------------------------------
 
 
-def _funnel_stages(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[tuple[str, int]]:
+def _funnel_stages(engine: Engine, filters: Filters) -> list[tuple[str, int]]:
     """The stages of the funnel, in order: all of the stage model, or the filtered ones."""
-    rows = cur.execute("SELECT stage, position FROM stages ORDER BY position, stage").fetchall()
+    rows = engine.rows(
+        "SELECT stage, position FROM stages ORDER BY position, stage",
+        purpose="metrics.funnel stages",
+    )
     if filters.stages:
         wanted = set(filters.stages)
         rows = [r for r in rows if r[0] in wanted]
     return [(str(s), int(p)) for s, p in rows]
 
 
-def funnel(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def funnel(source: EngineLike, filters: Filters) -> pd.DataFrame:
     """Stage funnel: [stage, position, customers, conversion_from_previous,
     conversion_from_first, median_days_to_reach].
 
@@ -379,29 +341,27 @@ def funnel(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     the denominator is 0. median_days_to_reach: days from the customer's first event in the
     filter to the first time they reached the stage under the rule (NaN when nobody did).
 
-    Filtered events only (events_sql), one journey per customer (sessions do not apply).
+    Filtered events only (`scope.event_source`), one journey per customer (sessions do not apply).
     Empty when the filter selects no events or the stage model is empty.
     """
-    stages = _funnel_stages(cur, filters)
+    engine = Engine.of(source)
+    stages = _funnel_stages(engine, filters)
     if not stages:
         return _empty(FUNNEL_COLUMNS)
-    from journey.analytics.flows import event_source, summary_scope
-    from journey.db import derived
-
     params: dict[str, Any] = {}
     if not filters.has_event_conditions:
         # Whole journeys: the reach of every stage of the model is precomputed
         # (derived.customer_stage_reach, k numbered like _funnel_stages); customer
         # conditions are read by cid from customer_summary.
-        scope = summary_scope(filters, params, alias="c0")
-        where = f" WHERE {scope}" if scope else ""
+        who = scope.summary_scope(filters, params, alias="c0")
+        where = f" WHERE {who}" if who else ""
         ctes = [
             f"first_ev AS (SELECT c0.cid, c0.first_ts AS ts FROM customer_summary c0{where})",
             "r_all AS (SELECT cid, k, reach_ts FROM customer_stage_reach)",
         ]
     else:
         # Filtered events: the same chain over a narrow projection, integer joins on cid.
-        sql, params, _whole = event_source(filters, columns=("cid", "seq", "ts", "stage"))
+        sql, params, _whole = scope.event_source(filters, columns=("cid", "seq", "ts", "stage"))
         cases = []
         for k, (stage, _pos) in enumerate(stages):
             params[f"fs_{k}"] = stage
@@ -424,7 +384,7 @@ def funnel(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
         "UNION ALL SELECT -1 AS k, COUNT(*) AS customers, CAST(NULL AS DOUBLE) AS median_days "
         "FROM first_ev) u ORDER BY k"
     )
-    res = _run(cur, q, params)
+    res = _run(engine, q, params, "funnel")
     if int(res.loc[res["k"] == -1, "customers"].iloc[0]) == 0:
         return _empty(FUNNEL_COLUMNS)
     res = res[res["k"] >= 0]
@@ -456,20 +416,13 @@ def funnel(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
 # -- overview and journey-map helpers --------------------------------------------------------
 
 
-def _date_only(filters: Filters) -> Filters:
-    """The same date range and nothing else: where "converted" is judged (see filters.py)."""
-    return Filters(
-        since=filters.since, until=filters.until, conversion_stage=filters.conversion_stage
-    )
-
-
 def _iso(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return pd.Timestamp(value).isoformat()
 
 
-def overview(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]:
+def overview(source: EngineLike, filters: Filters) -> dict[str, Any]:
     """Headline numbers: customers, journeys, converted, conversion_rate, events, responses,
     nps, nps_margin, nps_n, first_ts, last_ts (ISO strings or None), revenue.
 
@@ -478,55 +431,41 @@ def overview(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]
     channel who bought online has converted). journeys = customers (one journey each).
     conversion_rate is a fraction 0..1 (None without customers); nps None without answers.
     """
-    from journey.analytics.flows import event_source, summary_scope
-
+    engine = Engine.of(source)
     params: dict[str, Any] = {}
-    params["ov_conv_stage"] = filters.conversion_stage
-    conv_pos = "(SELECT MIN(position) FROM stages WHERE stage = $ov_conv_stage)"
     if not filters.has_event_conditions:
         # Whole journeys: everything is in customer_summary (customer conditions by cid).
-        scope = summary_scope(filters, params, alias="c0")
-        where = f" WHERE {scope}" if scope else ""
+        who = scope.summary_scope(filters, params, alias="c0")
+        where = f" WHERE {who}" if who else ""
         q = (
             "SELECT COUNT(*) AS customers, SUM(c0.events) AS events, "
             "MIN(c0.first_ts) AS first_ts, MAX(c0.last_ts) AS last_ts, "
             "SUM(c0.revenue) AS revenue, "
-            f"SUM(CASE WHEN c0.max_stage_position >= {conv_pos} THEN 1 ELSE 0 END) "
+            f"SUM({scope.converted('c0.max_stage_position', filters, params)}) "
             f"AS converted FROM customer_summary c0{where}"
         )
     else:
-        sql, params2, _whole = event_source(filters, columns=("cid", "ts", "revenue"))
-        params.update(params2)
-        dates = filters._dates("je.ts", params)
-        if dates:
-            # Converted is judged on the customer's events in the date range.
-            conv = (
-                "conv AS (SELECT je.cid FROM journey_events je "
-                f"WHERE {' AND '.join(dates)} GROUP BY je.cid "
-                f"HAVING MAX(je.stage_position) >= {conv_pos})"
-            )
-        else:
-            conv = (
-                "conv AS (SELECT cs.cid FROM customer_summary cs "
-                f"WHERE cs.max_stage_position >= {conv_pos})"
-            )
+        sql, params, _whole = scope.event_source(filters, columns=("cid", "ts", "revenue"))
+        conv = scope.customer_conversion_sql(
+            filters, params, precomputed=not (filters.since or filters.until)
+        )
         q = (
-            f"WITH fe AS ({sql}), {conv}, "
+            f"WITH fe AS ({sql}), conv AS ({conv}), "
             "agg AS (SELECT COUNT(DISTINCT fe.cid) AS customers, COUNT(*) AS events, "
             "MIN(fe.ts) AS first_ts, MAX(fe.ts) AS last_ts, SUM(fe.revenue) AS revenue FROM fe) "
             "SELECT agg.customers, agg.events, agg.first_ts, agg.last_ts, agg.revenue, "
-            "(SELECT COUNT(*) FROM conv WHERE conv.cid IN (SELECT cid FROM fe)) "
-            "AS converted FROM agg"
+            "(SELECT COUNT(*) FROM conv WHERE conv.converted = 1 "
+            "AND conv.cid IN (SELECT cid FROM fe)) AS converted FROM agg"
         )
-    row = _run(cur, q, params).iloc[0]
-    rsql, rparams = filters.responses_sql()
+    row = _run(engine, q, params, "overview").iloc[0]
+    rsql, rparams = scope.responses_sql(filters)
     rq = (
         f"WITH fr AS ({rsql}) SELECT COUNT(*) AS responses, "
         "SUM(CASE WHEN fr.nps BETWEEN 0 AND 10 THEN 1 ELSE 0 END) AS n, "
         "SUM(CASE WHEN fr.nps BETWEEN 9 AND 10 THEN 1 ELSE 0 END) AS promoters, "
         "SUM(CASE WHEN fr.nps BETWEEN 0 AND 6 THEN 1 ELSE 0 END) AS detractors FROM fr"
     )
-    r = _run(cur, rq, rparams).iloc[0]
+    r = _run(engine, rq, rparams, "overview answers").iloc[0]
     responses = int(r["responses"])
     nps_n = 0 if pd.isna(r["n"]) else int(r["n"])
     promoters = 0 if pd.isna(r["promoters"]) else int(r["promoters"])
@@ -554,9 +493,7 @@ def overview(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]
 _MIX_BY = {"channel": "fe.channel", "device": "fe.device"}
 
 
-def stage_mix(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, by: str = "channel"
-) -> pd.DataFrame:
+def stage_mix(source: EngineLike, filters: Filters, by: str = "channel") -> pd.DataFrame:
     """Channel or device mix per stage: [stage, stage_position, <by>, customers, events, share].
 
     share = the stage's events on that channel/device over all the stage's events (0..1, sums
@@ -565,7 +502,7 @@ def stage_mix(
     """
     if by not in _MIX_BY:
         raise ValueError(f"Cannot split stages by {by!r}: pick channel or device.")
-    sql, params = filters.events_sql()
+    sql, params = scope.events_sql(filters)
     col = _MIX_BY[by]
     q = (
         f"WITH fe AS ({sql}), "
@@ -578,7 +515,7 @@ def stage_mix(
         "g.stage_position, CASE WHEN g.stage IS NULL THEN 1 ELSE 0 END, g.stage, "
         "g.events DESC, CASE WHEN g.dim IS NULL THEN 1 ELSE 0 END, g.dim"
     )
-    df = _run(cur, q, params).rename(columns={"dim": by})
+    df = _run(Engine.of(source), q, params, f"stage_mix by {by}").rename(columns={"dim": by})
     columns = ["stage", "stage_position", by, "customers", "events", "share"]
     if df.empty:
         return _empty(columns)
@@ -588,16 +525,14 @@ def stage_mix(
     return df[columns]
 
 
-def top_touchpoints(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 10
-) -> pd.DataFrame:
+def top_touchpoints(source: EngineLike, filters: Filters, limit: int = 10) -> pd.DataFrame:
     """Touchpoints ranked by customers (then events, then name):
     [touchpoint, stage, channel, online, customers, events].
 
     stage/channel come from the touchpoint map, else from the events themselves (the
     smallest value, so the answer is stable when the files disagree).
     """
-    sql, params = filters.events_sql()
+    sql, params = scope.events_sql(filters)
     params["t_limit"] = max(int(limit), 0)
     q = (
         f"WITH fe AS ({sql}), "
@@ -609,7 +544,7 @@ def top_touchpoints(
         "FROM g LEFT JOIN touchpoints t ON t.touchpoint = g.touchpoint "
         "ORDER BY g.customers DESC, g.events DESC, g.touchpoint LIMIT $t_limit"
     )
-    df = _run(cur, q, params)
+    df = _run(Engine.of(source), q, params, "top_touchpoints")
     if df.empty:
         return _empty(TOP_TOUCHPOINT_COLUMNS)
     df["customers"] = df["customers"].astype("int64")

@@ -1,26 +1,36 @@
 """`python -m journey ...`: the store from the command line.
 
-Every subcommand takes --db PATH. Errors a user can fix are printed in plain words on
-stderr with a non-zero exit, never as a traceback.
+Every subcommand takes --db PATH, before or after the subcommand's name. Errors a user can fix
+are printed in plain words on stderr with a non-zero exit, never as a traceback; a closed pipe
+(`| head`) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
-from journey.cli import export_map, query
+import duckdb
+
+from journey.cli import export_map, query, store_health
+from journey.db import health
 from journey.db.store import Store, StoreError
+
+DB_HELP = "DuckDB file (default: $PARCOURS_DB or data/parcours.duckdb)"
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", help="DuckDB file (default: $PARCOURS_DB or data/parcours.duckdb)")
+    # SUPPRESS: a subcommand's own --db only overrides the global one when it is given, so
+    # `--db X query ...` and `query ... --db X` both work.
+    p.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m journey", description="Parcours store")
+    parser.add_argument("--db", default=None, help=DB_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="load the built-in demo data")
@@ -63,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query.add_parser(sub, _add_db)
     export_map.add_parser(sub, _add_db)
+    store_health.add_parsers(sub, _add_db)
     return parser
 
 
@@ -143,8 +154,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return run(args)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as Unix tools do. Point stdout at
+        # devnull so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except StoreError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        # A damaged block found mid-query: say so plainly, never a traceback.
+        error = StoreError(**health.classify(store_health.db_path(args), exc))
+        print(f"Error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

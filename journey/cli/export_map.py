@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from journey.analytics.filters import Filters
+from journey.db.engine import Engine
 from journey.db.store import Store, StoreError
 
 FORMATS = (".png", ".svg", ".html")
@@ -76,13 +77,14 @@ def run(args: argparse.Namespace) -> int:
         from journey.present import map_export
 
         with Store(args.db) as store:
+            engine = Engine(store.cursor())
             if persona is not None:
                 known = set(store.personas()["persona"].astype(str))
-                cur = store.cursor()
                 known |= {
-                    str(r[0]) for r in cur.execute(
-                        "SELECT DISTINCT persona FROM customers WHERE persona IS NOT NULL"
-                    ).fetchall()
+                    str(r[0]) for r in engine.rows(
+                        "SELECT DISTINCT persona FROM customers WHERE persona IS NOT NULL",
+                        purpose="export_map.personas",
+                    )
                 }
                 if persona not in known:
                     listed = ", ".join(sorted(known)) or "none"
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 conversion_stage=store.get_setting("conversion_stage", "purchase") or "purchase"
             )
             jm = journey_map.build_map(
-                store.cursor(), filters, lang=args.lang, persona=persona,
+                engine, filters, lang=args.lang, persona=persona,
                 stages_df=store.stages(), notes_df=store.notes(persona),
             )
         if ext == ".png":

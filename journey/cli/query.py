@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import math
 import sys
@@ -19,7 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journey.analytics import devices, flows, metrics
 from journey.analytics.filters import Filters
+from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
+from journey.db.engine import Engine, QueryError
 from journey.db.store import Store
 
 KINDS = (
@@ -27,7 +29,6 @@ KINDS = (
     "csat", "ces", "paths", "overview",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
-MIN_STEPS, MAX_STEPS = 2, 15
 
 
 class UsageError(ValueError):
@@ -68,18 +69,18 @@ def add_parser(
 # -- validation ---------------------------------------------------------------------------
 
 
-def _known(cur: Any, sql: str) -> list[str]:
-    return [str(r[0]) for r in cur.execute(sql).fetchall() if r[0] is not None]
-
-
-def _validate(args: argparse.Namespace, cur: Any) -> None:
+def _validate(args: argparse.Namespace, engine: Engine) -> None:
     if not MIN_STEPS <= args.steps <= MAX_STEPS:
         raise UsageError(f"--steps {args.steps}: pick a number from {MIN_STEPS} to {MAX_STEPS}.")
     if args.top is not None and args.top < 1:
         raise UsageError(f"--top {args.top}: pick a number of 1 or more.")
     if args.session_gap is not None and not (args.session_gap > 0):
         raise UsageError(f"--session-gap {args.session_gap}: give a number of minutes above 0.")
-    stages = _known(cur, "SELECT stage FROM stages ORDER BY position, stage")
+    stages = [
+        str(r[0]) for r in engine.rows(
+            "SELECT stage FROM stages ORDER BY position, stage", purpose="query.stages"
+        ) if r[0] is not None
+    ]
     for s in args.stage:
         if s not in stages:
             raise UsageError(f"--stage {s!r} is not a stage. Stages: {', '.join(stages)}.")
@@ -90,11 +91,11 @@ def _validate(args: argparse.Namespace, cur: Any) -> None:
             if value not in stages:
                 raise UsageError(f"{opt} {value!r} is not a stage. Stages: {', '.join(stages)}.")
         else:
-            found = cur.execute(
+            (found,) = engine.one(
                 "SELECT COUNT(*) FROM (SELECT touchpoint FROM touchpoints WHERE touchpoint = $t "
                 "UNION ALL SELECT touchpoint FROM events WHERE touchpoint = $t)",
-                {"t": value},
-            ).fetchone()[0]
+                {"t": value}, purpose="query.anchor",
+            )
             if not found:
                 raise UsageError(
                     f"{opt} {value!r} is not a touchpoint of this store "
@@ -153,57 +154,32 @@ def _table(value: Any) -> str:
 # -- dispatch -----------------------------------------------------------------------------
 
 
-def _call(fn: Callable[..., Any], cur: Any, filters: Filters, **options: Any) -> Any:
-    """Call a flows/devices function with the options it accepts (and leave out None ones,
-    so its own defaults apply)."""
-    sig = inspect.signature(fn)
-    accepts_all = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
-    kwargs = {
-        k: v for k, v in options.items()
-        if v is not None and (accepts_all or k in sig.parameters)
-    }
-    return fn(cur, filters, **kwargs)
-
-
-def _compute(args: argparse.Namespace, cur: Any, filters: Filters) -> Any:
-    from journey.analytics import metrics
-
-    flow_opts = {
-        "level": args.level, "keep_repeats": args.keep_repeats,
-        "session_gap": args.session_gap,
-    }
+def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
     kind = args.kind
-    if kind == "nps":
-        return metrics.nps(cur, filters, by=args.by)
-    if kind == "csat":
-        return metrics.csat(cur, filters, by=args.by)
-    if kind == "ces":
-        return metrics.ces(cur, filters, by=args.by)
+    if kind in ("nps", "csat", "ces"):
+        return getattr(metrics, kind)(engine, filters, by=args.by)
     if kind == "funnel":
-        return metrics.funnel(cur, filters)
+        return metrics.funnel(engine, filters)
     if kind == "overview":
-        return metrics.overview(cur, filters)
+        return metrics.overview(engine, filters)
     if kind == "devices":
-        from journey.analytics import devices
-
-        return _call(devices.device_switching, cur, filters)
-    from journey.analytics import flows
-
+        return devices.device_switching(engine, filters)
+    options = FlowOptions(
+        level=args.level, keep_repeats=args.keep_repeats, session_gap=args.session_gap
+    )
     if kind == "sankey":
-        return _call(
-            flows.sankey, cur, filters, steps=args.steps, top=args.top,
-            start_at=args.start_at, end_at=args.end_at, **flow_opts,
+        return flows.sankey(
+            engine, filters, options, steps=args.steps, start_at=args.start_at,
+            end_at=args.end_at, **({"top": args.top} if args.top is not None else {}),
         )
     if kind == "transitions":
-        return _call(flows.transitions, cur, filters, **flow_opts)
+        return flows.transitions(engine, filters, options)
     if kind == "dropoffs":
-        return _call(
-            flows.dropoffs, cur, filters,
-            keep_repeats=args.keep_repeats, session_gap=args.session_gap,
-        )
+        return flows.dropoffs(engine, filters, options)
     if kind == "paths":
-        return _call(
-            flows.top_paths, cur, filters, steps=args.steps, limit=args.top, **flow_opts,
+        return flows.top_paths(
+            engine, filters, options, steps=args.steps,
+            **({"limit": args.top} if args.top is not None else {}),
         )
     raise UsageError(f"Unknown query {kind!r}.")  # argparse choices make this unreachable
 
@@ -212,16 +188,16 @@ def run(args: argparse.Namespace) -> int:
     """Handler of `query`: 0 on success, 2 on a bad option (message on stderr)."""
     with Store(args.db) as store:
         conversion_stage = store.get_setting("conversion_stage", "purchase") or "purchase"
-        cur = store.cursor()
+        engine = Engine(store.cursor())
         try:
             filters = Filters.from_cli_args(args, conversion_stage=conversion_stage)
-            _validate(args, cur)
-            result = _compute(args, cur, filters)
-        except ValueError as exc:  # UsageError, bad dates, and the engine's own ValueErrors
+            _validate(args, engine)
+            result = _compute(args, engine, filters)
+        except ValueError as exc:  # UsageError, bad dates, and the analytics' own ValueErrors
             print(f"Error: {exc}", file=sys.stderr)
             return 2
-        except ImportError as exc:  # flows/devices not installed in this build
-            print(f"Error: the {args.kind!r} query is not available here ({exc}).", file=sys.stderr)
+        except QueryError as exc:  # the store could not answer (a damaged or foreign file)
+            print(f"Error: the {args.kind!r} query failed ({exc}).", file=sys.stderr)
             return 1
     if args.json:
         print(json.dumps(_plain(result), ensure_ascii=False, allow_nan=False))

@@ -16,6 +16,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from journey import i18n
+from journey.db import health
+
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "parcours.duckdb"
 
 # Default 5-stage model, in order (key, English label, French label).
@@ -122,7 +125,35 @@ def memory_limit() -> str:
 
 
 class StoreError(Exception):
-    """A problem the user can fix, worded for them."""
+    """A problem the user can fix, worded for them.
+
+    Raised with a stable `code` (a key of journey/i18n/locales/*/store.json) and its `params`,
+    it can be said in the reader's language with a hint that fits where it is read:
+    `text(lang, "cli")` names a command-line flag, `text(lang, "app")` what to do in the app.
+    `str()` is the English command-line text. Raised with a plain message instead (older call
+    sites), its code is "message" and the text is that message.
+    """
+
+    # code -> the hint that follows its message ("store.hint.<name>.cli|app")
+    _HINTS = {"locked": "locked", "locked_app": "locked", "locked_cli": "locked",
+              "locked_other": "locked", "not_a_store": "other_file",
+              "foreign_tables": "other_file", "damaged": "damaged", "unreadable": "damaged"}
+
+    def __init__(self, message: str | None = None, *, code: str = "message",
+                 **params: Any) -> None:
+        self.code = code
+        self.params = {"message": message or ""} if code == "message" else params
+        super().__init__(self.text("en", "cli"))
+
+    def text(self, lang: str = "en", where: str = "cli") -> str:
+        """The message in `lang`, with the hint for `where` ("cli" or "app")."""
+        if self.code == "message":
+            return str(self.params["message"])
+        text = i18n.t(f"store.{self.code}", lang, **self.params)
+        hint = self._HINTS.get(self.code)
+        if hint:
+            text += " " + i18n.t(f"store.hint.{hint}.{where}", lang)
+        return text
 
 
 class Store:
@@ -137,20 +168,18 @@ class Store:
             self._con = duckdb.connect(
                 str(self.path), config={"memory_limit": memory_limit()}
             )
-        except duckdb.IOException as exc:
-            raise StoreError(
-                f"Cannot open the database {self.path}: {exc}. If the app is running, "
-                "stop it or use another file with --db."
-            ) from exc
         except duckdb.Error as exc:
-            raise StoreError(
-                f"{self.path} is not a Parcours database ({exc}). Pick another file with --db."
-            ) from exc
+            raise StoreError(**health.classify(self.path, exc)) from exc
         self._lock = threading.RLock()
         self.last_refresh: str | None = None  # what the last commit did to derived tables
-        self._con.execute("SET TimeZone = 'UTC'")
-        self._migrate()
-        self._ensure_derived()
+        try:
+            self._con.execute("SET TimeZone = 'UTC'")
+            self._migrate()
+            self._ensure_derived()
+        except duckdb.Error as exc:
+            # A truncated or damaged file often opens and fails on its first read.
+            self._con.close()
+            raise StoreError(**health.classify(self.path, exc)) from exc
 
     # -- connection -------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -219,15 +248,10 @@ class Store:
         else:
             other = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]
             if other:
-                raise StoreError(
-                    f"{self.path} holds tables that are not Parcours tables. "
-                    "Pick another file with --db."
-                )
+                raise StoreError(code="foreign_tables", path=str(self.path))
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer Parcours (schema {version}, this one "
-                f"knows {SCHEMA_VERSION}). Update Parcours."
-            )
+            raise StoreError(code="newer_schema", path=str(self.path), version=version,
+                             known=SCHEMA_VERSION)
         if version == SCHEMA_VERSION:
             return
         con.execute("BEGIN TRANSACTION")
@@ -393,9 +417,9 @@ class Store:
         """Replace the stage model: (stage, label_en, label_fr) in journey order."""
         keys = [r[0].strip() for r in rows]
         if any(not k for k in keys):
-            raise StoreError("Every stage needs a name.")
+            raise StoreError(code="stage_without_name")
         if len(set(keys)) != len(keys):
-            raise StoreError("Two stages have the same name; stage names must be unique.")
+            raise StoreError(code="stage_name_twice")
         with self.transaction() as cur:
             owner = dict(cur.execute("SELECT stage, import_id FROM stages").fetchall())
             cur.execute("DELETE FROM stages")

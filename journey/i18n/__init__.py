@@ -16,6 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from journey.i18n.markdown import md_escape
+
+__all__ = ["md_escape"]  # re-exported: the one escape for user text shown through Markdown
+
 LANGS = ("en", "fr")
 DEFAULT_LANG = "en"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -27,6 +31,12 @@ _MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
     "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
            "nov.", "déc."],
+}
+_MONTHS_LONG = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"],
 }
 
 
@@ -147,23 +157,53 @@ def fmt_pct(x: Any, lang: str | None = DEFAULT_LANG, digits: int = 1) -> str:
     return f"{number}{NNBSP}%" if lang == "fr" else f"{number}%"
 
 
-def fmt_date(d: Any, lang: str | None = DEFAULT_LANG) -> str:
-    """A date: 'Jan 5, 2026' (en) or '5 janv. 2026' (fr). Accepts date, datetime,
-    pandas Timestamp, numpy datetime64 or an ISO string."""
+def fmt_signed(x: Any, lang: str | None = DEFAULT_LANG, digits: int = 0) -> str:
+    """A score read as a sign first (NPS): '+12', '−5' with a real minus sign, like the
+    charts' axes; '0' has no sign."""
+    if _missing(x):
+        return DASH
+    value = round(float(x), digits)
+    text = fmt_num(abs(value), lang, digits)
+    if value > 0:
+        return "+" + text
+    if value < 0:
+        return "\u2212" + text
+    return text
+
+
+def _timestamp(d: Any) -> pd.Timestamp | str:
+    """`d` as a Timestamp, or the text to show instead (a dash when missing, the value as it
+    is when it is not a date)."""
     if _missing(d):
         return DASH
     try:
         ts = pd.Timestamp(d)
     except (ValueError, TypeError):
         return str(d)
-    if ts is pd.NaT:
-        return DASH
+    return DASH if ts is pd.NaT else ts
+
+
+def fmt_date(d: Any, lang: str | None = DEFAULT_LANG) -> str:
+    """A date: 'Jan 5, 2026' (en) or '5 janv. 2026' (fr). Accepts date, datetime,
+    pandas Timestamp, numpy datetime64 or an ISO string."""
+    ts = _timestamp(d)
+    if not isinstance(ts, pd.Timestamp):
+        return ts
     lang = _norm(lang)
     month = _MONTHS[lang][ts.month - 1]
     if lang == "fr":
         day = "1er" if ts.day == 1 else str(ts.day)
         return f"{day} {month} {ts.year}"
     return f"{month} {ts.day}, {ts.year}"
+
+
+def fmt_month(d: Any, lang: str | None = DEFAULT_LANG) -> str:
+    """A month: 'January 2026' (en) or 'janvier 2026' (fr). Accepts what fmt_date does,
+    including 'YYYY-MM'."""
+    ts = _timestamp(d)
+    if not isinstance(ts, pd.Timestamp):
+        return ts
+    return f"{_MONTHS_LONG[_norm(lang)][ts.month - 1]} {ts.year}"
 
 
 def fmt_date_range(start: Any, end: Any, lang: str | None = DEFAULT_LANG) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from journey import i18n
 from journey.analytics.journey_map import JourneyMap, StageColumn
+from journey.analytics.stats import SMALL_SAMPLE
 
 # 16:9 slide at scale 1; PNG pixels = these × scale.
 SLIDE_W, SLIDE_H = 1920, 1080
@@ -38,7 +39,6 @@ LANE_BG = {
     "mix": "#f3f0fa",
 }
 CURVE = "#2563eb"
-SMALL_N = 30
 
 # Lane heights in pixels; the pain-point lane takes what is left of the slide.
 TITLE_H, HEADER_H, TP_H, CUST_H, CURVE_H, OPP_H, MIX_H = 74, 54, 118, 72, 176, 128, 92
@@ -185,7 +185,7 @@ def score_text(s: StageColumn, lang: str) -> str:
     else:
         pct = i18n.fmt_num(s.score, lang, 0)
         text = _t("map.csat_value", lang, csat=pct, margin=margin, n=n)
-    return text + (" ⚠" if s.n < SMALL_N else "")
+    return text + (" ⚠" if s.n < SMALL_SAMPLE else "")
 
 
 def pain_lines(s: StageColumn, lang: str, chars: int = 60, max_lines: int = 99) -> list[str]:
@@ -290,7 +290,7 @@ def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
             "label": s.label, "score": s.score,
             "lo": max(s.score - m, -100.0), "hi": min(s.score + m, 100.0),
             "text": score_text(s, lang), "metric": s.score_metric or "",
-            "small": s.n < SMALL_N,
+            "small": s.n < SMALL_SAMPLE,
         })
     missing = [
         {"label": s.label, "text": _t("map.no_answers", lang)}

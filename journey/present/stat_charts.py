@@ -19,7 +19,6 @@ Conventions shared by every builder:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,8 +26,8 @@ import altair as alt
 import pandas as pd
 
 from journey import i18n
+from journey.analytics.stats import SMALL_SAMPLE
 
-SMALL_SAMPLE = 30
 WARN = "⚠"
 
 # Fixed colours so that a promoter is green on every page and every exported slide.
@@ -108,14 +107,7 @@ def _num(x: Any, lang: str, decimals: int = 1) -> str:
 
 def _signed(x: float, lang: str, decimals: int = 0) -> str:
     """NPS is read as a sign first: '+12', '−5' (a real minus sign, like Vega's axes)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    text = _num(abs(x), lang, decimals) if decimals else _int(abs(x), lang)
-    if round(x, decimals) > 0:
-        return "+" + text
-    if round(x, decimals) < 0:
-        return "−" + text
-    return text
+    return i18n.fmt_signed(x, _lang(lang), decimals)
 
 
 def _is_missing(x: Any) -> bool:
@@ -505,8 +497,7 @@ def trend(
 
 
 def _month_name(d: pd.Timestamp, lang: str) -> str:
-    months = _TIME_LOCALES[_lang(lang)]["months"]
-    return f"{months[d.month - 1]} {d.year}"
+    return i18n.fmt_month(d, _lang(lang))
 
 
 # --------------------------------------------------------------------------- funnel

@@ -110,8 +110,24 @@ def test_bad_url_values_are_ignored(demo_db, app_test):
 def test_anchor_with_nothing_matching_shows_empty_state(demo_db, app_test):
     at = app_test(demo_db, page=PAGE, query_params={"outcome": "converted"})
     _no_errors(at)
-    at.selectbox(key="flows_end").set_value(at.selectbox(key="flows_end").options[0]).run()
+    end = at.selectbox(key="flows_end").options[0]
+    at.selectbox(key="flows_end").set_value(end).run()
     _no_errors(at)
+    # Either the journeys that end there, said in the caption, or the "nothing matches" panel.
+    if at.get("echarts_chart"):
+        assert f"ending at {end}" in at.caption[0].value
+        assert at.query_params.get("flows_end") in (end, [end])
+    else:
+        assert "Nothing matches these filters" in " ".join(i.value for i in at.info)
+
+
+def test_filters_matching_nothing_show_the_empty_state(demo_db, app_test):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "since": "2026-06-30", "until": "2026-06-30", "persona": "Cautious senior",
+        "device": "tablet", "outcome": "converted"})
+    _no_errors(at)
+    assert not at.get("echarts_chart") and not at.dataframe
+    assert "Nothing matches these filters" in " ".join(i.value for i in at.info)
 
 
 def test_flows_empty_store(empty_db, app_test):

@@ -3,6 +3,7 @@ comparison, workshop mode."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from journey import i18n
@@ -114,3 +115,21 @@ def test_filters_that_match_nothing(app_test, demo_db):
     at = app_test(demo_db, page=PAGE, query_params={"since": "2031-01-01"})
     assert not _problems(at)
     assert len(at.info) >= 1
+    # A day after the data is read as its last day (the date pickers' bound): the map of that
+    # day, with the numbers of the core.
+    with Store(demo_db) as s:
+        last = pd.Timestamp(s.info()["last_event"]).date()
+    assert at.session_state["sb_since"] == last
+    jm = _map(demo_db, None, since=last)
+    assert [m.value for m in at.metric] == [i18n.fmt_int(s.customers, "en") for s in jm.stages]
+
+
+def test_filters_that_really_match_nothing(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "since": "2026-06-30", "until": "2026-06-30", "persona": "Cautious senior",
+        "device": "tablet", "outcome": "converted"})
+    assert not _problems(at)
+    no_match = i18n.t("shell.empty.no_match", "en", button="Reset filters")
+    assert no_match in [i.value for i in at.info]
+    assert not at.metric and not at.text_area
+    assert at.caption[0].value.endswith("Converted journeys · n = 0")

@@ -76,3 +76,12 @@ def test_network_empty_store(empty_db, app_test):
     _no_errors(at)
     assert not at.get("iframe")
     assert at.info
+
+
+def test_filters_matching_nothing_show_the_empty_state(demo_db, app_test):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "since": "2026-06-30", "until": "2026-06-30", "persona": "Cautious senior",
+        "device": "tablet", "outcome": "converted"})
+    _no_errors(at)
+    assert not at.get("iframe") and not at.dataframe
+    assert "Nothing matches these filters" in " ".join(i.value for i in at.info)

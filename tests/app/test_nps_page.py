@@ -165,3 +165,6 @@ def test_filter_matching_nothing(app_test, demo_db):
     at = _run(app_test, demo_db, since=day, until=day)
     assert at.info
     assert not _charts(at)
+    no_match = i18n.t("shell.empty.no_match", "en", button="Reset filters")
+    assert no_match in [i.value for i in at.info]
+    assert not at.metric and not at.dataframe

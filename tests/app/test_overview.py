@@ -52,6 +52,15 @@ def test_nothing_matches(app_test, demo_db) -> None:
                                          "persona": "Cautious senior", "device": "tablet",
                                          "outcome": "converted"})
     assert not at.exception
+    # What the page shows, not only that it did not crash: `guard` would have turned a failing
+    # query into an error box, which the lines below reject.
+    assert not at.error, [e.value for e in at.error]
+    no_match = i18n.t("shell.empty.no_match", "en", button="Reset filters")
+    assert no_match in [i.value for i in at.info]
+    assert not at.metric and not at.get("vega_lite_chart") and not at.dataframe
+    assert [c.value for c in at.caption] == [
+        "Persona: Cautious senior · Devices: tablet · Jun 30, 2026 to Jun 30, 2026 · "
+        "Converted journeys · n = 0"]
 
 
 def test_empty_store(app_test, empty_db) -> None:

@@ -1,0 +1,351 @@
+"""Filters + flow options -> SQL: the one owner of what a query reads.
+
+Every analytics query starts here. `events_sql` / `responses_sql` give the filtered events and
+survey answers; `event_source`, `summary_scope` and `steps_with` give the cheaper relations the
+flow, funnel, overview and device queries read (the precomputed tables of `db.derived` when
+no event condition asks for a per-query window); `converted` is the one definition of a
+converted journey, used by the `converted` filter and by every figure that counts conversions.
+`FlowOptions` is how journeys are cut into steps, the same value for every flow question.
+
+The semantics of each filter are documented on `Filters`. Every value is a bound parameter:
+a list becomes one named parameter per value, so the SQL stays plain (and transpilable to
+Spark SQL) without formatting any user text into it. A parameter's name depends only on its
+role (`f_persona_0`, `f_since`, `conv_stage`...), so the same filter always gives the same
+SQL text, and two fragments binding the same role bind the same value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import numbers
+from dataclasses import dataclass, replace
+from typing import Any
+
+from journey.analytics.filters import Filters
+from journey.db import derived
+
+LEVELS = ("touchpoint", "stage")
+MIN_STEPS, MAX_STEPS = 2, 15
+
+# journey_events columns the step CTEs read (a narrow projection of the filtered events).
+_STEP_COLUMNS = (
+    "cid", "g", "ts", "touchpoint", "stage", "stage_position", "channel", "seq",
+    "next_touchpoint", "next_stage_node", "next_ts", "tp_step", "stage_step",
+)
+
+
+@dataclass(frozen=True)
+class FlowOptions:
+    """How journeys are cut into steps, shared by every flow question of a view.
+
+    level: touchpoint | stage (what a node is). keep_repeats: do not collapse consecutive
+    repeats of a node into one step. session_gap: minutes of inactivity that start a new
+    journey (None: one journey per customer). force_compute: skip the precomputed tables and
+    compute from the events (the results are identical; tests compare both paths). Invalid
+    values raise ValueError at construction, so a bad option never reaches SQL.
+    """
+
+    level: str = "touchpoint"
+    keep_repeats: bool = False
+    session_gap: float | None = None
+    force_compute: bool = False
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be 'touchpoint' or 'stage' (got {self.level!r}).")
+        gap = self.session_gap
+        if gap is not None:
+            if isinstance(gap, bool) or not isinstance(gap, numbers.Real) or not gap > 0:
+                raise ValueError(
+                    f"session_gap must be a positive number of minutes (got {gap})."
+                )
+            object.__setattr__(self, "session_gap", float(gap))
+        object.__setattr__(self, "keep_repeats", bool(self.keep_repeats))
+        object.__setattr__(self, "force_compute", bool(self.force_compute))
+
+    def replace(self, **changes: Any) -> FlowOptions:
+        return replace(self, **changes)
+
+    @property
+    def step_table(self) -> str:
+        """The precomputed steps of this level."""
+        return "tp_steps" if self.level == "touchpoint" else "stage_steps"
+
+
+DEFAULT_FLOW = FlowOptions()
+
+
+def check_steps(steps: Any) -> int:
+    """How many steps a step-indexed view (Sankey, top paths) shows: a whole number 2..15."""
+    try:
+        n = int(steps)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"steps must be a whole number from {MIN_STEPS} to {MAX_STEPS} (got {steps!r})."
+        ) from None
+    if not MIN_STEPS <= n <= MAX_STEPS:
+        raise ValueError(f"steps must be from {MIN_STEPS} to {MAX_STEPS} (got {n}).")
+    return n
+
+
+# -- plain conditions ---------------------------------------------------------------------
+def _in(column: str, role: str, values: tuple[str, ...], params: dict[str, Any]) -> str:
+    names = []
+    for i, v in enumerate(values):
+        params[f"f_{role}_{i}"] = v
+        names.append(f"$f_{role}_{i}")
+    return f"{column} IN ({', '.join(names)})"
+
+
+def date_conds(filters: Filters, column: str, params: dict[str, Any]) -> list[str]:
+    """`column` inside the date range (since and until are both inclusive days)."""
+    conds = []
+    if filters.since:
+        params["f_since"] = dt.datetime.combine(filters.since, dt.time())
+        conds.append(f"{column} >= $f_since")
+    if filters.until:
+        params["f_until"] = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time())
+        conds.append(f"{column} < $f_until")
+    return conds
+
+
+def _event_conds(filters: Filters, alias: str, params: dict[str, Any]) -> list[str]:
+    conds: list[str] = []
+    if filters.stages:
+        conds.append(_in(f"{alias}.stage", "stage", filters.stages, params))
+    if filters.touchpoints:
+        conds.append(_in(f"{alias}.touchpoint", "tp", filters.touchpoints, params))
+    if filters.channels:
+        conds.append(_in(f"{alias}.channel", "channel", filters.channels, params))
+    if filters.devices:
+        conds.append(_in(f"{alias}.device", "device", filters.devices, params))
+    return conds + date_conds(filters, f"{alias}.ts", params)
+
+
+# -- converted: the one definition --------------------------------------------------------
+def converted(stage_position: str, filters: Filters, params: dict[str, Any]) -> str:
+    """1 when `stage_position` (an SQL expression) is at or after the conversion stage, else 0.
+
+    A journey has converted when it reached the conversion stage (a store setting, default
+    `purchase`) or a later one; an unknown conversion stage converts nobody. Aggregate with
+    MAX over a journey's events (or read customer_summary.max_stage_position).
+    """
+    params["conv_stage"] = filters.conversion_stage
+    return (
+        f"CASE WHEN {stage_position} >= (SELECT MIN(position) FROM stages "
+        "WHERE stage = $conv_stage) THEN 1 ELSE 0 END"
+    )
+
+
+def customer_conversion_sql(
+    filters: Filters, params: dict[str, Any], *, precomputed: bool
+) -> str:
+    """SELECT (cid, converted) per customer, judged on their events in the date range and
+    never narrowed by the stage/channel/device/touchpoint filters (a stage filter must not
+    turn buyers into drop-outs). `precomputed` reads customer_summary: only valid without a
+    date range."""
+    if precomputed:
+        if filters.since or filters.until:
+            raise ValueError("customer_summary cannot judge conversion inside a date range.")
+        return (
+            f"SELECT cid, {converted('max_stage_position', filters, params)} AS converted "
+            "FROM customer_summary"
+        )
+    where = date_conds(filters, "je.ts", params)
+    w = f" WHERE {' AND '.join(where)}" if where else ""
+    return (
+        f"SELECT je.cid, MAX({converted('je.stage_position', filters, params)}) AS converted "
+        f"FROM journey_events je{w} GROUP BY je.cid"
+    )
+
+
+def journey_conversion_cte(
+    filters: Filters, options: FlowOptions, params: dict[str, Any], *, precomputed: bool
+) -> str:
+    """CTE definitions ending in `j_conv(cid, session_no, converted)` over the journeys of `j_st`.
+
+    Without a session gap a journey is the customer's, judged by `customer_conversion_sql`.
+    With a session gap each session is judged on its own (filtered) steps: a browsing session
+    before a buying one did end unbought.
+    """
+    if options.session_gap is None:
+        cust = customer_conversion_sql(filters, params, precomputed=precomputed)
+        return (
+            f"j_cust AS ({cust}),\n"
+            "j_conv AS (SELECT j.cid, j.session_no, COALESCE(c.converted, 0) AS converted "
+            "FROM j_st j LEFT JOIN j_cust c ON c.cid = j.cid WHERE j.step = 1)"
+        )
+    # stage_position of a step's events is the touchpoint's: constant within a step unless
+    # the file itself varies it, so each step's value stands for its events.
+    return (
+        f"j_conv AS (SELECT cid, session_no, MAX({converted('stage_position', filters, params)}) "
+        "AS converted FROM j_st GROUP BY cid, session_no)"
+    )
+
+
+# -- whose journeys count -----------------------------------------------------------------
+def customer_scope_sql(
+    filters: Filters, params: dict[str, Any], *, for_responses: bool = False
+) -> str | None:
+    """SELECT of customer_id passing the customer conditions (persona, includes, outcome),
+    judged on the customer's events in the date range; None when every customer passes.
+
+    `for_responses`: responses have no device, so the device filter keeps the answers of
+    customers who used one of those devices in the date range."""
+    having: list[str] = []
+    if filters.personas:
+        having.append(
+            f"MAX(CASE WHEN {_in('je.persona', 'persona', filters.personas, params)} "
+            "THEN 1 ELSE 0 END) = 1"
+        )
+    for i, tp in enumerate(filters.includes):
+        params[f"f_inc_{i}"] = tp
+        having.append(f"MAX(CASE WHEN je.touchpoint = $f_inc_{i} THEN 1 ELSE 0 END) = 1")
+    if filters.outcome:
+        reached = f"MAX({converted('je.stage_position', filters, params)})"
+        having.append(f"{reached} = {1 if filters.outcome == 'converted' else 0}")
+    if for_responses and filters.devices:
+        having.append(
+            f"MAX(CASE WHEN {_in('je.device', 'device', filters.devices, params)} "
+            "THEN 1 ELSE 0 END) = 1"
+        )
+    if not having:
+        return None
+    where = date_conds(filters, "je.ts", params)
+    return (
+        "SELECT je.customer_id FROM journey_events je"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + " GROUP BY je.customer_id HAVING "
+        + " AND ".join(having)
+    )
+
+
+def summary_scope(filters: Filters, params: dict[str, Any], alias: str = "t") -> str:
+    """A condition on `{alias}.cid` picking the customers that pass the customer conditions,
+    read from the precomputed tables. Valid only without a date range (then it matches
+    `customer_scope_sql`, which tests check). Empty string when every customer passes.
+    """
+    conds: list[str] = []
+    if filters.personas:
+        conds.append(_in("cs.persona", "persona", filters.personas, params))
+    for i, tp in enumerate(filters.includes):
+        params[f"f_inc_{i}"] = tp
+        conds.append(f"cs.cid IN (SELECT ts_.cid FROM tp_steps ts_ WHERE ts_.node = $f_inc_{i})")
+    if filters.outcome:
+        reached = converted("cs.max_stage_position", filters, params)
+        conds.append(f"{reached} = {1 if filters.outcome == 'converted' else 0}")
+    if not conds:
+        return ""
+    return f"{alias}.cid IN (SELECT cs.cid FROM customer_summary cs WHERE {' AND '.join(conds)})"
+
+
+# -- filtered events and answers ----------------------------------------------------------
+def events_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """A SELECT over journey_events (alias `je`, every column) with every filter applied."""
+    params: dict[str, Any] = {}
+    conds = _event_conds(filters, "je", params)
+    scope = customer_scope_sql(filters, params)
+    if scope:
+        conds.append(f"je.customer_id IN ({scope})")
+    sql = "SELECT je.* FROM journey_events je"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    return sql, params
+
+
+def event_source(
+    filters: Filters, columns: tuple[str, ...] | None = None
+) -> tuple[str, dict[str, Any], bool]:
+    """The events in the filter (journey_events' columns, or only `columns`: a narrow
+    projection keeps materialised CTEs and window sorts small), its params, and whether it
+    holds whole journeys (no event condition: the precomputed neighbours are valid).
+
+    Same rows as `events_sql`, cheaper: customer conditions are read from customer_summary /
+    tp_steps (by cid) unless a date range narrows what they are judged on.
+    """
+    params: dict[str, Any] = {}
+    conds = _event_conds(filters, "je", params)
+    if filters.since or filters.until:
+        scope = customer_scope_sql(filters, params)
+        if scope:
+            conds.append(f"je.customer_id IN ({scope})")
+    else:
+        scope = summary_scope(filters, params, alias="je")
+        if scope:
+            conds.append(scope)
+    cols = ", ".join(f"je.{c}" for c in columns) if columns else "je.*"
+    sql = f"SELECT {cols} FROM journey_events je"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    return sql, params, not filters.has_event_conditions
+
+
+def responses_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """Filtered responses, with the effective stage, `persona` and the touchpoint's channel."""
+    params: dict[str, Any] = {}
+    conds: list[str] = []
+    if filters.stages:
+        conds.append(_in("COALESCE(r.stage, t.stage)", "stage", filters.stages, params))
+    if filters.touchpoints:
+        conds.append(_in("r.touchpoint", "tp", filters.touchpoints, params))
+    if filters.channels:
+        conds.append(_in("t.channel", "channel", filters.channels, params))
+    if filters.personas:
+        conds.append(_in("cp.persona", "persona", filters.personas, params))
+    conds += date_conds(filters, "r.ts", params)
+    # Persona is judged on the response's own customer (above), not on their events.
+    scope = customer_scope_sql(filters.replace(personas=()), params, for_responses=True)
+    if scope:
+        conds.append(f"r.customer_id IN ({scope})")
+    # A response's stage is the one the survey names, else its touchpoint's stage: an
+    # answer about "Delivery" belongs to the stage Delivery is mapped to.
+    sql = (
+        "SELECT r.response_id, r.customer_id, r.ts, COALESCE(r.stage, t.stage) AS stage, "
+        "r.touchpoint, r.nps, r.csat, r.ces, r.comment, r.import_id, r.ces_high_is_easy, "
+        "cp.persona, t.channel FROM responses r "
+        "LEFT JOIN customer_persona cp ON cp.customer_id = r.customer_id "
+        "LEFT JOIN touchpoints t ON t.touchpoint = r.touchpoint"
+    )
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    return sql, params
+
+
+# -- journey steps ------------------------------------------------------------------------
+def uses_precomputed(filters: Filters, options: FlowOptions) -> bool:
+    """Whether the precomputed step tables answer this question (no per-query windows)."""
+    return (
+        not options.force_compute and not filters.has_event_conditions
+        and options.session_gap is None and not options.keep_repeats
+    )
+
+
+def steps_with(
+    filters: Filters, options: FlowOptions, *, events_only: bool = False
+) -> tuple[str, dict[str, Any], bool]:
+    """`WITH ...` text defining the CTE `j_st` (one row per journey step), its params, and
+    whether it reads the precomputed tables (which add the first_visit/first_pair flags).
+    With `events_only` and when the precomputed tables do not answer, it defines `j_e2`
+    (one row per event, see `derived.steps_ctes`) instead of `j_st`.
+
+    Without event conditions but with keep_repeats or a session gap, the steps are built
+    from journey_events' precomputed neighbours (no per-event window). `force_compute`
+    skips every precomputed shortcut.
+    """
+    if uses_precomputed(filters, options):
+        params: dict[str, Any] = {}
+        scope = summary_scope(filters, params)
+        where = f" WHERE {scope}" if scope else ""
+        return f"WITH j_st AS (SELECT t.* FROM {options.step_table} t{where})", params, True
+    if options.force_compute:
+        sql, params = events_sql(filters)
+        whole = False
+    else:
+        sql, params, whole = event_source(filters, columns=_STEP_COLUMNS)
+    if options.session_gap is not None:
+        params["gap_us"] = options.session_gap * 60_000_000.0
+    ctes = derived.steps_ctes(
+        "fe", level=options.level, keep_repeats=options.keep_repeats,
+        session=options.session_gap is not None, whole=whole, events_only=events_only,
+    )
+    return f"WITH fe AS ({sql}),\n{ctes}", params, False

@@ -1,0 +1,130 @@
+"""Store access for the app: one DuckDB connection per process, a cursor per query, results
+cached by the store's data version.
+
+Every import, removal or edit goes through `journey.db.store.Store`, which bumps the data
+version; every cache here is keyed by it, so the next run of any page shows the new data.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from journey.analytics.filter_options import filter_options
+from journey.analytics.filters import Filters
+from journey.db.store import DEFAULT_DB, Store, StoreError
+
+
+def db_path() -> str:
+    """The DuckDB file this app serves: $PARCOURS_DB, else data/parcours.duckdb."""
+    return str(Path(os.environ.get("PARCOURS_DB") or DEFAULT_DB).resolve())
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    # One connection per process and file: DuckDB allows a single writer process, and a
+    # cursor per rerun is cheap. A failure is not cached, so fixing the file and reloading
+    # the page retries.
+    return Store(path)
+
+
+def open_store() -> Store:
+    """The app's Store; raises StoreError (plain words) when the file cannot be used."""
+    return _open_store(db_path())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _facts(path: str, data_version: int, _store: Store) -> dict[str, Any]:
+    from journey.ingest import demo
+
+    cur = _store.cursor()
+    try:
+        options = filter_options(cur)
+    finally:
+        cur.close()
+    return {
+        "options": options,
+        "stages_df": _store.stages(),
+        "is_demo": demo.is_demo(_store),
+        "empty": _store.is_empty(),
+        "responses": int(_store.info()["responses"]),
+        "conversion_stage": _store.get_setting("conversion_stage", "purchase") or "purchase",
+    }
+
+
+def store_facts(store: Store) -> dict[str, Any]:
+    """Filter options, stage labels, demo flag, emptiness, number of survey answers:
+    recomputed only after a write."""
+    return _facts(str(store.path), store.data_version, store)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(
+    path: str,
+    data_version: int,
+    fn_key: str,
+    filters_key: str,
+    kwargs_key: str,
+    *,
+    _fn: Callable[..., Any],
+    _store: Store,
+    _filters: Filters,
+    _kwargs: dict[str, Any],
+) -> Any:
+    # The underscored arguments are not hashed: the string keys above identify the call.
+    cur = _store.cursor()
+    try:
+        return _fn(cur, _filters, **_kwargs)
+    finally:
+        cur.close()
+
+
+def cached_query(store: Store, data_version: int, fn: Callable[..., Any], filters: Filters,
+                 kwargs: dict[str, Any]) -> Any:
+    """`fn(cursor, filters, **kwargs)`, cached by (fn, filters, data version, kwargs)."""
+    return _cached_query(
+        str(store.path), data_version, f"{fn.__module__}.{fn.__qualname__}", repr(filters),
+        repr(sorted(kwargs.items())), _fn=fn, _store=store, _filters=filters, _kwargs=kwargs,
+    )
+
+
+# -- the demo, loaded into an empty store ------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _demo_lock(path: str) -> threading.Lock:
+    # Two browser tabs opening an empty store at once must not both load the demo.
+    return threading.Lock()
+
+
+def demo_autoload_enabled(store: Store) -> bool:
+    """Off once the user removed the demo (else it would come back at once), or by
+    $PARCOURS_DEMO for tests and servers that must start empty."""
+    if os.environ.get("PARCOURS_DEMO", "1").lower() in ("0", "false", "no", "off"):
+        return False
+    return (store.get_setting("demo_autoload", "on") or "on") != "off"
+
+
+def demo_customers() -> int:
+    """How many customers the demo has ($PARCOURS_DEMO_CUSTOMERS, default 5,000)."""
+    try:
+        return max(1, int(os.environ.get("PARCOURS_DEMO_CUSTOMERS", "5000")))
+    except ValueError:
+        return 5000
+
+
+def load_demo_if_empty(store: Store) -> bool:
+    """Load the demo into an empty store (once per process). True when it loaded now."""
+    from journey.ingest import demo
+
+    with _demo_lock(str(store.path)):
+        if not store.is_empty() or demo.is_demo(store):
+            return False
+        try:
+            demo.load_sample(store, customers=demo_customers())
+        except StoreError:
+            return False  # another process loaded it meanwhile
+        return True

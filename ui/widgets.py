@@ -1,0 +1,115 @@
+"""Pieces every page draws the same way: escaped captions, empty states, downloads, and the
+guard that turns an error into plain words."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import pandas as pd
+import streamlit as st
+
+from journey import i18n
+from journey.db.store import StoreError
+from journey.present.exports import safe_csv
+from ui.page import PageContext
+from ui.url_state import Dropped
+
+log = logging.getLogger("parcours.ui")
+
+
+def caption(text: str) -> None:
+    """A caption of plain text (it holds persona, stage and touchpoint names): escaped, so a
+    name never renders as a link, an image or emphasis."""
+    st.caption(i18n.md_escape(text))
+
+
+def empty_state(ctx: PageContext, reason: Literal["no_data", "no_match"]) -> None:
+    """A friendly panel instead of an empty chart, saying what to do next."""
+    if reason == "no_data":
+        st.info(ctx.t("shell.empty.no_data"), icon=":material/upload_file:")
+        st.page_link("views/data.py", label=ctx.t("shell.empty.go_data"),
+                     icon=":material/arrow_forward:")
+    else:
+        # The hint names the button as the sidebar shows it, in the same language.
+        st.info(ctx.t("shell.empty.no_match", button=ctx.t("filter.reset")),
+                icon=":material/filter_alt_off:")
+
+
+@contextmanager
+def guard(ctx: PageContext) -> Iterator[None]:
+    """Turn any error inside into a plain-words message; the traceback goes to the log only.
+
+    Streamlit's own control flow (st.rerun, st.stop) derives from BaseException and passes.
+    """
+    try:
+        yield
+    except StoreError as exc:
+        st.error(i18n.md_escape(exc.text(ctx.lang, "app")), icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 - the point is to catch everything
+        log.exception("Parcours page error")
+        st.error(ctx.t("shell.error", message=i18n.md_escape(_plain_error(exc))),
+                 icon=":material/error:")
+
+
+def _plain_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+def _safe_name(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip())
+    return keep.strip("-") or "parcours"
+
+
+def download_buttons(
+    ctx: PageContext,
+    *,
+    df: pd.DataFrame | None = None,
+    chart: Any | None = None,
+    name: str,
+) -> None:
+    """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`."""
+    if ctx.workshop:
+        return  # no controls when projecting
+    base = _safe_name(name)
+    row = st.container(horizontal=True, gap="small")
+    if df is not None:
+        sep, dec = (";", ",") if ctx.lang == "fr" else (",", ".")
+        row.download_button(
+            ctx.t("action.download_csv"),
+            data=safe_csv(df, sep=sep, decimal=dec),
+            file_name=f"{base}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"dl_csv_{base}",
+            on_click="ignore",
+        )
+    if chart is not None:
+        def png() -> bytes:
+            # Rendered only when clicked (on its own thread): the spec (Altair validates it
+            # against the Vega-Lite schema, ~0.1 s a chart) and vl-convert (~0.5 s).
+            import vl_convert
+
+            return vl_convert.vegalite_to_png(chart.to_json(), scale=2)
+
+        row.download_button(
+            ctx.t("action.download_png"),
+            data=png,
+            file_name=f"{base}.png",
+            mime="image/png",
+            icon=":material/image:",
+            key=f"dl_png_{base}",
+            on_click="ignore",
+            disabled=not hasattr(chart, "to_json"),
+        )
+
+
+def url_notices(ctx: PageContext, dropped: list[Dropped]) -> None:
+    """Say which values of a link were left out (unknown persona, a date that is not one...)."""
+    for item in dropped:
+        name = ctx.t(item.param.label) if item.param.label else item.param.key
+        st.warning(ctx.t("shell.url_dropped", name=i18n.md_escape(name),
+                         value=i18n.md_escape(item.value[:80])), icon=":material/link_off:")
