@@ -12,7 +12,7 @@ import streamlit as st
 
 from journey import i18n
 from journey.db.store import StoreError
-from ui import sidebar
+from ui import import_advice, sidebar
 from ui import workshop as workshop_css
 from ui.page import clear_context
 from ui.store import demo_autoload_enabled, load_demo_if_empty, open_store, store_facts
@@ -98,7 +98,9 @@ else:
                  query_params=sidebar.link_params(state, workshop=False))
 
 if ctx.is_demo:
-    st.info(i18n.t("shell.demo.banner", lang), icon=":material/science:")
+    # Demo and real data never mix silently: the banner counts both.
+    st.info(import_advice.demo_banner(store_facts(store)["demo_share"], lang),
+            icon=":material/science:")
 if pg is not home:
     # Not on "/": its run ends in a switch to /overview, which would lose the notices.
     url_notices(ctx, sidebar.URL.notices())

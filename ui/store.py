@@ -51,6 +51,7 @@ def _facts(path: str, data_version: int, _store: Store) -> dict[str, Any]:
         "options": options,
         "stages_df": _store.stages(),
         "is_demo": demo.is_demo(_store),
+        "demo_share": demo.demo_share(_store),
         "empty": _store.is_empty(),
         "responses": int(_store.info()["responses"]),
         "conversion_stage": _store.get_setting("conversion_stage", "purchase") or "purchase",

@@ -12,6 +12,7 @@ from journey.db.store import StoreError
 from journey.ingest import demo, formats
 from journey.ingest.importer import ImportReport, Preview, Problem
 from ui import data_actions as actions
+from ui import import_advice as advice
 from ui.page import PageContext, current_context
 from ui.widgets import guard
 
@@ -22,7 +23,7 @@ DELIMITERS = {"\t": "TAB", ";": ";", ",": ",", "|": "|"}
 
 def _show_problems(ctx: PageContext, problems: list[Problem]) -> None:
     rows = [{
-        ctx.t("data.col.problem"): p.text(ctx.lang),
+        ctx.t("data.col.problem"): p.text(ctx.lang, "app"),
         ctx.t("data.col.column"): p.column or "",
         ctx.t("data.col.count"): int(p.count or len(p.rows)),
         ctx.t("data.col.rows"): ", ".join(str(r) for r in p.rows[:10])
@@ -61,8 +62,9 @@ def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
         if report.new_stages:
             st.info(ctx.t("data.report.new_stages"))
             st.text(", ".join(report.new_stages))
+        advice.demo_offer(ctx, report)
         with st.expander(ctx.t("data.report.full")):
-            st.text(report.to_text(lang))
+            st.text(report.to_text(lang, "app"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -144,7 +146,8 @@ def _upload_card(ctx: PageContext, up: Any) -> tuple[Any, str | None, dict[str, 
     if mapping != suggested:
         # Remembered per file and kind: the preview re-reads with it on the next run.
         ss[f"mapping_value_{fid}_{kind_choice}"] = mapping
-    return up, kind, mapping
+    advice.show_dry_run(ctx, up, fid, kind_choice, kind, pv.header, mapping)
+    return up, kind, advice.with_ignored(pv.header, mapping)
 
 
 def _import_section(ctx: PageContext) -> None:

@@ -48,6 +48,11 @@ def evidence(data: bytes) -> tuple[int, int]:
     return len(_IN_WORD.findall(data)), len(_ANY_C1.findall(data))
 
 
+def c1_count(data: bytes) -> int:
+    """Bytes 0x80–0x9F in `data`."""
+    return len(_ANY_C1.findall(data))
+
+
 def is_mixed(in_word: int, c1_bytes: int) -> bool:
     return in_word >= 3 and in_word >= 0.2 * c1_bytes
 

@@ -41,17 +41,21 @@ def _apply_user_mapping(
     by_norm = {formats.norm(c): c for c in layout.columns}
     columns = ", ".join(layout.columns)
     chosen: list[str] = []
+    changed: set[str] = set()
     for src, target in user.items():
         col = src if src in layout.columns else by_norm.get(formats.norm(src))
         if col is None:
             problems.append(Problem.make("map_missing_column", column=src, columns=columns))
             continue
         target = target.strip()
-        if suggestion.mapping.get(col) == target and col not in chosen:
+        ignore = target.lower() in IGNORE
+        if col not in chosen and (suggestion.mapping.get(col) == target
+                                  or (ignore and col not in suggestion.mapping)):
             # What the suggestion already says (the app sends the whole mapping back): not a
-            # choice that should reorder customer columns or make a price count as revenue.
+            # choice that should reorder customer columns or silence a note.
             continue
-        if target.lower() in IGNORE:
+        changed.add(col)
+        if ignore:
             mapping.pop(col, None)
             continue
         if target not in formats.ALL_TARGETS:
@@ -69,7 +73,7 @@ def _apply_user_mapping(
     ordered.update({c: t for c, t in mapping.items() if c not in ordered})
     # Notes about columns the user has now decided on no longer apply.
     suggestion.notes = [
-        n for n in suggestion.notes if n.get("column") is None or n["column"] not in user
+        n for n in suggestion.notes if n.get("column") is None or n["column"] not in changed
     ]
     return ordered
 

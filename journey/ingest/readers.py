@@ -214,7 +214,7 @@ def _transcode(
                 # Two bytes of overlap so a word cut at a block boundary still counts.
                 in_word, c1 = mixed_encoding.evidence(tail + block)
                 found[0] += in_word
-                found[1] += c1 - len(mixed_encoding._ANY_C1.findall(tail))
+                found[1] += c1 - mixed_encoding.c1_count(tail)
                 tail = block[-2:]
         dec = mixed_encoding.Decoder(mixed_encoding.is_mixed(*found))
     else:
