@@ -41,13 +41,13 @@ def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
         st.markdown(f"**{md(name)}**")
         if dup:
             st.error(ctx.t(
-                "data.report.duplicate", id=dup.get("import_id", "?"),
+                "data.report.duplicate", id=md(dup.get("import_id", "?")),
                 file=md(dup.get("file_name", "?")),
                 when=i18n.fmt_date(dup.get("imported_at"), lang),
             ), icon=":material/content_copy:")
         elif report.ok:
             st.success(ctx.t("data.report.ok", rows=i18n.fmt_int(report.rows_imported, lang),
-                             id=report.import_id), icon=":material/check_circle:")
+                             id=md(report.import_id)), icon=":material/check_circle:")
         else:
             st.error(ctx.t("data.report.failed"), icon=":material/error:")
         if report.rows_skipped:
@@ -112,11 +112,12 @@ def _upload_card(ctx: PageContext, up: Any) -> tuple[Any, str | None, dict[str, 
                   data, user_mapping)
     c = st.columns(4)
     c[0].metric(ctx.t("data.detected_kind"), ctx.t(f"data.kind.{pv.kind or 'auto'}"))
-    c[1].metric(ctx.t("data.layout"), pv.layout or i18n.DASH)
-    c[2].metric(ctx.t("data.encoding"), pv.encoding or i18n.DASH)
+    # A metric's value is Markdown: what was read from the file is escaped.
+    c[1].metric(ctx.t("data.layout"), md(pv.layout) or i18n.DASH)
+    c[2].metric(ctx.t("data.encoding"), md(pv.encoding) or i18n.DASH)
     c[3].metric(ctx.t("data.delimiter"),
-                DELIMITERS.get(pv.delimiter or "", repr(pv.delimiter) if pv.delimiter
-                               else i18n.DASH))
+                md(DELIMITERS.get(pv.delimiter or "", repr(pv.delimiter) if pv.delimiter
+                                  else i18n.DASH)))
     if pv.problems:
         st.warning(ctx.t("data.preview_problems"))
         _show_problems(ctx, pv.problems)
@@ -172,7 +173,9 @@ def _import_section(ctx: PageContext) -> None:
         def progress(fraction: float, message: str = "", k: int = k,
                      name: str = up.name) -> None:
             total = (k + max(0.0, min(1.0, float(fraction)))) / len(to_import)
-            bar.progress(total, text=f"{name}: {message}" if message else name)
+            # Progress text is Markdown, and the file name is the user's.
+            text = f"{md(name)}: {md(message)}" if message else md(name)
+            bar.progress(total, text=text)
 
         reports.append((up.name, actions.run_import(
             ctx.store, up.name, up.getvalue(), kind=kind, mapping=mapping,

@@ -141,7 +141,8 @@ def _node_panel(ctx: PageContext, node: dict[str, Any], level: str, label_of) ->
             st.markdown(ctx.t("flows.drill.not_drillable", name=word))
             return
         st.markdown(ctx.t(
-            "flows.drill.selected", name=i18n.md_escape(label_of(name)), step=node.get("step"),
+            "flows.drill.selected", name=i18n.md_escape(label_of(name)),
+            step=i18n.fmt_int(node.get("step"), ctx.lang),
             n=i18n.fmt_int(node.get("customers"), ctx.lang),
         ))
         row = st.container(horizontal=True, gap="small")
