@@ -3,6 +3,7 @@ guard that turns an error into plain words."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,9 +108,20 @@ def download_buttons(
         )
 
 
+_URL_NOTICE = {"unknown": "shell.url_unknown", "invalid": "shell.url_invalid",
+               "clamped": "shell.url_clamped"}
+
+
 def url_notices(ctx: PageContext, dropped: list[Dropped]) -> None:
-    """Say which values of a link were left out (unknown persona, a date that is not one...)."""
+    """Say which values of a link were not used as given: not in the data (a persona removed
+    since the link was shared), not a value at all, or outside the data's dates."""
     for item in dropped:
         name = ctx.t(item.param.label) if item.param.label else item.param.key
-        st.warning(ctx.t("shell.url_dropped", name=i18n.md_escape(name),
-                         value=i18n.md_escape(item.value[:80])), icon=":material/link_off:")
+        used = item.used
+        if isinstance(used, dt.date):
+            used = i18n.fmt_date(used, ctx.lang)
+        elif isinstance(used, int):
+            used = i18n.fmt_int(used, ctx.lang)
+        st.warning(ctx.t(_URL_NOTICE[item.reason], name=i18n.md_escape(name),
+                         value=i18n.md_escape(item.value[:80]), used=i18n.md_escape(used)),
+                   icon=":material/link_off:")

@@ -49,11 +49,7 @@ def _state(ctx: PageContext) -> dict[str, Any]:
     days = (first, last)
     vals = URL.read(known={"map_persona": ["", *personas], "map_b_persona": ["", *personas]},
                     bounds={"map_b_since": days, "map_b_until": days})
-    for item in URL.notices():
-        if item.param.key == "map_persona":
-            st.warning(ctx.t("map.unknown_persona", persona=md(item.value)))
-        else:
-            url_notices(ctx, [item])
+    url_notices(ctx, URL.notices())
     if ctx.workshop:
         return vals
 
