@@ -16,6 +16,7 @@ from journey import i18n
 from journey.db.store import StoreError
 from journey.present.exports import safe_csv
 from ui.page import PageContext
+from ui.store import as_store_error
 from ui.url_state import Dropped
 
 log = logging.getLogger("parcours.ui")
@@ -51,6 +52,11 @@ def guard(ctx: PageContext) -> Iterator[None]:
         st.error(i18n.md_escape(exc.text(ctx.lang, "app")), icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 - the point is to catch everything
         log.exception("Parcours page error")
+        damaged = as_store_error(ctx.store.path, exc)
+        if damaged is not None:
+            # Every other part of the page reads the same file: say it once, stop there.
+            st.error(i18n.md_escape(damaged.text(ctx.lang, "app")), icon=":material/error:")
+            st.stop()
         st.error(ctx.t("shell.error", message=i18n.md_escape(_plain_error(exc))),
                  icon=":material/error:")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -224,6 +225,20 @@ def _imports_section(ctx: PageContext) -> None:
                     st.rerun()
 
 
+# -- backup ------------------------------------------------------------------------------
+def _backup_section(ctx: PageContext) -> None:
+    st.header(ctx.t("data.backup.title"))
+    st.caption(ctx.t("data.backup.help"))
+    st.download_button(
+        ctx.t("data.backup.button"),
+        # Copied only when clicked: a consistent snapshot, even while others use the app.
+        data=lambda: actions.backup_bytes(ctx.store),
+        file_name=f"parcours-backup-{dt.date.today().isoformat()}.duckdb",
+        mime="application/octet-stream", icon=":material/backup:", key="data_backup",
+        on_click="ignore",
+    )
+
+
 # -- the journey model editors ----------------------------------------------------------
 def _touchpoints_tab(ctx: PageContext) -> None:
     st.caption(ctx.t("data.touchpoints_help"))
@@ -312,6 +327,8 @@ def render(ctx: PageContext) -> None:
     _import_section(ctx)
     with guard(ctx):
         _imports_section(ctx)
+    with guard(ctx):
+        _backup_section(ctx)
     st.header(ctx.t("data.model"))
     tabs = st.tabs([ctx.t("data.tab.touchpoints"), ctx.t("data.tab.stages"),
                     ctx.t("data.tab.personas")])
