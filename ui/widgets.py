@@ -15,6 +15,7 @@ import streamlit as st
 from journey import i18n
 from journey.db.store import StoreError
 from journey.present.exports import safe_csv
+from ui.filenames import MAX_CHARS, download_name, safe_stem
 from ui.page import PageContext
 from ui.store import as_store_error
 from ui.url_state import Dropped
@@ -66,11 +67,6 @@ def _plain_error(exc: BaseException) -> str:
     return text[:300]
 
 
-def _safe_name(name: str) -> str:
-    keep = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip())
-    return keep.strip("-") or "parcours"
-
-
 def download_buttons(
     ctx: PageContext,
     *,
@@ -81,14 +77,14 @@ def download_buttons(
     """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`."""
     if ctx.workshop:
         return  # no controls when projecting
-    base = _safe_name(name)
+    base = safe_stem(name, limit=MAX_CHARS - 4)  # room for ".csv" / ".png"
     row = st.container(horizontal=True, gap="small")
     if df is not None:
         sep, dec = (";", ",") if ctx.lang == "fr" else (",", ".")
         row.download_button(
             ctx.t("action.download_csv"),
             data=safe_csv(df, sep=sep, decimal=dec),
-            file_name=f"{base}.csv",
+            file_name=download_name(base, ext="csv"),
             mime="text/csv",
             icon=":material/download:",
             key=f"dl_csv_{base}",
@@ -105,7 +101,7 @@ def download_buttons(
         row.download_button(
             ctx.t("action.download_png"),
             data=png,
-            file_name=f"{base}.png",
+            file_name=download_name(base, ext="png"),
             mime="image/png",
             icon=":material/image:",
             key=f"dl_png_{base}",

@@ -13,6 +13,7 @@ from journey.db.store import StoreError
 from journey.ingest import demo, formats
 from journey.ingest.importer import ImportReport, Preview, Problem
 from ui import data_actions as actions
+from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.widgets import guard
 
@@ -233,7 +234,7 @@ def _backup_section(ctx: PageContext) -> None:
         ctx.t("data.backup.button"),
         # Copied only when clicked: a consistent snapshot, even while others use the app.
         data=lambda: actions.backup_bytes(ctx.store),
-        file_name=f"parcours-backup-{dt.date.today().isoformat()}.duckdb",
+        file_name=download_name("parcours-backup", dt.date.today().isoformat(), ext="duckdb"),
         mime="application/octet-stream", icon=":material/backup:", key="data_backup",
         on_click="ignore",
     )

@@ -11,7 +11,6 @@ Markdown-escaped, and never as HTML.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -22,6 +21,7 @@ from journey.analytics import journey_map, metrics
 from journey.analytics.filters import Filters
 from journey.present import map_export
 from ui.charts import show_chart
+from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
@@ -298,7 +298,6 @@ def render(ctx: PageContext) -> None:
 
         if not ctx.workshop:
             st.markdown(f"**{md(ctx.t('map.export'))}**")
-            base = re.sub(r"[^A-Za-z0-9_-]+", "-", f"journey-map-{persona or 'all'}-{lang}")
             cache_key = repr((jm.filters, persona, lang, ctx.data_version))
             row = st.container(horizontal=True, gap="small")
             for kind, mime, label in (("png", "image/png", "map.export_png"),
@@ -308,7 +307,8 @@ def render(ctx: PageContext) -> None:
                     ctx.t(label),
                     # Rendered only when clicked: vl-convert takes a second or two.
                     data=lambda kind=kind: _export(kind, cache_key, jm, lang),
-                    file_name=f"{base}.{kind}", mime=mime, key=f"dl_map_{kind}",
+                    file_name=download_name("journey-map", persona or "all", lang, ext=kind),
+                    mime=mime, key=f"dl_map_{kind}",
                     icon=":material/download:", on_click="ignore",
                 )
 
