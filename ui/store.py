@@ -17,6 +17,7 @@ import streamlit as st
 
 from journey.analytics.filter_options import filter_options
 from journey.analytics.filters import Filters
+from journey.db import health
 from journey.db.store import DEFAULT_DB, Store, StoreError
 
 
@@ -36,6 +37,20 @@ def _open_store(path: str) -> Store:
 def open_store() -> Store:
     """The app's Store; raises StoreError (plain words) when the file cannot be used."""
     return _open_store(db_path())
+
+
+def as_store_error(path: str | Path, exc: BaseException) -> StoreError | None:
+    """The store problem behind `exc`, in words: a StoreError itself, or a damaged file that
+    DuckDB only noticed while a query read it (an IO error under the query's own error). None
+    for anything else."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, StoreError):
+            return seen
+        if health.is_damage(seen):
+            return StoreError(**health.classify(Path(path), seen))
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

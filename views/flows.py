@@ -18,6 +18,7 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows
 from journey.present import flow_charts
+from ui.filenames import safe_stem
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
@@ -141,7 +142,8 @@ def _node_panel(ctx: PageContext, node: dict[str, Any], level: str, label_of) ->
             st.markdown(ctx.t("flows.drill.not_drillable", name=word))
             return
         st.markdown(ctx.t(
-            "flows.drill.selected", name=i18n.md_escape(label_of(name)), step=node.get("step"),
+            "flows.drill.selected", name=i18n.md_escape(label_of(name)),
+            step=i18n.fmt_int(node.get("step"), ctx.lang),
             n=i18n.fmt_int(node.get("customers"), ctx.lang),
         ))
         row = st.container(horizontal=True, gap="small")
@@ -252,7 +254,7 @@ def _render(ctx: PageContext) -> None:
 
         title = ctx.t(f"flows.chart_title.{level}", steps=steps)
         option = flow_charts.sankey_option(sk, lang=ctx.lang, title=title, labels=labels,
-                                      subtitle=caption, file_name="parcours-flows",
+                                      subtitle=caption, file_name=safe_stem("parcours-flows"),
                                       colors=colors)
         if ctx.workshop:
             option = big_echarts(option)

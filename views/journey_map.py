@@ -11,7 +11,6 @@ Markdown-escaped, and never as HTML.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -22,6 +21,7 @@ from journey.analytics import journey_map, metrics
 from journey.analytics.filters import Filters
 from journey.present import map_export
 from ui.charts import show_chart
+from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
@@ -49,11 +49,7 @@ def _state(ctx: PageContext) -> dict[str, Any]:
     days = (first, last)
     vals = URL.read(known={"map_persona": ["", *personas], "map_b_persona": ["", *personas]},
                     bounds={"map_b_since": days, "map_b_until": days})
-    for item in URL.notices():
-        if item.param.key == "map_persona":
-            st.warning(ctx.t("map.unknown_persona", persona=md(item.value)))
-        else:
-            url_notices(ctx, [item])
+    url_notices(ctx, URL.notices())
     if ctx.workshop:
         return vals
 
@@ -302,7 +298,6 @@ def render(ctx: PageContext) -> None:
 
         if not ctx.workshop:
             st.markdown(f"**{md(ctx.t('map.export'))}**")
-            base = re.sub(r"[^A-Za-z0-9_-]+", "-", f"journey-map-{persona or 'all'}-{lang}")
             cache_key = repr((jm.filters, persona, lang, ctx.data_version))
             row = st.container(horizontal=True, gap="small")
             for kind, mime, label in (("png", "image/png", "map.export_png"),
@@ -312,7 +307,8 @@ def render(ctx: PageContext) -> None:
                     ctx.t(label),
                     # Rendered only when clicked: vl-convert takes a second or two.
                     data=lambda kind=kind: _export(kind, cache_key, jm, lang),
-                    file_name=f"{base}.{kind}", mime=mime, key=f"dl_map_{kind}",
+                    file_name=download_name("journey-map", persona or "all", lang, ext=kind),
+                    mime=mime, key=f"dl_map_{kind}",
                     icon=":material/download:", on_click="ignore",
                 )
 

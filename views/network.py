@@ -16,6 +16,7 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows
 from journey.present import flow_charts
+from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
@@ -120,7 +121,7 @@ def _render(ctx: PageContext) -> None:
         caption = ctx.caption(n=overview, extra=summary)
         png = flow_charts.NetworkPng(
             label=ctx.t("network.png"), title=ctx.t("page.network"), legend=legend,
-            caption=str(caption), file_name="parcours-network.png",
+            caption=str(caption), file_name=download_name("parcours-network", ext="png"),
         )
         page = flow_charts.network_html(
             nodes, edges, lang=ctx.lang, stages_df=stages_df, physics=physics,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from journey import i18n
 from journey.db.store import Store
 from ui import data_actions
@@ -146,3 +149,21 @@ def test_a_fix_is_one_click(app_test, writable_demo_db) -> None:
     # Imported over the demo: the page offers to remove it, the banner counts both.
     assert any("also holds the demo data" in i.value for i in at.info)
     assert any("yours 8 customers, 8 events" in i.value for i in at.info)
+
+
+def test_the_store_can_be_backed_up(app_test, writable_demo_db, tmp_path) -> None:
+    at = app_test(writable_demo_db, page="views/data.py")
+    assert not at.exception and not at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert i18n.t("data.backup.button", "en") in labels
+    # What the button downloads: a store holding the same rows, its temp copy gone.
+    with Store(writable_demo_db) as store:
+        before = set(Path(tempfile.gettempdir()).glob("parcours-backup-*"))
+        data = data_actions.backup_bytes(store)
+        left = set(Path(tempfile.gettempdir()).glob("parcours-backup-*")) - before
+        expected = store.info()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(data)
+    with Store(copy) as restored:
+        assert restored.info() == expected and expected["events"] > 0
+    assert left == set()
