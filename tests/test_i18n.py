@@ -122,7 +122,6 @@ DYNAMIC_FAMILIES = {
     "flows.gap.": "session gap choices",
     "flows.chart_title.": "the Sankey's title per level",
     "map.lane.": "journey-map lane names",
-    "map.f_outcome_": "outcome words in a map's filter line",
     "data.kind.": "file kinds (import)",
     "data.target.": "target fields of the mapping editor",
     "store.": "store errors by StoreError.code, and their hints",
