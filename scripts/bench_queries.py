@@ -123,7 +123,7 @@ def build(path: str, n_events: int) -> dict:
 
 
 def queries() -> list[tuple[str, object]]:
-    from journey.analytics import devices, flows, metrics
+    from journey.analytics import devices, flows, metrics, reach
     from journey.analytics.filters import Filters
     from journey.analytics.scope import FlowOptions
 
@@ -151,9 +151,10 @@ def queries() -> list[tuple[str, object]]:
         ("devices persona", lambda c: devices.device_switching(c, persona)),
         ("network", lambda c: flows.network(c, f0)),
     ]
-    for fn in (metrics.funnel, metrics.nps, metrics.overview):
-        out.append((f"metrics.{fn.__name__}", lambda c, fn=fn: fn(c, f0)))
-    out.append(("metrics.funnel device (event filter)", lambda c: metrics.funnel(c, device)))
+    for fn in (reach.funnel, metrics.nps, metrics.overview):
+        out.append((f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}",
+                    lambda c, fn=fn: fn(c, f0)))
+    out.append(("reach.funnel device (event filter)", lambda c: reach.funnel(c, device)))
     return out
 
 

@@ -83,7 +83,7 @@ def test_analytics_take_an_engine_or_a_cursor_alike(store):
     assert metrics.overview(cur, Filters()) == metrics.overview(engine, Filters())
     assert flows.sankey(cur, Filters(), steps=2) == flows.sankey(engine, Filters(), steps=2)
     purposes = {run.purpose for run in engine.history}
-    assert {"metrics.overview", "metrics.overview answers", "flows.sankey"} <= purposes
+    assert {"reach.totals", "metrics.overview answers", "flows.sankey"} <= purposes
 
 
 def test_the_map_runs_its_queries_on_forks_of_one_engine(store):
@@ -92,7 +92,7 @@ def test_the_map_runs_its_queries_on_forks_of_one_engine(store):
     assert jm.n == 2
     purposes = [run.purpose for run in engine.history]
     # Every query of the map is recorded, those run in parallel on forked cursors too.
-    assert "metrics.funnel" in purposes and "flows.dropoffs" in purposes
+    assert "reach.funnel at all" in purposes and "flows.dropoffs" in purposes
     assert "journey_map.stages" in purposes
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from small_store import small_store
 
-from journey.analytics import flows, journey_map, metrics
+from journey.analytics import flows, journey_map, metrics, reach, stats
 from journey.analytics.filters import Filters
 from journey.analytics.journey_map import build_map, compare_maps, lane_values
 from journey.db.store import Store
@@ -83,7 +83,7 @@ def test_map_numbers_are_the_metrics_numbers(store, persona):
     cur = store.cursor()
     jm = build_map(cur, Filters(), lang="en", persona=persona)
     f = Filters(personas=(persona,)) if persona else Filters()
-    funnel = metrics.funnel(cur, f).set_index("stage")
+    funnel = reach.stage_rows(reach.funnel(cur, f)).set_index("stage")
     nps = metrics.nps(cur, f, by="stage").set_index("stage")
     csat = metrics.csat(cur, f, by="stage").set_index("stage")
     mix = metrics.stage_mix(cur, f, by="channel")
@@ -93,10 +93,11 @@ def test_map_numbers_are_the_metrics_numbers(store, persona):
     assert [s.stage for s in jm.stages] == list(funnel.index)
     assert jm.n == metrics.overview(cur, f)["customers"]
     keys = list(funnel.index)
+    assert [s.reach for s in jm.stages] == pytest.approx(list(funnel["share"]))
     for i, s in enumerate(jm.stages):
         assert s.customers == funnel.loc[s.stage, "customers"]
         if i + 1 < len(keys):
-            assert _close(s.conversion_to_next, funnel.loc[keys[i + 1], "conversion_from_previous"])
+            assert _close(s.conversion_to_next, funnel.loc[keys[i + 1], "from_previous"])
         else:
             assert s.conversion_to_next is None
         if s.stage in nps.index and nps.loc[s.stage, "n"] > 0:
@@ -162,13 +163,46 @@ def test_pain_points_are_worst_dropoff_and_score_with_negative_verbatims(store):
 
 def test_filters_and_title(store):
     jm = build_map(store.cursor(), Filters(devices=("desktop",)), lang="en", persona="P2")
-    assert jm.persona == "P2" and "P2" in jm.title
+    assert jm.persona == "P2" and jm.title == "Journey map — P2"
     assert jm.filters.personas == ("P2",) and jm.filters.devices == ("desktop",)
-    assert "desktop" in jm.filters_text
     # The subtitle is the same caption every page writes for these filters.
     assert jm.filters_text == "Persona: P2 · Devices: desktop"
     assert jm.filters_text == jm.filters.describe("en")
     assert jm.n == 2  # c5 and c6 (c7 has no desktop event)
+
+
+def test_the_title_comes_from_the_filters_that_ran_the_queries(store):
+    cur = store.cursor()
+    # The sidebar picked P1: the map shows P1's numbers, so its title says P1, and P1's notes.
+    store.set_note("awareness", "P1's idea", "P1")
+    jm = build_map(cur, Filters(personas=("P1",)), lang="en")
+    assert jm.title == "Journey map — P1" and jm.persona == "P1"
+    assert jm.n == 4 and jm.stage("awareness").opportunity == "P1's idea"
+    both = build_map(cur, Filters(personas=("P1", "P2")), lang="fr")
+    assert both.title == "Carte du parcours — P1, P2" and both.persona is None
+    assert build_map(cur, Filters(), lang="en").title == "Journey map — all customers"
+    # A persona on the page narrows the sidebar's choice...
+    assert build_map(cur, Filters(personas=("P1", "P2")), lang="en", persona="P2").n == 3
+    # ...and never contradicts it.
+    with pytest.raises(ValueError, match="not among the filters"):
+        build_map(cur, Filters(personas=("P1",)), lang="en", persona="P2")
+
+
+def test_offline_touchpoints_without_a_device_read_in_person(tmp_path):
+    store = small_store(
+        tmp_path / "off.duckdb", touchpoints=[("Shop", "purchase", "store", False),
+                                              ("Cart", "purchase", "web", True)],
+        events=[("a", "2026-03-01 10:00:00", "Shop", None), ("b", "2026-03-01 10:00:00", "Shop",
+                None), ("c", "2026-03-01 10:00:00", "Cart", None),
+                ("d", "2026-03-01 10:00:00", "Cart", "mobile")],
+        event_columns=("customer_id", "ts", "touchpoint", "device"),
+    )
+    for lang, offline, unknown in (("en", "in person / offline", "device not recorded"),
+                                   ("fr", "en personne / hors ligne", "appareil non renseigné")):
+        jm = build_map(store.cursor(), Filters(), lang=lang)
+        assert dict(jm.stage("purchase").device_mix) == pytest.approx(
+            {offline: 0.5, unknown: 0.25, "mobile": 0.25})
+    store.close()
 
 
 def test_empty_store_gives_an_empty_map(tmp_path):
@@ -179,22 +213,31 @@ def test_empty_store_gives_an_empty_map(tmp_path):
             assert col.customers == 0 and col.pain_points == () and col.touchpoints == ()
 
 
-def test_compare_maps_orders_by_absolute_delta(store):
+def test_compare_maps_gives_every_move_its_margin(store):
     cur = store.cursor()
     a = build_map(cur, Filters(), lang="en", persona="P1")
     b = build_map(cur, Filters(), lang="en", persona="P2")
     diff = compare_maps(a, b, min_n=0)
-    assert list(diff.columns) == ["stage", "lane", "value_a", "value_b", "delta"]
+    assert list(diff.columns) == ["stage", "lane", "value_a", "value_b", "delta", "margin",
+                                  "significant"]
     assert (diff["delta"] == diff["value_b"] - diff["value_a"]).all()
-    assert list(diff["delta"].abs()) == sorted(diff["delta"].abs(), reverse=True)
-    # P1 is all on mobile at awareness but for one desktop search; P2 mostly on desktop.
+    # P1 is all on mobile at awareness but for one desktop search; P2 mostly on desktop:
+    # 3 of P1's 4 awareness events vs 0 of P2's 3 customers' (counted on customers).
     row = diff[(diff["stage"] == "awareness") & (diff["lane"] == "device:mobile")].iloc[0]
-    assert row["value_a"] == pytest.approx(100 * 3 / 4)
-    assert row["value_b"] == pytest.approx(0.0)
-    # Comparing a map with itself moves nothing.
+    assert (row["value_a"], row["value_b"]) == pytest.approx((75.0, 0.0))
+    want = stats.proportion_difference(4, 3, 3, 0)
+    assert row["margin"] == pytest.approx(want.margin)
+    # Reach of purchase: P1 1 of 4 journeys, P2 2 of 3 (Agresti-Caffo, by hand:
+    # p~ 2/6 and 3/5, var = (1/3)(2/3)/6 + (3/5)(2/5)/5 = 0.0850, margin 1.96 * 0.2916).
+    row = diff[(diff["stage"] == "purchase") & (diff["lane"] == "reach")].iloc[0]
+    assert row["delta"] == pytest.approx(100 * (2 / 3 - 1 / 4))
+    assert row["margin"] == pytest.approx(57.16, abs=0.01)
+    # Nothing this small is beyond the noise; what is listed first is the biggest move.
+    assert not diff["significant"].any()
+    assert list(diff["delta"].abs()) == sorted(diff["delta"].abs(), reverse=True)
     assert (compare_maps(a, a, min_n=0)["delta"] == 0).all()
-    # With the default floor, a store this small has nothing solid enough to compare.
-    assert compare_maps(a, b).empty
+    # With the default floor every side under 30 customers is noise too.
+    assert not compare_maps(a, b)["significant"].any()
 
 
 def test_notes_are_opportunities_per_stage_and_persona(store):
@@ -270,49 +313,46 @@ def test_compare_two_demo_personas_ranks_the_biggest_real_difference_first(demo_
     b = build_map(cur, Filters(), lang="en", persona=b_name)
     diff = compare_maps(a, b)
 
-    # Recompute every lane value straight from metrics, then find the largest move.
-    floor = journey_map.MIN_COMPARE_N
-
+    # Recompute every lane value straight from reach and metrics, then the largest move.
     def values(persona: str) -> tuple[dict, dict]:
-        """{(stage, lane): value} and {(stage, lane): n} straight from metrics."""
+        """{(stage, lane): value} and {(stage, lane): (n, x)} straight from the core."""
         f = Filters(personas=(persona,))
         out: dict[tuple[str, str], float] = {}
-        ns: dict[tuple[str, str], int] = {}
-        fun = metrics.funnel(cur, f)
-        first = fun["customers"].iloc[0]
-        nxt = list(fun["conversion_from_previous"].iloc[1:]) + [float("nan")]
-        stage_n = dict(zip(fun["stage"], fun["customers"], strict=True))
-        for (_, r), conv in zip(fun.iterrows(), nxt, strict=True):
-            out[(r["stage"], "reach")] = 100 * r["customers"] / first
-            if not math.isnan(conv):
-                out[(r["stage"], "conversion")] = 100 * conv
-        for _, r in metrics.nps(cur, f, by="stage").iterrows():
-            out[(r["stage"], "score")] = r["nps"]
-            ns[(r["stage"], "score")] = r["n"]
+        ns: dict[tuple[str, str], tuple[float, float]] = {}
+        fun = reach.funnel(cur, f)
+        journeys = int(fun["customers"].iloc[0])
+        bars = reach.stage_rows(fun)
+        nxt = list(bars["customers"].iloc[1:]) + [None]
+        for (_, r), nx in zip(bars.iterrows(), nxt, strict=True):
+            out[(r["stage"], "reach")] = 100 * r["customers"] / journeys
+            ns[(r["stage"], "reach")] = (journeys, r["customers"])
+            if nx is not None:
+                out[(r["stage"], "conversion")] = 100 * nx / r["customers"]
+                ns[(r["stage"], "conversion")] = (r["customers"], nx)
+        stage_n = dict(zip(bars["stage"], bars["customers"], strict=True))
         for by in ("channel", "device"):
             for _, r in metrics.stage_mix(cur, f, by=by).iterrows():
-                out[(r["stage"], f"{by}:{r[by]}")] = 100 * r["share"]
-        for key in out:
-            ns.setdefault(key, stage_n.get(key[0], 0))
-        return out, ns
+                key = (r["stage"], f"{by}:{r[by]}")
+                out[key] = 100 * r["share"]
+                ns[key] = (stage_n[r["stage"]], r["share"] * stage_n[r["stage"]])
+        return out, ns, stage_n
 
-    (va, na), (vb, nb) = values(a_name), values(b_name)
-    deltas = {}
+    (va, na, sa), (vb, nb, sb) = values(a_name), values(b_name)
+    moves = {}
     for key in set(va) | set(vb):
         mix = key[1].startswith(("channel:", "device:"))
         x, y = va.get(key, 0.0 if mix else None), vb.get(key, 0.0 if mix else None)
         if x is None or y is None:
             continue
-        stage_a = max((v for k, v in na.items() if k[0] == key[0] and k[1] == "reach"), default=0)
-        stage_b = max((v for k, v in nb.items() if k[0] == key[0] and k[1] == "reach"), default=0)
-        n_a = na.get(key, stage_a)
-        n_b = nb.get(key, stage_b)
-        if n_a >= floor and n_b >= floor:
-            deltas[key] = y - x
-    best = max(deltas, key=lambda k: abs(deltas[k]))
+        (n_a, x_a), (n_b, x_b) = na.get(key, (sa[key[0]], 0)), nb.get(key, (sb[key[0]], 0))
+        d = stats.proportion_difference(n_a, x_a, n_b, x_b)
+        if d.significant and min(n_a, n_b) >= journey_map.MIN_COMPARE_N:
+            moves[key] = y - x
+    best = max(moves, key=lambda k: abs(moves[k]))
     top = diff.iloc[0]
-    assert (top["stage"], top["lane"]) == best
-    assert top["delta"] == pytest.approx(deltas[best])
+    assert (top["stage"], top["lane"]) == best and bool(top["significant"])
+    assert top["delta"] == pytest.approx(moves[best])
     # The demo's story: the busy parent shops on a phone, the senior does not.
     assert best[1] == "device:mobile"
     assert top["value_a"] > 50 and top["value_b"] < 25
+    assert 0 < top["margin"] < abs(top["delta"])

@@ -192,7 +192,10 @@ def test_empty_map_still_exports(tmp_path):
         jm = build_map(s.cursor(), Filters(), lang="fr")
     data = map_export.to_png(jm, "fr")
     assert png_size(data) == (1920, 1080)
-    assert "Sensibilisation" in map_export.to_svg(jm, "fr")
+    # No data uses any stage yet: no stage columns, the title still says what this is.
+    assert jm.stages == ()
+    svg = map_export.to_svg(jm, "fr")
+    assert "Carte du parcours — tous les clients" in svg and "Sensibilisation" not in svg
 
 
 # -- the CLI ---------------------------------------------------------------------------------

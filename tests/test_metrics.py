@@ -8,11 +8,9 @@ import math
 import pandas as pd
 import pytest
 import sqlglot
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from small_store import RESPONSE_COLUMNS, replace_events, small_store
+from small_store import RESPONSE_COLUMNS, small_store
 
-from journey.analytics import metrics
+from journey.analytics import metrics, reach
 from journey.analytics.filters import Filters
 from journey.db.engine import Engine
 from journey.db.store import Store
@@ -194,7 +192,8 @@ def test_small_sample_flag(tmp_path):
 
 def test_responses_without_a_group_value_come_last(tmp_path):
     rows = [
-        ("c1", MAR, None, None, 10, None, None, None, True),
+        # No customer to place it by: no stage.
+        (None, MAR, None, None, 10, None, None, None, True),
         ("c1", MAR, "advocacy", None, 0, None, None, None, True),
         ("c1", MAR, "awareness", None, 9, None, None, None, True),
     ]
@@ -333,8 +332,6 @@ def test_empty_results_are_empty_frames(cur):
     assert list(metrics.verbatims(cur, nobody).columns) == metrics.VERBATIM_COLUMNS
     assert metrics.nps_trend(cur, nobody).empty
     none = Filters(channels=["carrier pigeon"])
-    assert list(metrics.funnel(cur, none).columns) == metrics.FUNNEL_COLUMNS
-    assert metrics.funnel(cur, none).empty
     assert metrics.stage_mix(cur, none, "device").empty
     assert list(metrics.top_touchpoints(cur, none).columns) == metrics.TOP_TOUCHPOINT_COLUMNS
     ov = metrics.overview(cur, none)
@@ -345,91 +342,8 @@ def test_empty_results_are_empty_frames(cur):
 def test_empty_store(tmp_path):
     store = make_store(tmp_path, events=(), responses=(), customers=())
     c = store.cursor()
-    assert metrics.funnel(c, Filters()).empty
     assert metrics.nps(c, Filters()).empty
     assert metrics.overview(c, Filters())["events"] == 0
-    store.close()
-
-
-# -- funnel ------------------------------------------------------------------------------
-
-
-def test_funnel_strictly_after(cur):
-    df = metrics.funnel(cur, Filters())
-    assert list(df.columns) == metrics.FUNNEL_COLUMNS
-    assert list(df["stage"]) == [
-        "awareness", "consideration", "purchase", "retention", "advocacy",
-    ]
-    assert list(df["position"]) == [1, 2, 3, 4, 5]
-    # awareness: c1 c2 c3 c4 c6 = 5 (c5 never aware)
-    # consideration after awareness: c1 (d1), c2 (d2), c3 (d2) = 3 (c4 considered before)
-    # purchase after that: c1 (d3), c3 (d6) = 2 (c2 bought before considering)
-    # retention: c1 (d10) = 1; advocacy: 0
-    assert list(df["customers"]) == [5, 3, 2, 1, 0]
-    assert math.isnan(df["conversion_from_previous"].iloc[0])
-    assert list(df["conversion_from_previous"].iloc[1:]) == pytest.approx([0.6, 2 / 3, 0.5, 0.0])
-    assert list(df["conversion_from_first"]) == pytest.approx([1.0, 0.6, 0.4, 0.2, 0.0])
-    # Days from the journey's first event: awareness 0,0,0,1,0 -> 0; consideration 1,2,2 -> 2;
-    # purchase 3,6 -> 4.5; retention 10; advocacy nobody -> NaN.
-    assert list(df["median_days_to_reach"].iloc[:4]) == pytest.approx([0.0, 2.0, 4.5, 10.0])
-    assert math.isnan(df["median_days_to_reach"].iloc[4])
-
-
-def test_funnel_same_timestamp_follows_journey_order(tmp_path):
-    # One export with day-only dates: ad, site, checkout all at the same time, in file order.
-    events = [("x", day(0), "ad", None, None), ("x", day(0), "site", None, None),
-              ("x", day(0), "checkout", None, None),
-              # y: same instant but the file lists checkout first -> not a purchase in order.
-              ("y", day(0), "checkout", None, None), ("y", day(0), "ad", None, None),
-              ("y", day(0), "site", None, None)]
-    store = make_store(tmp_path, events=events, responses=(), customers=())
-    df = metrics.funnel(store.cursor(), Filters())
-    assert list(df["customers"]) == [2, 2, 1, 0, 0]
-    assert list(df["median_days_to_reach"].iloc[:3]) == [0.0, 0.0, 0.0]
-    store.close()
-
-
-def test_funnel_with_filters(cur):
-    # Only the chosen stages, in stage order whatever the order given.
-    df = metrics.funnel(cur, Filters(stages=["purchase", "awareness"]))
-    assert list(df["stage"]) == ["awareness", "purchase"]
-    # purchase after awareness: c1 (d3), c3 (d6), c4 (aware d1, buys d2); c2 bought d1 > d0 too
-    assert list(df["customers"]) == [5, 4]
-    assert df["conversion_from_previous"].iloc[1] == pytest.approx(0.8)
-    # Persona: Senior = c3, c4 -> awareness 2, consideration 1 (c3), purchase 1 (c3)
-    df = metrics.funnel(cur, Filters(personas=["Senior"]))
-    assert list(df["customers"]) == [2, 1, 1, 0, 0]
-    # Device mobile: c1 all, c3 without the in-store purchase, c6 -> A 3, C 2, P 1, R 1
-    df = metrics.funnel(cur, Filters(devices=["mobile"]))
-    assert list(df["customers"]) == [3, 2, 1, 1, 0]
-    # Channel web has no awareness events: the funnel is all zeros (customers do exist).
-    df = metrics.funnel(cur, Filters(channels=["web"]))
-    assert list(df["customers"]) == [0, 0, 0, 0, 0]
-    assert df["conversion_from_first"].isna().all()
-    # Date range days 1..2 (inclusive): c1 site; c2 checkout, site; c3 site; c4 ad, checkout
-    # -> awareness c4 only; nothing after it but checkout -> [1, 0, 0, 0, 0]
-    df = metrics.funnel(cur, Filters(since="2024-01-02", until="2024-01-03"))
-    assert list(df["customers"]) == [1, 0, 0, 0, 0]
-    # Converted customers (c1..c4) only.
-    df = metrics.funnel(cur, Filters(outcome="converted"))
-    assert list(df["customers"]) == [4, 3, 2, 1, 0]
-    df = metrics.funnel(cur, Filters(includes=["store"]))
-    assert list(df["customers"]) == [1, 1, 1, 0, 0]
-    # Touchpoints ad + site: no purchase events left -> [5, 3, 0, 0, 0]
-    df = metrics.funnel(cur, Filters(touchpoints=["ad", "site"]))
-    assert list(df["customers"]) == [5, 3, 0, 0, 0]
-    # After a stage nobody reached, "from previous" is undefined (NaN), not 0.
-    assert list(df["conversion_from_previous"].iloc[1:3]) == pytest.approx([0.6, 0.0])
-    assert df["conversion_from_previous"].iloc[3:].isna().all()
-
-
-def test_funnel_follows_the_stage_model(tmp_path):
-    store = make_store(tmp_path, responses=())
-    store.set_stages([("awareness", None, None), ("purchase", None, None)])
-    df = metrics.funnel(store.cursor(), Filters())
-    # consideration is no longer a stage: awareness 5, purchase after awareness 4 (see above).
-    assert list(df["stage"]) == ["awareness", "purchase"]
-    assert list(df["customers"]) == [5, 4]
     store.close()
 
 
@@ -450,11 +364,15 @@ def test_overview(cur):
     assert ov["revenue"] == pytest.approx(200.0)
 
 
-def test_overview_judges_conversion_on_all_events(cur):
-    # Social events only (c1 c2 c3 c4 c6), yet c1..c4 converted elsewhere: 4 of 5.
+def test_overview_judges_conversion_on_the_shown_events(cur):
+    # Social events only (ads of c1 c2 c3 c4 c6): none of them shows a purchase, so on the
+    # social channel nobody converted (the funnel's purchase bar says the same, test_reach).
     ov = metrics.overview(cur, Filters(channels=["social"]))
-    assert (ov["customers"], ov["converted"], ov["events"]) == (5, 4, 5)
+    assert (ov["customers"], ov["converted"], ov["events"]) == (5, 0, 5)
     assert ov["revenue"] == 0.0
+    # Mobile: c1 (bought on mobile), c3 (bought in store), c6: converted on mobile = c1.
+    ov = metrics.overview(cur, Filters(devices=["mobile"]))
+    assert (ov["customers"], ov["converted"], ov["revenue"]) == (3, 1, 100.0)
     # Students c5 (site) and c6 (ad): 2 customers, 2 events, nobody converted.
     ov = metrics.overview(cur, Filters(personas=["Student"]))
     assert (ov["customers"], ov["converted"], ov["events"], ov["nps_n"]) == (2, 0, 2, 0)
@@ -469,8 +387,8 @@ def test_overview_judges_conversion_on_all_events(cur):
 
 def test_stage_mix(cur):
     df = metrics.stage_mix(cur, Filters(), by="device")
-    assert list(df.columns) == ["stage", "stage_position", "device", "customers", "events",
-                                "share"]
+    assert list(df.columns) == ["stage", "stage_position", "device", "kind", "customers",
+                                "events", "share"]
     purchase = df[df["stage"] == "purchase"]
     # checkout c1 mobile, c2 desktop, c4 desktop; store c3 in-store -> desktop 2/4
     assert list(purchase["device"]) == ["desktop", "in-store", "mobile"]
@@ -513,7 +431,7 @@ def test_every_sql_transpiles_to_spark(cur):
         for metric in ("nps", "csat", "ces"):
             metrics.heatmap(engine, f, metric=metric)
         metrics.verbatims(engine, f, search="x", group="promoter")
-        metrics.funnel(engine, f)
+        reach.funnel(engine, f)
         metrics.overview(engine, f)
         metrics.stage_mix(engine, f, "channel")
         metrics.top_touchpoints(engine, f)
@@ -524,50 +442,6 @@ def test_every_sql_transpiles_to_spark(cur):
         assert out and "QUALIFY" not in out[0].upper()
 
 
-# -- property: the funnel against a plain-Python reference ----------------------------------
-
-STAGE_TPS = ["ad", "site", "checkout", "app", "referral"]
-
-
-def reference_funnel(journeys: dict[str, list[int]]) -> list[int]:
-    """Per customer, walk the journey once: the next stage must come strictly later."""
-    counts = [0] * 5
-    for stages in journeys.values():
-        want = 0
-        for s in stages:
-            if want < 5 and s == want:
-                counts[want] += 1
-                want += 1
-    return counts
-
-
-@pytest.fixture(scope="module")
-def prop_store(tmp_path_factory):
-    store = make_store(tmp_path_factory.mktemp("prop"), events=(), responses=(), customers=())
-    yield store
-    store.close()
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(
-    st.sampled_from(["a", "b", "c", "d", "e", "f"]),
-    st.lists(st.integers(0, 4), min_size=1, max_size=8),
-    min_size=1,
-))
-def test_funnel_matches_reference(prop_store, journeys):
-    rows = []
-    for cid, stages in journeys.items():
-        for i, s in enumerate(stages):
-            # Same timestamp for every other pair: ties are broken by file order.
-            rows.append((cid, day(i // 2), STAGE_TPS[s]))
-    replace_events(prop_store, rows, columns=("customer_id", "ts", "touchpoint"))
-    df = metrics.funnel(prop_store.cursor(), Filters())
-    assert list(df["customers"]) == reference_funnel(journeys)
-    # The event path (a date range that keeps every event) agrees with the precomputed one.
-    wide = Filters(since="2000-01-01", until="2100-01-01")
-    pd.testing.assert_frame_equal(metrics.funnel(prop_store.cursor(), wide), df)
-
-
 FAST_PATH_FILTERS = [
     Filters(), Filters(personas=["Senior"]), Filters(outcome="converted"),
     Filters(outcome="dropped_off"), Filters(includes=["store"]),
@@ -575,30 +449,30 @@ FAST_PATH_FILTERS = [
 
 
 @pytest.mark.parametrize("f", FAST_PATH_FILTERS, ids=lambda f: str(f.to_query_params()))
-def test_funnel_and_overview_fast_paths_equal_the_event_path(cur, f):
-    """Without event conditions funnel/overview read customer_stage_reach/customer_summary;
-    a date range wide enough to keep every event takes the event path: same answers."""
+def test_overview_fast_path_equals_the_event_path(cur, f):
+    """Without event conditions the overview reads customer_summary; a date range wide
+    enough to keep every event takes the event path: same answers."""
     wide = f.replace(since="2000-01-01", until="2100-01-01")
     assert not f.has_event_conditions and wide.has_event_conditions
-    pd.testing.assert_frame_equal(metrics.funnel(cur, f), metrics.funnel(cur, wide))
     assert metrics.overview(cur, f) == metrics.overview(cur, wide)
 
 
 def test_funnel_follows_a_stage_model_edit(tmp_path):
-    """customer_stage_reach depends on the whole stage model: inserting a stage nobody
-    reached breaks every chain after it (refreshed without re-importing anything)."""
+    """customer_stage_reach depends on the whole stage model: a stage inserted and mapped
+    to a touchpoint nobody visits breaks every in-order chain after it (refreshed without
+    re-importing anything); reaching a stage at all does not depend on the chain."""
     store = make_store(tmp_path)
-    before = metrics.funnel(store.cursor(), Filters())
-    assert before["customers"].iloc[-1] >= 0
     stages = store.cursor().execute(
         "SELECT stage, label_en, label_fr FROM stages ORDER BY position"
     ).fetchall()
     store.set_stages([stages[0], ("nobody", None, None), *stages[1:]])
-    df = metrics.funnel(store.cursor(), Filters())
-    assert list(df["stage"])[:2] == [stages[0][0], "nobody"]
-    assert list(df["customers"])[1:] == [0] * (len(df) - 1)
+    store.set_touchpoints([("ghost", "nobody", None, None)])
+    df = reach.funnel(store.cursor(), Filters())
+    assert list(df["stage"])[1:3] == [stages[0][0], "nobody"]
+    assert list(df["in_order"])[2:] == [0] * (len(df) - 2)
+    assert list(df["customers"]) == [6, 6, 5, 5, 4, 1, 0]
     wide = Filters(since="2000-01-01", until="2100-01-01")
-    pd.testing.assert_frame_equal(metrics.funnel(store.cursor(), wide), df)
+    pd.testing.assert_frame_equal(reach.funnel(store.cursor(), wide), df)
     store.close()
 
 

@@ -93,16 +93,19 @@ def test_nps_filters(capsys, db):
 
 def test_funnel_shape(capsys, db):
     rows = query(capsys, db, "funnel")
-    assert [(r["stage"], r["customers"]) for r in rows[:3]] == [
-        ("awareness", 3), ("consideration", 2), ("purchase", 1),
+    # The first bar is every journey; retention and advocacy are used by no data: no bars.
+    assert [(r["kind"], r["stage"], r["customers"], r["in_order"]) for r in rows] == [
+        ("journeys", None, 3, 3), ("stage", "awareness", 3, 3),
+        ("stage", "consideration", 2, 2), ("stage", "purchase", 1, 1),
     ]
-    assert rows[0]["conversion_from_previous"] is None  # no previous stage
-    assert rows[0]["conversion_from_first"] == 1.0
-    assert rows[1]["conversion_from_previous"] == pytest.approx(2 / 3)
-    assert rows[2]["conversion_from_first"] == pytest.approx(1 / 3)
-    assert rows[1]["median_days_to_reach"] == 1.0
+    assert rows[0]["from_previous"] is None  # no previous bar
+    assert rows[1]["from_previous"] == 1.0
+    assert rows[2]["from_previous"] == pytest.approx(2 / 3)
+    assert rows[3]["share"] == pytest.approx(1 / 3)
+    assert rows[2]["median_days_to_reach"] == 1.0
     rows = query(capsys, db, "funnel", "--stage", "awareness", "--stage", "purchase")
-    assert [(r["stage"], r["customers"]) for r in rows] == [("awareness", 3), ("purchase", 1)]
+    assert [(r["stage"], r["customers"]) for r in rows] == [
+        (None, 3), ("awareness", 3), ("purchase", 1)]
 
 
 def test_csat_ces_overview(capsys, db):
@@ -131,9 +134,10 @@ def test_overview_values(capsys, db):
         "first_ts": "2024-01-01T09:00:00", "last_ts": "2024-01-03T09:00:00", "revenue": 40.0,
     }
     assert round(ov["nps_margin"], 2) == 61.11
-    # A device filter narrows the events, not who converted: a's purchase was on desktop.
+    # A device filter narrows the events, and converted counts what they show: a bought on
+    # desktop, so on mobile nobody converted (the funnel's purchase bar says 0 too).
     ov = query(capsys, db, "overview", "--device", "mobile")
-    assert (ov["customers"], ov["events"], ov["converted"], ov["revenue"]) == (2, 3, 1, 0.0)
+    assert (ov["customers"], ov["events"], ov["converted"], ov["revenue"]) == (2, 3, 0, 0.0)
     # A date range judges conversion on the events inside it: a bought on day 2.
     ov = query(capsys, db, "overview", "--until", "2024-01-02")
     assert (ov["customers"], ov["events"], ov["converted"]) == (3, 5, 0)

@@ -102,22 +102,35 @@ def test_check_steps():
 
 
 # -- converted: one definition ----------------------------------------------------------------
+def journeys(cur, f: Filters) -> dict[str, tuple]:
+    sql, params = scope.journeys_sql(f)
+    conv = scope.converted("j.furthest", f, params)
+    return {c: (furthest, n, converted) for c, furthest, n, converted in cur.execute(
+        f"SELECT cs.customer_id, j.furthest, j.events, {conv} FROM ({sql}) j "
+        "JOIN customer_summary cs ON cs.cid = j.cid", params,
+    ).fetchall()}
+
+
 def test_converted_is_reaching_the_conversion_stage_or_a_later_one(cur):
-    params: dict = {}
-    sql = scope.customer_conversion_sql(Filters(), params, precomputed=False)
-    got = dict(cur.execute(
-        f"SELECT cs.customer_id, c.converted FROM ({sql}) c "
-        "JOIN customer_summary cs ON cs.cid = c.cid", params,
-    ).fetchall())
-    # c converted without any earlier stage: reaching the stage is what counts.
-    assert got == {"a": 1, "b": 0, "c": 1, "d": 0}
-    # The precomputed table gives the same answer.
-    params = {}
-    pre = scope.customer_conversion_sql(Filters(), params, precomputed=True)
-    assert dict(cur.execute(
-        f"SELECT cs.customer_id, c.converted FROM ({pre}) c "
-        "JOIN customer_summary cs ON cs.cid = c.cid", params,
-    ).fetchall()) == got
+    # Furthest shown stage position and events per journey: a reaches retention (4); c
+    # converted without any earlier stage: reaching the stage is what counts.
+    assert journeys(cur, Filters()) == {
+        "a": (4, 4, 1), "b": (2, 2, 0), "c": (3, 1, 1), "d": (1, 1, 0)}
+    # The event path (a wide date range) gives the same rows as customer_summary.
+    assert journeys(cur, Filters(since="2000-01-01")) == journeys(cur, Filters())
+
+
+def test_converted_as_a_figure_is_judged_on_the_shown_events(cur):
+    # Mobile events: a's ad and club (retention, so converted), d's ad. c bought in the shop
+    # with no device: not a journey on mobile at all.
+    assert journeys(cur, Filters(devices=["mobile"])) == {"a": (4, 2, 1), "d": (1, 1, 0)}
+    # Awareness and consideration only: nobody shows a purchase.
+    assert journeys(cur, Filters(stages=["awareness", "consideration"])) == {
+        "a": (2, 2, 0), "b": (2, 2, 0), "d": (1, 1, 0)}
+    # Whereas the converted *filter* keeps the buyers' whole journeys (a, c), shown through
+    # the same stage filter: a's ad and site.
+    assert journeys(cur, Filters(stages=["awareness", "consideration"], outcome="converted")) \
+        == {"a": (2, 2, 0)}
 
 
 def test_conversion_stage_is_a_setting_and_an_unknown_one_converts_nobody(cur):
@@ -142,8 +155,9 @@ def test_conversion_is_judged_inside_the_date_range(cur):
 
 
 def test_converted_sql_is_written_once():
-    # The conversion stage's lookup and the comparison with it appear in scope.py only.
-    pattern = re.compile(r"\$conv_stage|stage_position\s*>=", re.I)
+    # The stage lookup "reached" compares with, and the comparison, appear in scope.py only.
+    pattern = re.compile(r"\$conv_stage|stage_position\s*>=|MIN\(position\) FROM stages",
+                         re.I)
     found = [str(p.relative_to(ROOT)) for p in sorted(CORE.rglob("*.py"))
              if pattern.search(p.read_text(encoding="utf-8"))]
     assert found == ["journey/analytics/scope.py"]

@@ -205,21 +205,36 @@ def test_trend_line_band_and_months():
 # -- funnel -----------------------------------------------------------------------------
 
 
-def test_funnel_conversion_labels():
-    df = pd.DataFrame({
-        "stage": ["awareness", "consideration", "purchase"], "position": [1, 2, 3],
-        "customers": [1000, 450, 120],
-        "conversion_from_previous": [math.nan, 0.45, 120 / 450],
-        "conversion_from_first": [1.0, 0.45, 0.12],
-        "median_days_to_reach": [0.0, 2.0, 5.0],
+def _funnel_frame() -> pd.DataFrame:
+    # The shape of journey.analytics.reach.funnel: the every-journey bar, then the stages.
+    return pd.DataFrame({
+        "kind": ["journeys", "stage", "stage", "stage"],
+        "stage": [None, "awareness", "consideration", "purchase"], "position": [0, 1, 2, 3],
+        "customers": [1200, 1000, 450, 120], "share": [1, 1000 / 1200, 450 / 1200, 0.1],
+        "from_previous": [math.nan, 1000 / 1200, 0.45, 120 / 450],
+        "in_order": [1200, 900, 300, 60], "in_order_share": [1, 0.75, 0.25, 0.05],
+        "in_order_from_previous": [math.nan, 0.75, 1 / 3, 0.2],
+        "median_days_to_reach": [math.nan, 0.0, 2.0, 5.0],
     })
-    rows = _data(sc.funnel(df, lang="en", labels=LABELS))
-    assert [r["label"] for r in rows] == ["Awareness!", "Consideration!", "Purchase!"]
-    assert rows[0]["mark_text"] == "1,000"  # no made-up 100 % on the first stage
-    assert rows[1]["mark_text"] == "450 · 45.0% of previous"
-    fr = _data(sc.funnel(df, lang="fr"))
-    assert fr[0]["mark_text"] == "1\u202f000"
-    assert "45,0\u202f%" in fr[1]["mark_text"]
+
+
+def test_funnel_draws_both_forms_after_the_every_journey_bar():
+    rows = _data(sc.funnel(_funnel_frame(), lang="en", labels=LABELS))
+    assert [r["label"] for r in rows[::2]] == [
+        "All journeys in scope", "Awareness!", "Consideration!", "Purchase!"]
+    assert [r["form"] for r in rows[:2]] == [
+        "Reached the stage (at all)", "Reached it after the previous one"]
+    assert [r["value"] for r in rows] == [1200, 1200, 1000, 900, 450, 300, 120, 60]
+    # n and the share of every journey in scope on the bar; no made-up "of previous" first.
+    assert rows[0]["mark_text"] == "1,200 · 100%"
+    assert rows[0]["prev_text"] == ""
+    assert rows[4]["mark_text"] == "450 · 38%"
+    assert rows[4]["prev_text"] == "45.0%"
+    assert rows[5]["definition"].startswith("Journeys in scope with an event at this stage after")
+    fr = _data(sc.funnel(_funnel_frame(), lang="fr"))
+    assert fr[0]["mark_text"] == "1\u202f200 · 100\u202f%"
+    assert fr[0]["label"] == "Tous les parcours retenus"
+    assert fr[4]["prev_text"] == "45,0\u202f%"
 
 
 # -- emotion curve ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from journey import i18n
-from journey.analytics import flows, metrics
+from journey.analytics import flows, metrics, reach
 from journey.present import stat_charts
 from ui.charts import show_chart
 from ui.page import PageContext, current_context
@@ -60,7 +60,7 @@ def render(ctx: PageContext) -> None:
     # -- funnel ------------------------------------------------------------------------------
     with left, guard(ctx):
         st.subheader(ctx.t("overview.funnel"))
-        fun = ctx.query(metrics.funnel)
+        fun = ctx.query(reach.funnel)
         if fun.empty or int(fun["customers"].max()) == 0:
             empty_state(ctx, "no_match")
         else:
@@ -68,7 +68,10 @@ def render(ctx: PageContext) -> None:
             show_chart(ctx, chart)
             caption(ctx.caption(n=int(fun["customers"].iloc[0]),
                                    extra=ctx.t("overview.funnel_note")))
-            table = fun.assign(stage=fun["stage"].map(ctx.stage_label))
+            table = fun.assign(stage=[
+                ctx.t("charts.funnel.all_journeys") if k == reach.KIND_JOURNEYS
+                else ctx.stage_label(s) for k, s in zip(fun["kind"], fun["stage"], strict=True)
+            ])
             download_buttons(ctx, df=table, chart=chart, name="funnel")
 
     # -- top touchpoints --------------------------------------------------------------------

@@ -9,8 +9,9 @@ Semantics (the same everywhere: app, CLI, exports):
   channels, devices, date range (since and until are both inclusive days).
 - Responses have no device: the device filter keeps responses of customers who used one of
   those devices in the date range.
-- Converted = the journey reached the conversion stage or a later one (default `purchase`;
-  a store setting). Dropped off = not converted.
+- The converted / dropped-off condition judges the whole journey in the date range: reached
+  the conversion stage or a later one (default `purchase`; a store setting), or not. The
+  *converted figure* counts what the shown events reach (`analytics.reach`).
 
 `journey.analytics.scope` turns a `Filters` value into SQL (it is the only module that does).
 """

@@ -4,7 +4,9 @@
 touchpoints met there, how many customers reach the stage and go on, how they feel (NPS,
 or CSAT where nobody answered the NPS question), where it hurts (worst drop-off or score,
 with the customers' own words) and the team's opportunities (notes kept in the store).
-Every number comes from `metrics` / `flows`, so the map and the other pages never disagree.
+Every number comes from `reach` / `metrics` / `flows`, so the map and the other pages never
+disagree: its n is the overview's customers, a stage's customers the funnel's "reached at
+all" bar. Its title is written from the very `Filters` that ran its queries.
 
 No streamlit here: the page, the exports and the CLI all draw from the same `JourneyMap`.
 """
@@ -18,12 +20,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from journey import i18n
-from journey.analytics import flows, metrics
+from journey.analytics import flows, metrics, reach
 from journey.analytics.filters import Filters
-from journey.analytics.stats import SMALL_SAMPLE
+from journey.analytics.stats import (
+    SMALL_SAMPLE,
+    Difference,
+    nps_difference,
+    proportion_difference,
+)
 from journey.db.engine import Engine, EngineLike
 
 # How many items each lane shows: a map on a slide must stay readable.
@@ -40,7 +48,7 @@ MIN_SCORE_N = 5
 LANE_REACH = "reach"
 LANE_CONVERSION = "conversion"
 LANE_SCORE = "score"
-# compare_maps leaves out values resting on fewer customers (or answers) than this.
+# compare_maps calls a move below this many customers (or answers) on either side noise.
 MIN_COMPARE_N = SMALL_SAMPLE
 
 
@@ -70,9 +78,9 @@ class StageColumn:
     label: str
     position: int
     touchpoints: tuple[TouchpointCell, ...]
-    customers: int
-    reach: float | None  # share of the first stage's customers
-    conversion_to_next: float | None  # None on the last stage
+    customers: int  # reached the stage (or a later one) at all: the funnel's bar
+    reach: float | None  # share of the journeys on the map
+    conversion_to_next: float | None  # next stage's customers / these; None on the last
     score_metric: str | None  # "nps" | "csat" | None (no answers)
     score: float | None
     margin: float | None
@@ -81,7 +89,9 @@ class StageColumn:
     pain_points: tuple[PainPoint, ...]
     opportunity: str
     channel_mix: tuple[tuple[str, float], ...]  # (channel, share), all of them, largest first
-    device_mix: tuple[tuple[str, float], ...]
+    device_mix: tuple[tuple[str, float], ...]  # names translated: offline / unknown devices
+    promoters: int = 0  # NPS answers behind the score (for a difference's margin)
+    detractors: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,15 +149,43 @@ def _int(value: Any) -> int:
     return int(f) if f is not None else 0
 
 
-def _mix(df: pd.DataFrame, stage: str, by: str) -> tuple[tuple[str, float], ...]:
-    """(name, share of the stage's events), largest first; stage_mix() already sorts."""
+_UNKNOWN = {"channel": "map.channel_unknown", "device": "map.device_unknown"}
+
+
+def _mix(df: pd.DataFrame, stage: str, by: str, lang: str) -> tuple[tuple[str, float], ...]:
+    """(name, share of the stage's events), largest first; stage_mix() already sorts.
+    Events without a device read "in person / offline" at an offline touchpoint, else
+    "device not recorded"."""
     if df is None or df.empty:
         return ()
+    words = {metrics.MIX_OFFLINE: _t("map.device_offline", lang),
+             metrics.MIX_UNKNOWN: _t(_UNKNOWN[by], lang)}
     sub = df[df["stage"] == stage]
     return tuple(
-        (str(name) if isinstance(name, str) else "?", _num(share) or 0.0)
-        for name, share in zip(sub[by], sub["share"], strict=True)
+        (str(name) if kind == metrics.MIX_VALUE else words[kind], _num(share) or 0.0)
+        for name, kind, share in zip(sub[by], sub["kind"], sub["share"], strict=True)
     )
+
+
+def title_for(filters: Filters, lang: str) -> str:
+    """A map's title, written from the filters that ran its queries: the personas they
+    keep, else all customers."""
+    if filters.personas:
+        return _t("map.title_persona", lang, persona=", ".join(filters.personas))
+    return _t("map.title_all", lang)
+
+
+def map_filters(filters: Filters, persona: str | None) -> Filters:
+    """The filters of a map of `persona` (None: the filters' own personas). A persona narrows
+    the sidebar's choice, never contradicts it: one outside it raises ValueError."""
+    if not persona:
+        return filters
+    if filters.personas and persona not in filters.personas:
+        raise ValueError(
+            f"The persona {persona!r} is not among the filters' personas "
+            f"({', '.join(filters.personas)})."
+        )
+    return filters.replace(personas=(persona,))
 
 
 def _negative_verbatims(
@@ -189,7 +227,9 @@ def build_map(
     the opportunities. Both are read from `source` when not given.
     """
     engine = Engine.of(source)
-    f = filters.replace(personas=(persona,)) if persona else filters
+    f = map_filters(filters, persona)
+    # Notes belong to one persona: the one the map shows, when it shows exactly one.
+    who = f.personas[0] if len(f.personas) == 1 else None
     if stages_df is None:
         stages_df = engine.df(
             "SELECT stage, position, label_en, label_fr FROM stages ORDER BY position, stage",
@@ -197,7 +237,7 @@ def build_map(
         )
     if notes_df is None:
         notes_df = engine.df(
-            "SELECT stage, note FROM notes WHERE persona = ? ORDER BY stage", [persona or ""],
+            "SELECT stage, note FROM notes WHERE persona = ? ORDER BY stage", [who or ""],
             purpose="journey_map.notes",
         )
     notes = {str(r["stage"]): str(r["note"]) for _, r in notes_df.iterrows()}
@@ -206,7 +246,7 @@ def build_map(
     # parallel and releases the GIL), instead of one after the other.
     ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix = _run_all(engine, [
         (metrics.overview, f, {}),
-        (metrics.funnel, f, {}),
+        (reach.funnel, f, {}),
         (metrics.nps, f, {"by": "stage"}),
         (metrics.csat, f, {"by": "stage"}),
         (metrics.nps, f, {"by": "touchpoint"}),
@@ -218,19 +258,14 @@ def build_map(
     ])
     tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
 
-    # Stages in journey order: the funnel's, else the store's model.
-    if funnel is not None and not funnel.empty:
-        order = [(str(r["stage"]), _int(r["position"])) for _, r in funnel.iterrows()]
+    # Stages in journey order: the funnel's (the stages in use, or the filtered ones).
+    bars = reach.stage_rows(funnel)
+    if not bars.empty:
+        order = [(str(r["stage"]), _int(r["position"])) for _, r in bars.iterrows()]
     else:
-        order = [(str(r["stage"]), _int(r["position"])) for _, r in stages_df.iterrows()]
-        if f.stages:
-            order = [o for o in order if o[0] in f.stages]
-    funnel_by = (
-        {str(r["stage"]): r for _, r in funnel.iterrows()} if funnel is not None else {}
-    )
-    first_customers = None
-    if order and order[0][0] in funnel_by:
-        first_customers = _int(funnel_by[order[0][0]]["customers"])
+        order = reach.stages_in_use(engine, f)
+    funnel_by = {str(r["stage"]): r for _, r in bars.iterrows()}
+    journeys = _int(ov.get("journeys"))
 
     columns: list[StageColumn] = []
     pains_by_stage: dict[str, tuple[PainPoint, ...]] = {}
@@ -247,10 +282,11 @@ def build_map(
         fr = funnel_by.get(stage)
         customers = _int(fr["customers"]) if fr is not None else 0
         nxt = funnel_by.get(order[i + 1][0]) if i + 1 < len(order) else None
-        conversion = _num(nxt["conversion_from_previous"]) if nxt is not None else None
-        reach = customers / first_customers if first_customers else None
+        conversion = _num(nxt["from_previous"]) if nxt is not None else None
+        share = customers / journeys if journeys else None
 
         metric, score, margin, n, small = _stage_score(stage, nps_st, csat_st)
+        promoters, detractors = _nps_counts(stage, nps_st) if metric == "nps" else (0, 0)
 
         # Touchpoints of the stage, by customers.
         tps: list[TouchpointCell] = []
@@ -274,17 +310,16 @@ def build_map(
 
         columns.append(StageColumn(
             stage=stage, label=_stage_label(stage, lang, stages_df), position=position,
-            touchpoints=tuple(tps), customers=customers, reach=reach,
+            touchpoints=tuple(tps), customers=customers, reach=share,
             conversion_to_next=conversion, score_metric=metric, score=score, margin=margin,
             n=n, small_sample=small, pain_points=pains, opportunity=notes.get(stage, ""),
-            channel_mix=_mix(ch_mix, stage, "channel"), device_mix=_mix(dev_mix, stage, "device"),
+            channel_mix=_mix(ch_mix, stage, "channel", lang),
+            device_mix=_mix(dev_mix, stage, "device", lang),
+            promoters=promoters, detractors=detractors,
         ))
 
-    title = (
-        _t("map.title_persona", lang, persona=persona) if persona else _t("map.title_all", lang)
-    )
     return JourneyMap(
-        title=title, persona=persona, lang=lang, filters=f,
+        title=title_for(f, lang), persona=who, lang=lang, filters=f,
         filters_text=f.describe(lang, lambda s: _stage_label(s, lang, stages_df)),
         first_ts=_ts(ov.get("first_ts")), last_ts=_ts(ov.get("last_ts")),
         n=_int(ov.get("customers")), responses=_int(ov.get("responses")),
@@ -325,6 +360,16 @@ def _stage_score(
         return (name, _num(r[val_col]), _num(r.get("margin")), _int(r["n"]),
                 bool(r.get("small_sample", False)))
     return None, None, None, 0, False
+
+
+def _nps_counts(stage: str, nps_st: pd.DataFrame) -> tuple[int, int]:
+    """(promoters, detractors) of the stage's NPS answers."""
+    if nps_st is None or nps_st.empty:
+        return 0, 0
+    row = nps_st[nps_st["stage"] == stage]
+    if row.empty:
+        return 0, 0
+    return _int(row.iloc[0]["promoters"]), _int(row.iloc[0]["detractors"])
 
 
 def _ts(value: Any) -> dt.datetime | None:
@@ -422,57 +467,92 @@ def _pain_points(
 
 
 # -- comparison ------------------------------------------------------------------------------
-def lane_values(jm: JourneyMap) -> pd.DataFrame:
-    """Every comparable number on the map as rows [stage, lane, value, n], in points.
+LANE_COLUMNS = ["stage", "lane", "value", "n", "x", "promoters", "detractors"]
 
-    n is what the value rests on: the stage's customers (reach, conversion, mix) or its
-    answers (score).
+
+def lane_values(jm: JourneyMap) -> pd.DataFrame:
+    """Every comparable number on the map as rows [stage, lane, value, n, x, promoters,
+    detractors], values in points.
+
+    A rate's value is 100 * x / n: reach is the stage's customers (x) of the map's journeys
+    (n), conversion the next stage's customers of this stage's, a mix share the stage's
+    events on that channel/device, counted on the stage's customers (n; x = share * n, an
+    approximation: events of one customer are not independent). The score is NPS only (CSAT
+    is on another scale), n its answers.
     """
-    rows: list[tuple[str, str, float | None, int]] = []
-    for s in jm.stages:
+    rows: list[tuple[Any, ...]] = []
+    by_stage = {s.stage: s for s in jm.stages}
+    order = [s.stage for s in jm.stages]
+    for i, s in enumerate(jm.stages):
         rows.append((s.stage, LANE_REACH, None if s.reach is None else 100 * s.reach,
-                     s.customers))
+                     jm.n, s.customers, 0, 0))
+        nxt = by_stage[order[i + 1]] if i + 1 < len(order) else None
         rows.append((
             s.stage, LANE_CONVERSION,
             None if s.conversion_to_next is None else 100 * s.conversion_to_next, s.customers,
+            nxt.customers if nxt is not None else 0, 0, 0,
         ))
-        # Only NPS against NPS: CSAT is on another scale.
-        rows.append((s.stage, LANE_SCORE, s.score if s.score_metric == "nps" else None, s.n))
+        rows.append((s.stage, LANE_SCORE, s.score if s.score_metric == "nps" else None, s.n,
+                     0, s.promoters, s.detractors))
         for name, share in s.channel_mix:
-            rows.append((s.stage, f"channel:{name}", 100 * share, s.customers))
+            rows.append((s.stage, f"channel:{name}", 100 * share, s.customers,
+                         share * s.customers, 0, 0))
         for name, share in s.device_mix:
-            rows.append((s.stage, f"device:{name}", 100 * share, s.customers))
-    return pd.DataFrame(rows, columns=["stage", "lane", "value", "n"])
+            rows.append((s.stage, f"device:{name}", 100 * share, s.customers,
+                         share * s.customers, 0, 0))
+    return pd.DataFrame(rows, columns=LANE_COLUMNS)
+
+
+def _lane_difference(r: pd.Series) -> Difference | None:
+    n_a, n_b = int(r["n_a"]), int(r["n_b"])
+    if n_a <= 0 or n_b <= 0:
+        return None
+    if r["lane"] == LANE_SCORE:
+        return nps_difference((n_a, int(r["promoters_a"]), int(r["detractors_a"])),
+                              (n_b, int(r["promoters_b"]), int(r["detractors_b"])))
+    return proportion_difference(n_a, r["x_a"], n_b, r["x_b"])
 
 
 def compare_maps(a: JourneyMap, b: JourneyMap, *, min_n: int = MIN_COMPARE_N) -> pd.DataFrame:
-    """Lane values of two maps side by side, the ones that moved most first.
+    """Lane values of two maps side by side, what moved beyond the noise first.
 
-    Columns: stage, lane, value_a, value_b, delta (= b - a). Reach, conversion and mix
-    shares are in percentage points, NPS in NPS points, so deltas rank on one scale.
-    A mix item seen on only one map counts as 0 % on the other when that stage has a mix
-    at all; values missing on either side (no answers, last stage) are left out, and so
-    are values resting on fewer than `min_n` customers (or answers) on either side: a
-    75-point swing among 4 customers is noise, not the headline of a workshop.
+    Columns: stage, lane, value_a, value_b, delta (= b - a), margin (its 95% margin, see
+    `stats.proportion_difference` / `stats.nps_difference`), significant. Reach, conversion
+    and mix shares are in percentage points, NPS in NPS points. A mix item seen on only one
+    map counts as 0 % on the other when that stage has a mix at all; values missing on
+    either side (no answers, last stage) are left out. A move is significant when its
+    interval leaves out 0 and both sides rest on at least `min_n` customers (or answers):
+    a 75-point swing among 4 customers is noise, not the headline of a workshop. Order:
+    significant moves first, then by the size of the move.
     """
     va, vb = lane_values(a), lane_values(b)
     m = va.merge(vb, on=["stage", "lane"], how="outer", suffixes=("_a", "_b"))
+    columns = ["stage", "lane", "value_a", "value_b", "delta", "margin", "significant"]
     is_mix = m["lane"].str.startswith(("channel:", "device:"))
-    m.loc[is_mix, ["value_a", "value_b"]] = m.loc[is_mix, ["value_a", "value_b"]].fillna(0.0)
-    # A mix item missing on one side rests on that side's stage customers.
-    stage_n = {
-        side: {s.stage: s.customers for s in jm.stages} for side, jm in (("a", a), ("b", b))
-    }
-    for side in ("a", "b"):
-        col = f"n_{side}"
-        m[col] = m[col].astype("float64").fillna(
-            m["stage"].map(stage_n[side]).astype("float64")
-        )
-    m = m.dropna(subset=["value_a", "value_b"])
-    m = m[(m["n_a"].fillna(0) >= min_n) & (m["n_b"].fillna(0) >= min_n)].copy()
+    for side, jm in (("a", a), ("b", b)):
+        for col in ("value", "n", "x", "promoters", "detractors"):
+            m[f"{col}_{side}"] = m[f"{col}_{side}"].astype("float64")
+        # A mix item missing on one side: 0 % of that side's stage customers.
+        stage_n = {s.stage: float(s.customers) for s in jm.stages}
+        missing = is_mix & m[f"value_{side}"].isna()
+        m.loc[missing, f"value_{side}"] = 0.0
+        m.loc[missing, f"x_{side}"] = 0.0
+        m.loc[missing, f"n_{side}"] = [stage_n.get(st_, 0.0) for st_ in m.loc[missing, "stage"]]
+        for col in ("n", "x", "promoters", "detractors"):
+            m[f"{col}_{side}"] = m[f"{col}_{side}"].fillna(0.0)
+    m = m.dropna(subset=["value_a", "value_b"]).copy()
+    if m.empty:
+        return pd.DataFrame(columns=columns)
+    diffs = [_lane_difference(r) for _, r in m.iterrows()]
     m["delta"] = m["value_b"] - m["value_a"]
+    m["margin"] = [np.nan if d is None else d.margin for d in diffs]
+    m["significant"] = [
+        bool(d is not None and d.significant and n_a >= min_n and n_b >= min_n)
+        for d, n_a, n_b in zip(diffs, m["n_a"], m["n_b"], strict=True)
+    ]
     pos = {s.stage: s.position for s in (*a.stages, *b.stages)}
     m["_abs"] = m["delta"].abs()
     m["_pos"] = m["stage"].map(pos).fillna(0)
-    m = m.sort_values(["_abs", "_pos", "lane"], ascending=[False, True, True], kind="stable")
-    return m[["stage", "lane", "value_a", "value_b", "delta"]].reset_index(drop=True)
+    m = m.sort_values(["significant", "_abs", "_pos", "lane"],
+                      ascending=[False, False, True, True], kind="stable")
+    return m[columns].reset_index(drop=True)

@@ -20,20 +20,18 @@ Definitions (the field's, see DESIGN.md):
 - CES on 1-7, normalised to "higher = easier" first (a response with ces_high_is_easy = FALSE
   is stored as 1 = easiest and becomes 8 - ces; NULL direction means the default, TRUE).
   ease_pct = share of 5-7 after normalising, in percent.
-- Funnel: see `funnel`.
+- Customers, journeys, converted, the funnel: see `reach` (their one definition).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from journey.analytics import scope
+from journey.analytics import reach, scope
 from journey.analytics.filters import Filters
 from journey.analytics.stats import SMALL_SAMPLE, Z95, nps_margin, wilson_margin
-from journey.db import derived
 from journey.db.engine import Engine, EngineLike
 
 __all__ = ["SMALL_SAMPLE", "Z95", "nps_margin", "wilson_margin"]
@@ -55,10 +53,6 @@ NPS_COLUMNS = [
 ]
 CSAT_COLUMNS = ["n", "satisfied", "csat_pct", "margin"]
 CES_COLUMNS = ["n", "mean", "ease_pct"]
-FUNNEL_COLUMNS = [
-    "stage", "position", "customers", "conversion_from_previous", "conversion_from_first",
-    "median_days_to_reach",
-]
 VERBATIM_COLUMNS = [
     "ts", "customer_id", "persona", "stage", "touchpoint", "nps", "group", "comment",
 ]
@@ -309,110 +303,6 @@ def verbatims(
     return df[VERBATIM_COLUMNS]
 
 
-# -- funnel -------------------------------------------------------------------------------
-
-
-def _funnel_stages(engine: Engine, filters: Filters) -> list[tuple[str, int]]:
-    """The stages of the funnel, in order: all of the stage model, or the filtered ones."""
-    rows = engine.rows(
-        "SELECT stage, position FROM stages ORDER BY position, stage",
-        purpose="metrics.funnel stages",
-    )
-    if filters.stages:
-        wanted = set(filters.stages)
-        rows = [r for r in rows if r[0] in wanted]
-    return [(str(s), int(p)) for s, p in rows]
-
-
-def funnel(source: EngineLike, filters: Filters) -> pd.DataFrame:
-    """Stage funnel: [stage, position, customers, conversion_from_previous,
-    conversion_from_first, median_days_to_reach].
-
-    A customer counts at stage k when they reached stage k-1 (under this same rule) and then
-    had a stage-k event *later in their journey*. "Later" is journey order (ts, then import
-    order), i.e. a strictly greater `seq`: that keeps same-timestamp events (exports with
-    day-only dates) in the order the file gave them, as the Sankey does. So a customer who
-    purchased before any consideration event is not counted at purchase unless they purchase
-    again after considering. Stage 1 counts every customer with a stage-1 event.
-
-    conversion_from_previous = customers_k / customers_(k-1); NaN for the first row (there is
-    no previous stage; the chart shows nothing rather than a made-up 100%).
-    conversion_from_first = customers_k / customers_1 (1.0 on the first row). Both NaN when
-    the denominator is 0. median_days_to_reach: days from the customer's first event in the
-    filter to the first time they reached the stage under the rule (NaN when nobody did).
-
-    Filtered events only (`scope.event_source`), one journey per customer (sessions do not apply).
-    Empty when the filter selects no events or the stage model is empty.
-    """
-    engine = Engine.of(source)
-    stages = _funnel_stages(engine, filters)
-    if not stages:
-        return _empty(FUNNEL_COLUMNS)
-    params: dict[str, Any] = {}
-    if not filters.has_event_conditions:
-        # Whole journeys: the reach of every stage of the model is precomputed
-        # (derived.customer_stage_reach, k numbered like _funnel_stages); customer
-        # conditions are read by cid from customer_summary.
-        who = scope.summary_scope(filters, params, alias="c0")
-        where = f" WHERE {who}" if who else ""
-        ctes = [
-            f"first_ev AS (SELECT c0.cid, c0.first_ts AS ts FROM customer_summary c0{where})",
-            "r_all AS (SELECT cid, k, reach_ts FROM customer_stage_reach)",
-        ]
-    else:
-        # Filtered events: the same chain over a narrow projection, integer joins on cid.
-        sql, params, _whole = scope.event_source(filters, columns=("cid", "seq", "ts", "stage"))
-        cases = []
-        for k, (stage, _pos) in enumerate(stages):
-            params[f"fs_{k}"] = stage
-            cases.append(f"WHEN $fs_{k} THEN {k}")
-        stage_list = (
-            f"(SELECT stage, CASE stage {' '.join(cases)} ELSE NULL END AS k FROM stages)"
-        )
-        ctes = [
-            f"fe AS ({sql})",
-            "first_ev AS (SELECT cid, MIN(ts) AS ts FROM fe GROUP BY cid)",
-            derived.stage_reach_ctes("fe", len(stages), stage_list),
-        ]
-    q = (
-        "WITH " + ",\n".join(ctes) + "\n"
-        "SELECT k, customers, median_days FROM ("
-        "SELECT r_all.k AS k, COUNT(*) AS customers, "
-        "MEDIAN((epoch(r_all.reach_ts) - epoch(f.ts)) / 86400.0) AS median_days "
-        "FROM r_all JOIN first_ev f ON f.cid = r_all.cid GROUP BY r_all.k "
-        # k = -1 counts the customers in the filter: none means an empty funnel, not zeros.
-        "UNION ALL SELECT -1 AS k, COUNT(*) AS customers, CAST(NULL AS DOUBLE) AS median_days "
-        "FROM first_ev) u ORDER BY k"
-    )
-    res = _run(engine, q, params, "funnel")
-    if int(res.loc[res["k"] == -1, "customers"].iloc[0]) == 0:
-        return _empty(FUNNEL_COLUMNS)
-    res = res[res["k"] >= 0]
-    counts = dict(zip(res["k"].astype(int), res["customers"].astype(int), strict=True))
-    medians = dict(zip(res["k"].astype(int), res["median_days"], strict=True))
-    rows = []
-    first = counts.get(0, 0)
-    prev: int | None = None
-    for k, (stage, pos) in enumerate(stages):
-        c = counts.get(k, 0)
-        med = medians.get(k)
-        rows.append({
-            "stage": stage,
-            "position": pos,
-            "customers": c,
-            "conversion_from_previous": (
-                np.nan if prev is None or prev == 0 else c / prev
-            ),
-            "conversion_from_first": np.nan if first == 0 else c / first,
-            "median_days_to_reach": np.nan if med is None or pd.isna(med) else float(med),
-        })
-        prev = c
-    df = pd.DataFrame(rows, columns=FUNNEL_COLUMNS)
-    for col in ("conversion_from_previous", "conversion_from_first", "median_days_to_reach"):
-        df[col] = df[col].astype("float64")
-    return df
-
-
 # -- overview and journey-map helpers --------------------------------------------------------
 
 
@@ -426,38 +316,12 @@ def overview(source: EngineLike, filters: Filters) -> dict[str, Any]:
     """Headline numbers: customers, journeys, converted, conversion_rate, events, responses,
     nps, nps_margin, nps_n, first_ts, last_ts (ISO strings or None), revenue.
 
-    Converted is judged like the `converted` filter: on each selected customer's events in
-    the date range, not narrowed by stage/channel/device (a customer seen on the store
-    channel who bought online has converted). journeys = customers (one journey each).
-    conversion_rate is a fraction 0..1 (None without customers); nps None without answers.
+    customers, journeys, converted and conversion_rate are `reach.totals` (their one
+    definition, shared with the funnel); nps is `nps(by=None)`'s (points, adjusted-Wald
+    margin); responses counts every answer in the filter, with or without a score.
     """
     engine = Engine.of(source)
-    params: dict[str, Any] = {}
-    if not filters.has_event_conditions:
-        # Whole journeys: everything is in customer_summary (customer conditions by cid).
-        who = scope.summary_scope(filters, params, alias="c0")
-        where = f" WHERE {who}" if who else ""
-        q = (
-            "SELECT COUNT(*) AS customers, SUM(c0.events) AS events, "
-            "MIN(c0.first_ts) AS first_ts, MAX(c0.last_ts) AS last_ts, "
-            "SUM(c0.revenue) AS revenue, "
-            f"SUM({scope.converted('c0.max_stage_position', filters, params)}) "
-            f"AS converted FROM customer_summary c0{where}"
-        )
-    else:
-        sql, params, _whole = scope.event_source(filters, columns=("cid", "ts", "revenue"))
-        conv = scope.customer_conversion_sql(
-            filters, params, precomputed=not (filters.since or filters.until)
-        )
-        q = (
-            f"WITH fe AS ({sql}), conv AS ({conv}), "
-            "agg AS (SELECT COUNT(DISTINCT fe.cid) AS customers, COUNT(*) AS events, "
-            "MIN(fe.ts) AS first_ts, MAX(fe.ts) AS last_ts, SUM(fe.revenue) AS revenue FROM fe) "
-            "SELECT agg.customers, agg.events, agg.first_ts, agg.last_ts, agg.revenue, "
-            "(SELECT COUNT(*) FROM conv WHERE conv.converted = 1 "
-            "AND conv.cid IN (SELECT cid FROM fe)) AS converted FROM agg"
-        )
-    row = _run(engine, q, params, "overview").iloc[0]
+    out = reach.totals(engine, filters)
     rsql, rparams = scope.responses_sql(filters)
     rq = (
         f"WITH fr AS ({rsql}) SELECT COUNT(*) AS responses, "
@@ -466,57 +330,79 @@ def overview(source: EngineLike, filters: Filters) -> dict[str, Any]:
         "SUM(CASE WHEN fr.nps BETWEEN 0 AND 6 THEN 1 ELSE 0 END) AS detractors FROM fr"
     )
     r = _run(engine, rq, rparams, "overview answers").iloc[0]
-    responses = int(r["responses"])
     nps_n = 0 if pd.isna(r["n"]) else int(r["n"])
     promoters = 0 if pd.isna(r["promoters"]) else int(r["promoters"])
     detractors = 0 if pd.isna(r["detractors"]) else int(r["detractors"])
-    customers = int(row["customers"])
-    converted = 0 if pd.isna(row["converted"]) else int(row["converted"])
-    revenue = row["revenue"]
-    return {
-        "customers": customers,
-        "journeys": customers,
-        "converted": converted,
-        "conversion_rate": converted / customers if customers else None,
-        "events": 0 if pd.isna(row["events"]) else int(row["events"]),
-        "responses": responses,
-        # Same definitions as nps(): points, adjusted-Wald margin.
+    out.update({
+        "responses": int(r["responses"]),
         "nps": (promoters - detractors) / nps_n * 100.0 if nps_n else None,
         "nps_margin": nps_margin(nps_n, promoters, detractors) if nps_n else None,
         "nps_n": nps_n,
-        "first_ts": _iso(row["first_ts"]),
-        "last_ts": _iso(row["last_ts"]),
-        "revenue": 0.0 if revenue is None or pd.isna(revenue) else float(revenue),
-    }
+        "first_ts": _iso(out["first_ts"]),
+        "last_ts": _iso(out["last_ts"]),
+    })
+    return out
+
+
+def answer_placement(source: EngineLike) -> dict[str, Any]:
+    """How survey answers sit on journeys, for the Data page: setting (latest_event | none),
+    answers, unplaced (no stage and no touchpoint of their own), placed (of those, the ones
+    put on their customer's latest event, see `scope.placement_sql`)."""
+    engine = Engine.of(source)
+    setting = engine.one(
+        "SELECT value FROM meta WHERE key = $k", {"k": f"setting:{scope.PLACEMENT_SETTING}"},
+        purpose="metrics.placement setting",
+    )
+    answers, unplaced, placed = engine.one(
+        "SELECT COUNT(*), SUM(CASE WHEN r.stage IS NULL AND r.touchpoint IS NULL THEN 1 "
+        "ELSE 0 END), COUNT(pl.response_id) FROM responses r "
+        f"LEFT JOIN ({scope.placement_sql()}) pl ON pl.response_id = r.response_id",
+        purpose="metrics.answer placement",
+    ) or (0, 0, 0)
+    value = setting[0] if setting and setting[0] in scope.PLACEMENTS else scope.PLACEMENTS[0]
+    return {"setting": value, "answers": int(answers or 0), "unplaced": int(unplaced or 0),
+            "placed": int(placed or 0)}
 
 
 _MIX_BY = {"channel": "fe.channel", "device": "fe.device"}
+# What an event without a value is, in a mix (`kind`): a device is not recorded at an offline
+# touchpoint because the customer came in person (a shop, a call); elsewhere it is unknown.
+MIX_VALUE, MIX_OFFLINE, MIX_UNKNOWN = "value", "offline", "unknown"
 
 
 def stage_mix(source: EngineLike, filters: Filters, by: str = "channel") -> pd.DataFrame:
-    """Channel or device mix per stage: [stage, stage_position, <by>, customers, events, share].
+    """Channel or device mix per stage: [stage, stage_position, <by>, kind, customers, events,
+    share].
 
     share = the stage's events on that channel/device over all the stage's events (0..1, sums
-    to 1 per stage; customers overlap across channels so they cannot be the base). Stages in
-    order, events without a known stage last; within a stage by events desc, then name.
+    to 1 per stage; customers overlap across channels so they cannot be the base). kind is
+    "value", or for events without one "offline" (device mix: the touchpoint is offline) or
+    "unknown", with <by> NULL. Stages in order, events without a known stage last; within a
+    stage by events desc, then name.
     """
     if by not in _MIX_BY:
         raise ValueError(f"Cannot split stages by {by!r}: pick channel or device.")
     sql, params = scope.events_sql(filters)
     col = _MIX_BY[by]
+    offline = "t.online = FALSE" if by == "device" else "1 = 0"
+    kind = (
+        f"CASE WHEN {col} IS NOT NULL THEN '{MIX_VALUE}' WHEN {offline} THEN '{MIX_OFFLINE}' "
+        f"ELSE '{MIX_UNKNOWN}' END"
+    )
     q = (
         f"WITH fe AS ({sql}), "
         f"g AS (SELECT fe.stage, MIN(fe.stage_position) AS stage_position, {col} AS dim, "
-        "COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events "
-        f"FROM fe GROUP BY fe.stage, {col}) "
-        "SELECT g.stage, g.stage_position, g.dim, g.customers, g.events, "
+        f"{kind} AS kind, COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events "
+        "FROM fe LEFT JOIN touchpoints t ON t.touchpoint = fe.touchpoint "
+        f"GROUP BY fe.stage, {col}, {kind}) "
+        "SELECT g.stage, g.stage_position, g.dim, g.kind, g.customers, g.events, "
         "CAST(g.events AS DOUBLE) / SUM(g.events) OVER (PARTITION BY g.stage) AS share "
         "FROM g ORDER BY CASE WHEN g.stage_position IS NULL THEN 1 ELSE 0 END, "
         "g.stage_position, CASE WHEN g.stage IS NULL THEN 1 ELSE 0 END, g.stage, "
-        "g.events DESC, CASE WHEN g.dim IS NULL THEN 1 ELSE 0 END, g.dim"
+        "g.events DESC, CASE WHEN g.dim IS NULL THEN 1 ELSE 0 END, g.dim, g.kind"
     )
     df = _run(Engine.of(source), q, params, f"stage_mix by {by}").rename(columns={"dim": by})
-    columns = ["stage", "stage_position", by, "customers", "events", "share"]
+    columns = ["stage", "stage_position", by, "kind", "customers", "events", "share"]
     if df.empty:
         return _empty(columns)
     df["customers"] = df["customers"].astype("int64")

@@ -123,27 +123,64 @@ def _event_conds(filters: Filters, alias: str, params: dict[str, Any]) -> list[s
 
 
 # -- converted: the one definition --------------------------------------------------------
+def reached(stage_position: str, stage_param: str) -> str:
+    """1 when `stage_position` (an SQL expression) is at or after the stage bound to
+    `$stage_param`, else 0; an unknown stage is reached by nobody. The funnel's "reached the
+    stage at all" bar and `converted` are this one comparison."""
+    return (
+        f"CASE WHEN {stage_position} >= (SELECT MIN(position) FROM stages "
+        f"WHERE stage = ${stage_param}) THEN 1 ELSE 0 END"
+    )
+
+
 def converted(stage_position: str, filters: Filters, params: dict[str, Any]) -> str:
     """1 when `stage_position` (an SQL expression) is at or after the conversion stage, else 0.
 
     A journey has converted when it reached the conversion stage (a store setting, default
-    `purchase`) or a later one; an unknown conversion stage converts nobody. Aggregate with
-    MAX over a journey's events (or read customer_summary.max_stage_position).
+    `purchase`, carried by `Filters.conversion_stage`) or a later one; an unknown conversion
+    stage converts nobody. Aggregate with MAX over a journey's events (or read the `furthest`
+    column of `journeys_sql`). As a figure (converted, the funnel) it is judged on the
+    events the filters show; as a customer's outcome (the converted / dropped-off filter, the
+    drop-off tables: `customer_conversion_sql`), on the whole journey in the date range.
     """
     params["conv_stage"] = filters.conversion_stage
+    return reached(stage_position, "conv_stage")
+
+
+def journeys_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """The journeys in scope, one row each: SELECT cid, furthest, first_ts, last_ts, events,
+    revenue, with its params.
+
+    A journey is in scope when its customer passes the customer conditions and has at least
+    one event the event conditions show; `furthest` is the highest stage position among
+    those shown events (NULL when none has a known stage). Customers in scope, journeys,
+    converted and the funnel's "reached at all" bars all count rows of this one relation.
+    """
+    params: dict[str, Any] = {}
+    if not filters.has_event_conditions:
+        # Whole journeys: customer_summary holds exactly these aggregates.
+        who = summary_scope(filters, params, alias="c0")
+        where = f" WHERE {who}" if who else ""
+        return (
+            "SELECT c0.cid, c0.max_stage_position AS furthest, c0.first_ts, c0.last_ts, "
+            f"c0.events, c0.revenue FROM customer_summary c0{where}"
+        ), params
+    sql, params, _whole = event_source(filters, columns=("cid", "ts", "stage_position", "revenue"))
     return (
-        f"CASE WHEN {stage_position} >= (SELECT MIN(position) FROM stages "
-        "WHERE stage = $conv_stage) THEN 1 ELSE 0 END"
-    )
+        "SELECT fe.cid, MAX(fe.stage_position) AS furthest, MIN(fe.ts) AS first_ts, "
+        "MAX(fe.ts) AS last_ts, COUNT(*) AS events, SUM(fe.revenue) AS revenue "
+        f"FROM ({sql}) fe GROUP BY fe.cid"
+    ), params
 
 
 def customer_conversion_sql(
     filters: Filters, params: dict[str, Any], *, precomputed: bool
 ) -> str:
     """SELECT (cid, converted) per customer, judged on their events in the date range and
-    never narrowed by the stage/channel/device/touchpoint filters (a stage filter must not
-    turn buyers into drop-outs). `precomputed` reads customer_summary: only valid without a
-    date range."""
+    never narrowed by the stage/channel/device/touchpoint filters: a customer's *outcome*,
+    what the converted / dropped-off filter and the drop-off tables judge (a stage or device
+    filter must not turn buyers into drop-outs). `precomputed` reads customer_summary: only
+    valid without a date range."""
     if precomputed:
         if filters.since or filters.until:
             raise ValueError("customer_summary cannot judge conversion inside a date range.")
@@ -280,14 +317,45 @@ def event_source(
     return sql, params, not filters.has_event_conditions
 
 
+# Where a survey answer with no stage and no touchpoint goes (a store setting): on the
+# customer's latest event at or before the answer ("latest_event", the default), or nowhere.
+PLACEMENT_SETTING = "answer_placement"
+PLACEMENTS = ("latest_event", "none")
+
+
+def placement_sql() -> str:
+    """SELECT response_id, stage, touchpoint: where each answer with no stage and no
+    touchpoint is placed, when the store's placement setting says so.
+
+    Its place is its customer's latest event at or before the answer's time (latest in
+    journey order, so same-time events keep file order); an answer before any event of its
+    customer, or without a customer or a time, stays unplaced. The setting is read from the
+    store here, so every page, export and command places answers the same way.
+    """
+    return (
+        "SELECT response_id, stage, touchpoint FROM ("
+        "SELECT r.response_id, je.stage, je.touchpoint, ROW_NUMBER() OVER ("
+        "PARTITION BY r.response_id ORDER BY je.seq DESC) AS rn "
+        "FROM responses r JOIN journey_events je ON je.customer_id = r.customer_id "
+        "AND je.ts <= r.ts "
+        "WHERE r.stage IS NULL AND r.touchpoint IS NULL AND COALESCE((SELECT m.value FROM meta m "
+        f"WHERE m.key = 'setting:{PLACEMENT_SETTING}'), '{PLACEMENTS[0]}') = '{PLACEMENTS[0]}'"
+        ") placed WHERE rn = 1"
+    )
+
+
 def responses_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
-    """Filtered responses, with the effective stage, `persona` and the touchpoint's channel."""
+    """Filtered responses, with the effective stage and touchpoint, `persona`, the
+    touchpoint's channel and `placed` (1 when the stage and touchpoint come from the
+    customer's journey, see `placement_sql`)."""
     params: dict[str, Any] = {}
     conds: list[str] = []
+    stage = "COALESCE(r.stage, t.stage, pl.stage)"
+    touchpoint = "COALESCE(r.touchpoint, pl.touchpoint)"
     if filters.stages:
-        conds.append(_in("COALESCE(r.stage, t.stage)", "stage", filters.stages, params))
+        conds.append(_in(stage, "stage", filters.stages, params))
     if filters.touchpoints:
-        conds.append(_in("r.touchpoint", "tp", filters.touchpoints, params))
+        conds.append(_in(touchpoint, "tp", filters.touchpoints, params))
     if filters.channels:
         conds.append(_in("t.channel", "channel", filters.channels, params))
     if filters.personas:
@@ -300,11 +368,13 @@ def responses_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
     # A response's stage is the one the survey names, else its touchpoint's stage: an
     # answer about "Delivery" belongs to the stage Delivery is mapped to.
     sql = (
-        "SELECT r.response_id, r.customer_id, r.ts, COALESCE(r.stage, t.stage) AS stage, "
-        "r.touchpoint, r.nps, r.csat, r.ces, r.comment, r.import_id, r.ces_high_is_easy, "
-        "cp.persona, t.channel FROM responses r "
+        f"SELECT r.response_id, r.customer_id, r.ts, {stage} AS stage, "
+        f"{touchpoint} AS touchpoint, r.nps, r.csat, r.ces, r.comment, r.import_id, "
+        "r.ces_high_is_easy, cp.persona, t.channel, "
+        "CASE WHEN pl.response_id IS NULL THEN 0 ELSE 1 END AS placed FROM responses r "
+        f"LEFT JOIN ({placement_sql()}) pl ON pl.response_id = r.response_id "
         "LEFT JOIN customer_persona cp ON cp.customer_id = r.customer_id "
-        "LEFT JOIN touchpoints t ON t.touchpoint = r.touchpoint"
+        f"LEFT JOIN touchpoints t ON t.touchpoint = {touchpoint}"
     )
     if conds:
         sql += " WHERE " + " AND ".join(conds)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.analytics import devices, flows, metrics
+from journey.analytics import devices, flows, metrics, reach
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
 from journey.db.engine import Engine, QueryError
@@ -159,7 +159,7 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
     if kind in ("nps", "csat", "ces"):
         return getattr(metrics, kind)(engine, filters, by=args.by)
     if kind == "funnel":
-        return metrics.funnel(engine, filters)
+        return reach.funnel(engine, filters)
     if kind == "overview":
         return metrics.overview(engine, filters)
     if kind == "devices":

@@ -503,6 +503,16 @@ def _month_name(d: pd.Timestamp, lang: str) -> str:
 # --------------------------------------------------------------------------- funnel
 
 
+IN_ORDER_COLOR = "#9bb8e0"
+# The funnel's two forms: (name key, definition key, its count, share and from-previous columns).
+_FUNNEL_FORMS = (
+    ("charts.funnel.at_all", "charts.funnel.at_all_help", "customers", "share",
+     "from_previous"),
+    ("charts.funnel.in_order", "charts.funnel.in_order_help", "in_order", "in_order_share",
+     "in_order_from_previous"),
+)
+
+
 def funnel(
     df: pd.DataFrame,
     *,
@@ -510,46 +520,64 @@ def funnel(
     labels: Mapping[Any, str] | None = None,
     width: int = DEFAULT_WIDTH,
 ) -> alt.TopLevelMixin:
-    """Customers reaching each stage (bars, in stage order) with the conversion from the
-    previous stage written beside each bar."""
+    """The stage funnel in its two labelled forms (frame of `analytics.reach.funnel`): per
+    bar, journeys that reached the stage at all (or a later one) and, beside them, journeys
+    that reached it after the previous stage. The first bar is every journey in scope.
+
+    Each bar is written "n · share of journeys"; its tooltip gives the form's definition, n,
+    the share of journeys and the conversion from the previous bar."""
     if df is None or df.empty or "customers" not in df.columns:
         return _empty(lang, width)
-    data = df.copy()
-    data["label"] = _display(data["stage"], labels)
-    data["customers"] = pd.to_numeric(data["customers"], errors="coerce").fillna(0).astype(int)
-    # metrics.funnel gives fractions (0..1); NaN on the first row for "from previous".
-    nan = pd.Series(float("nan"), index=data.index)
-    prev = pd.to_numeric(data.get("conversion_from_previous", nan), errors="coerce")
-    first = pd.to_numeric(data.get("conversion_from_first", nan), errors="coerce")
     lg = _lang(lang)
-    data["customers_text"] = data["customers"].map(lambda c: _int(c, lang))
-    data["prev_text"] = ["" if _is_missing(p) else i18n.fmt_pct(p, lg) for p in prev]
-    data["first_text"] = ["" if _is_missing(p) else i18n.fmt_pct(p, lg) for p in first]
-    data["mark_text"] = [
-        c if not p else f"{c} · {_t('charts.conv_prev_short', lang, pct=p)}"
-        for c, p in zip(data["customers_text"], data["prev_text"], strict=True)
+    base = df.reset_index(drop=True)
+    all_label = _t("charts.funnel.all_journeys", lang)
+    bar_label = [
+        all_label if kind == "journeys" else str(v)
+        for kind, v in zip(base["kind"], _display(base["stage"], labels), strict=True)
     ]
-    order = _order(data["label"])
-    y = alt.Y("label:N", sort=order, title=_t("charts.by.stage", lang),
-              axis=alt.Axis(labelLimit=200))
+    journeys = int(base["customers"].iloc[0])
+    rows = []
+    for i, r in base.iterrows():
+        for form_key, help_key, n_col, share_col, prev_col in _FUNNEL_FORMS:
+            n = int(r[n_col])
+            share, prev = r[share_col], r[prev_col]
+            rows.append({
+                "label": bar_label[i], "form": _t(form_key, lang),
+                "value": n, "n_text": _int(n, lang),
+                "share_text": "" if _is_missing(share) else i18n.fmt_pct(share, lg),
+                "prev_text": "" if _is_missing(prev) else i18n.fmt_pct(prev, lg),
+                "definition": _t(help_key, lang),
+                "mark_text": _int(n, lang) + (
+                    "" if _is_missing(share) else f" · {i18n.fmt_pct(share, lg, 0)}"),
+            })
+    data = pd.DataFrame(rows)
+    order = list(dict.fromkeys(bar_label))
+    forms = [_t(form[0], lang) for form in _FUNNEL_FORMS]
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    y_offset = alt.YOffset("form:N", sort=forms)
     tooltip = [
         alt.Tooltip("label:N", title=_t("charts.by.stage", lang)),
-        alt.Tooltip("customers:Q", title=_t("charts.customers", lang), format=",d"),
+        alt.Tooltip("form:N", title=_t("charts.funnel.form", lang)),
+        alt.Tooltip("definition:N", title=_t("charts.funnel.definition", lang)),
+        alt.Tooltip("n_text:N", title=_t("charts.journeys", lang)),
+        alt.Tooltip("share_text:N", title=_t("charts.funnel.of_journeys", lang,
+                                              n=_int(journeys, lang))),
         alt.Tooltip("prev_text:N", title=_t("charts.conv_prev", lang)),
-        alt.Tooltip("first_text:N", title=_t("charts.conv_first", lang)),
     ]
-    base = alt.Chart(data[["label", "customers", "mark_text", "prev_text", "first_text"]])
-    xmax = max(int(data["customers"].max()), 1) * 1.35  # room for the label
-    bars = base.mark_bar(color=BAR_COLOR, height={"band": 0.7}).encode(
-        y=y,
-        x=alt.X("customers:Q", title=_t("charts.customers", lang),
+    chart_base = alt.Chart(data)
+    xmax = max(int(data["value"].max()), 1) * 1.3  # room for the label
+    color = alt.Color("form:N", sort=forms, title=None, legend=alt.Legend(orient="top"),
+                      scale=alt.Scale(domain=forms, range=[BAR_COLOR, IN_ORDER_COLOR]))
+    bars = chart_base.mark_bar().encode(
+        y=y, yOffset=y_offset, color=color,
+        x=alt.X("value:Q", title=_t("charts.journeys", lang),
                 scale=alt.Scale(domain=[0, xmax], nice=False), axis=alt.Axis(format=",d")),
         tooltip=tooltip,
     )
-    text = base.mark_text(align="left", dx=5, fontSize=11).encode(
-        y=y, x="customers:Q", text="mark_text:N", tooltip=tooltip
+    text = chart_base.mark_text(align="left", dx=4, fontSize=10).encode(
+        y=y, yOffset=y_offset, x="value:Q", text="mark_text:N", tooltip=tooltip
     )
-    chart = alt.layer(bars, text).properties(width=width, height=_bar_height(len(order)))
+    chart = alt.layer(bars, text).properties(width=width, height=alt.Step(18))
     return _finish(chart, lang)
 
 
