@@ -19,6 +19,7 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import journey_map, metrics
 from journey.analytics.filters import Filters
+from journey.db.store import Store
 from journey.present import map_export
 from ui.charts import show_chart
 from ui.filenames import download_name
@@ -144,6 +145,15 @@ def draw_emotion(ctx: PageContext, jm: journey_map.JourneyMap, filters: Filters,
         st.text(ctx.t("map.no_answers"))
 
 
+def save_note(store: Store, stage: str, persona: str | None, wkey: str, done: str) -> None:
+    """A note is saved as soon as its box loses focus: Streamlit commits a text area on blur,
+    which also happens when the user clicks a link to another page, and this callback runs
+    at the start of the next run whatever page that run draws. So a typed note is never
+    lost, without a Save button to forget."""
+    store.set_note(stage, st.session_state.get(wkey) or "", persona)
+    st.toast(done, icon=":material/cloud_done:")
+
+
 def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
     """The map with Streamlit elements: one column per stage, lanes as rows."""
     lang, ss = ctx.lang, st.session_state
@@ -196,14 +206,15 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
         if editable and not ctx.workshop:
             wkey = f"note_{key}_{jm.persona or ''}_{s.stage}"
             ss.setdefault(wkey, s.opportunity)
-            text = c.text_area(ctx.t("map.note_label", stage=md(s.label)), key=wkey,
-                               height=120, help=ctx.t("map.notes_help"), max_chars=2000)
-            if c.button(ctx.t("map.save"), key=f"save_{wkey}", icon=":material/save:"):
-                ctx.store.set_note(s.stage, text or "", jm.persona)
-                st.toast(ctx.t("map.saved"))
-                st.rerun()
+            c.text_area(ctx.t("map.note_label", stage=md(s.label)), key=wkey,
+                        height=120, help=ctx.t("map.notes_help"), max_chars=2000,
+                        on_change=save_note,
+                        args=(ctx.store, s.stage, jm.persona, wkey, ctx.t("map.saved")))
         else:
             c.container(border=True).text(s.opportunity or "—")
+
+    if editable and not ctx.workshop:
+        st.caption(ctx.t("map.notes_autosave"))
 
     for c, s in zip(lane(ctx.t("map.lane_mix")), jm.stages, strict=True):
         box = c.container(border=True)
