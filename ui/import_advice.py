@@ -61,8 +61,8 @@ def _fix_buttons(ctx: Any, fixes: list[Fix], keys: tuple[str, str, str],
     for i, fix in enumerate(fixes):
         if fix.code not in ("map", "skip_bad_rows", "kind"):
             continue
-        st.button(fix.text(ctx.lang, "app"), key=f"{prefix}_{i}", icon=":material/build:",
-                  on_click=_apply, args=(fix, *keys, current))
+        st.button(i18n.md_escape(fix.text(ctx.lang, "app")), key=f"{prefix}_{i}",
+                  icon=":material/build:", on_click=_apply, args=(fix, *keys, current))
 
 
 def show_dry_run(ctx: Any, up: Any, fid: str, kind_choice: str, kind: str | None,
@@ -76,7 +76,8 @@ def show_dry_run(ctx: Any, up: Any, fid: str, kind_choice: str, kind: str | None
     if report.ok:
         st.success(ctx.t(
             "data.advice.would_import", rows=i18n.fmt_int(report.rows_imported, lang),
-            kind=ctx.t(f"data.kind.{report.kind}"), layout=report.layout or i18n.DASH,
+            kind=ctx.t(f"data.kind.{report.kind}"),
+            layout=i18n.md_escape(report.layout or i18n.DASH),
         ), icon=":material/task_alt:")
     else:
         st.error(ctx.t("data.advice.would_refuse"), icon=":material/block:")
@@ -88,7 +89,7 @@ def show_dry_run(ctx: Any, up: Any, fid: str, kind_choice: str, kind: str | None
     if report.rows_present:
         st.caption(ctx.t("data.advice.present", n=i18n.fmt_int(report.rows_present, lang)))
     for k, note in enumerate(report.notes):
-        st.caption(note.text(lang, "app"))
+        st.caption(i18n.md_escape(note.text(lang, "app")))
         _fix_buttons(ctx, note.fixes, keys, mapping, f"note_{fid}_{k}")
     if report.stages_suggested:
         pairs = ", ".join(f"{tp} → {ctx.stage_label(stage)}"
