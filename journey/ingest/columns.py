@@ -12,22 +12,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-# Spellings of "no value" in exports (R, pandas, Excel, SQL dumps), in any case: 'na' and
-# 'n/a' typed in a comment box mean no answer too. DuckDB's nullstr is case-sensitive, so
-# every casing is listed.
-_NO_VALUE = ("NA", "N/A", "NULL", "NaN", "#N/A")
-
-
-def _casings(word: str) -> set[str]:
-    out = {""}
-    for ch in word:
-        out = {p + c for p in out for c in {ch.lower(), ch.upper()}}
-    return out
-
-
-MISSING_VALUES: tuple[str, ...] = ("", "-", *sorted(
-    {v for w in _NO_VALUE for v in _casings(w)}
-))
+# Spellings of "no value" in exports (R, pandas, Excel, SQL dumps) and typed by people
+# ('na', 'n/a' in a comment box). DuckDB's nullstr is case-sensitive and costs per listed
+# value on every field, so the casings people actually write are listed, not all of them.
+MISSING_VALUES = (
+    "", "-", "NA", "na", "Na", "N/A", "n/a", "N/a", "NULL", "null", "Null", "NaN", "nan", "NAN",
+    "#N/A",
+)
 _MISSING = set(MISSING_VALUES)
 
 # A score as survey tools write it: '9', '9.0', '10 - Extremely likely', '4 - Very impressive'.
