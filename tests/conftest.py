@@ -12,6 +12,8 @@ def pytest_unconfigure(config: object) -> None:
     # the test process) and reference cycles keep some alive. Release them while Python can.
     streamlit = sys.modules.get("streamlit")
     if streamlit is not None:
+        # Outside a running app, clearing logs "No runtime found" at INFO: not news.
+        sys.modules["streamlit.logger"].set_log_level("error")
         streamlit.cache_resource.clear()
         streamlit.cache_data.clear()
     gc.collect()

@@ -171,17 +171,24 @@ def fmt_signed(x: Any, lang: str | None = DEFAULT_LANG, digits: int = 0) -> str:
     return text
 
 
-def fmt_date(d: Any, lang: str | None = DEFAULT_LANG) -> str:
-    """A date: 'Jan 5, 2026' (en) or '5 janv. 2026' (fr). Accepts date, datetime,
-    pandas Timestamp, numpy datetime64 or an ISO string."""
+def _timestamp(d: Any) -> pd.Timestamp | str:
+    """`d` as a Timestamp, or the text to show instead (a dash when missing, the value as it
+    is when it is not a date)."""
     if _missing(d):
         return DASH
     try:
         ts = pd.Timestamp(d)
     except (ValueError, TypeError):
         return str(d)
-    if ts is pd.NaT:
-        return DASH
+    return DASH if ts is pd.NaT else ts
+
+
+def fmt_date(d: Any, lang: str | None = DEFAULT_LANG) -> str:
+    """A date: 'Jan 5, 2026' (en) or '5 janv. 2026' (fr). Accepts date, datetime,
+    pandas Timestamp, numpy datetime64 or an ISO string."""
+    ts = _timestamp(d)
+    if not isinstance(ts, pd.Timestamp):
+        return ts
     lang = _norm(lang)
     month = _MONTHS[lang][ts.month - 1]
     if lang == "fr":
@@ -193,14 +200,9 @@ def fmt_date(d: Any, lang: str | None = DEFAULT_LANG) -> str:
 def fmt_month(d: Any, lang: str | None = DEFAULT_LANG) -> str:
     """A month: 'January 2026' (en) or 'janvier 2026' (fr). Accepts what fmt_date does,
     including 'YYYY-MM'."""
-    if _missing(d):
-        return DASH
-    try:
-        ts = pd.Timestamp(d)
-    except (ValueError, TypeError):
-        return str(d)
-    if ts is pd.NaT:
-        return DASH
+    ts = _timestamp(d)
+    if not isinstance(ts, pd.Timestamp):
+        return ts
     return f"{_MONTHS_LONG[_norm(lang)][ts.month - 1]} {ts.year}"
 
 
