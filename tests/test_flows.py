@@ -383,11 +383,73 @@ def test_empty_store(tmp_path):
 # -- top paths and network --
 def test_top_paths(cur):
     p = flows.top_paths(cur, Filters(), steps=2)
-    assert p.path_text.tolist()[0] == "Ad → Product"
-    assert (p.customers.tolist()[0], p.share.tolist()[0]) == (2, 0.5)
-    assert p.customers.sum() == 4
-    assert p.path.tolist()[0] == ["Ad", "Product"]
-    assert len(flows.top_paths(cur, Filters(), steps=2, limit=1)) == 1
+    # B is exactly Ad, Product; A goes on for two more steps, C too (after Search, Product).
+    assert p.path_text.tolist() == [
+        "Ad → Product", "Ad → Product → … (+2 more steps)", "Product → Checkout",
+        "Search → Product → … (+2 more steps)"]
+    assert p.customers.tolist() == [1, 1, 1, 1] and p.share.sum() == pytest.approx(1.0)
+    assert p.path.tolist()[1] == ["Ad", "Product"]
+    assert (p.more_min.tolist(), p.more_max.tolist()) == ([0, 2, 0, 2], [0, 2, 0, 2])
+    top = flows.top_paths(cur, Filters(), steps=2, limit=1)
+    assert top.kind.tolist() == ["path", "other"] and top.customers.tolist() == [1, 3]
+    assert top.share.sum() == pytest.approx(1.0)
+    # Three steps: A (4 steps) and C (4 steps) go on by one; a range when they differ.
+    p = flows.top_paths(cur, Filters(), steps=2, limit=1, options=FlowOptions(keep_repeats=True))
+    assert p.path_text.tolist()[0] == "Ad → Ad → … (+3 more steps)"
+
+
+# -- drill-down = filter: the drilled view's n is the clicked number --
+def test_drill_under_a_device_filter_keeps_exactly_the_clicked_journeys(cur):
+    f = Filters(devices=["mobile"])
+    # Mobile steps: A Ad, Product (its Cart and Checkout were on desktop); C Search, Product
+    # (then Reviews without a device, Product on a tablet); D Checkout. B has none.
+    sk = flows.sankey(cur, f, steps=3)
+    assert nodes_of(sk) == {
+        "1 · Ad": (1, "node"), "1 · Checkout": (1, "node"), "1 · Search": (1, "node"),
+        "2 · Product": (2, "node"), "2 | #drop-off": (1, "dropoff"),
+        "3 | #drop-off": (2, "dropoff"),
+    }
+    product = flows.Drill(2, "node", "Product", steps=3)
+    drilled = flows.sankey(cur, f, steps=3, drill=product)
+    assert drilled["journeys"] == 2  # A and C, the node's 2: not "through Product" (A C D)
+    assert nodes_of(drilled)["2 · Product"] == (2, "node")
+    assert flows.journey_list(cur, f, drill=product).to_dict("records") == [
+        {"customer_id": "A", "journey": 1, "persona": "P1", "first": "Ad", "last": "Product",
+         "steps": 2},
+        {"customer_id": "C", "journey": 1, "persona": "P2", "first": "Search",
+         "last": "Product", "steps": 2},
+    ]
+    # Its top paths and transitions are those two journeys'.
+    paths = flows.top_paths(cur, f, steps=3, drill=product)
+    assert paths.path_text.tolist() == ["Ad → Product", "Search → Product"]
+    tr = flows.transitions(cur, f, drill=product)
+    assert tr[tr.source == "(start)"].customers.sum() == 2
+
+
+@pytest.mark.parametrize("drill, customers", [
+    (flows.Drill(2, "dropoff", steps=3), ["D"]),  # ends after its first step
+    (flows.Drill(1, "other", steps=3, top=1), ["C", "D"]),  # Checkout and Search fold
+    (flows.Drill(1, "node", "Ad", "node", "Product", steps=3), ["A"]),  # a link
+    (flows.Drill(2, "node", "Product", "dropoff", steps=3), ["A", "C"]),
+    (flows.Drill(1, "other", None, "node", "Product", steps=3, top=1), ["C"]),
+])
+def test_drill_every_kind_of_element(cur, drill, customers):
+    f = Filters(devices=["mobile"])
+    assert flows.journey_list(cur, f, drill=drill)["customer_id"].tolist() == customers
+    assert flows.sankey(cur, f, steps=3, drill=drill)["journeys"] == len(customers)
+
+
+def test_drill_keeps_its_own_anchor_and_travels_as_text(cur):
+    # Right-aligned on Product: every journey with a Product has it at step 3.
+    d = flows.Drill(3, "node", "Product", steps=3, end_at="Product")
+    assert flows.sankey(cur, Filters(), steps=5, drill=d)["journeys"] == 4
+    assert flows.Drill.from_text(d.to_text()) == d
+    for bad in ("", "[1]", '[0,"node","x",null,null,3,8,null,null]',
+                '[1,"other","x",null,null,3,8,null,null]',
+                '[1,"dropoff",null,"node","x",3,8,null,null]',
+                '[1,"node",5,null,null,3,8,null,null]'):
+        with pytest.raises(ValueError):
+            flows.Drill.from_text(bad)
 
 
 def test_network(cur):
@@ -421,6 +483,9 @@ def all_results(cur, f: Filters, compute: bool) -> list:
             out.append(flows.sankey(cur, f, o, steps=4, top=3, **extra))
         out.append(flows.transitions(cur, f, o).to_dict("records"))
         out.append(flows.top_paths(cur, f, o).to_dict("records"))
+        drill = flows.Drill(2, "node", "Product", steps=4, top=3)
+        out.append(flows.sankey(cur, f, o, steps=4, top=3, drill=drill))
+        out.append(flows.journey_list(cur, f, o, drill=drill).to_dict("records"))
     for gap in (None, 20):
         out.append(flows.dropoffs(cur, f, FlowOptions(session_gap=gap, force_compute=compute))
                    .to_dict("records"))

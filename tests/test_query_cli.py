@@ -298,17 +298,22 @@ def test_dropoffs_values(capsys, db):
 
 def test_paths_values(capsys, db):
     rows = query(capsys, db, "paths", "--steps", "2", "--top", "5")
-    assert [(r["path"], r["path_text"], r["customers"]) for r in rows] == [
-        (["ad", "site"], "ad → site", 2),
-        (["ad"], "ad", 1),
+    # a went on after its first two steps: its own row, which says so.
+    assert [(r["path"], r["path_text"], r["more_min"], r["customers"]) for r in rows] == [
+        (["ad"], "ad", 0, 1), (["ad", "site"], "ad → site", 0, 1),
+        (["ad", "site"], "ad → site → … (+1 more step)", 1, 1),
     ]
-    assert [r["share"] for r in rows] == [pytest.approx(2 / 3), pytest.approx(1 / 3)]
+    assert [r["share"] for r in rows] == [pytest.approx(1 / 3)] * 3
     # Five steps: three different journeys, one customer each; ties go by path text.
     rows = query(capsys, db, "paths")
     assert [(r["path_text"], r["customers"]) for r in rows] == [
         ("ad", 1), ("ad → site", 1), ("ad → site → checkout", 1),
     ]
-    assert [r["path_text"] for r in query(capsys, db, "paths", "--top", "1")] == ["ad"]
+    # The rest is one row, so the shares always add up to 100 %.
+    rows = query(capsys, db, "paths", "--top", "1")
+    assert [(r["kind"], r["path_text"], r["customers"]) for r in rows] == [
+        ("path", "ad", 1), ("other", "Other", 2)]
+    assert sum(r["share"] for r in rows) == pytest.approx(1.0)
 
 
 def test_devices_values(capsys, db):

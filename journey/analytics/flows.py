@@ -15,6 +15,10 @@ over the filtered events. Results are identical either way.
 
 Counts called `customers` count journeys (one per customer without a session gap).
 
+Drill-down is a filter: a `Drill` (a clicked node, Other, drop-off or link of a Sankey) narrows
+the steps to exactly the journeys that element counts, for the Sankey, top paths, transitions
+and `journey_list` alike, so a drilled view's n is the clicked number.
+
 Names are display text, never identity: a touchpoint may be called "Other", "Drop-off",
 "(start)" or "(end)". Sankey nodes and links carry a `kind` (node | other | dropoff) and
 reserved ids for the folded and drop-off nodes; transitions carry `source_kind` (start |
@@ -23,6 +27,8 @@ node) and `target_kind` (end | node), the markers being NULL inside the SQL.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -72,9 +78,209 @@ def _node_id(step: int, name: str, kind: str = KIND_NODE) -> str:
     return f"{step} | {_RESERVED_ID[kind]}"
 
 
+@dataclass(frozen=True)
+class Drill:
+    """One clicked element of a step Sankey, standing for exactly the journeys it counts.
+
+    step, kind (node | other | dropoff) and name (a node's name; None for Other and
+    drop-off) say which node; next_kind / next_name, when given, make it the link from that
+    node to a node of the next step (next_kind node | other | dropoff). steps, top, start_at
+    and end_at are the Sankey's own settings when it was clicked: they decide the steps'
+    positions and which nodes folded into Other, so the selection keeps its meaning when the
+    view changes afterwards. A drop-off node at step s counts the journeys that end at step
+    s - 1.
+    """
+
+    step: int
+    kind: str
+    name: str | None = None
+    next_kind: str | None = None
+    next_name: str | None = None
+    steps: int = 5
+    top: int = 8
+    start_at: str | None = None
+    end_at: str | None = None
+
+    def __post_init__(self) -> None:
+        kinds = (KIND_NODE, KIND_OTHER, KIND_DROPOFF)
+        if self.kind not in kinds or self.next_kind not in (None, *kinds):
+            raise ValueError(f"Unknown Sankey element {self.kind!r} / {self.next_kind!r}.")
+        steps = check_steps(self.steps)
+        if not 1 <= int(self.step) <= steps or int(self.top) < 1:
+            raise ValueError(f"No step {self.step} in a {steps}-step Sankey (top {self.top}).")
+        if (self.kind == KIND_NODE) != bool(self.name) or (
+                (self.next_kind == KIND_NODE) != bool(self.next_name)):
+            raise ValueError("A node of the Sankey is drilled by its name, Other and drop-off "
+                             "by their kind.")
+        if self.kind == KIND_DROPOFF and self.next_kind is not None:
+            raise ValueError("Nothing follows a drop-off.")
+        object.__setattr__(self, "step", int(self.step))
+        object.__setattr__(self, "steps", steps)
+        object.__setattr__(self, "top", int(self.top))
+
+    def to_text(self) -> str:
+        """A compact text for a URL (JSON: names may hold any character)."""
+        return json.dumps([self.step, self.kind, self.name, self.next_kind, self.next_name,
+                           self.steps, self.top, self.start_at, self.end_at],
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_text(cls, text: str) -> Drill:
+        """Inverse of `to_text`; ValueError for anything else."""
+        try:
+            values = json.loads(text)
+        except (TypeError, ValueError):
+            raise ValueError(f"Not a Sankey selection: {text[:80]!r}.") from None
+        if not isinstance(values, list) or len(values) != 9:
+            raise ValueError(f"Not a Sankey selection: {text[:80]!r}.")
+        step, kind, name, next_kind, next_name, steps, top, start_at, end_at = values
+        for v in (name, next_name, start_at, end_at):
+            if v is not None and not isinstance(v, str):
+                raise ValueError(f"Not a Sankey selection: {text[:80]!r}.")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (step, steps, top)):
+            raise ValueError(f"Not a Sankey selection: {text[:80]!r}.")
+        return cls(step, kind, name, next_kind, next_name, steps, top, start_at, end_at)
+
+
+def _positions(
+    src: str, table: str | None, params: dict[str, Any], *, steps: int,
+    start_at: str | None, end_at: str | None, prefix: str = "",
+) -> str:
+    """CTE definitions ending in `{prefix}j_pos(cid, session_no, pos, node, next_node, ends)`:
+    the steps of relation `src` placed on the Sankey's columns 1..steps (anchored on the
+    first occurrence of start_at, right-aligned on end_at). `table`: the precomputed step
+    table holding `src`'s rows with their first_visit flag (a shortcut), or None.
+    Parameter names take the prefix too, so a drill's positions sit beside the view's."""
+    q = prefix
+    params[f"{q}steps"] = steps
+    if start_at is not None:
+        params[f"{q}start_at"] = start_at
+    if end_at is not None:
+        params[f"{q}end_at"] = end_at
+
+    # The first step at a node: precomputed (first_visit) or the smallest step there.
+    def first_at(marker: str, col: str) -> str:
+        if table is not None:
+            return (
+                f"SELECT cid, session_no, step AS {col} FROM {table} "
+                f"WHERE node = ${q}{marker} AND first_visit = 1"
+            )
+        return (
+            f"SELECT cid, session_no, MIN(step) AS {col} FROM {src} "
+            f"WHERE node = ${q}{marker} GROUP BY cid, session_no"
+        )
+
+    cols = "s.cid, s.session_no"
+    if start_at is None and end_at is None:
+        return (
+            f"{q}j_pos AS (SELECT cid, session_no, step AS pos, node, next_node, "
+            f"CASE WHEN next_node IS NULL THEN 1 ELSE 0 END AS ends FROM {src} "
+            f"WHERE step <= ${q}steps)"
+        )
+    if end_at is None:
+        # From the first occurrence of X; the journey may end (drop off) afterwards.
+        return (
+            f"{q}j_anc AS ({first_at('start_at', 'a')}),\n"
+            f"{q}j_pos AS (SELECT {cols}, s.step - a.a + 1 AS pos, s.node, s.next_node, "
+            "CASE WHEN s.next_node IS NULL THEN 1 ELSE 0 END AS ends "
+            f"FROM {src} s JOIN {q}j_anc a ON a.cid = s.cid AND a.session_no = s.session_no "
+            f"WHERE s.step >= a.a AND s.step < a.a + ${q}steps)"
+        )
+    # Right-aligned on the first occurrence of Y (the first one at or after X's first
+    # occurrence when both are given): every kept journey reaches the last step, so there
+    # is no drop-off.
+    if start_at is None:
+        anc = (
+            f"{q}j_b AS ({first_at('end_at', 'b')}),\n"
+            f"{q}j_anc AS (SELECT cid, session_no, 1 AS a, b FROM {q}j_b),\n"
+        )
+    else:
+        anc = (
+            f"{q}j_ax AS ({first_at('start_at', 'a')}),\n"
+            f"{q}j_anc AS (SELECT s.cid, s.session_no, MIN(x.a) AS a, MIN(s.step) AS b "
+            f"FROM {table or src} s JOIN {q}j_ax x ON x.cid = s.cid "
+            f"AND x.session_no = s.session_no "
+            f"WHERE s.node = ${q}end_at AND s.step >= x.a GROUP BY s.cid, s.session_no),\n"
+        )
+    return anc + (
+        f"{q}j_pos AS (SELECT {cols}, ${q}steps - (a.b - s.step) AS pos, s.node, s.next_node, "
+        f"0 AS ends FROM {src} s JOIN {q}j_anc a ON a.cid = s.cid "
+        "AND a.session_no = s.session_no "
+        f"WHERE s.step >= a.a AND s.step > a.b - ${q}steps AND s.step <= a.b)"
+    )
+
+
+def _element(drill_kind: str, name_param: str, alias: str) -> str:
+    """The condition on a ranked position row `alias` being this node (a named one, or one
+    folded into Other)."""
+    if drill_kind == KIND_NODE:
+        return f"{alias}.node = ${name_param}"
+    return f"{alias}.r > $d_top"
+
+
+def _drill_ctes(drill: Drill, params: dict[str, Any]) -> str:
+    """CTE definitions, over the unrestricted steps `j_base`, ending in `j_sel(cid,
+    session_no)`: the journeys the clicked element counts."""
+    q = "d_"
+    if KIND_OTHER in (drill.kind, drill.next_kind):
+        params[f"{q}top"] = drill.top
+    params[f"{q}step"] = drill.step
+    ctes = [_positions("j_base", None, params, steps=drill.steps, start_at=drill.start_at,
+                       end_at=drill.end_at, prefix=q)]
+    ctes.append(
+        f"{q}j_rk AS (SELECT pos, node, ROW_NUMBER() OVER (PARTITION BY pos "
+        f"ORDER BY COUNT(*) DESC, node) AS r FROM {q}j_pos GROUP BY pos, node)"
+    )
+    ranked = (
+        f"SELECT p.cid, p.session_no, p.pos, p.ends, r.r, p.node FROM {q}j_pos p "
+        f"JOIN {q}j_rk r ON r.pos = p.pos AND r.node = p.node"
+    )
+    if drill.kind == KIND_DROPOFF:
+        # Journeys that end at the step before (the Sankey draws no drop-off after the last).
+        sel = (f"SELECT cid, session_no FROM {q}j_pos WHERE pos = ${q}step - 1 AND ends = 1 "
+               f"AND pos < ${q}steps")
+        ctes.append(f"j_sel AS ({sel})")
+        return ",\n".join(ctes)
+    if drill.name is not None:
+        params[f"{q}name"] = drill.name
+    here = _element(drill.kind, f"{q}name", "p")
+    sel = f"SELECT p.cid, p.session_no FROM ({ranked}) p WHERE p.pos = ${q}step AND {here}"
+    if drill.next_kind == KIND_DROPOFF:
+        sel += f" AND p.ends = 1 AND p.pos < ${q}steps"
+    elif drill.next_kind is not None:
+        if drill.next_name is not None:
+            params[f"{q}next"] = drill.next_name
+        there = _element(drill.next_kind, f"{q}next", "n")
+        sel = (
+            f"SELECT p.cid, p.session_no FROM ({ranked}) p JOIN ({ranked}) n "
+            "ON n.cid = p.cid AND n.session_no = p.session_no AND n.pos = p.pos + 1 "
+            f"WHERE p.pos = ${q}step AND {here} AND {there}"
+        )
+    ctes.append(f"j_sel AS ({sel})")
+    return ",\n".join(ctes)
+
+
+def _steps(
+    filters: Filters, options: FlowOptions, drill: Drill | None
+) -> tuple[str, dict[str, Any], bool]:
+    """`steps_with`, its `j_st` narrowed to the drilled journeys when a drill is given (then
+    no precomputed shortcut reads the step table directly: the third value is False)."""
+    with_sql, params, pre = steps_with(filters, options)
+    if drill is None:
+        return with_sql, params, pre
+    if with_sql.count("j_st AS (") != 1:  # pragma: no cover - steps_with defines it once
+        raise RuntimeError("steps_with must define j_st once.")
+    base = with_sql.replace("j_st AS (", "j_base AS (")
+    return (
+        f"{base},\n{_drill_ctes(drill, params)},\n"
+        "j_st AS (SELECT b.* FROM j_base b JOIN j_sel s ON s.cid = b.cid "
+        "AND s.session_no = b.session_no)"
+    ), params, False
+
+
 def _sankey_sql(
     filters: Filters, options: FlowOptions, steps: int, top: int, start_at: str | None,
-    end_at: str | None,
+    end_at: str | None, drill: Drill | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The Sankey's one query: rows (pos, label, is_other, next_label, next_is_other, ends, n)
     plus one row with pos 0 whose n is the number of journeys in the filter.
@@ -85,69 +291,12 @@ def _sankey_sql(
     steps = check_steps(steps)
     if int(top) < 1:
         raise ValueError(f"top must be at least 1 (got {top}).")
-    with_sql, params, pre = steps_with(filters, options)
-    params["steps"] = steps
+    with_sql, params, pre = _steps(filters, options, drill)
     params["top"] = int(top)
     # Precomputed: the anchors and the journey count read the tables themselves, so that
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
-    table = options.step_table
-    steps_src = table if pre else "j_st"
-
-    # The first step at a node: precomputed (first_visit) or the smallest step there.
-    def first_at(marker: str, col: str) -> str:
-        if pre:
-            return (
-                f"SELECT cid, session_no, step AS {col} FROM {table} "
-                f"WHERE node = ${marker} AND first_visit = 1"
-            )
-        return (
-            f"SELECT cid, session_no, MIN(step) AS {col} FROM j_st "
-            f"WHERE node = ${marker} GROUP BY cid, session_no"
-        )
-
-    start_at = start_at or None
-    end_at = end_at or None
-    if start_at is not None:
-        params["start_at"] = start_at
-    if end_at is not None:
-        params["end_at"] = end_at
-
-    if start_at is None and end_at is None:
-        pos = (
-            "j_pos AS (SELECT step AS pos, node, next_node, "
-            "CASE WHEN next_node IS NULL THEN 1 ELSE 0 END AS ends FROM j_st "
-            "WHERE step <= $steps)"
-        )
-    elif end_at is None:
-        # From the first occurrence of X; the journey may end (drop off) afterwards.
-        pos = (
-            f"j_anc AS ({first_at('start_at', 'a')}),\n"
-            "j_pos AS (SELECT s.step - a.a + 1 AS pos, s.node, s.next_node, "
-            "CASE WHEN s.next_node IS NULL THEN 1 ELSE 0 END AS ends "
-            "FROM j_st s JOIN j_anc a ON a.cid = s.cid AND a.session_no = s.session_no "
-            "WHERE s.step >= a.a AND s.step < a.a + $steps)"
-        )
-    else:
-        # Right-aligned on the first occurrence of Y (the first one at or after X's first
-        # occurrence when both are given): every kept journey reaches the last step, so
-        # there is no drop-off.
-        if start_at is None:
-            anc = (
-                f"j_b AS ({first_at('end_at', 'b')}),\n"
-                "j_anc AS (SELECT cid, session_no, 1 AS a, b FROM j_b),\n"
-            )
-        else:
-            anc = (
-                f"j_ax AS ({first_at('start_at', 'a')}),\n"
-                "j_anc AS (SELECT s.cid, s.session_no, MIN(x.a) AS a, MIN(s.step) AS b "
-                f"FROM {steps_src} s JOIN j_ax x ON x.cid = s.cid AND x.session_no = s.session_no "
-                "WHERE s.node = $end_at AND s.step >= x.a GROUP BY s.cid, s.session_no),\n"
-            )
-        pos = anc + (
-            "j_pos AS (SELECT $steps - (a.b - s.step) AS pos, s.node, s.next_node, 0 AS ends "
-            "FROM j_st s JOIN j_anc a ON a.cid = s.cid AND a.session_no = s.session_no "
-            "WHERE s.step >= a.a AND s.step > a.b - $steps AND s.step <= a.b)"
-        )
+    pos = _positions("j_st", options.step_table if pre else None, params, steps=steps,
+                     start_at=start_at or None, end_at=end_at or None)
     if pre:
         # One journey per customer in scope (every customer has a first step).
         scope = summary_scope(filters, params, alias="c0")
@@ -193,8 +342,9 @@ def sankey(
     top: int = 8,
     start_at: str | None = None,
     end_at: str | None = None,
+    drill: Drill | None = None,
 ) -> dict[str, Any]:
-    """Step-indexed Sankey of journeys.
+    """Step-indexed Sankey of journeys (only the journeys `drill` counts, when given).
 
     Returns `journeys` (journeys in the filter, before any anchor), `anchored_journeys`
     (journeys drawn: those containing the anchor(s); equals journeys without an anchor),
@@ -206,7 +356,7 @@ def sankey(
     Raises ValueError for steps outside 2..15 or top < 1 (and `FlowOptions` for a bad level
     or gap).
     """
-    sql, params = _sankey_sql(filters, options, steps, top, start_at, end_at)
+    sql, params = _sankey_sql(filters, options, steps, top, start_at, end_at, drill)
     rows = Engine.of(source).rows(sql, params, purpose="flows.sankey")
     return _sankey_from_rows(rows, steps=check_steps(steps), right_aligned=bool(end_at))
 
@@ -295,9 +445,11 @@ TRANSITION_COLUMNS = [
 
 
 def transitions(
-    source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW
+    source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW,
+    *, drill: Drill | None = None,
 ) -> pd.DataFrame:
-    """Directly-follows pairs between steps, with START/END markers.
+    """Directly-follows pairs between steps, with START/END markers (of the journeys `drill`
+    counts, when given).
 
     `transitions`: how many times the pair occurs; `customers`: distinct customers making it;
     `median_minutes`: from the source step's last event to the target step's first event
@@ -307,13 +459,25 @@ def transitions(
     marker. Sorted by transitions desc, then source, target (then kinds).
     """
     level, session_gap = options.level, options.session_gap
-    with_sql, params, pre = steps_with(filters, options, events_only=True)
+    if drill is not None:
+        with_sql, params, pre = _steps(filters, options, drill)
+    else:
+        with_sql, params, pre = steps_with(filters, options, events_only=True)
     split_steps = (
         not options.force_compute and session_gap is not None and not options.keep_repeats
-        and not filters.has_event_conditions
+        and not filters.has_event_conditions and drill is None
     )
     # The markers are NULL in SQL (a node is never NULL) and named in Python.
-    if split_steps:
+    if drill is not None:
+        # The drilled journeys' steps: starts, step-to-step pairs and ends.
+        pairs = (
+            "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
+            "CAST(NULL AS DOUBLE) AS minutes FROM j_st WHERE step = 1 "
+            "UNION ALL SELECT cid, node AS source, next_node AS target, "
+            "minutes_to_next AS minutes FROM j_st)"
+        )
+        customers = "COUNT(DISTINCT cid)"
+    elif split_steps:
         # Whole journeys cut into sessions: the precomputed steps, where a step whose gap to
         # the next one exceeds the session gap ends a journey (and the next starts one), plus
         # the cuts inside a step (two events of the same node further apart than the gap):
@@ -411,6 +575,18 @@ def _typed(df: pd.DataFrame, columns: list[str], ints: tuple[str, ...] = ()) -> 
 
 
 # -- top paths -------------------------------------------------------------------------------
+PATH_COLUMNS = ["kind", "path", "path_text", "more_min", "more_max", "customers", "share"]
+KIND_PATH = "path"
+
+
+def _path_text(path: list[str], more_min: int, more_max: int) -> str:
+    text = " → ".join(path)
+    if more_max <= 0:
+        return text
+    more = str(more_min) if more_min == more_max else f"{more_min}–{more_max}"
+    return f"{text} → … (+{more} more step{'' if more_max == 1 else 's'})"
+
+
 def top_paths(
     source: EngineLike,
     filters: Filters,
@@ -418,13 +594,20 @@ def top_paths(
     *,
     steps: int = 5,
     limit: int = 20,
+    drill: Drill | None = None,
 ) -> pd.DataFrame:
-    """The most common journey beginnings (up to `steps` steps), with their share of journeys.
+    """The most common journey beginnings, with their share of journeys:
+    [kind, path, path_text, more_min, more_max, customers, share].
 
-    Sorted by customers desc, then path_text.
+    A path is a journey's first `steps` steps; journeys that go on afterwards are their own
+    row, with more_min..more_max the range of steps they have beyond (0 for a journey that
+    ends there), and path_text ending in "→ … (+k more steps)". The `limit` largest rows come
+    first (customers desc, then path_text); when more exist, one last row of kind "other"
+    (empty path) holds the rest, so the shares add up to 1. Only the journeys `drill`
+    counts, when given.
     """
     n = check_steps(steps)
-    with_sql, params, _pre = steps_with(filters, options)
+    with_sql, params, _pre = _steps(filters, options, drill)
     params["steps"] = n
     # One column per step (names generated from an int, never user text): a pivot Spark
     # runs as is, where an ordered list aggregate would not travel.
@@ -432,30 +615,72 @@ def top_paths(
     pivot = ", ".join(
         f"MAX(CASE WHEN step = {k} THEN node ELSE NULL END) AS s{k}" for k in range(1, n + 1)
     )
+    longer = "CASE WHEN length > $steps THEN 1 ELSE 0 END"
     sql = (
         f"{with_sql},\n"
-        f"j_p AS (SELECT cid, session_no, {pivot} FROM j_st WHERE step <= $steps "
+        f"j_p AS (SELECT cid, session_no, {pivot}, MAX(step) AS length FROM j_st "
         "GROUP BY cid, session_no),\n"
-        f"j_g AS (SELECT {', '.join(cols)}, COUNT(*) AS customers, "
+        f"j_g AS (SELECT {', '.join(cols)}, {longer} AS longer, COUNT(*) AS customers, "
+        "MIN(length) AS len_min, MAX(length) AS len_max, "
         "SUM(COUNT(*)) OVER () AS journeys, RANK() OVER (ORDER BY COUNT(*) DESC) AS rk "
-        f"FROM j_p GROUP BY {', '.join(cols)})\n"
+        f"FROM j_p GROUP BY {', '.join(cols)}, {longer})\n"
         # Nearly every long path is unique: only ship the top (ties at the cut included,
         # so the final order by path_text below is exact).
-        f"SELECT {', '.join(cols)}, customers, journeys FROM j_g WHERE rk <= $limit"
+        f"SELECT {', '.join(cols)}, longer, len_min, len_max, customers, journeys FROM j_g "
+        "WHERE rk <= $limit"
     )
     params["limit"] = max(int(limit), 0)
     rows = Engine.of(source).rows(sql, params, purpose="flows.top_paths")
     out = []
+    journeys = 0
     for row in rows:
         path = [x for x in row[:n] if x is not None]
+        longer_, len_min, len_max, customers, journeys = row[n:]
+        more_min = int(len_min) - n if longer_ else 0
+        more_max = int(len_max) - n if longer_ else 0
         out.append({
-            "path": path, "path_text": " → ".join(path), "customers": int(row[n]),
-            "share": int(row[n]) / float(row[n + 1]),
+            "kind": KIND_PATH, "path": path, "path_text": _path_text(path, more_min, more_max),
+            "more_min": more_min, "more_max": more_max, "customers": int(customers),
+            "share": int(customers) / float(journeys),
         })
     out.sort(key=lambda d: (-d["customers"], d["path_text"]))
-    cols_out = ["path", "path_text", "customers", "share"]
-    return _typed(pd.DataFrame(out[: max(int(limit), 0)], columns=cols_out), cols_out,
-                  ints=("customers",))
+    out = out[: max(int(limit), 0)]
+    rest = int(journeys or 0) - sum(d["customers"] for d in out)
+    if rest > 0:
+        out.append({"kind": KIND_OTHER, "path": [], "path_text": OTHER, "more_min": 0,
+                    "more_max": 0, "customers": rest, "share": rest / float(journeys)})
+    return _typed(pd.DataFrame(out, columns=PATH_COLUMNS), PATH_COLUMNS,
+                  ints=("customers", "more_min", "more_max"))
+
+
+# -- the customers of a selection --------------------------------------------------------------
+CUSTOMER_LIST_COLUMNS = ["customer_id", "journey", "persona", "first", "last", "steps"]
+
+
+def journey_list(
+    source: EngineLike,
+    filters: Filters,
+    options: FlowOptions = DEFAULT_FLOW,
+    *,
+    drill: Drill | None = None,
+) -> pd.DataFrame:
+    """One row per journey (of the drilled ones, when `drill` is given): customer_id, journey
+    (its number for the customer: 1 without a session gap), persona, first and last (its
+    first and last step's node: touchpoints, or stages at stage level), steps. By customer."""
+    with_sql, params, _pre = _steps(filters, options, drill)
+    sql = (
+        f"{with_sql},\n"
+        "j_ends AS (SELECT cid, session_no, COUNT(*) AS steps, "
+        "MAX(CASE WHEN step = 1 THEN node ELSE NULL END) AS first_node, "
+        "MAX(CASE WHEN next_node IS NULL THEN node ELSE NULL END) AS last_node "
+        "FROM j_st GROUP BY cid, session_no)\n"
+        "SELECT cs.customer_id, e.session_no + 1 AS journey, cs.persona, e.first_node, "
+        "e.last_node, e.steps FROM j_ends e JOIN customer_summary cs ON cs.cid = e.cid "
+        "ORDER BY cs.customer_id, e.session_no"
+    )
+    df = _df(Engine.of(source), sql, params, "journey_list").rename(
+        columns={"first_node": "first", "last_node": "last"})
+    return _typed(df, CUSTOMER_LIST_COLUMNS, ints=("journey", "steps"))
 
 
 # -- drop-offs -------------------------------------------------------------------------------
