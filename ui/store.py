@@ -44,7 +44,9 @@ def as_store_error(path: str | Path, exc: BaseException) -> StoreError | None:
     DuckDB only noticed while a query read it (an IO error under the query's own error). None
     for anything else."""
     seen: BaseException | None = exc
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:  # a chain can loop back on itself
+        visited.add(id(seen))
         if isinstance(seen, StoreError):
             return seen
         if health.is_damage(seen):
