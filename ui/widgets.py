@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -60,6 +60,17 @@ def guard(ctx: PageContext) -> Iterator[None]:
             st.stop()
         st.error(ctx.t("shell.error", message=i18n.md_escape(_plain_error(exc))),
                  icon=":material/error:")
+
+
+def page_over_data(ctx: PageContext, title_key: str, body: Callable[[PageContext], None]) -> None:
+    """A page that needs journeys: its title, then `body` under `guard` (whatever goes wrong,
+    the page explains it in words, never a traceback), or the no-data state."""
+    st.title(ctx.t(title_key))
+    with guard(ctx):
+        if not ctx.has_data:
+            empty_state(ctx, "no_data")
+            return
+        body(ctx)
 
 
 def _plain_error(exc: BaseException) -> str:

@@ -22,7 +22,7 @@ from ui.filenames import safe_stem
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons, empty_state, guard, url_notices
+from ui.widgets import download_buttons, empty_state, guard, page_over_data, url_notices
 from ui.workshop import big_echarts
 
 P = "flows_"  # prefix of this page's widget keys and URL params (the same keys)
@@ -187,15 +187,10 @@ def _links_table(ctx: PageContext, sk: dict[str, Any], label_of) -> pd.DataFrame
 
 def render(ctx: PageContext) -> None:
     """Controls, the step Sankey with its drill-down, then top paths and transitions."""
-    st.title(ctx.t("page.flows"))
-    with guard(ctx):  # whatever goes wrong, the page explains it in words, never a traceback
-        _render(ctx)
+    page_over_data(ctx, "page.flows", _render)
 
 
 def _render(ctx: PageContext) -> None:
-    if not ctx.has_data:
-        empty_state(ctx, "no_data")
-        return
 
     ss = st.session_state
     values = URL.read(known=_known(ctx))
