@@ -658,7 +658,7 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42) -> dict[str
             cur.execute(
                 "INSERT INTO events SELECT event_id + ?, CAST(customer_id AS VARCHAR), ts, "
                 "CAST(touchpoint AS VARCHAR), CAST(channel AS VARCHAR), CAST(device AS VARCHAR), "
-                "CAST(stage AS VARCHAR), revenue, ? FROM demo_events", [base, import_id])
+                "CAST(stage AS VARCHAR), revenue, ?, NULL FROM demo_events", [base, import_id])
             cur.execute(
                 "INSERT INTO responses SELECT response_id + ?, CAST(customer_id AS VARCHAR), ts, "
                 "CAST(stage AS VARCHAR), CAST(touchpoint AS VARCHAR), nps, csat, ces, comment, "

@@ -480,11 +480,15 @@ class Loader:
         p = {"import_id": self.import_id, "base": self.import_id * EVENT_ID_STRIDE}
         src = f"FROM _pc_typed t {self.stage_join} WHERE {self.live}"
         if kind == "events":
+            # The unmapped columns, without their empty values (most are empty on most rows).
+            attrs = "NULL"
+            if self.plan.attributes:
+                attrs = "NULLIF(CAST(json_merge_patch('{}', t.attributes) AS VARCHAR), '{}')"
             self.cur.execute(
                 "INSERT INTO events (event_id, customer_id, ts, touchpoint, channel, device, "
-                f"stage, revenue, import_id) SELECT $base + {self.rn}, {c('customer_id')}, "
-                f"{c('ts')}, {c('touchpoint')}, {c('channel')}, {c('device')}, {c('stage')}, "
-                f"{c('revenue')}, $import_id {src}", p,
+                f"stage, revenue, import_id, attributes) SELECT $base + {self.rn}, "
+                f"{c('customer_id')}, {c('ts')}, {c('touchpoint')}, {c('channel')}, "
+                f"{c('device')}, {c('stage')}, {c('revenue')}, $import_id, {attrs} {src}", p,
             )
             self._add_touchpoints()
         elif kind == "responses":

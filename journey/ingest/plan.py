@@ -25,7 +25,7 @@ class Plan:
     kind: str | None
     mapping: dict[str, str]  # source column -> target (only the ones used, once kind is known)
     sources: dict[str, list[int]] = field(default_factory=dict)  # target -> column indexes
-    attributes: list[int] = field(default_factory=list)  # customers: other columns, as JSON
+    attributes: list[int] = field(default_factory=list)  # customers, events: other columns, JSON
     unused: list[int] = field(default_factory=list)  # columns no field takes
     revenue_rule: str | None = None  # "as_is" | "purchases" (a price counted on purchases)
     quantity: int | None = None  # column index multiplying a price
@@ -160,6 +160,13 @@ def make_plan(
         if suggestion.quantity in index and suggestion.quantity not in plan.mapping:
             plan.quantity = index[suggestion.quantity]
             plan.unused = [i for i in plan.unused if i != plan.quantity]
+    if kind == "events":
+        # Kept per event so that touchpoint rules can match them (page_location, utm_*...);
+        # a column the user told us to ignore stays out.
+        ignored = {formats.norm(s) for s, t in (user_mapping or {}).items()
+                   if t.strip().lower() in IGNORE}
+        plan.attributes = [i for i in plan.unused
+                           if formats.norm(layout.columns[i]) not in ignored]
     used_notes = [
         n for n in suggestion.notes
         if n["code"] != "note_id_per_row" or "customer_id" in plan.sources
