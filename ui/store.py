@@ -19,6 +19,7 @@ from journey.analytics.filter_options import filter_options
 from journey.analytics.filters import Filters
 from journey.db import health
 from journey.db.store import DEFAULT_DB, Store, StoreError
+from journey.ingest import tempfiles
 
 
 def db_path() -> str:
@@ -31,6 +32,7 @@ def _open_store(path: str) -> Store:
     # One connection per process and file: DuckDB allows a single writer process, and a
     # cursor per rerun is cheap. A failure is not cached, so fixing the file and reloading
     # the page retries.
+    tempfiles.sweep_stale()  # once per process: what a killed import left in the temp folder
     return Store(path)
 
 

@@ -18,6 +18,7 @@ import duckdb
 from journey.cli import export_map, query, rules, store_health
 from journey.db import health
 from journey.db.store import Store, StoreError
+from journey.ingest import tempfiles
 
 DB_HELP = "DuckDB file (default: $PARCOURS_DB or data/parcours.duckdb)"
 
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
         return 0
     if args.command == "import":
+        tempfiles.sweep_stale()
         from journey.ingest import importer
 
         mapping = _parse_map(args.map)
