@@ -95,24 +95,21 @@ def _home() -> None:
 
 home = st.Page(_home, title=i18n.t("page.overview", lang), url_path="home", default=True,
                visibility="hidden")
-pg = st.navigation([home, *pages], position="hidden" if workshop else "sidebar")
+# Workshop mode: the pages as slim tabs across the top, and no sidebar at all.
+pg = st.navigation([home, *pages], position="top" if workshop else "sidebar")
 
 if not workshop:
     sidebar.render(store, state)
 ctx = sidebar.finish(store, state)
 
-if not workshop:
-    st.sidebar.page_link(
-        pg, label=i18n.t("shell.workshop.enter", lang), icon=":material/open_in_full:",
-        query_params=sidebar.link_params(state, workshop=True),
-    )
-else:
-    # Larger text for a projector: fixed CSS only (ui/workshop.py), never user text.
+if workshop:
+    # Projector sizes and no sidebar: fixed CSS only (ui/workshop.py), never user text.
     st.html(workshop_css.STYLE)
-    # Back to the same view with its controls: the page's own keys (map_persona...) kept.
-    st.page_link(pg, label=i18n.t("shell.workshop.exit", lang),
-                 icon=":material/close_fullscreen:",
-                 query_params=sidebar.link_params(state, workshop=False))
+# The way in or out of workshop mode is drawn after the page has run, into a slot kept here:
+# the link carries the page's own URL keys (map_b_persona...), which the page writes during
+# its run. Built before, it would carry the previous run's values, and entering workshop mode
+# would undo the control the user just changed.
+mode_link = st.empty() if workshop else st.sidebar.empty()
 
 if ctx.is_demo:
     # Demo and real data never mix silently: the banner counts both.
@@ -123,3 +120,13 @@ if pg is not home:
     url_notices(ctx, sidebar.URL.notices())
 
 pg.run()
+
+if workshop:
+    # Back to the same view with its controls: the page's own keys kept.
+    mode_link.page_link(pg, label=i18n.t("shell.workshop.exit", lang),
+                        icon=":material/close_fullscreen:",
+                        query_params=sidebar.link_params(state, workshop=False))
+else:
+    mode_link.page_link(pg, label=i18n.t("shell.workshop.enter", lang),
+                        icon=":material/open_in_full:",
+                        query_params=sidebar.link_params(state, workshop=True))

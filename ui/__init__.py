@@ -5,6 +5,7 @@
 - url_state.py: `UrlState`, the shell's and each page's URL keys (typed, with defaults)
 - sidebar.py: the shared filters, language and workshop mode
 - captions.py: the filters-and-n caption under every chart
-- widgets.py, charts.py: what pages draw alike (empty states, downloads, guard, charts)
+- widgets.py, charts.py, tables.py: what pages draw alike (empty states, downloads, guard,
+  charts, tables that become HTML tables when projecting)
 - workshop.py: projector CSS and chart sizes; data_actions.py: the Data page's buttons
 """

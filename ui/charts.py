@@ -8,22 +8,20 @@ from typing import Any
 import streamlit as st
 
 from ui.page import PageContext
-from ui.workshop import big_chart
+from ui.workshop import big_chart, big_spec
 
 
 def show_chart(ctx: PageContext, chart: Any) -> None:
     """An Altair chart across the column; in workshop mode with projector-sized fonts."""
-    if ctx.workshop:
-        chart = big_chart(chart)
     # st.altair_chart validates the whole spec against the Vega-Lite schema on every run
     # (~0.1 s a chart). Our builders make valid specs (tests validate them), so convert it
     # the same way Streamlit does, without the validation, and draw the resulting spec.
     try:
         spec = vega_spec(chart)
     except (AttributeError, ImportError):  # another Streamlit without those internals
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(big_chart(chart) if ctx.workshop else chart, width="stretch")
         return
-    st.vega_lite_chart(spec, width="stretch")
+    st.vega_lite_chart(big_spec(spec) if ctx.workshop else spec, width="stretch")
 
 
 def vega_spec(chart: Any) -> dict[str, Any]:

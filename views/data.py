@@ -16,6 +16,7 @@ from ui import data_actions as actions
 from ui import import_advice as advice
 from ui.filenames import download_name
 from ui.page import PageContext, current_context
+from ui.tables import show_table
 from ui.widgets import guard
 
 md = i18n.md_escape
@@ -203,7 +204,7 @@ def _imports_section(ctx: PageContext) -> None:
     for row in imports.itertuples(index=False):
         iid = int(row.import_id)
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
-            st.text(f"#{iid} · {row.file_name}")
+            st.text(f"#{iid} · {_file_name(ctx, row)}")
             st.caption(ctx.t(
                 "data.import_line", kind=ctx.t(f"data.kind.{row.kind}"),
                 rows=i18n.fmt_int(row.rows, lang), skipped=i18n.fmt_int(row.skipped, lang),
@@ -241,6 +242,40 @@ def _backup_section(ctx: PageContext) -> None:
         mime="application/octet-stream", icon=":material/backup:", key="data_backup",
         on_click="ignore",
     )
+
+
+def _file_name(ctx: PageContext, row: Any) -> str:
+    """The demo's stored name is English ("Demo data (seed 42, ...)"): it is said in the
+    page's language instead."""
+    return ctx.t("data.demo.file_name") if row.kind == "demo" else str(row.file_name)
+
+
+def _read_only(ctx: PageContext) -> None:
+    """Workshop mode: what was imported and the journey model, shown on the wall; no upload,
+    no editor and no remove button within reach of a click during a workshop."""
+    st.info(ctx.t("data.workshop_note"), icon=":material/visibility:")
+    st.header(ctx.t("data.imports"))
+    imports = ctx.store.imports()
+    if imports.empty:
+        st.info(ctx.t("data.no_imports"))
+    else:
+        show_table(ctx, pd.DataFrame({
+            ctx.t("data.col.import"): [f"#{int(i)}" for i in imports["import_id"]],
+            ctx.t("data.col.file"): [_file_name(ctx, r) for r in imports.itertuples()],
+            ctx.t("data.kind"): [ctx.t(f"data.kind.{k}") for k in imports["kind"]],
+            ctx.t("data.col.count"): imports["rows"].astype(int),
+            ctx.t("data.col.imported_at"): [i18n.fmt_date(d, ctx.lang)
+                                            for d in imports["imported_at"]],
+        }))
+    st.header(ctx.t("data.model"))
+    tps = ctx.store.touchpoints()
+    show_table(ctx, pd.DataFrame({
+        ctx.t("overview.col.touchpoint"): tps["touchpoint"].astype(str),
+        ctx.t("overview.col.stage"): [ctx.stage_label(s) for s in tps["stage"]],
+        ctx.t("overview.col.channel"): tps["channel"].fillna("").astype(str),
+    }))
+    show_table(ctx, ctx.store.personas().fillna("").rename(columns={
+        "persona": ctx.t("filter.persona"), "description": ctx.t("data.col.description")}))
 
 
 # -- the journey model editors ----------------------------------------------------------
@@ -323,6 +358,10 @@ def _personas_tab(ctx: PageContext) -> None:
 def render(ctx: PageContext) -> None:
     """Demo data, import, the list of imports, and the journey model's editors."""
     st.title(ctx.t("page.data"))
+    if ctx.workshop:
+        with guard(ctx):
+            _read_only(ctx)
+        return
     st.caption(ctx.t("data.intro"))
     with guard(ctx):
         _demo_section(ctx)

@@ -20,6 +20,7 @@ from journey.analytics import flows
 from journey.present import flow_charts
 from ui.filenames import safe_stem
 from ui.page import PageContext, current_context
+from ui.tables import show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
 from ui.widgets import download_buttons, empty_state, guard, page_over_data, url_notices
@@ -332,7 +333,7 @@ def _table(ctx: PageContext, df: pd.DataFrame, *, pct: tuple[str, ...] = (),
             out[col] = [i18n.fmt_num(v, ctx.lang) for v in series]
         elif pd.api.types.is_numeric_dtype(series):
             out[col] = [i18n.fmt_int(v, ctx.lang) for v in series]
-    st.dataframe(out, hide_index=True, width="stretch", height=height)
+    show_table(ctx, out, height=height)
 
 
 if __name__ == "__main__":

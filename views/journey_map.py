@@ -24,6 +24,7 @@ from journey.present import map_export
 from ui.charts import show_chart
 from ui.filenames import download_name
 from ui.page import PageContext, current_context
+from ui.tables import paired, show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
 from ui.widgets import empty_state, guard, url_notices
@@ -243,6 +244,15 @@ def summary_table(ctx: PageContext, jm: journey_map.JourneyMap,
     return pd.DataFrame.from_dict(rows, orient="index").reindex(columns=order).fillna("")
 
 
+def lane_columns(ctx: PageContext, table: pd.DataFrame) -> dict[str, Any]:
+    """The lane's name pinned, the stages sharing the rest: every stage in view at 1440 px."""
+    config: dict[str, Any] = {
+        ctx.t("map.col_lane"): st.column_config.TextColumn(width=220, pinned=True)}
+    for col in table.columns:
+        config[str(col)] = st.column_config.TextColumn(width=120)
+    return config
+
+
 # -- the page --------------------------------------------------------------------------------
 def render(ctx: PageContext) -> None:
     """Persona and comparison controls, the map (or two side by side), exports."""
@@ -292,7 +302,15 @@ def render(ctx: PageContext) -> None:
                         for d in top["delta"]
                     ],
                 })
-                st.dataframe(shown, hide_index=True, width="stretch")
+                show_table(ctx, shown)
+            # One table, A and B in the same cell: every lane on one line for both sides, and
+            # all five stages readable at 1440 px (two half-width tables were cut).
+            both = paired(summary_table(ctx, jm, moved), summary_table(ctx, jm_b, moved),
+                          mark=" ◆")
+            st.markdown(f"**{md(ctx.t('map.paired'))}**")
+            show_table(ctx, both.rename_axis(ctx.t("map.col_lane")).reset_index(),
+                       column_config=lane_columns(ctx, both))
+            st.caption(ctx.t("map.moved_mark"))
             left, right = st.columns(2, gap="large")
             for col, side, m in ((left, "map.side_a", jm), (right, "map.side_b", jm_b)):
                 with col:
@@ -301,8 +319,6 @@ def render(ctx: PageContext) -> None:
                     if m.n == 0 and m.responses == 0:
                         empty_state(ctx, "no_match")
                         continue
-                    st.dataframe(summary_table(ctx, m, moved), width="stretch")
-                    st.caption(ctx.t("map.moved_mark"))
                     draw_emotion(ctx, m, m.filters, height=180)
             with st.expander(ctx.t("page.journey_map") + " — " + ctx.t("map.side_a")):
                 draw_map(ctx, jm, key="a", editable=True)

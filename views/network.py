@@ -18,6 +18,7 @@ from journey.analytics import flows
 from journey.present import flow_charts
 from ui.filenames import download_name
 from ui.page import PageContext, current_context
+from ui.tables import show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
 from ui.widgets import download_buttons, empty_state, guard, page_over_data, url_notices
@@ -27,6 +28,8 @@ K_MIN, K_PHYSICS = P + "min", P + "physics"
 TARGET_EDGES = 60  # the default minimum keeps about this many arrows: a readable picture
 LARGE = 200  # from this many touchpoints, positions are computed and physics is off
 HEIGHT = 650
+WORKSHOP_HEIGHT = 800  # a projected graph fills the screen's height
+WORKSHOP_LABEL_PX = 20  # labels read from the back of a room
 
 # The minimum's default depends on the data (default_minimum): None here means "that one".
 URL = UrlState(
@@ -61,8 +64,9 @@ def _legend(ctx: PageContext, items: list[tuple[str, str]]) -> None:
         f"{html.escape(label)}</span>"
         for label, color in items
     )
+    size = "1.35rem" if ctx.workshop else "0.9rem"  # inline: out of the workshop CSS's reach
     st.html(
-        f"<div style='font-size:0.9rem;'><b>{html.escape(ctx.t('network.legend'))}:</b> "
+        f"<div style='font-size:{size};'><b>{html.escape(ctx.t('network.legend'))}:</b> "
         f"{spans}</div>"
     )
 
@@ -118,11 +122,13 @@ def _render(ctx: PageContext) -> None:
             label=ctx.t("network.png"), title=ctx.t("page.network"), legend=legend,
             caption=str(caption), file_name=download_name("parcours-network", ext="png"),
         )
+        height = WORKSHOP_HEIGHT if ctx.workshop else HEIGHT
         page = flow_charts.network_html(
             nodes, edges, lang=ctx.lang, stages_df=stages_df, physics=physics,
-            height=f"{HEIGHT}px", large=LARGE, png=png,
+            height=f"{height}px", large=LARGE, png=png,
+            label_px=WORKSHOP_LABEL_PX if ctx.workshop else flow_charts.LABEL_PX,
         )
-        st.iframe(page, height=HEIGHT + 30)
+        st.iframe(page, height=height + 30)
         show_caption(caption)
 
         st.subheader(ctx.t("network.edges.title"))
@@ -135,7 +141,7 @@ def _render(ctx: PageContext) -> None:
         display = shown.copy()
         for col in (ctx.t("network.col.transitions"), ctx.t("network.col.customers")):
             display[col] = [i18n.fmt_int(v, ctx.lang) for v in display[col]]
-        st.dataframe(display, hide_index=True, width="stretch", height=320)
+        show_table(ctx, display, height=320)
         download_buttons(ctx, df=shown, name="parcours-network-links")
 
 

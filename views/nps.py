@@ -21,6 +21,7 @@ from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
 from ui.charts import show_chart
 from ui.page import PageContext, current_context
+from ui.tables import show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
 from ui.widgets import download_buttons, empty_state, guard, url_notices
@@ -205,7 +206,7 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     _chart(ctx, chart, title=title, n=n, name=f"{metric}-by-{by}", df=table)
     _small_warning(ctx, df)
     with st.expander(ctx.t("nps_page.table"), expanded=False):
-        st.dataframe(table, hide_index=True, key="nps_group_table")
+        show_table(ctx, table, key="nps_group_table")
     return metric
 
 
@@ -294,14 +295,9 @@ def _section_verbatims(ctx: PageContext) -> tuple[str, str]:
     shown = len(table)
     key = "nps_page.verbatims_count_max" if shown >= VERBATIM_LIMIT else "nps_page.verbatims_count"
     show_caption(ctx.caption(extra=ctx.t(key, count=i18n.fmt_int(shown, lang))))
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="nps_verbatims",
-        column_config={
-            ctx.t("nps_page.col.comment"): st.column_config.TextColumn(width="large"),
-        },
-    )
+    show_table(ctx, table, key="nps_verbatims", column_config={
+        ctx.t("nps_page.col.comment"): st.column_config.TextColumn(width="large"),
+    })
     download_buttons(ctx, df=table, name="verbatims")
     return search, group
 

@@ -9,6 +9,7 @@ from journey.analytics import flows, metrics, reach
 from journey.present import stat_charts
 from ui.charts import show_chart
 from ui.page import PageContext, current_context
+from ui.tables import show_table
 from ui.widgets import caption, download_buttons, empty_state, guard
 
 
@@ -55,7 +56,8 @@ def render(ctx: PageContext) -> None:
         )
         caption(ctx.caption(n=ov["customers"]))
 
-    left, right = st.columns([3, 2], gap="large")
+    # Even halves: at 1440 px beside the sidebar, the tables on the right show every column.
+    left, right = st.columns(2, gap="large")
 
     # -- funnel ------------------------------------------------------------------------------
     with left, guard(ctx):
@@ -81,21 +83,24 @@ def render(ctx: PageContext) -> None:
         if top.empty:
             empty_state(ctx, "no_match")
         else:
-            shown = top.assign(stage=top["stage"].map(ctx.stage_label))[
-                ["touchpoint", "stage", "channel", "customers", "events"]
+            # The figures first, beside the name: at 1440 px the right-hand column shows
+            # them without scrolling sideways; stage and channel come after.
+            shown = top.assign(stage=top["stage"].map(ctx.stage_label),
+                               channel=top["channel"].fillna(i18n.DASH))[
+                ["touchpoint", "customers", "events", "stage", "channel"]
             ]
-            st.dataframe(
-                shown, hide_index=True, width="stretch",
-                column_config={
-                    "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint")),
-                    "stage": st.column_config.TextColumn(ctx.t("overview.col.stage")),
-                    "channel": st.column_config.TextColumn(ctx.t("overview.col.channel")),
-                    "customers": st.column_config.NumberColumn(
-                        ctx.t("overview.col.customers"), format="localized"),
-                    "events": st.column_config.NumberColumn(
-                        ctx.t("overview.col.events"), format="localized"),
-                },
-            )
+            show_table(ctx, shown, column_config={
+                # Widths in px that add up to the half page at 1440 px (456 px).
+                "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint"),
+                                                          width=140, pinned=True),
+                "customers": st.column_config.NumberColumn(
+                    ctx.t("overview.col.customers"), format="localized", width=70),
+                "events": st.column_config.NumberColumn(
+                    ctx.t("overview.col.events"), format="localized", width=80),
+                "stage": st.column_config.TextColumn(ctx.t("overview.col.stage"), width=95),
+                "channel": st.column_config.TextColumn(ctx.t("overview.col.channel"),
+                                                       width=70),
+            })
             caption(ctx.caption(n=ov["customers"] if ov else None))
             download_buttons(ctx, df=shown, name="top-touchpoints")
 
@@ -110,22 +115,22 @@ def render(ctx: PageContext) -> None:
             shown = drops.assign(
                 stage=drops["stage"].map(ctx.stage_label),
                 rate=drops["dropoff_rate"].map(lambda x: i18n.fmt_pct(x, lang)),
-            )[["touchpoint", "stage", "passing", "ending", "rate", "dropoff_rate"]]
-            st.dataframe(
-                shown, hide_index=True, width="stretch",
-                column_config={
-                    "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint")),
-                    "stage": st.column_config.TextColumn(ctx.t("overview.col.stage")),
-                    "passing": st.column_config.NumberColumn(
-                        ctx.t("overview.col.passing"), help=ctx.t("overview.col.passing_help"),
-                        format="localized"),
-                    "ending": st.column_config.NumberColumn(
-                        ctx.t("overview.col.ending"), help=ctx.t("overview.col.ending_help"),
-                        format="localized"),
-                    "rate": st.column_config.TextColumn(ctx.t("overview.col.dropoff_rate")),
-                    "dropoff_rate": None,  # kept for the CSV, shown as text in the language
-                },
-            )
+            )[["touchpoint", "rate", "ending", "passing", "stage", "dropoff_rate"]]
+            show_table(ctx, shown, column_config={
+                "touchpoint": st.column_config.TextColumn(ctx.t("overview.col.touchpoint"),
+                                                          width=140, pinned=True),
+                "rate": st.column_config.TextColumn(ctx.t("overview.col.dropoff_rate"),
+                                                    help=ctx.t("overview.dropoff_note"),
+                                                    width=80),
+                "ending": st.column_config.NumberColumn(
+                    ctx.t("overview.col.ending"), help=ctx.t("overview.col.ending_help"),
+                    format="localized", width=85),
+                "passing": st.column_config.NumberColumn(
+                    ctx.t("overview.col.passing"), help=ctx.t("overview.col.passing_help"),
+                    format="localized", width=80),
+                "stage": st.column_config.TextColumn(ctx.t("overview.col.stage"), width=70),
+                "dropoff_rate": None,  # kept for the CSV, shown as text in the language
+            })
             caption(ctx.caption(n=ov["customers"] if ov else None,
                                    extra=ctx.t("overview.dropoff_note")))
             download_buttons(ctx, df=shown.drop(columns=["rate"]), name="top-dropoffs")

@@ -42,6 +42,7 @@ UNKNOWN_STAGE_COLOR = "#BBBBBB"
 DROPOFF_COLOR = "#9E9E9E"
 OTHER_COLOR = "#CFD8DC"
 LABEL_MAX = 24  # characters of a touchpoint name shown on a Sankey node
+LABEL_PX = 13  # the smallest network label on screen, in CSS pixels, whatever the zoom
 
 KIND_NODE, KIND_OTHER, KIND_DROPOFF = "node", "other", "dropoff"
 
@@ -307,9 +308,11 @@ def _scale(value: float, vmax: float, lo: float, hi: float) -> float:
     return round(lo + (hi - lo) * math.sqrt(max(value, 0) / vmax), 2)
 
 
-def network_positions(nodes_df: pd.DataFrame) -> dict[str, tuple[float, float]]:
+def network_positions(nodes_df: pd.DataFrame,
+                      gap: float = 1.0) -> dict[str, tuple[float, float]]:
     """Columns by stage position, nodes spread vertically by customers (largest in the
-    middle), so a big graph is readable without physics."""
+    middle), so a big graph is readable without physics. `gap` widens the rows for larger
+    labels."""
     pos: dict[str, tuple[float, float]] = {}
     if nodes_df.empty:
         return pos
@@ -322,7 +325,7 @@ def network_positions(nodes_df: pd.DataFrame) -> dict[str, tuple[float, float]]:
         # alternate above/below the centre line: big ones near the middle
         order = sorted(range(len(names)), key=lambda k: (k + 1) // 2 * (1 if k % 2 else -1))
         per_col = len(names)
-        spacing = 70 if per_col <= 30 else 45
+        spacing = (70 if per_col <= 30 else 45) * gap
         wrap = 40  # at most this many per sub-column, so tall stages widen instead
         for rank, k in enumerate(order):
             sub, row = divmod(rank, wrap)
@@ -342,6 +345,8 @@ def network_html(
     height: str = "650px",
     large: int = 200,
     png: NetworkPng | None = None,
+    seed: int = 1,
+    label_px: int = LABEL_PX,
 ) -> str:
     """A self-contained vis-network page (pyvis, JS inlined: works offline).
 
@@ -349,6 +354,10 @@ def network_html(
     = transitions, arrows. With `large` or more touchpoints, or with physics off, positions
     are computed here (stage columns) and physics is off so the page stays responsive.
     With `png`, the page carries a "Download PNG" button (see `NetworkPng`).
+
+    The same data and `seed` give the same picture (vis-network's random start positions are
+    seeded). Labels are never drawn smaller than `label_px` on screen: zoomed out to fit a big
+    graph, vis-network would shrink 14 px labels to ~8 px (see `_LABEL_FLOOR`).
     """
     net = Network(
         height=height, width="100%", directed=True, cdn_resources="in_line",
@@ -359,7 +368,7 @@ def network_html(
 
     n_nodes = len(nodes_df)
     fixed = (not physics) or n_nodes >= large
-    positions = network_positions(nodes_df) if fixed else {}
+    positions = network_positions(nodes_df, gap=max(1.0, label_px / LABEL_PX)) if fixed else {}
     max_c = float(nodes_df["customers"].max()) if n_nodes else 0.0
     ids: dict[str, int] = {}
     w_stage = i18n.t("network.chart.stage", lang)
@@ -409,7 +418,8 @@ def network_html(
         )
 
     net.options = {
-        "nodes": {"font": {"size": 14, "face": "sans-serif"}},
+        "layout": {"randomSeed": int(seed), "improvedLayout": True},
+        "nodes": {"font": {"size": max(14, int(label_px)), "face": "sans-serif"}},
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
             "smooth": {"enabled": True, "type": "continuous"} if not fixed
@@ -425,9 +435,46 @@ def network_html(
         },
     }
     page = _harden(net.generate_html())
+    page = _append(page, _LABEL_FLOOR.replace("__FLOOR__", str(int(label_px))))
     if png is not None:
         page = _add_png_export(page, png)
     return page
+
+
+# Fixed code, no data. vis-network draws a label at font size × zoom; after fitting a graph
+# into the frame the zoom is often ~0.6. Whenever the zoom settles (the first fit, the end
+# of stabilisation, the user's wheel), the font is set so that size × zoom >= the floor.
+# The size on screen is left on <body data-label-px> for tests.
+_LABEL_FLOOR = """
+<script>
+(function () {
+  var floor = __FLOOR__, base = null, shown = null;
+  function keep() {
+    if (typeof network === 'undefined' || !network) return;
+    var scale = network.getScale();
+    if (!(scale > 0)) return;
+    if (base === null) base = network.body.nodes && Object.keys(network.body.nodes).length
+      ? network.body.nodes[Object.keys(network.body.nodes)[0]].options.font.size : floor;
+    var size = Math.max(base, Math.ceil(floor / scale));
+    if (size !== shown) {
+      shown = size;
+      network.setOptions({nodes: {font: {size: size}}});
+    }
+    document.body.setAttribute('data-label-px', (size * scale).toFixed(2));
+  }
+  network.on('stabilized', keep);
+  network.on('zoom', keep);
+  network.on('resize', keep);
+  network.once('afterDrawing', keep);
+  keep();  // a graph without physics may have been fitted and drawn already
+})();
+</script>
+"""
+
+
+def _append(page: str, block: str) -> str:
+    head, sep, tail = page.rpartition("</body>")
+    return head + block + sep + tail if sep else page + block
 
 
 @dataclass(frozen=True)
@@ -551,11 +598,7 @@ def _png_json(png: NetworkPng) -> str:
 
 
 def _add_png_export(page: str, png: NetworkPng) -> str:
-    block = _PNG_EXPORT.replace("__DATA__", _png_json(png))
-    head, sep, tail = page.rpartition("</body>")
-    if not sep:
-        return page + block
-    return head + block + sep + tail
+    return _append(page, _PNG_EXPORT.replace("__DATA__", _png_json(png)))
 
 
 def network_png_data(page: str) -> dict[str, Any] | None:

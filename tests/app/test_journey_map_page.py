@@ -84,6 +84,11 @@ def test_compare_two_personas_shows_the_moved_values(app_test, demo_db):
     assert len(moved) > 0
     # The biggest move in the demo: how much of a stage happens on a phone.
     assert "mobile" in str(moved.iloc[0].tolist())
+    # Then one table for both sides: a lane per line, "A → B" in every stage's cell.
+    both = at.dataframe[1].value
+    jm = _map(demo_db, "Busy parent")
+    assert list(both.columns) == ["Lane", *[s.label for s in jm.stages]]
+    assert both.iloc[0, 0] == "Reach (% of first stage)" and both.iloc[0, 1] == "100 → 100"
 
 
 def test_compare_two_periods(app_test, demo_db):

@@ -1,5 +1,7 @@
-"""Workshop mode in Chromium: genuinely larger text (metric values, st.text lines, captions),
-no controls, and the "exit workshop mode" link back to the same view with its sidebar."""
+"""Workshop mode in Chromium: genuinely larger text (metric values, st.text lines, captions,
+tables, page tabs, network labels, read from the computed styles), no sidebar, page tabs that
+keep workshop mode, no editors or remove buttons, and the "exit workshop mode" link back to the
+same view with its sidebar."""
 
 from __future__ import annotations
 
@@ -18,6 +20,35 @@ SIZES = """(sel) => {
 
 def _size(page, selector: str) -> float | None:
     return page.evaluate(SIZES, selector)
+
+
+# Every visible piece of text on the page (a text node's parent element), with its size.
+SMALLEST = """() => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode;
+        const el = node.parentElement;
+        if (!el || !node.textContent.trim()) continue;
+        if (el.closest('script, style, [data-testid="stToolbar"], [data-testid="stStatusWidget"]'))
+            continue;
+        const box = el.getBoundingClientRect();
+        const css = getComputedStyle(el);
+        if (!box.width || !box.height || css.visibility === 'hidden' || css.display === 'none'
+            || css.opacity === '0') continue;
+        // Off-screen helpers (the "skip to content" link) and icon ligatures are not read.
+        if (box.right <= 0 || box.bottom <= 0 || box.left >= innerWidth) continue;
+        if (/Material/.test(css.fontFamily)) continue;
+        out.push([parseFloat(css.fontSize), node.textContent.trim().slice(0, 40)]);
+    }
+    out.sort((a, b) => a[0] - b[0]);
+    return out;
+}"""
+READABLE_PX = 18  # from 5 m on a 1920 × 1080 projector
+
+
+def _too_small(page) -> list:
+    return [item for item in page.evaluate(SMALLEST) if item[0] < READABLE_PX]
 
 
 def _sizes(page) -> dict[str, float | None]:
@@ -84,4 +115,88 @@ def test_workshop_mode_is_larger_and_exits(app_server, browser_demo_db, page, wa
     wait_idle(page)
     assert "map_persona=Busy+parent" in page.url
     page.get_by_text("Journey map — Busy parent").first.wait_for()
+    assert not page.dialogs
+
+
+def test_entering_and_leaving_keeps_the_comparison(app_server, browser_demo_db, page,
+                                                   wait_idle, assert_no_exception) -> None:
+    """The map's second persona, just changed with its control, goes into workshop mode and
+    comes back out (the links carry what the page wrote in this very run)."""
+    base = app_server(browser_demo_db)
+    page.goto(base + "/journey-map?map_persona=Busy+parent&map_compare=persona"
+                     "&map_b_persona=Cautious+senior&lang=en")
+    wait_idle(page)
+    page.get_by_role("combobox", name=re.compile("Second persona")).click()
+    page.get_by_role("option", name="Deal hunter").click()
+    page.wait_for_url(re.compile(r"map_b_persona=Deal\+hunter"), timeout=90_000)
+    wait_idle(page)
+
+    page.get_by_role("link", name=re.compile("Workshop mode")).click()
+    page.wait_for_url(re.compile(r"workshop=1"), timeout=90_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "map_b_persona=Deal+hunter" in page.url, page.url
+    page.get_by_text("B — Journey map — Deal hunter").first.wait_for()
+
+    page.get_by_role("link", name="Exit workshop mode").click()
+    page.wait_for_url(lambda url: "workshop" not in url, timeout=90_000)
+    wait_idle(page)
+    assert "map_b_persona=Deal+hunter" in page.url and "map_compare=persona" in page.url
+    expect(page.get_by_role("combobox", name=re.compile("Second persona"))).to_have_value(
+        "Deal hunter")
+    page.get_by_text("B — Journey map — Deal hunter").first.wait_for()
+    assert not page.dialogs
+
+
+PAGES = [("overview", "Overview"), ("flows", "Flows"), ("network", "Touchpoint network"),
+         ("nps", "NPS & voice of customer"), ("journey-map", "Journey map"), ("data", "Data")]
+
+
+def _network_label_px(page) -> float:
+    page.frame_locator("iframe").first.locator("#mynetwork canvas").wait_for()
+    for frame in page.frames:
+        if frame is not page.main_frame and frame.evaluate(
+                "() => typeof network !== 'undefined'"):
+            frame.wait_for_function("() => document.body.getAttribute('data-label-px')")
+            return float(frame.evaluate("() => document.body.getAttribute('data-label-px')"))
+    raise AssertionError("no network")
+
+
+def test_every_page_is_readable_from_the_back_of_the_room(
+        app_server, browser_demo_db, page, wait_idle, screenshot, assert_no_exception) -> None:
+    """Through the page tabs, every page in workshop mode: no sidebar, no text under 18 px
+    (tables, captions, tabs and all), network labels of 18 px or more on screen, and on the
+    Data page nothing that edits or removes."""
+    base = app_server(browser_demo_db)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(base + "/overview?lang=en&workshop=1&persona=Busy+parent")
+    wait_idle(page)
+    tabs = page.get_by_test_id("stTopNav")
+    for url, title in PAGES:
+        tabs.get_by_role("link", name=title, exact=True).click()
+        expect(page.locator("h1").first).to_have_text(title, timeout=90_000)
+        wait_idle(page)
+        assert_no_exception(page)
+        # Still projecting, with the same filters, after a tab click.
+        assert f"/{url}?" in page.url and "workshop=1" in page.url, page.url
+        assert "persona=Busy+parent" in page.url, page.url
+        assert page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id(
+            "stSidebar").is_visible()
+        assert page.get_by_test_id("stExpandSidebarButton").count() == 0 or not \
+            page.get_by_test_id("stExpandSidebarButton").is_visible()
+        assert _too_small(page) == [], (url, _too_small(page)[:12])
+        if url == "overview":
+            cells = page.locator('[data-testid="stTable"] td')
+            assert cells.count() >= 10  # the tables are HTML tables, sized by CSS
+            assert float(cells.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) \
+                >= 19
+            assert page.get_by_test_id("stDataFrame").count() == 0
+        if url == "network":
+            assert _network_label_px(page) >= 18
+        if url == "data":
+            assert page.get_by_test_id("stFileUploader").count() == 0
+            assert page.get_by_test_id("stDataFrame").count() == 0  # no editors
+            assert page.get_by_test_id("stMain").get_by_role("button").count() == 0
+            assert page.get_by_text("Remove demo data").count() == 0
+        screenshot(page, f"workshop-{url}")
     assert not page.dialogs
