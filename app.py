@@ -84,18 +84,15 @@ if not workshop:
     sidebar.render(store, state)
 ctx = sidebar.finish(store, state)
 
+# The workshop links carry the page's own keys (map_persona, map_b_persona...) as the page
+# leaves them: written after the page ran into slots placed here, or a control changed in this
+# very run would be missing from the link (and workshop mode would reset it).
 if not workshop:
-    st.sidebar.page_link(
-        pg, label=i18n.t("shell.workshop.enter", lang), icon=":material/open_in_full:",
-        query_params=sidebar.link_params(state, workshop=True),
-    )
+    link_slot = st.sidebar.empty()
 else:
     # Larger text for a projector: fixed CSS only (ui/workshop.py), never user text.
     st.html(workshop_css.STYLE)
-    # Back to the same view with its controls: the page's own keys (map_persona...) kept.
-    st.page_link(pg, label=i18n.t("shell.workshop.exit", lang),
-                 icon=":material/close_fullscreen:",
-                 query_params=sidebar.link_params(state, workshop=False))
+    link_slot = st.empty()
 
 if ctx.is_demo:
     st.info(i18n.t("shell.demo.banner", lang), icon=":material/science:")
@@ -103,4 +100,16 @@ if pg is not home:
     # Not on "/": its run ends in a switch to /overview, which would lose the notices.
     url_notices(ctx, sidebar.URL.notices())
 
-pg.run()
+try:
+    pg.run()
+finally:
+    if not workshop:
+        link_slot.page_link(
+            pg, label=i18n.t("shell.workshop.enter", lang), icon=":material/open_in_full:",
+            query_params=sidebar.link_params(state, workshop=True),
+        )
+    else:
+        # Back to the same view with its controls: the page's own keys kept.
+        link_slot.page_link(pg, label=i18n.t("shell.workshop.exit", lang),
+                            icon=":material/close_fullscreen:",
+                            query_params=sidebar.link_params(state, workshop=False))

@@ -70,8 +70,10 @@ def download_buttons(
     df: pd.DataFrame | None = None,
     chart: Any | None = None,
     name: str,
+    csv_label: str | None = None,
 ) -> None:
-    """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`."""
+    """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`;
+    `csv_label` names the CSV button when a block offers more than one."""
     if ctx.workshop:
         return  # no controls when projecting
     base = _safe_name(name)
@@ -79,7 +81,7 @@ def download_buttons(
     if df is not None:
         sep, dec = (";", ",") if ctx.lang == "fr" else (",", ".")
         row.download_button(
-            ctx.t("action.download_csv"),
+            csv_label or ctx.t("action.download_csv"),
             data=safe_csv(df, sep=sep, decimal=dec),
             file_name=f"{base}.csv",
             mime="text/csv",
