@@ -119,14 +119,16 @@ if pg is not home:
     # Not on "/": its run ends in a switch to /overview, which would lose the notices.
     url_notices(ctx, sidebar.URL.notices())
 
-pg.run()
-
-if workshop:
-    # Back to the same view with its controls: the page's own keys kept.
-    mode_link.page_link(pg, label=i18n.t("shell.workshop.exit", lang),
-                        icon=":material/close_fullscreen:",
-                        query_params=sidebar.link_params(state, workshop=False))
-else:
-    mode_link.page_link(pg, label=i18n.t("shell.workshop.enter", lang),
-                        icon=":material/open_in_full:",
-                        query_params=sidebar.link_params(state, workshop=True))
+# try/finally: a page that ends with st.stop() still gets its way in or out of workshop mode.
+try:
+    pg.run()
+finally:
+    if workshop:
+        # Back to the same view with its controls: the page's own keys kept.
+        mode_link.page_link(pg, label=i18n.t("shell.workshop.exit", lang),
+                            icon=":material/close_fullscreen:",
+                            query_params=sidebar.link_params(state, workshop=False))
+    else:
+        mode_link.page_link(pg, label=i18n.t("shell.workshop.enter", lang),
+                            icon=":material/open_in_full:",
+                            query_params=sidebar.link_params(state, workshop=True))

@@ -146,6 +146,15 @@ def save_personas(store: Store, edited: pd.DataFrame) -> None:
     store.set_personas(persona_rows(edited))
 
 
+def save_answer_placement(store: Store, value: str) -> None:
+    """Where survey answers without a stage go (journey.analytics.scope.PLACEMENTS)."""
+    from journey.analytics import scope
+
+    if value not in scope.PLACEMENTS:
+        raise ValueError(f"Unknown answer placement {value!r}.")
+    store.set_setting(scope.PLACEMENT_SETTING, value)
+
+
 def touchpoint_rows(df: pd.DataFrame) -> list[tuple[str, str | None, str | None, bool | None]]:
     rows = []
     for r in df.to_dict("records"):

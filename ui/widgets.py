@@ -84,8 +84,10 @@ def download_buttons(
     df: pd.DataFrame | None = None,
     chart: Any | None = None,
     name: str,
+    csv_label: str | None = None,
 ) -> None:
-    """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`."""
+    """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`;
+    `csv_label` names the CSV button when a block offers more than one."""
     if ctx.workshop:
         return  # no controls when projecting
     base = safe_stem(name, limit=MAX_CHARS - 4)  # room for ".csv" / ".png"
@@ -93,7 +95,7 @@ def download_buttons(
     if df is not None:
         sep, dec = (";", ",") if ctx.lang == "fr" else (",", ".")
         row.download_button(
-            ctx.t("action.download_csv"),
+            csv_label or ctx.t("action.download_csv"),
             data=safe_csv(df, sep=sep, decimal=dec),
             file_name=download_name(base, ext="csv"),
             mime="text/csv",

@@ -355,6 +355,30 @@ def _personas_tab(ctx: PageContext) -> None:
         st.rerun()
 
 
+def _answers_tab(ctx: PageContext) -> None:
+    """How survey answers without a stage sit on the journey, and the setting that decides."""
+    from journey.analytics import metrics, scope
+
+    counts = ctx.query(metrics.answer_placement)
+    lang = ctx.lang
+    st.caption(ctx.t("data.answers_help"))
+    st.markdown(ctx.t(
+        "data.answers_counts", answers=i18n.fmt_int(counts["answers"], lang),
+        unplaced=i18n.fmt_int(counts["unplaced"], lang),
+        placed=i18n.fmt_int(counts["placed"], lang)))
+    choice = st.radio(
+        ctx.t("data.answers_setting"), list(scope.PLACEMENTS),
+        index=list(scope.PLACEMENTS).index(counts["setting"]), key="data_answer_placement",
+        format_func=lambda v: ctx.t(
+            "data.answers.latest_event" if v == scope.PLACEMENTS[0] else "data.answers.none"),
+    )
+    if choice != counts["setting"] and st.button(ctx.t("data.save"), key="save_placement",
+                                                 icon=":material/save:"):
+        actions.save_answer_placement(ctx.store, choice)
+        _flash(ctx.t("data.saved"))
+        st.rerun()
+
+
 def render(ctx: PageContext) -> None:
     """Demo data, import, the list of imports, and the journey model's editors."""
     st.title(ctx.t("page.data"))
@@ -374,8 +398,9 @@ def render(ctx: PageContext) -> None:
         _backup_section(ctx)
     st.header(ctx.t("data.model"))
     tabs = st.tabs([ctx.t("data.tab.touchpoints"), ctx.t("data.tab.stages"),
-                    ctx.t("data.tab.personas")])
-    for tab, draw in zip(tabs, (_touchpoints_tab, _stages_tab, _personas_tab), strict=True):
+                    ctx.t("data.tab.personas"), ctx.t("data.tab.answers")])
+    for tab, draw in zip(tabs, (_touchpoints_tab, _stages_tab, _personas_tab, _answers_tab),
+                         strict=True):
         with tab, guard(ctx):
             draw(ctx)
 

@@ -4,8 +4,9 @@ transitions between touchpoints or stages.
 UI only: the numbers come from `journey.analytics.flows`, the chart spec from
 `journey.present.flow_charts`.
 The page's controls live in the URL under `flows_*` keys, so a copied link reopens the view.
-A click on a Sankey node drills in: start the journeys there, or keep only the journeys that
-go through it (a page-level drill-down shown as a chip, added to the filters' `includes`).
+A click on a Sankey node (Other and drop-off included) or link drills in: start the journeys
+there, or keep exactly the journeys it counts (`flows.Drill`, a chip, `flows_drill` in the
+URL): the drilled view's n is the clicked number, and its journeys download as a CSV list.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ui.workshop import big_echarts
 P = "flows_"  # prefix of this page's widget keys and URL params (the same keys)
 K = {
     "level": P + "level", "steps": P + "steps", "top": P + "top", "start": P + "start",
-    "end": P + "end", "repeats": P + "repeats", "gap": P + "gap", "through": P + "through",
+    "end": P + "end", "repeats": P + "repeats", "gap": P + "gap", "drill": P + "drill",
 }
 GAPS: dict[str, float | None] = {"none": None, "30m": 30.0, "1d": 1440.0}
 GEN = "_flows_chart_gen"  # bumped on drill-down: a new chart key clears the old selection
@@ -46,8 +47,8 @@ URL = UrlState(
     Param(K["end"], "str", widget=K["end"], label="flows.end"),
     Param(K["repeats"], "bool", False, widget=K["repeats"], label="flows.repeats"),
     Param(K["gap"], "str", "none", choices=tuple(GAPS), widget=K["gap"], label="flows.gap"),
-    # `includes` is a touchpoint condition: no drill-through at the stage level.
-    Param(K["through"], "str", widget=K["through"], label="flows.drill.only_through"),
+    # The selection as text (flows.Drill.to_text), checked against the store on reading.
+    Param(K["drill"], "str", max_len=2000, widget=K["drill"], label="flows.drill.chip_label"),
 )
 
 
@@ -61,10 +62,23 @@ def _known(ctx: PageContext) -> dict[str, Any]:
     def anchors(values: dict[str, Any]) -> list[str]:
         return _anchors(ctx, values[K["level"]])
 
-    def through(values: dict[str, Any]) -> list[str]:
-        return anchors(values) if values[K["level"]] == "touchpoint" else []
+    return {K["start"]: anchors, K["end"]: anchors}
 
-    return {K["start"]: anchors, K["end"]: anchors, K["through"]: through}
+
+def _drill(ctx: PageContext, text: Any, level: str) -> flows.Drill | None:
+    """The selection held in the URL / state, or None when there is none or it no longer
+    fits the store (a name no journey has at this level)."""
+    if not text:
+        return None
+    try:
+        drill = flows.Drill.from_text(str(text))
+    except ValueError:
+        return None
+    known = set(_anchors(ctx, level)) | ({flows.NO_STAGE} if level == "stage" else set())
+    names = (drill.name, drill.next_name, drill.start_at, drill.end_at)
+    if any(n is not None and n not in known for n in names):
+        return None
+    return drill
 
 
 # -- drill-down callbacks (run before the next script run, so they may set widget state) -------
@@ -74,13 +88,18 @@ def _drill_start(name: str) -> None:
     st.session_state[GEN] = st.session_state.get(GEN, 0) + 1
 
 
-def _drill_through(name: str) -> None:
-    st.session_state[K["through"]] = name
+def _drill_only(text: str) -> None:
+    st.session_state[K["drill"]] = text
     st.session_state[GEN] = st.session_state.get(GEN, 0) + 1
 
 
+def _forget_drill() -> None:
+    # A selection is made of one level and one way of cutting journeys into steps.
+    st.session_state[K["drill"]] = None
+
+
 def _clear_drill() -> None:
-    st.session_state[K["through"]] = None
+    st.session_state[K["drill"]] = None
     st.session_state[K["start"]] = None
     st.session_state[GEN] = st.session_state.get(GEN, 0) + 1
 
@@ -91,6 +110,7 @@ def _controls(ctx: PageContext, anchor_options: list[str], label_of) -> None:
     c1.segmented_control(
         ctx.t("flows.level"), list(flows.LEVELS), key=K["level"], required=True,
         format_func=lambda v: ctx.t(f"flows.level.{v}"), persist_state="session",
+        on_change=_forget_drill,
     )
     c2.slider(ctx.t("flows.steps"), flows.MIN_STEPS, flows.MAX_STEPS, key=K["steps"],
               help=ctx.t("flows.steps_help"), persist_state="session")
@@ -99,7 +119,7 @@ def _controls(ctx: PageContext, anchor_options: list[str], label_of) -> None:
     c4.selectbox(
         ctx.t("flows.gap"), list(GAPS), key=K["gap"],
         format_func=lambda v: ctx.t(f"flows.gap.{v}"), help=ctx.t("flows.gap_help"),
-        persist_state="session",
+        persist_state="session", on_change=_forget_drill,
     )
     d1, d2, d3 = st.columns([1.2, 1.2, 1])
     d1.selectbox(
@@ -113,17 +133,35 @@ def _controls(ctx: PageContext, anchor_options: list[str], label_of) -> None:
         persist_state="session",
     )
     d3.toggle(ctx.t("flows.repeats"), key=K["repeats"], help=ctx.t("flows.repeats_help"),
-              persist_state="session")
+              persist_state="session", on_change=_forget_drill)
 
 
-def _chips(ctx: PageContext, label_of) -> None:
-    ss = st.session_state
-    through, start = ss.get(K["through"]), ss.get(K["start"])
-    if not through and not start:
+def _element_name(ctx: PageContext, kind: str | None, name: Any, label_of) -> str:
+    if kind == flow_charts.KIND_DROPOFF:
+        return ctx.t("flows.chart.dropoff")
+    if kind == flow_charts.KIND_OTHER:
+        return ctx.t("flows.chart.other")
+    return label_of(name)
+
+
+def _drill_words(ctx: PageContext, drill: flows.Drill, label_of) -> str:
+    """'Cart (step 2)' or 'Cart (step 2) → Drop-off': what a selection is, in words."""
+    here = ctx.t("flows.drill.at_step", step=drill.step,
+                 name=_element_name(ctx, drill.kind, drill.name, label_of))
+    if drill.next_kind is None:
+        return here
+    return here + " → " + _element_name(ctx, drill.next_kind, drill.next_name, label_of)
+
+
+def _chips(ctx: PageContext, drill: flows.Drill | None, journeys: int | None, label_of) -> None:
+    start = st.session_state.get(K["start"])
+    if drill is None and not start:
         return
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
-    if through:
-        row.badge(ctx.t("flows.drill.through_chip", name=i18n.md_escape(label_of(through))),
+    if drill is not None:
+        row.badge(ctx.t("flows.drill.chip",
+                        name=i18n.md_escape(_drill_words(ctx, drill, label_of)),
+                        n=i18n.fmt_int(journeys or 0, ctx.lang)),
                   icon=":material/filter_alt:", color="blue")
     if start:
         row.badge(ctx.t("flows.drill.start_chip", name=i18n.md_escape(label_of(start))),
@@ -132,27 +170,25 @@ def _chips(ctx: PageContext, label_of) -> None:
                icon=":material/close:", type="tertiary")
 
 
-def _node_panel(ctx: PageContext, node: dict[str, Any], level: str, label_of) -> None:
-    """What a click on a node offers: start there, or keep journeys through it."""
-    kind = node.get("kind")
-    name = str(node.get("name"))
+def _panel(ctx: PageContext, drill: flows.Drill, n: int, *, node_name: str | None,
+           drilled: bool, label_of) -> None:
+    """What a click offers: keep exactly these journeys, or start the flows at a node."""
     with st.container(border=True):
-        if kind != flow_charts.KIND_NODE:
-            word = ctx.t("flows.chart.dropoff") if kind == flow_charts.KIND_DROPOFF \
-                else ctx.t("flows.chart.other")
-            st.markdown(ctx.t("flows.drill.not_drillable", name=word))
-            return
-        st.markdown(ctx.t(
-            "flows.drill.selected", name=i18n.md_escape(label_of(name)),
-            step=i18n.fmt_int(node.get("step"), ctx.lang),
-            n=i18n.fmt_int(node.get("customers"), ctx.lang),
-        ))
+        st.markdown(ctx.t("flows.drill.selected",
+                          name=i18n.md_escape(_drill_words(ctx, drill, label_of)),
+                          n=i18n.fmt_int(n, ctx.lang)))
         row = st.container(horizontal=True, gap="small")
-        row.button(ctx.t("flows.drill.start_here"), key="flows_drill_start",
-                   on_click=_drill_start, args=(name,), icon=":material/start:")
-        if level == "touchpoint":
-            row.button(ctx.t("flows.drill.only_through"), key="flows_drill_through",
-                       on_click=_drill_through, args=(name,), icon=":material/filter_alt:")
+        if drilled:
+            # Inside a selection a click counts among its journeys only: a new selection is
+            # made from the whole view, so that its n is what was clicked.
+            row.caption(ctx.t("flows.drill.clear_first"))
+        else:
+            row.button(ctx.t("flows.drill.only_these", n=i18n.fmt_int(n, ctx.lang)),
+                       key="flows_drill_only", on_click=_drill_only, args=(drill.to_text(),),
+                       icon=":material/filter_alt:")
+        if node_name is not None:
+            row.button(ctx.t("flows.drill.start_here"), key="flows_drill_start",
+                       on_click=_drill_start, args=(node_name,), icon=":material/start:")
 
 
 def _sankey_height(sk: dict[str, Any]) -> int:
@@ -207,17 +243,17 @@ def _render(ctx: PageContext) -> None:
 
     with st.container(border=True):
         _controls(ctx, anchor_options, label_of)
+    drill = _drill(ctx, ss.get(K["drill"]), ss[K["level"]])
+    if ss.get(K["drill"]) and drill is None:
+        st.warning(ctx.t("flows.drill.dropped"), icon=":material/link_off:")
+        ss[K["drill"]] = None
     URL.write(URL.widget_values())
-    _chips(ctx, label_of)
 
     level = ss[K["level"]]
     steps, top = int(ss[K["steps"]]), int(ss[K["top"]])
     start, end = ss.get(K["start"]), ss.get(K["end"])
     repeats, gap = bool(ss[K["repeats"]]), GAPS.get(ss[K["gap"]])
-    through = ss.get(K["through"])
     filters = ctx.filters
-    if through and level == "touchpoint":
-        filters = filters.replace(includes=(*filters.includes, through))
     labels = ctx.stage_labels() if level == "stage" else None
     # Colours fixed per store (not per view): a touchpoint keeps its colour after a drill-down;
     # stages use the network page's stage colours.
@@ -228,10 +264,13 @@ def _render(ctx: PageContext) -> None:
 
     with guard(ctx):
         sk = ctx.query(flows.sankey, filters=filters, steps=steps, top=top,
-                       start_at=start, end_at=end, options=opts)
+                       start_at=start, end_at=end, options=opts, drill=drill)
         journeys = int(sk.get("journeys") or 0)
+        _chips(ctx, drill, journeys, label_of)
         drawn = int(sk.get("anchored_journeys") or 0)
         extra = []
+        if drill is not None:
+            extra.append(ctx.t("flows.caption.drill", name=_drill_words(ctx, drill, label_of)))
         if start or end:
             extra.append(ctx.t("flows.caption.anchored", n=i18n.fmt_int(drawn, ctx.lang)))
         if start:
@@ -243,15 +282,15 @@ def _render(ctx: PageContext) -> None:
         caption = ctx.caption(filters=filters, n=journeys, extra=" · ".join(extra) or None)
         if not sk.get("nodes"):
             empty_state(ctx, "no_match")
-            if start or end or through:
+            if start or end or drill is not None:
                 st.button(ctx.t("flows.drill.clear"), key="flows_clear_empty",
                           on_click=_clear_drill, icon=":material/close:")
             return
 
         title = ctx.t(f"flows.chart_title.{level}", steps=steps)
         option = flow_charts.sankey_option(sk, lang=ctx.lang, title=title, labels=labels,
-                                      subtitle=caption, file_name=safe_stem("parcours-flows"),
-                                      colors=colors)
+                                           subtitle=caption, file_name=safe_stem("parcours-flows"),
+                                           colors=colors)
         if ctx.workshop:
             option = big_echarts(option)
         event = st.echarts_chart(
@@ -259,24 +298,32 @@ def _render(ctx: PageContext) -> None:
             height=_sankey_height(sk), alt=title,
         )
         show_caption(caption)
-        picked = flow_charts.selected_nodes(sk, event)
-        if picked:
-            _node_panel(ctx, picked[0], level, label_of)
+        picked = _picked(sk, event, steps=steps, top=top, start=start, end=end)
+        if picked is not None:
+            clicked, n, node_name = picked
+            _panel(ctx, clicked, n, node_name=node_name, drilled=drill is not None,
+                   label_of=label_of)
         else:
             st.caption(ctx.t("flows.drill.hint"))
         links_df = _links_table(ctx, sk, label_of)
         download_buttons(ctx, df=links_df, name="parcours-flows-links")
+        if drill is not None and not ctx.workshop:
+            listed = ctx.query(flows.journey_list, filters=filters, options=opts, drill=drill)
+            download_buttons(ctx, df=_journeys_table(ctx, listed, level),
+                             name="parcours-selected-journeys",
+                             csv_label=ctx.t("flows.drill.download",
+                                             n=i18n.fmt_int(len(listed), ctx.lang)))
 
     st.subheader(ctx.t("flows.paths.title"))
     with guard(ctx):
-        paths = ctx.query(flows.top_paths, filters=filters, steps=steps, limit=20, options=opts)
+        paths = ctx.query(flows.top_paths, filters=filters, steps=steps, limit=20,
+                          options=opts, drill=drill)
         if paths.empty:
             empty_state(ctx, "no_match")
         else:
             shown = pd.DataFrame({
-                ctx.t("flows.col.path"): [
-                    " → ".join(label_of(x) for x in p) for p in paths["path"]
-                ],
+                ctx.t("flows.col.path"): [_path_text(ctx, r, label_of)
+                                          for r in paths.itertuples()],
                 ctx.t("flows.col.customers"): paths["customers"].astype(int),
                 ctx.t("flows.col.share"): paths["share"].astype(float),
             })
@@ -287,7 +334,7 @@ def _render(ctx: PageContext) -> None:
 
     st.subheader(ctx.t("flows.transitions.title"))
     with guard(ctx):
-        tr = ctx.query(flows.transitions, filters=filters, options=opts)
+        tr = ctx.query(flows.transitions, filters=filters, options=opts, drill=drill)
         if tr.empty:
             empty_state(ctx, "no_match")
         else:
@@ -314,6 +361,57 @@ def _render(ctx: PageContext) -> None:
                    num=(ctx.t("flows.col.median_minutes"),))
             show_caption(ctx.caption(filters=filters, n=journeys))
             download_buttons(ctx, df=shown_tr, name="parcours-transitions")
+
+
+def _picked(sk: dict[str, Any], event: Any, *, steps: int, top: int, start: str | None,
+            end: str | None) -> tuple[flows.Drill, int, str | None] | None:
+    """The clicked node or link as a selection, its number and (a real node) its name."""
+    common = {"steps": steps, "top": top, "start_at": start or None, "end_at": end or None}
+    nodes = flow_charts.selected_nodes(sk, event)
+    if nodes:
+        node = nodes[0]
+        kind = node.get("kind", flow_charts.KIND_NODE)
+        name = str(node.get("name")) if kind == flow_charts.KIND_NODE else None
+        return (flows.Drill(int(node["step"]), kind, name, **common),
+                int(node.get("customers") or 0), name)
+    links = flow_charts.selected_links(sk, event)
+    if links:
+        lk = links[0]
+        src_kind, dst_kind = lk["source_kind"], lk["target_kind"]
+        return (flows.Drill(
+            int(lk["step"]), src_kind,
+            str(lk["source"]) if src_kind == flow_charts.KIND_NODE else None,
+            dst_kind, str(lk["target"]) if dst_kind == flow_charts.KIND_NODE else None,
+            **common,
+        ), int(lk.get("customers") or 0), None)
+    return None
+
+
+def _path_text(ctx: PageContext, row: Any, label_of) -> str:
+    """A top path in words: its steps, '… (+n more steps)' for journeys that go on."""
+    if row.kind == flows.KIND_OTHER:
+        return ctx.t("flows.paths.other")
+    text = " → ".join(label_of(x) for x in row.path)
+    if row.more_max > 0:
+        more = (i18n.fmt_int(row.more_min, ctx.lang) if row.more_min == row.more_max
+                else f"{i18n.fmt_int(row.more_min, ctx.lang)}–"
+                     f"{i18n.fmt_int(row.more_max, ctx.lang)}")
+        key = "flows.paths.more_one" if row.more_max == 1 else "flows.paths.more"
+        text += " → " + ctx.t(key, n=more)
+    return text
+
+
+def _journeys_table(ctx: PageContext, df: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The selected journeys for the CSV: customer, journey number, persona, first and last."""
+    label = ctx.stage_label if level == "stage" else str
+    return pd.DataFrame({
+        ctx.t("flows.col.customer"): df["customer_id"].astype(str),
+        ctx.t("flows.col.journey"): df["journey"].astype(int),
+        ctx.t("filter.persona"): df["persona"],
+        ctx.t("flows.col.first"): [label(v) for v in df["first"]],
+        ctx.t("flows.col.last"): [label(v) for v in df["last"]],
+        ctx.t("flows.col.steps"): df["steps"].astype(int),
+    })
 
 
 def _table(ctx: PageContext, df: pd.DataFrame, *, pct: tuple[str, ...] = (),

@@ -5,6 +5,10 @@ URL keys of this page (besides the shell's filters, lang and workshop): `map_per
 shared `UrlState` like the shell's, so a link (even in workshop mode, where no widget is drawn)
 reproduces the view: `?map_persona=Busy+parent&lang=fr&workshop=1`.
 
+The sidebar's filters are the view: the page's persona only narrows the sidebar's personas
+(one of them, when it picked several), and says so when a link asks for another; the
+comparison's second side may add any persona or period, and is labelled with its own filters.
+
 User text (touchpoint names, comments, notes, persona names) is shown with st.text, or
 Markdown-escaped, and never as HTML.
 """
@@ -46,21 +50,37 @@ URL = UrlState(
 def _state(ctx: PageContext) -> dict[str, Any]:
     """This run's persona and comparison: from a link, the controls, or memory (workshop)."""
     personas = [str(p) for p in ctx.options.get("personas", [])]
+    # The page's persona narrows the sidebar's choice: one of its personas, or any when the
+    # sidebar picked none.
+    narrowing = [p for p in personas if not ctx.filters.personas or p in ctx.filters.personas]
     first, last = ctx.options.get("first_day"), ctx.options.get("last_day")
     # A period outside the data (a link shared before an import was removed) is clamped.
     days = (first, last)
-    vals = URL.read(known={"map_persona": ["", *personas], "map_b_persona": ["", *personas]},
+    vals = URL.read(known={"map_persona": ["", *narrowing], "map_b_persona": ["", *personas]},
                     bounds={"map_b_since": days, "map_b_until": days})
-    url_notices(ctx, URL.notices())
+    for item in URL.notices():
+        if item.param.key == "map_persona" and item.value in personas:
+            st.warning(ctx.t("map.persona_outside", persona=md(item.value),
+                             personas=md(", ".join(ctx.filters.personas))))
+        elif item.param.key == "map_persona":
+            st.warning(ctx.t("map.unknown_persona", persona=md(item.value)))
+        else:
+            url_notices(ctx, [item])
     if ctx.workshop:
         return vals
 
     def fmt_persona(p: str) -> str:
         return p if p else ctx.t("map.all_customers")
 
+    def fmt_own(p: str) -> str:
+        # Without a persona of its own the map shows the sidebar's personas, all of them.
+        if p or not ctx.filters.personas:
+            return fmt_persona(p)
+        return ctx.t("map.sidebar_personas", personas=", ".join(ctx.filters.personas))
+
     c1, c2, c3, c4 = st.columns([3, 2, 3, 3], vertical_alignment="bottom")
-    c1.selectbox(ctx.t("map.persona"), ["", *personas], key="w_map_persona",
-                 format_func=fmt_persona)
+    c1.selectbox(ctx.t("map.persona"), ["", *narrowing], key="w_map_persona",
+                 format_func=fmt_own, help=ctx.t("map.persona_help"))
     c2.selectbox(
         ctx.t("map.compare"), list(COMPARE_MODES), key="w_map_compare",
         help=ctx.t("map.compare_help"),
@@ -229,6 +249,30 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
                              if jm.first_ts else None))
 
 
+def moved_table(ctx: PageContext, top: pd.DataFrame) -> Any:
+    """What moved, B − A with its 95% margin; what could be noise is greyed out and says so."""
+    lang = ctx.lang
+    shown = pd.DataFrame({
+        ctx.t("map.col_stage"): [ctx.stage_label(s) for s in top["stage"]],
+        ctx.t("map.col_lane"): [lane_name(ctx, x) for x in top["lane"]],
+        ctx.t("map.col_a"): [i18n.fmt_num(v, lang, 1) for v in top["value_a"]],
+        ctx.t("map.col_b"): [i18n.fmt_num(v, lang, 1) for v in top["value_b"]],
+        ctx.t("map.col_delta"): [
+            ("▲ +" if d > 0 else "▼ ") + i18n.fmt_num(d, lang, 1) for d in top["delta"]
+        ],
+        ctx.t("map.col_margin"): [
+            i18n.DASH if pd.isna(m) else "± " + i18n.fmt_num(m, lang, 1) for m in top["margin"]
+        ],
+        ctx.t("map.col_verdict"): [
+            ctx.t("map.beyond_noise") if sig else ctx.t("map.could_be_noise")
+            for sig in top["significant"]
+        ],
+    })
+    grey = list(~top["significant"].astype(bool))
+    return shown.style.apply(
+        lambda row: ["color: #9e9e9e" if grey[row.name] else "" for _ in row], axis=1)
+
+
 def summary_table(ctx: PageContext, jm: journey_map.JourneyMap,
                   moved: set[tuple[str, str]]) -> pd.DataFrame:
     """The comparable numbers of one map: lanes down, stages across (plain text cells)."""
@@ -277,7 +321,8 @@ def render(ctx: PageContext) -> None:
         mode = vals["map_compare"]
         jm_b = None
         if mode == "persona":
-            jm_b = get_map(ctx, ctx.filters, vals["map_b_persona"] or None)
+            # The second side adds a persona: the sidebar's other filters, that persona.
+            jm_b = get_map(ctx, ctx.filters.replace(personas=()), vals["map_b_persona"] or None)
         elif mode == "period":
             fb = ctx.filters.replace(since=vals["map_b_since"], until=vals["map_b_until"])
             jm_b = get_map(ctx, fb, persona)
@@ -286,23 +331,15 @@ def render(ctx: PageContext) -> None:
             draw_map(ctx, jm, key="a", editable=True)
         else:
             diff = journey_map.compare_maps(jm, jm_b)
-            top = diff.head(8)
-            moved = set(zip(top["stage"], top["lane"], strict=True))
+            top = diff.head(10)
+            moved = {(s, lane) for s, lane, sig in zip(
+                top["stage"], top["lane"], top["significant"], strict=True) if sig}
             st.markdown(f"**{md(ctx.t('map.moved'))}**")
             if diff.empty:
                 st.info(ctx.t("map.moved_none"))
             else:
-                shown = pd.DataFrame({
-                    ctx.t("map.col_stage"): [ctx.stage_label(s) for s in top["stage"]],
-                    ctx.t("map.col_lane"): [lane_name(ctx, x) for x in top["lane"]],
-                    ctx.t("map.col_a"): [i18n.fmt_num(v, lang, 1) for v in top["value_a"]],
-                    ctx.t("map.col_b"): [i18n.fmt_num(v, lang, 1) for v in top["value_b"]],
-                    ctx.t("map.col_delta"): [
-                        ("▲ +" if d > 0 else "▼ ") + i18n.fmt_num(d, lang, 1)
-                        for d in top["delta"]
-                    ],
-                })
-                show_table(ctx, shown)
+                st.dataframe(moved_table(ctx, top), hide_index=True, width="stretch")
+                st.caption(ctx.t("map.moved_note"))
             # One table, A and B in the same cell: every lane on one line for both sides, and
             # all five stages readable at 1440 px (two half-width tables were cut).
             both = paired(summary_table(ctx, jm, moved), summary_table(ctx, jm_b, moved),

@@ -29,15 +29,26 @@ def render(ctx: PageContext) -> None:
             empty_state(ctx, "no_match")
             return
 
-        # -- tiles -----------------------------------------------------------------------
+        # -- tiles: each says what it counts and on how many (reach.totals) -------------
+        n = i18n.fmt_int(ov["journeys"], lang)
+        conv_stage = i18n.md_escape(ctx.stage_label(ctx.filters.conversion_stage))
         row = st.container(horizontal=True, gap="medium")
-        row.metric(ctx.t("tile.customers"), i18n.fmt_int(ov["customers"], lang), border=True)
-        row.metric(ctx.t("tile.journeys"), i18n.fmt_int(ov["journeys"], lang), border=True)
-        row.metric(
-            ctx.t("tile.conversion_rate"), i18n.fmt_pct(ov["conversion_rate"], lang), border=True,
-            help=ctx.t("overview.conversion_help",
-                       stage=i18n.md_escape(ctx.stage_label(ctx.filters.conversion_stage))),
-        )
+        row.metric(ctx.t("tile.customers"), i18n.fmt_int(ov["customers"], lang), border=True,
+                   help=ctx.t("overview.customers_help", n=i18n.fmt_int(ov["customers"], lang)))
+        row.metric(ctx.t("tile.journeys"), n, border=True,
+                   help=ctx.t("overview.journeys_help", n=n))
+        if _conversion_hidden(ctx):
+            row.metric(ctx.t("tile.conversion_rate"), i18n.DASH, border=True,
+                       help=ctx.t("overview.conversion_hidden", stage=conv_stage))
+        else:
+            converted = i18n.fmt_int(ov["converted"], lang)
+            row.metric(
+                ctx.t("tile.conversion_rate"), i18n.fmt_pct(ov["conversion_rate"], lang),
+                border=True, delta=ctx.t("overview.converted_of", converted=converted, n=n),
+                delta_color="off", delta_arrow="off",
+                help=ctx.t("overview.conversion_help", stage=conv_stage, converted=converted,
+                           n=n),
+            )
         if ov["nps"] is None:
             nps_value, nps_help = i18n.DASH, ctx.t("overview.nps_none")
         else:
@@ -47,12 +58,14 @@ def render(ctx: PageContext) -> None:
         row.metric(ctx.t("tile.nps"), nps_value, border=True, help=nps_help,
                    delta=ctx.t("stat.n_value", n=i18n.fmt_int(ov["nps_n"], lang)),
                    delta_color="off", delta_arrow="off")
-        row.metric(ctx.t("tile.responses"), i18n.fmt_int(ov["responses"], lang), border=True)
+        row.metric(ctx.t("tile.responses"), i18n.fmt_int(ov["responses"], lang), border=True,
+                   help=ctx.t("overview.responses_help",
+                              n=i18n.fmt_int(ov["responses"], lang)))
         row.metric(
             ctx.t("tile.date_range"),
             i18n.fmt_date_range(ov["first_ts"], ov["last_ts"], lang) if ov["first_ts"]
             else i18n.DASH,
-            border=True,
+            border=True, help=ctx.t("overview.date_range_help", n=n),
         )
         caption(ctx.caption(n=ov["customers"]))
 
@@ -69,7 +82,15 @@ def render(ctx: PageContext) -> None:
             chart = stat_charts.funnel(fun, lang=lang, labels=ctx.stage_labels())
             show_chart(ctx, chart)
             caption(ctx.caption(n=int(fun["customers"].iloc[0]),
-                                   extra=ctx.t("overview.funnel_note")))
+                                extra=ctx.t("overview.funnel_note")))
+            bar = fun[fun["stage"] == ctx.filters.conversion_stage]
+            if not bar.empty:
+                # The tile's converted, read off the funnel itself: the same number.
+                st.caption(ctx.t(
+                    "overview.funnel_conversion",
+                    stage=i18n.md_escape(ctx.stage_label(ctx.filters.conversion_stage)),
+                    converted=i18n.fmt_int(int(bar["customers"].iloc[0]), lang),
+                    n=i18n.fmt_int(int(fun["customers"].iloc[0]), lang)))
             table = fun.assign(stage=[
                 ctx.t("charts.funnel.all_journeys") if k == reach.KIND_JOURNEYS
                 else ctx.stage_label(s) for k, s in zip(fun["kind"], fun["stage"], strict=True)
@@ -134,6 +155,16 @@ def render(ctx: PageContext) -> None:
             caption(ctx.caption(n=ov["customers"] if ov else None,
                                    extra=ctx.t("overview.dropoff_note")))
             download_buttons(ctx, df=shown.drop(columns=["rate"]), name="top-dropoffs")
+
+
+def _conversion_hidden(ctx: PageContext) -> bool:
+    """Whether the stage filter hides the conversion stage and every later one (then no
+    shown event can convert, and a 0 % would read as a finding)."""
+    if not ctx.filters.stages:
+        return False
+    pos = dict(zip(ctx.stages_df["stage"], ctx.stages_df["position"], strict=True))
+    conv = pos.get(ctx.filters.conversion_stage)
+    return conv is None or all(pos.get(s, -1) < conv for s in ctx.filters.stages)
 
 
 if __name__ == "__main__":

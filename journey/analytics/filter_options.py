@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from journey.analytics.reach import stages_in_use
 from journey.db.engine import Engine, EngineLike
 
 
@@ -19,7 +20,8 @@ def _column(engine: Engine, sql: str, what: str) -> list[str]:
 
 
 def filter_options(source: EngineLike) -> dict[str, Any]:
-    """personas, stages (in journey order), touchpoints, channels, devices, first_day, last_day."""
+    """personas, stages (in journey order, the ones some data uses), touchpoints, channels,
+    devices, first_day, last_day."""
     engine = Engine.of(source)
     personas = _column(
         engine,
@@ -27,7 +29,8 @@ def filter_options(source: EngineLike) -> dict[str, Any]:
         "SELECT persona FROM personas) WHERE persona IS NOT NULL ORDER BY persona",
         "personas",
     )
-    stages = _column(engine, "SELECT stage FROM stages ORDER BY position, stage", "stages")
+    # Stages some data uses: one that came with a removed import is no filter choice.
+    stages = [stage for stage, _pos in stages_in_use(engine)]
     touchpoints = _column(
         engine,
         "SELECT touchpoint FROM (SELECT touchpoint, MIN(stage_position) AS p "

@@ -158,7 +158,7 @@ def _mix(df: pd.DataFrame, stage: str, by: str, lang: str) -> tuple[tuple[str, f
     "device not recorded"."""
     if df is None or df.empty:
         return ()
-    words = {metrics.MIX_OFFLINE: _t("map.device_offline", lang),
+    words = {metrics.MIX_OFFLINE: _t("map.offline", lang),
              metrics.MIX_UNKNOWN: _t(_UNKNOWN[by], lang)}
     sub = df[df["stage"] == stage]
     return tuple(

@@ -344,8 +344,9 @@ def overview(source: EngineLike, filters: Filters) -> dict[str, Any]:
     return out
 
 
-def answer_placement(source: EngineLike) -> dict[str, Any]:
-    """How survey answers sit on journeys, for the Data page: setting (latest_event | none),
+def answer_placement(source: EngineLike, filters: Filters | None = None) -> dict[str, Any]:
+    """How the store's survey answers sit on journeys, for the Data page (the filters play no
+    part: `filters` only lets pages call it like any figure): setting (latest_event | none),
     answers, unplaced (no stage and no touchpoint of their own), placed (of those, the ones
     put on their customer's latest event, see `scope.placement_sql`)."""
     engine = Engine.of(source)

@@ -145,7 +145,10 @@ def sankey_option(
     by_id: dict[str, Mapping[str, Any]] = {str(n["id"]): n for n in nodes}
     step_word = i18n.t("flows.chart.step", lang)
     customers_word = i18n.t("flows.chart.customers", lang)
-    of_journeys = i18n.t("flows.chart.of_journeys", lang)
+    of_journeys = i18n.t("flows.chart.of_journeys", lang, n=_int(journeys, lang))
+    # What each kind of node counts, said in its tooltip beside its n.
+    meaning = {KIND_NODE: "flows.chart.def_node", KIND_OTHER: "flows.chart.def_other",
+               KIND_DROPOFF: "flows.chart.def_dropoff"}
 
     data: list[dict[str, Any]] = []
     for n in nodes:
@@ -161,7 +164,8 @@ def sankey_option(
                 "formatter": (
                     f"<b>{_esc(shown)}</b><br/>{_esc(step_word)} {step}<br/>"
                     f"{_int(n.get('customers'), lang)} {_esc(customers_word)}"
-                    f" · {_pct(n.get('share'), lang)} {_esc(of_journeys)}"
+                    f" · {_pct(n.get('share'), lang)} {_esc(of_journeys)}<br/>"
+                    f"<i>{_esc(i18n.t(meaning[kind], lang, step=step, previous=step - 1))}</i>"
                 )
             },
         }
@@ -279,6 +283,32 @@ def selected_nodes(sankey: Mapping[str, Any], selection: Any) -> list[dict[str, 
         for i in g.get("data_indices") or []:
             if isinstance(i, int) and 0 <= i < len(nodes):
                 out.append(dict(nodes[i]))
+    return out
+
+
+def _drawn_links(sankey: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The links `sankey_option` draws, in its `links` order (a link to nowhere is not)."""
+    ids = {str(n["id"]) for n in sankey.get("nodes") or []}
+    return [dict(lk) for lk in sankey.get("links") or []
+            if lk.get("target_id") is not None and str(lk.get("source_id")) in ids
+            and str(lk["target_id"]) in ids]
+
+
+def selected_links(sankey: Mapping[str, Any], selection: Any) -> list[dict[str, Any]]:
+    """The sankey links picked in an `st.echarts_chart` selection (data_type "edge", whose
+    indices address the option's `links`); out-of-range indices are ignored."""
+    if selection is None:
+        return []
+    sel = selection.get("selection", selection) if isinstance(selection, Mapping) else selection
+    groups = sel.get("selected", []) if isinstance(sel, Mapping) else []
+    links = _drawn_links(sankey)
+    out: list[dict[str, Any]] = []
+    for g in groups or []:
+        if g.get("series_index", 0) != 0 or g.get("data_type") != "edge":
+            continue
+        for i in g.get("data_indices") or []:
+            if isinstance(i, int) and 0 <= i < len(links):
+                out.append(links[i])
     return out
 
 

@@ -566,7 +566,8 @@ def funnel(
     ]
     chart_base = alt.Chart(data)
     xmax = max(int(data["value"].max()), 1) * 1.3  # room for the label
-    color = alt.Color("form:N", sort=forms, title=None, legend=alt.Legend(orient="top"),
+    color = alt.Color("form:N", sort=forms, title=None,
+                      legend=alt.Legend(orient="top", labelLimit=320),
                       scale=alt.Scale(domain=forms, range=[BAR_COLOR, IN_ORDER_COLOR]))
     bars = chart_base.mark_bar().encode(
         y=y, yOffset=y_offset, color=color,

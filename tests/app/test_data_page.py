@@ -167,3 +167,25 @@ def test_the_store_can_be_backed_up(app_test, writable_demo_db, tmp_path) -> Non
     with Store(copy) as restored:
         assert restored.info() == expected and expected["events"] > 0
     assert left == set()
+
+
+def test_answers_without_a_stage_are_counted_and_their_placement_is_a_setting(
+        app_test, writable_demo_db) -> None:
+    # Three answers of a plain survey export: a customer and a score, no stage, no touchpoint.
+    with Store(writable_demo_db) as s, s.transaction() as cur:
+        cur.execute(
+            "INSERT INTO responses (response_id, customer_id, ts, nps, import_id) "
+            "SELECT 900000 + ROW_NUMBER() OVER (ORDER BY customer_id), customer_id, "
+            "MAX(ts) + INTERVAL 1 DAY, 9, 1 FROM events GROUP BY customer_id "
+            "ORDER BY customer_id LIMIT 3")
+    at = app_test(writable_demo_db, page="views/data.py")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    counts = [m.value for m in at.markdown if "name neither a stage" in m.value]
+    assert len(counts) == 1 and "3 name neither" in counts[0] and "**3**" in counts[0]
+    at.radio(key="data_answer_placement").set_value("none").run()
+    at.button(key="save_placement").click().run()
+    assert not at.exception and not at.error
+    with Store(writable_demo_db) as s:
+        assert s.get_setting("answer_placement") == "none"
+    counts = [m.value for m in at.markdown if "name neither a stage" in m.value]
+    assert "**0**" in counts[0]

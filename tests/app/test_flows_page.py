@@ -72,20 +72,48 @@ def test_sidebar_filter_changes_paths(demo_db, app_test):
     assert any(persona in c.value for c in at.caption)
 
 
-def test_url_restores_controls_and_drill_down(demo_db, app_test):
+def _node(demo_db: str, filters, node_id: str, **kw) -> dict:
+    from journey.analytics import flows
+    from journey.db.store import Store
+
+    with Store(demo_db) as store:
+        sk = flows.sankey(store.cursor(), filters, **kw)
+    return next(n for n in sk["nodes"] if n["id"] == node_id)
+
+
+def test_url_restores_controls_and_the_selection_under_a_device_filter(demo_db, app_test):
+    from journey import i18n
+    from journey.analytics import flows
+    from journey.analytics.filters import Filters
+
+    node = _node(demo_db, Filters(devices=["mobile"]), "2 · Product page", steps=4)
+    drill = flows.Drill(2, "node", "Product page", steps=4)
     at = app_test(demo_db, page=PAGE, query_params={
-        "flows_steps": "4", "flows_through": "Product page", "lang": "fr",
+        "flows_steps": "4", "flows_drill": drill.to_text(), "device": "mobile", "lang": "fr",
     })
     _no_errors(at)
     assert at.slider(key="flows_steps").value == 4
-    text = " ".join(str(b.proto.label) for b in at.get("badge")) if at.get("badge") else ""
-    markdown = " ".join(m.value for m in at.markdown) + " " + text
-    assert "Product page" in markdown  # the drill-down chip
-    assert any("Product page" in c.value for c in at.caption)
+    n = i18n.fmt_int(node["customers"], "fr")
+    badges = " ".join(m.value for m in at.markdown)
+    assert f"les {n} parcours de Product page (étape 2)" in badges
+    # The drilled view's n is the clicked node's number, not "journeys through Product page".
+    assert any(f"n = {n}" in c.value and "Product page" in c.value for c in at.caption)
+    drawn = _spec(at)["series"][0]["data"]
+    assert sum(d["value"] for d in drawn if d["depth"] == 0) == node["customers"]
+    listed = {b.key: b.proto.label for b in at.get("download_button")}
+    assert listed["dl_csv_parcours-selected-journeys"] == f"Télécharger ces {n} parcours (CSV)"
     # the clear button removes it
     at.button(key="flows_clear_drill").click().run()
     _no_errors(at)
-    assert "flows_through" not in at.query_params
+    assert "flows_drill" not in at.query_params
+
+
+def test_a_selection_that_no_longer_fits_is_said_and_dropped(demo_db, app_test):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "flows_drill": '[2,"node","No such page",null,null,5,8,null,null]'})
+    _no_errors(at)
+    assert any("no longer fits" in w.value for w in at.warning)
+    assert "flows_drill" not in at.query_params
 
 
 def test_french_numbers_and_labels(demo_db, app_test):

@@ -139,3 +139,58 @@ def test_filters_that_really_match_nothing(app_test, demo_db):
     assert no_match in [i.value for i in at.info]
     assert not at.metric and not at.text_area
     assert at.caption[0].value.endswith("Converted journeys · n = 0")
+
+
+def test_the_sidebar_persona_is_the_maps_persona_and_title(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={"persona": "Busy parent"})
+    assert not _problems(at)
+    jm = _map(demo_db, None, personas=("Busy parent",))
+    assert [m.value for m in at.metric] == [i18n.fmt_int(s.customers, "en") for s in jm.stages]
+    assert "Journey map — Busy parent" in [h.value for h in at.subheader]
+    assert "Journey map — all customers" not in [h.value for h in at.subheader]
+
+
+def test_a_page_persona_never_contradicts_the_sidebar(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "persona": "Busy parent", "map_persona": "Cautious senior"})
+    assert not _problems(at)
+    warning = i18n.t("map.persona_outside", "en", persona="Cautious senior",
+                     personas="Busy parent")
+    assert warning in [w.value for w in at.warning]
+    # The map is the sidebar's: Busy parent's numbers, Busy parent's title.
+    jm = _map(demo_db, None, personas=("Busy parent",))
+    assert [m.value for m in at.metric] == [i18n.fmt_int(s.customers, "en") for s in jm.stages]
+    assert "Journey map — Busy parent" in [h.value for h in at.subheader]
+    # Its control only offers the sidebar's personas.
+    assert at.selectbox(key="w_map_persona").options == ["The sidebar’s personas (Busy parent)",
+                                                         "Busy parent"]
+
+
+def test_comparison_shows_margins_and_what_could_be_noise(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "map_persona": "Busy parent", "map_compare": "persona",
+        "map_b_persona": "Cautious senior"})
+    assert not _problems(at)
+    moved = at.dataframe[0].value
+    if hasattr(moved, "data"):  # a Styler
+        moved = moved.data
+    assert list(moved.columns)[-2:] == ["Margin (95%)", "Beyond the noise?"]
+    assert all(str(m).startswith("± ") for m in moved["Margin (95%)"])
+    assert set(moved["Beyond the noise?"]) <= {"yes", "could be noise"}
+    # Significant moves come first.
+    verdicts = list(moved["Beyond the noise?"])
+    assert verdicts == sorted(verdicts, key=lambda v: v != "yes")
+
+
+def test_workshop_link_keeps_every_parameter(app_test, demo_db):
+    at = app_test(demo_db, page=PAGE, query_params={
+        "persona": "Busy parent", "map_compare": "persona"})
+    at.selectbox(key="w_map_b_persona").set_value("Deal hunter").run()
+    assert not _problems(at)
+    links = [pl.proto.query_string for pl in at.get("page_link")
+             if pl.proto.label == i18n.t("shell.workshop.enter", "en")]
+    assert len(links) == 1
+    link = links[0]
+    for part in ("workshop=1", "persona=Busy+parent", "map_compare=persona",
+                 "map_b_persona=Deal+hunter"):
+        assert part in link, link

@@ -69,37 +69,44 @@ def _network_frame(page):
     raise AssertionError("no vis-network inside the iframe")
 
 
-def test_sankey_renders_and_click_drills_down(
+def test_sankey_click_under_a_device_filter_drills_to_the_clicked_n(
     browser_demo_db, app_server, page, wait_idle, screenshot, assert_no_exception
 ):
+    """Drill-down = filter: with a device filter on, a click on a first-step node and "Show
+    only these journeys" give a view whose n is the number the node showed."""
     base = app_server(browser_demo_db)
-    _open(page, f"{base}/flows", wait_idle, ".stEChartsChart canvas")
+    _open(page, f"{base}/flows?device=mobile", wait_idle, ".stEChartsChart canvas")
     page.wait_for_timeout(1200)  # the Sankey's entry animation
     assert_no_exception(page)
     screenshot(page, "flows")
 
     box = page.evaluate(NODE_RUNS, [18])
-    assert len(box["runs"]) >= 3, "first-step nodes drawn on the canvas"
+    assert len(box["runs"]) >= 2, "first-step nodes drawn on the canvas"
     top, bottom = box["runs"][0]
     page.mouse.click(box["left"] + 18, box["top"] + (top + bottom) / 2)
     wait_idle(page)
-    button = page.get_by_role("button", name="Show only journeys through this touchpoint")
-    button.wait_for()
-    selected = page.get_by_text("Selected:").inner_text()
-    name = selected.split("Selected:", 1)[1].split("(step", 1)[0].strip()
-    assert name
+    selected = page.get_by_text("Selected:")
+    selected.wait_for()
+    text = selected.inner_text()  # "Selected: Product page (step 1), 75 journeys"
+    name = text.split("Selected:", 1)[1].split("(step", 1)[0].strip()
+    n = text.rsplit(",", 1)[1].split("journeys", 1)[0].strip()
+    assert name and n and "(step 1)" in text
 
-    button.click()
+    page.get_by_role("button", name=f"Show only these {n} journeys").click()
     wait_idle(page)
-    chip = page.get_by_text(f"Drill-down: through {name}")
-    chip.wait_for()
-    assert "flows_through=" in page.url
+    page.get_by_text(f"Selection: the {n} journeys of {name} (step 1)").wait_for()
+    assert "flows_drill=" in page.url and "device=mobile" in page.url
+    # The drilled view's caption: the same filters, the selection, and n = the clicked n.
+    captions = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    assert any(f"n = {n}" in c and "Devices: mobile" in c and name in c for c in captions), \
+        captions
     assert_no_exception(page)
     screenshot(page, "flows-drill-down")
 
     page.get_by_role("button", name="Clear drill-down").click()
     wait_idle(page)
-    assert page.get_by_text("Drill-down: through").count() == 0
+    assert page.get_by_text("Selection: the").count() == 0
+    assert "flows_drill=" not in page.url
     assert not page.dialogs
 
 
