@@ -95,7 +95,7 @@ def download_buttons(
     if df is not None:
         sep, dec = (";", ",") if ctx.lang == "fr" else (",", ".")
         row.download_button(
-            csv_label or ctx.t("action.download_csv"),
+            i18n.md_escape(csv_label) if csv_label else ctx.t("action.download_csv"),
             data=safe_csv(df, sep=sep, decimal=dec),
             file_name=download_name(base, ext="csv"),
             mime="text/csv",

@@ -62,8 +62,6 @@ def _state(ctx: PageContext) -> dict[str, Any]:
         if item.param.key == "map_persona" and item.value in personas:
             st.warning(ctx.t("map.persona_outside", persona=md(item.value),
                              personas=md(", ".join(ctx.filters.personas))))
-        elif item.param.key == "map_persona":
-            st.warning(ctx.t("map.unknown_persona", persona=md(item.value)))
         else:
             url_notices(ctx, [item])
     if ctx.workshop:
