@@ -7,15 +7,23 @@ into an empty store, settles the filters and language (sidebar + URL), then runs
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 
 from journey import i18n
 from journey.db.store import StoreError
-from ui import sidebar
+from ui import import_advice, sidebar
 from ui import workshop as workshop_css
 from ui.page import clear_context
-from ui.store import demo_autoload_enabled, load_demo_if_empty, open_store, store_facts
+from ui.store import (
+    as_store_error,
+    db_path,
+    demo_autoload_enabled,
+    load_demo_if_empty,
+    open_store,
+    store_facts,
+)
 from ui.widgets import url_notices
 
 # A local file: a ":material/..." page icon makes every browser fetch its SVG from Google's font
@@ -37,20 +45,29 @@ _early_lang = (st.query_params.get("lang") or "").lower()
 if _early_lang not in i18n.LANGS:
     _early_lang = sidebar.browser_lang()
 
-try:
-    store = open_store()
-except StoreError as exc:
+
+
+def _store_unusable(exc: StoreError) -> NoReturn:
+    # Damaged, locked or not a store: one plain message instead of an error on every page.
     st.title(i18n.t("app.title", _early_lang))
     st.error(i18n.t("shell.store_error", _early_lang,
                     message=i18n.md_escape(exc.text(_early_lang, "app"))),
              icon=":material/error:")
     st.stop()
 
-if store_facts(store)["empty"] and demo_autoload_enabled(store):
-    with st.spinner(i18n.t("shell.demo.loading", _early_lang)):
-        load_demo_if_empty(store)
 
-state = sidebar.resolve(store)
+try:
+    store = open_store()
+    if store_facts(store)["empty"] and demo_autoload_enabled(store):
+        with st.spinner(i18n.t("shell.demo.loading", _early_lang)):
+            load_demo_if_empty(store)
+    state = sidebar.resolve(store)
+except Exception as exc:
+    # A file that opens can still fail on its first read (a truncated store).
+    problem = as_store_error(db_path(), exc)
+    if problem is None:
+        raise
+    _store_unusable(problem)
 lang = state["lang"]
 workshop = state["workshop"]
 
@@ -95,7 +112,9 @@ else:
     link_slot = st.empty()
 
 if ctx.is_demo:
-    st.info(i18n.t("shell.demo.banner", lang), icon=":material/science:")
+    # Demo and real data never mix silently: the banner counts both.
+    st.info(import_advice.demo_banner(store_facts(store)["demo_share"], lang),
+            icon=":material/science:")
 if pg is not home:
     # Not on "/": its run ends in a switch to /overview, which would lose the notices.
     url_notices(ctx, sidebar.URL.notices())

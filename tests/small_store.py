@@ -22,7 +22,7 @@ RESPONSE_COLUMNS = ("customer_id", "ts", "stage", "touchpoint", "nps", "csat", "
 
 _TABLE_COLUMNS = {
     "events": ("event_id", "customer_id", "ts", "touchpoint", "channel", "device", "stage",
-               "revenue"),
+               "revenue", "attributes"),
     "touchpoints": ("touchpoint", "stage", "channel", "online"),
     "customers": ("customer_id", "persona", "attributes"),
     "personas": ("persona", "description"),

@@ -40,8 +40,8 @@ CASES = {
     "zip": (_zip(), "it looks like a ZIP archive"),
     "no customer": (
         b"date,page\n2024-01-01,Home\n",
-        "No customer column found. Columns are: date, page. Rename one, or map it with "
-        "--map 'Your column=customer_id'.",
+        "No customer column found. Columns are: date, page. Rename one in the file, or map "
+        "one. To fix it: --map 'Your column=customer_id'.",
     ),
     "unparsable dates": (
         b"customer,date,page\nc1,2024-01-01,A\nc2,yesterday,B\nc3,2024-13-45,C\n",
@@ -51,9 +51,11 @@ CASES = {
     "no date format": (b"customer,date,page\nc1,soon,A\n", "does not hold dates in a format"),
     "nps out of range": (
         b"customer,nps\nc1,9\nc2,11\nc3,-1\nc4,dix\nc5,7.5\n",
+        # 4 rows of 5 fail: leaving them out would leave an NPS of one answer, so the advice
+        # is to leave the column out, never --skip-bad-rows.
         "Column 'nps' has 4 values outside 0\u201310 (rows 2, 3, 4, 5: '11', '-1', 'dix', '7.5')."
-        " NPS must be a whole number from 0 to 10. Fix them in the file, or import with "
-        "“Skip bad rows” (--skip-bad-rows) to leave those rows out.",
+        " NPS must be a whole number from 0 to 10. Fix them in the file. To fix it: "
+        "--map 'nps=ignore'.",
     ),
     "csat and ces": (b"customer,csat,ces\nc1,6,8\n", "Column 'csat' has 1 values outside 1\u20135"),
     "empty customer": (b"customer,date,page\n,2024-01-01,A\n", "Column 'customer' is empty in 1"),

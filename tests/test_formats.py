@@ -63,18 +63,21 @@ def test_qualtrics_three_header_rows_and_nps_group() -> None:
                        "Q2": "comment"}
 
 
-def test_qualtrics_nps_by_answers_when_not_worded() -> None:
+def test_small_integer_codes_without_nps_meaning_are_not_nps() -> None:
+    # A multiple-choice answer coded 2 (qualtRics sample) once became an NPS of -100.
     rows = [
-        ["RecordedDate", "Finished", "QID7", "ExternalReference"],
-        ["Recorded Date", "Finished", "Votre note ?", "External Data Reference"],
-        ['{"ImportId":"x"}'] * 4,
-        ["2024-03-01", "1", "7", "c1"],
-        ["2024-03-02", "1", "10", "c2"],
+        ["RecordedDate", "Finished", "QID7", "Q1", "ExternalReference"],
+        ["Recorded Date", "Finished", "Votre note ?", "Which store do you use?",
+         "External Data Reference"],
+        ['{"ImportId":"x"}'] * 5,
+        ["2024-03-01", "1", "7", "2", "c1"],
+        ["2024-03-02", "1", "10", "5", "c2"],
     ]
     layout = formats.detect_layout(rows, ",")
     mapping = formats.suggest_mapping(layout, rows[3:])
-    assert mapping["QID7"] == "nps" and "Finished" not in mapping
+    assert "nps" not in mapping.values() and "Finished" not in mapping
     assert mapping["ExternalReference"] == "customer_id"
+    assert formats.detect_kind(set(mapping.values()), layout) == "responses"  # refused: no score
 
 
 def test_surveymonkey_two_header_rows() -> None:
@@ -114,13 +117,33 @@ def test_sniff_delimiter() -> None:
 
 
 def test_every_import_message_has_a_french_translation_with_the_same_placeholders() -> None:
+    from journey import i18n
     from journey.ingest import messages as m
 
-    en, fr = m.MESSAGES["en"], m.MESSAGES["fr"]
-    assert set(fr) == set(en)
-    for code, text in en.items():
-        assert m.placeholders(fr[code]) == m.placeholders(text), code
-        assert fr[code] != text, code  # translated, not copied
+    codes = m.codes()
+    assert {"no_customer_id", "bad_score", "fix.map.cli", "fix.map.app", "note_unused"} <= set(
+        codes
+    )
+    for code in codes:
+        en, fr = i18n.t("ingest." + code, "en"), i18n.t("ingest." + code, "fr")
+        assert i18n.placeholders(fr) == i18n.placeholders(en), code
+        if not code.endswith(".cli"):  # a command-line flag is the same in every language
+            assert fr != en, code  # translated, not copied
+
+
+def test_fixes_are_worded_for_where_they_are_shown() -> None:
+    from journey.ingest.report import Fix, map_fix
+
+    fix = map_fix("satisfaction", "ignore")
+    assert fix.text("en", "cli") == "--map 'satisfaction=ignore'"
+    assert fix.text("en", "app") == "set “satisfaction” to “(not imported)” in the column mapping"
+    assert fix.text("fr", "app") == (
+        "choisissez « (non importée) » pour « satisfaction » dans l’association des colonnes"
+    )
+    assert map_fix(None, "ts").text("fr") == "--map 'Votre colonne=ts'"
+    skip = Fix("skip_bad_rows", {"drop": 957, "total": 13954})
+    assert skip.text("en") == "--skip-bad-rows (leaves out 957 of 13,954 rows)"
+    assert skip.text("fr", "app").endswith("(laisse de côté 957 lignes sur 13\u202f954)")
 
 
 def test_french_row_lists_and_quotes() -> None:

@@ -94,12 +94,16 @@ def test_french_excel_cp1252(store: Store, tmp_path: Path) -> None:
     assert report.decimal_comma == ["Montant"]
     got = rows(store, "SELECT customer_id, ts, touchpoint, stage, channel, device, revenue "
                       "FROM events ORDER BY event_id")
+    # 'Montant' is an amount, so it is money received only on the purchase (stage Achat):
+    # the 12,50 on a social-media visit is not revenue.
     assert got == [
         ("c1", T(2024, 3, 5, 14, 30), "Caisse magasin", "purchase", "magasin", "en magasin",
          1234.5),
-        ("c2", T(2024, 3, 13), "Réseaux sociaux", "consideration", "social", "mobile", 12.5),
+        ("c2", T(2024, 3, 13), "Réseaux sociaux", "consideration", "social", "mobile", None),
         ("c3", T(2024, 4, 1, 8, 0, 15), "Été promo", "retention", "e-mail", "ordinateur", None),
     ]
+    assert [n.code for n in report.notes] == ["note_revenue_purchases"]
+    assert "'Montant' counted on purchase events only (1 rows)" in report.to_text()
 
 
 def test_ambiguous_dates_french_vs_us(store: Store, tmp_path: Path) -> None:
@@ -206,9 +210,16 @@ def test_xlsx(store: Store, tmp_path: Path) -> None:
     ws.append(["c2", dt.datetime(2024, 3, 6), "Site web", 3])
     path = tmp_path / "export.xlsx"
     wb.save(path)
-    report = importer.import_file(store, path)
+    # An amount on events none of which is a purchase is not revenue: left out, and the
+    # report names the flag that says "every row is a sale".
+    dry = importer.import_file(store, path, dry_run=True)
+    assert dry.ok and dry.encoding == "xlsx" and dry.rows_imported == 2
+    note = next(n for n in dry.notes if n.code == "note_revenue_no_purchases")
+    assert note.fixes[0].mapping == {"Montant": "revenue"}
+    assert "--map 'Montant=revenue'" in dry.to_text()
+    assert store.info()["events"] == 0  # a dry run writes nothing
+    report = importer.import_file(store, path, mapping=note.fixes[0].mapping)
     assert report.ok, report.to_text()
-    assert report.encoding == "xlsx" and report.rows_imported == 2
     assert rows(store, "SELECT customer_id, ts, touchpoint, revenue FROM events ORDER BY 1") == [
         ("c1", T(2024, 3, 5, 14, 30), "Boutique", 12.5),
         ("c2", T(2024, 3, 6), "Site web", 3.0),
@@ -355,9 +366,14 @@ def test_french_report(store: Store, tmp_path: Path) -> None:
         "Colonnes utilisées : « client » → customer_id, « nps » → nps.\n"
         "  - La colonne « nps » contient 2 valeurs hors de 0–10 (lignes 2, 4 : « 11 », "
         "« dix »). Le NPS doit être un nombre entier de 0 à 10. Corrigez-les dans le "
-        "fichier, ou importez avec « Ignorer les lignes en erreur » (--skip-bad-rows) pour "
-        "laisser ces lignes de côté.\n"
-        "La ligne 1 est la première ligne de données sous l’en-tête."
+        "fichier.\n"
+        "La ligne 1 est la première ligne de données sous l’en-tête.\n"
+        "Pour importer quand même les bonnes lignes : --skip-bad-rows (laisse de côté 2 "
+        "lignes sur 4)."
+    )
+    # The app words the same fix as its checkbox, not as a flag.
+    assert report.to_text("fr", surface="app").endswith(
+        "cochez « Ignorer les lignes en erreur » (laisse de côté 2 lignes sur 4)."
     )
     # The stored/English message is unchanged by asking for French.
     assert report.problems[0].message.startswith("Column 'nps' has 2 values outside 0–10")
@@ -418,3 +434,40 @@ def test_big_file_imports_in_bounded_memory(tmp_path: Path) -> None:
     # measured apart: it grows with the store, not with the file.
     print(f"peak RSS: ingest {ingest_mb} MB, with derived refresh {whole_mb} MB")
     assert ingest_mb < 200 + 4 * size_mb, ingest_mb
+
+
+def test_cli_dry_run_and_demo_advice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from journey.ingest import demo
+
+    db = tmp_path / "cli.duckdb"
+    with Store(db) as s:
+        demo.load_sample(s, customers=30)
+        before = s.info()
+    good = write(tmp_path, "ev.csv", EVENTS)
+    assert main(["import", "--db", str(db), "--dry-run", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Dry run of 'ev.csv': 3 events rows would be imported")
+    assert "demo" not in out  # nothing was mixed in yet
+    with Store(db) as s:
+        assert s.info() == before
+    assert main(["import", "--db", str(db), str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "The store also holds the demo data (import 1)" in out
+    assert "To keep only yours: python -m journey remove 1." in out
+
+
+def test_info_counts_demo_and_yours(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from journey.ingest import demo
+
+    db = tmp_path / "mix.duckdb"
+    with Store(db) as s:
+        demo.load_sample(s, customers=30)
+        assert importer.import_file(s, write(tmp_path, "ev.csv", EVENTS)).ok
+        share = demo.demo_share(s)
+        demo_events = s.info()["events"] - 3
+    assert share["yours"] == {"events": 3, "responses": 0, "customers": 2}
+    assert share["demo"]["events"] == demo_events and share["demo"]["customers"] == 30
+    assert main(["info", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "of which yours  3 events, 0 responses, 2 customers" in out
+    assert "remove the demo: python -m journey remove 1" in out

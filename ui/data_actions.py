@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import demo
 from journey.ingest.importer import ImportReport, Preview, Problem
@@ -95,6 +97,23 @@ def _failed(name: str, exc: Exception) -> ImportReport:
     error = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
     return ImportReport(ok=False, file_name=name,
                         problems=[Problem.make("internal", error=error[:300])])
+
+
+# -- backup --------------------------------------------------------------------------------
+_BACKUP_LOCK = threading.Lock()  # the copy attaches its target under one fixed name
+
+
+def backup_bytes(store: Store) -> bytes:
+    """A consistent copy of the whole store as the bytes of a DuckDB file (what the Data page's
+    backup button downloads), made through a temporary file that is always removed."""
+    with _BACKUP_LOCK, tempfile.TemporaryDirectory(prefix="parcours-backup-") as folder:
+        out = Path(folder) / "backup.duckdb"
+        cur = store.cursor()
+        try:
+            health.backup(cur, out)
+        finally:
+            cur.close()
+        return out.read_bytes()
 
 
 # -- the demo ------------------------------------------------------------------------------

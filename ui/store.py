@@ -17,7 +17,9 @@ import streamlit as st
 
 from journey.analytics.filter_options import filter_options
 from journey.analytics.filters import Filters
+from journey.db import health
 from journey.db.store import DEFAULT_DB, Store, StoreError
+from journey.ingest import tempfiles
 
 
 def db_path() -> str:
@@ -30,12 +32,29 @@ def _open_store(path: str) -> Store:
     # One connection per process and file: DuckDB allows a single writer process, and a
     # cursor per rerun is cheap. A failure is not cached, so fixing the file and reloading
     # the page retries.
+    tempfiles.sweep_stale()  # once per process: what a killed import left in the temp folder
     return Store(path)
 
 
 def open_store() -> Store:
     """The app's Store; raises StoreError (plain words) when the file cannot be used."""
     return _open_store(db_path())
+
+
+def as_store_error(path: str | Path, exc: BaseException) -> StoreError | None:
+    """The store problem behind `exc`, in words: a StoreError itself, or a damaged file that
+    DuckDB only noticed while a query read it (an IO error under the query's own error). None
+    for anything else."""
+    seen: BaseException | None = exc
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:  # a chain can loop back on itself
+        visited.add(id(seen))
+        if isinstance(seen, StoreError):
+            return seen
+        if health.is_damage(seen):
+            return StoreError(**health.classify(Path(path), seen))
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -51,6 +70,7 @@ def _facts(path: str, data_version: int, _store: Store) -> dict[str, Any]:
         "options": options,
         "stages_df": _store.stages(),
         "is_demo": demo.is_demo(_store),
+        "demo_share": demo.demo_share(_store),
         "empty": _store.is_empty(),
         "responses": int(_store.info()["responses"]),
         "conversion_stage": _store.get_setting("conversion_stage", "purchase") or "purchase",

@@ -7,8 +7,10 @@ language switch) and its default. Per script run:
 
 1. `read()`: on the first run of a session, or when the URL holds our keys and they differ from
    what we wrote last (a shared link, back/forward), the URL wins: its values, parsed and
-   checked, seed the controls. A value that cannot be used is dropped and remembered as a
-   notice for the page to show (`notices()`), never silently. Otherwise (a page switch clears
+   checked, seed the controls. A value that is not in the data (a persona removed since the
+   link was shared) or not a value at all is dropped, and a number or date outside its range
+   is brought to the nearest one it has; either is remembered as a notice for the page to
+   show (`notices()`), never silently. Otherwise (a page switch clears
    the query string) the controls' latest values, or our memory when they are not drawn
    (workshop mode, another page), are this run's values.
 2. The page draws its controls (session-state keys `Param.widget`) and reads them back.
@@ -52,12 +54,19 @@ class Param:
     label: str | None = None  # i18n key naming it in a notice ("filter.persona")
 
 
+Reason = Literal["unknown", "invalid", "clamped"]
+
+
 @dataclass(frozen=True)
 class Dropped:
-    """A URL value that was not used: for a visible notice."""
+    """A URL value that was not used as given, for a visible notice: `unknown` (not in the
+    data: dropped), `invalid` (not a value this key takes: dropped) or `clamped` (outside the
+    data's range: `used` instead)."""
 
     param: Param
     value: str
+    reason: Reason = "invalid"
+    used: Any = None
 
 
 def _clamp(value: Any, lo: Any, hi: Any) -> Any:
@@ -99,20 +108,27 @@ class UrlState:
             default = (defaults or {}).get(p.key, p.default)
             raw = [v for v in url.get(p.key, []) if v is not None and str(v) != ""]
             allowed = self._allowed(p, known, values)
+            # Checked against the store's values (known) rather than fixed choices.
+            why: Reason = "unknown" if p.key in (known or {}) else "invalid"
             lo, hi = (bounds or {}).get(p.key, (p.lo, p.hi))
             if not raw:
                 values[p.key] = list(default or []) if p.kind == "list" else default
                 continue
             if p.kind == "list":
                 kept = [str(v) for v in raw if allowed is None or str(v) in allowed]
-                dropped += [Dropped(p, str(v)) for v in raw if str(v) not in kept]
+                dropped += [Dropped(p, str(v), why) for v in raw if str(v) not in kept]
                 values[p.key] = list(dict.fromkeys(kept))
                 continue
             text = str(raw[-1])
-            value = self._convert(p, text, allowed, lo, hi)
+            value = self._convert(p, text, allowed, None, None)
             if value is None:
-                dropped.append(Dropped(p, text))
+                dropped.append(Dropped(p, text, why if p.kind == "str" else "invalid"))
                 value = default
+            elif p.kind in ("int", "date"):
+                kept_value = _clamp(value, lo, hi)
+                if kept_value != value:
+                    dropped.append(Dropped(p, text, "clamped", kept_value))
+                value = kept_value
             values[p.key] = value
         return values, dropped
 

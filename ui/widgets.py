@@ -3,8 +3,9 @@ guard that turns an error into plain words."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -14,7 +15,9 @@ import streamlit as st
 from journey import i18n
 from journey.db.store import StoreError
 from journey.present.exports import safe_csv
+from ui.filenames import MAX_CHARS, download_name, safe_stem
 from ui.page import PageContext
+from ui.store import as_store_error
 from ui.url_state import Dropped
 
 log = logging.getLogger("parcours.ui")
@@ -50,18 +53,29 @@ def guard(ctx: PageContext) -> Iterator[None]:
         st.error(i18n.md_escape(exc.text(ctx.lang, "app")), icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 - the point is to catch everything
         log.exception("Parcours page error")
+        damaged = as_store_error(ctx.store.path, exc)
+        if damaged is not None:
+            # Every other part of the page reads the same file: say it once, stop there.
+            st.error(i18n.md_escape(damaged.text(ctx.lang, "app")), icon=":material/error:")
+            st.stop()
         st.error(ctx.t("shell.error", message=i18n.md_escape(_plain_error(exc))),
                  icon=":material/error:")
+
+
+def page_over_data(ctx: PageContext, title_key: str, body: Callable[[PageContext], None]) -> None:
+    """A page that needs journeys: its title, then `body` under `guard` (whatever goes wrong,
+    the page explains it in words, never a traceback), or the no-data state."""
+    st.title(ctx.t(title_key))
+    with guard(ctx):
+        if not ctx.has_data:
+            empty_state(ctx, "no_data")
+            return
+        body(ctx)
 
 
 def _plain_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
-
-
-def _safe_name(name: str) -> str:
-    keep = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip())
-    return keep.strip("-") or "parcours"
 
 
 def download_buttons(
@@ -76,14 +90,14 @@ def download_buttons(
     `csv_label` names the CSV button when a block offers more than one."""
     if ctx.workshop:
         return  # no controls when projecting
-    base = _safe_name(name)
+    base = safe_stem(name, limit=MAX_CHARS - 4)  # room for ".csv" / ".png"
     row = st.container(horizontal=True, gap="small")
     if df is not None:
         sep, dec = (";", ",") if ctx.lang == "fr" else (",", ".")
         row.download_button(
-            csv_label or ctx.t("action.download_csv"),
+            i18n.md_escape(csv_label) if csv_label else ctx.t("action.download_csv"),
             data=safe_csv(df, sep=sep, decimal=dec),
-            file_name=f"{base}.csv",
+            file_name=download_name(base, ext="csv"),
             mime="text/csv",
             icon=":material/download:",
             key=f"dl_csv_{base}",
@@ -100,7 +114,7 @@ def download_buttons(
         row.download_button(
             ctx.t("action.download_png"),
             data=png,
-            file_name=f"{base}.png",
+            file_name=download_name(base, ext="png"),
             mime="image/png",
             icon=":material/image:",
             key=f"dl_png_{base}",
@@ -109,9 +123,20 @@ def download_buttons(
         )
 
 
+_URL_NOTICE = {"unknown": "shell.url_unknown", "invalid": "shell.url_invalid",
+               "clamped": "shell.url_clamped"}
+
+
 def url_notices(ctx: PageContext, dropped: list[Dropped]) -> None:
-    """Say which values of a link were left out (unknown persona, a date that is not one...)."""
+    """Say which values of a link were not used as given: not in the data (a persona removed
+    since the link was shared), not a value at all, or outside the data's dates."""
     for item in dropped:
         name = ctx.t(item.param.label) if item.param.label else item.param.key
-        st.warning(ctx.t("shell.url_dropped", name=i18n.md_escape(name),
-                         value=i18n.md_escape(item.value[:80])), icon=":material/link_off:")
+        used = item.used
+        if isinstance(used, dt.date):
+            used = i18n.fmt_date(used, ctx.lang)
+        elif isinstance(used, int):
+            used = i18n.fmt_int(used, ctx.lang)
+        st.warning(ctx.t(_URL_NOTICE[item.reason], name=i18n.md_escape(name),
+                         value=i18n.md_escape(item.value[:80]), used=i18n.md_escape(used)),
+                   icon=":material/link_off:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -12,6 +13,8 @@ from journey.db.store import StoreError
 from journey.ingest import demo, formats
 from journey.ingest.importer import ImportReport, Preview, Problem
 from ui import data_actions as actions
+from ui import import_advice as advice
+from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.widgets import guard
 
@@ -22,7 +25,7 @@ DELIMITERS = {"\t": "TAB", ";": ";", ",": ",", "|": "|"}
 
 def _show_problems(ctx: PageContext, problems: list[Problem]) -> None:
     rows = [{
-        ctx.t("data.col.problem"): p.text(ctx.lang),
+        ctx.t("data.col.problem"): p.text(ctx.lang, "app"),
         ctx.t("data.col.column"): p.column or "",
         ctx.t("data.col.count"): int(p.count or len(p.rows)),
         ctx.t("data.col.rows"): ", ".join(str(r) for r in p.rows[:10])
@@ -41,13 +44,13 @@ def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
         st.markdown(f"**{md(name)}**")
         if dup:
             st.error(ctx.t(
-                "data.report.duplicate", id=dup.get("import_id", "?"),
+                "data.report.duplicate", id=md(dup.get("import_id", "?")),
                 file=md(dup.get("file_name", "?")),
                 when=i18n.fmt_date(dup.get("imported_at"), lang),
             ), icon=":material/content_copy:")
         elif report.ok:
             st.success(ctx.t("data.report.ok", rows=i18n.fmt_int(report.rows_imported, lang),
-                             id=report.import_id), icon=":material/check_circle:")
+                             id=md(report.import_id)), icon=":material/check_circle:")
         else:
             st.error(ctx.t("data.report.failed"), icon=":material/error:")
         if report.rows_skipped:
@@ -61,8 +64,9 @@ def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
         if report.new_stages:
             st.info(ctx.t("data.report.new_stages"))
             st.text(", ".join(report.new_stages))
+        advice.demo_offer(ctx, report)
         with st.expander(ctx.t("data.report.full")):
-            st.text(report.to_text(lang))
+            st.text(report.to_text(lang, "app"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -112,11 +116,12 @@ def _upload_card(ctx: PageContext, up: Any) -> tuple[Any, str | None, dict[str, 
                   data, user_mapping)
     c = st.columns(4)
     c[0].metric(ctx.t("data.detected_kind"), ctx.t(f"data.kind.{pv.kind or 'auto'}"))
-    c[1].metric(ctx.t("data.layout"), pv.layout or i18n.DASH)
-    c[2].metric(ctx.t("data.encoding"), pv.encoding or i18n.DASH)
+    # A metric's value is Markdown: what was read from the file is escaped.
+    c[1].metric(ctx.t("data.layout"), md(pv.layout) or i18n.DASH)
+    c[2].metric(ctx.t("data.encoding"), md(pv.encoding) or i18n.DASH)
     c[3].metric(ctx.t("data.delimiter"),
-                DELIMITERS.get(pv.delimiter or "", repr(pv.delimiter) if pv.delimiter
-                               else i18n.DASH))
+                md(DELIMITERS.get(pv.delimiter or "", repr(pv.delimiter) if pv.delimiter
+                                  else i18n.DASH)))
     if pv.problems:
         st.warning(ctx.t("data.preview_problems"))
         _show_problems(ctx, pv.problems)
@@ -144,7 +149,8 @@ def _upload_card(ctx: PageContext, up: Any) -> tuple[Any, str | None, dict[str, 
     if mapping != suggested:
         # Remembered per file and kind: the preview re-reads with it on the next run.
         ss[f"mapping_value_{fid}_{kind_choice}"] = mapping
-    return up, kind, mapping
+    advice.show_dry_run(ctx, up, fid, kind_choice, kind, pv.header, mapping)
+    return up, kind, advice.with_ignored(pv.header, mapping)
 
 
 def _import_section(ctx: PageContext) -> None:
@@ -172,7 +178,9 @@ def _import_section(ctx: PageContext) -> None:
         def progress(fraction: float, message: str = "", k: int = k,
                      name: str = up.name) -> None:
             total = (k + max(0.0, min(1.0, float(fraction)))) / len(to_import)
-            bar.progress(total, text=f"{name}: {message}" if message else name)
+            # Progress text is Markdown, and the file name is the user's.
+            text = f"{md(name)}: {md(message)}" if message else md(name)
+            bar.progress(total, text=text)
 
         reports.append((up.name, actions.run_import(
             ctx.store, up.name, up.getvalue(), kind=kind, mapping=mapping,
@@ -219,6 +227,20 @@ def _imports_section(ctx: PageContext) -> None:
                 if b2.button(ctx.t("data.confirm_no"), key=f"rm_no_{iid}"):
                     ss.pop("data_confirm_remove", None)
                     st.rerun()
+
+
+# -- backup ------------------------------------------------------------------------------
+def _backup_section(ctx: PageContext) -> None:
+    st.header(ctx.t("data.backup.title"))
+    st.caption(ctx.t("data.backup.help"))
+    st.download_button(
+        ctx.t("data.backup.button"),
+        # Copied only when clicked: a consistent snapshot, even while others use the app.
+        data=lambda: actions.backup_bytes(ctx.store),
+        file_name=download_name("parcours-backup", dt.date.today().isoformat(), ext="duckdb"),
+        mime="application/octet-stream", icon=":material/backup:", key="data_backup",
+        on_click="ignore",
+    )
 
 
 # -- the journey model editors ----------------------------------------------------------
@@ -333,6 +355,8 @@ def render(ctx: PageContext) -> None:
     _import_section(ctx)
     with guard(ctx):
         _imports_section(ctx)
+    with guard(ctx):
+        _backup_section(ctx)
     st.header(ctx.t("data.model"))
     tabs = st.tabs([ctx.t("data.tab.touchpoints"), ctx.t("data.tab.stages"),
                     ctx.t("data.tab.personas"), ctx.t("data.tab.answers")])

@@ -19,10 +19,11 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows
 from journey.present import flow_charts
+from ui.filenames import safe_stem
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons, empty_state, guard, url_notices
+from ui.widgets import download_buttons, empty_state, guard, page_over_data, url_notices
 from ui.workshop import big_echarts
 
 P = "flows_"  # prefix of this page's widget keys and URL params (the same keys)
@@ -144,7 +145,7 @@ def _element_name(ctx: PageContext, kind: str | None, name: Any, label_of) -> st
 
 def _drill_words(ctx: PageContext, drill: flows.Drill, label_of) -> str:
     """'Cart (step 2)' or 'Cart (step 2) → Drop-off': what a selection is, in words."""
-    here = ctx.t("flows.drill.at_step", step=drill.step,
+    here = ctx.t("flows.drill.at_step", step=i18n.fmt_int(drill.step, ctx.lang),
                  name=_element_name(ctx, drill.kind, drill.name, label_of))
     if drill.next_kind is None:
         return here
@@ -222,16 +223,10 @@ def _links_table(ctx: PageContext, sk: dict[str, Any], label_of) -> pd.DataFrame
 
 def render(ctx: PageContext) -> None:
     """Controls, the step Sankey with its drill-down, then top paths and transitions."""
-    st.title(ctx.t("page.flows"))
-    with guard(ctx):  # whatever goes wrong, the page explains it in words, never a traceback
-        _render(ctx)
+    page_over_data(ctx, "page.flows", _render)
 
 
 def _render(ctx: PageContext) -> None:
-    if not ctx.has_data:
-        empty_state(ctx, "no_data")
-        return
-
     ss = st.session_state
     values = URL.read(known=_known(ctx))
     url_notices(ctx, URL.notices())
@@ -292,7 +287,8 @@ def _render(ctx: PageContext) -> None:
 
         title = ctx.t(f"flows.chart_title.{level}", steps=steps)
         option = flow_charts.sankey_option(sk, lang=ctx.lang, title=title, labels=labels,
-                                           subtitle=caption, file_name="parcours-flows",
+                                           subtitle=caption,
+                                           file_name=safe_stem("parcours-flows"),
                                            colors=colors)
         if ctx.workshop:
             option = big_echarts(option)

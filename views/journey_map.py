@@ -15,7 +15,6 @@ Markdown-escaped, and never as HTML.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -24,8 +23,10 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import journey_map, metrics
 from journey.analytics.filters import Filters
+from journey.db.store import Store
 from journey.present import map_export
 from ui.charts import show_chart
+from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
@@ -58,10 +59,10 @@ def _state(ctx: PageContext) -> dict[str, Any]:
                     bounds={"map_b_since": days, "map_b_until": days})
     for item in URL.notices():
         if item.param.key == "map_persona" and item.value in personas:
+            # A persona of the data, but not one of the sidebar's: the sidebar is the view.
             st.warning(ctx.t("map.persona_outside", persona=md(item.value),
-                             personas=md(", ".join(ctx.filters.personas))))
-        elif item.param.key == "map_persona":
-            st.warning(ctx.t("map.unknown_persona", persona=md(item.value)))
+                             personas=md(", ".join(ctx.filters.personas))),
+                       icon=":material/link_off:")
         else:
             url_notices(ctx, [item])
     if ctx.workshop:
@@ -164,6 +165,15 @@ def draw_emotion(ctx: PageContext, jm: journey_map.JourneyMap, filters: Filters,
         st.text(ctx.t("map.no_answers"))
 
 
+def save_note(store: Store, stage: str, persona: str | None, wkey: str, done: str) -> None:
+    """A note is saved as soon as its box loses focus: Streamlit commits a text area on blur,
+    which also happens when the user clicks a link to another page, and this callback runs
+    at the start of the next run whatever page that run draws. So a typed note is never
+    lost, without a Save button to forget."""
+    store.set_note(stage, st.session_state.get(wkey) or "", persona)
+    st.toast(done, icon=":material/cloud_done:")
+
+
 def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
     """The map with Streamlit elements: one column per stage, lanes as rows."""
     lang, ss = ctx.lang, st.session_state
@@ -216,14 +226,15 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
         if editable and not ctx.workshop:
             wkey = f"note_{key}_{jm.persona or ''}_{s.stage}"
             ss.setdefault(wkey, s.opportunity)
-            text = c.text_area(ctx.t("map.note_label", stage=md(s.label)), key=wkey,
-                               height=120, help=ctx.t("map.notes_help"), max_chars=2000)
-            if c.button(ctx.t("map.save"), key=f"save_{wkey}", icon=":material/save:"):
-                ctx.store.set_note(s.stage, text or "", jm.persona)
-                st.toast(ctx.t("map.saved"))
-                st.rerun()
+            c.text_area(ctx.t("map.note_label", stage=md(s.label)), key=wkey,
+                        height=120, help=ctx.t("map.notes_help"), max_chars=2000,
+                        on_change=save_note,
+                        args=(ctx.store, s.stage, jm.persona, wkey, ctx.t("map.saved")))
         else:
             c.container(border=True).text(s.opportunity or "—")
+
+    if editable and not ctx.workshop:
+        st.caption(ctx.t("map.notes_autosave"))
 
     for c, s in zip(lane(ctx.t("map.lane_mix")), jm.stages, strict=True):
         box = c.container(border=True)
@@ -335,7 +346,6 @@ def render(ctx: PageContext) -> None:
 
         if not ctx.workshop:
             st.markdown(f"**{md(ctx.t('map.export'))}**")
-            base = re.sub(r"[^A-Za-z0-9_-]+", "-", f"journey-map-{persona or 'all'}-{lang}")
             cache_key = repr((jm.filters, persona, lang, ctx.data_version))
             row = st.container(horizontal=True, gap="small")
             for kind, mime, label in (("png", "image/png", "map.export_png"),
@@ -345,7 +355,8 @@ def render(ctx: PageContext) -> None:
                     ctx.t(label),
                     # Rendered only when clicked: vl-convert takes a second or two.
                     data=lambda kind=kind: _export(kind, cache_key, jm, lang),
-                    file_name=f"{base}.{kind}", mime=mime, key=f"dl_map_{kind}",
+                    file_name=download_name("journey-map", persona or "all", lang, ext=kind),
+                    mime=mime, key=f"dl_map_{kind}",
                     icon=":material/download:", on_click="ignore",
                 )
 

@@ -16,10 +16,11 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows
 from journey.present import flow_charts
+from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons, empty_state, guard, url_notices
+from ui.widgets import download_buttons, empty_state, guard, page_over_data, url_notices
 
 P = "network_"
 K_MIN, K_PHYSICS = P + "min", P + "physics"
@@ -68,15 +69,10 @@ def _legend(ctx: PageContext, items: list[tuple[str, str]]) -> None:
 
 def render(ctx: PageContext) -> None:
     """The network of touchpoints with its threshold, legend, caption and edge table."""
-    st.title(ctx.t("page.network"))
-    with guard(ctx):  # whatever goes wrong, the page explains it in words, never a traceback
-        _render(ctx)
+    page_over_data(ctx, "page.network", _render)
 
 
 def _render(ctx: PageContext) -> None:
-    if not ctx.has_data:
-        empty_state(ctx, "no_data")
-        return
     st.caption(ctx.t("network.intro"))
     ss = st.session_state
 
@@ -120,7 +116,7 @@ def _render(ctx: PageContext) -> None:
         caption = ctx.caption(n=overview, extra=summary)
         png = flow_charts.NetworkPng(
             label=ctx.t("network.png"), title=ctx.t("page.network"), legend=legend,
-            caption=str(caption), file_name="parcours-network.png",
+            caption=str(caption), file_name=download_name("parcours-network", ext="png"),
         )
         page = flow_charts.network_html(
             nodes, edges, lang=ctx.lang, stages_df=stages_df, physics=physics,

@@ -193,7 +193,8 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     _headline(ctx, metric, overall)
     df = ctx.query(fn, by=by)
     if df.empty:
-        st.info(ctx.t("nps_page.no_metric", metric=metric.upper()), icon=":material/info:")
+        st.info(ctx.t("nps_page.no_metric", metric=i18n.md_escape(metric.upper())),
+                icon=":material/info:")
         return metric
     labels = _group_labels(ctx, by, df[by])
     builder = {"nps": sc.nps_bars, "csat": sc.csat_bars, "ces": sc.ces_bars}[metric]
@@ -220,7 +221,7 @@ def _section_stacked(ctx: PageContext, by: str) -> None:
 
 def _section_heatmap(ctx: PageContext, metric: str) -> None:
     df = ctx.query(metrics.heatmap, rows="persona", cols="stage", metric=metric)
-    title = ctx.t("nps_page.heatmap", metric=metric.upper())
+    title = ctx.t("nps_page.heatmap", metric=i18n.md_escape(metric.upper()))
     st.subheader(title)
     if df.empty:
         st.info(ctx.t("nps_page.no_heatmap"), icon=":material/info:")

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 
 import duckdb
 
-from journey.cli import export_map, query, store_health
+from journey.cli import export_map, query, rules, store_health
 from journey.db import health
 from journey.db.store import Store, StoreError
+from journey.ingest import tempfiles
 
 DB_HELP = "DuckDB file (default: $PARCOURS_DB or data/parcours.duckdb)"
 
@@ -44,9 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=["events", "responses", "customers", "touchpoints"])
     p.add_argument(
         "--map", action="append", default=[], metavar="SRC=DST",
-        help="map a source column to a target field, e.g. --map 'Identifiant=customer_id'",
+        help="map a source column to a target field, e.g. --map 'Identifiant=customer_id'; "
+        "the target 'ignore' leaves a column out, e.g. --map 'satisfaction=ignore'. Targets: "
+        "customer_id, ts, touchpoint, channel, device, stage, revenue, nps, csat, ces, "
+        "comment, persona, online, ignore",
     )
-    p.add_argument("--skip-bad-rows", action="store_true")
+    p.add_argument(
+        "--skip-bad-rows", action="store_true",
+        help="import the good rows and list the bad ones (the report says how many first)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true",
+        help="read and check everything, say what would be imported (kind, layout, "
+        "mapping, rows, rows skipped and why, stages suggested), write nothing",
+    )
 
     p = sub.add_parser("imports", help="list imports")
     _add_db(p)
@@ -63,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_parser(sub, _add_db)
     export_map.add_parser(sub, _add_db)
     store_health.add_parsers(sub, _add_db)
+    rules.add_parser(sub, _add_db)
     return parser
 
 
@@ -78,13 +91,23 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "info":
+        from journey.ingest import demo
+
         with Store(args.db) as store:
             info = store.info()
+            share = demo.demo_share(store)
         if args.json:
-            print(json.dumps(info))
+            print(json.dumps({**info, "demo": share} if share else info))
         else:
             for k, v in info.items():
                 print(f"{k:15} {v}")
+            if share:
+                # Demo and real data do not mix silently: say how much of each is there.
+                for side in ("demo", "yours"):
+                    c = share[side]
+                    print(f"{'of which ' + side:15} {c['events']} events, {c['responses']} "
+                          f"responses, {c['customers']} customers")
+                print(f"{'':15} remove the demo: python -m journey remove {share['import_id']}")
         return 0
     if args.command == "imports":
         with Store(args.db) as store:
@@ -111,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
         return 0
     if args.command == "import":
+        tempfiles.sweep_stale()
         from journey.ingest import importer
 
         mapping = _parse_map(args.map)
@@ -119,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             for path in args.files:
                 report = importer.import_file(
                     store, path, kind=args.kind, mapping=mapping or None,
-                    skip_bad_rows=args.skip_bad_rows,
+                    skip_bad_rows=args.skip_bad_rows, dry_run=args.dry_run,
                 )
                 stream = sys.stdout if report.ok else sys.stderr
                 print(report.to_text(), file=stream)

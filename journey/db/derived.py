@@ -1,9 +1,10 @@
 """Tables derived from the imported data, kept up to date by every write.
 
-`journey_events` is what every query reads: each event with its effective stage
-(the touchpoint map wins, the file's own stage is the fallback, so editing the map
-re-stages history without touching what was imported), the customer's persona, and
-its position in the customer's journey:
+`journey_events` is what every query reads: each event after the touchpoint rules
+(journey/db/rules.py: renamed, re-staged, re-channelled, or hidden, i.e. left out), with its
+effective stage (a rule, else the touchpoint map of the renamed touchpoint, else the file's own
+stage, so editing the map or the rules re-stages history without touching what was imported),
+the customer's persona, and its position in the customer's journey:
 
 - `cid`: a stable integer key per customer (`customer_keys`: new customers get max + 1,
   a key is never reused), so windows and joins never sort or hash the VARCHAR id;
@@ -40,7 +41,8 @@ fingerprint (row count and a sum of row hashes) of the events and customers rows
 import as of the last refresh, `derived_touchpoints` / `derived_stages` a copy of the map and
 the stage model. A refresh compares them with the current tables; the customers whose
 events or customers rows changed, or who have an event at a touchpoint / in a stage whose
-mapping changed, are recomputed (delete + insert), nothing else. When more than
+mapping changed, are recomputed (delete + insert), nothing else. A change of the rule list
+(`derived_rules` is its copy) rebuilds everything for now. When more than
 `FULL_SHARE` of the customers are touched (a first import, a stage model edit...), or the
 derived tables are missing or of an older layout, everything is rebuilt from scratch.
 This needs no help from the writer: an import, a removal, a map edit or a test's raw
@@ -52,13 +54,15 @@ from __future__ import annotations
 
 import duckdb
 
+from journey.db import rules
+
 # Node name at stage level for events whose touchpoint has no stage (neither in the map nor
 # in the file). A code constant, never user text, so it may sit in the SQL as a literal.
 NO_STAGE = "(no stage)"
 
 # Bump when the derived tables' layout changes: a store with another version is rebuilt
 # from scratch when opened (Store._ensure_derived) and on its next write.
-DERIVED_VERSION = "4"
+DERIVED_VERSION = "5"
 
 # Above this share of the known customers touched by a write, a full rebuild is cheaper
 # than deleting and re-inserting their rows.
@@ -70,7 +74,7 @@ G_STRIDE = 1 << 32
 DERIVED_TABLES = (
     "customer_persona", "customer_keys", "journey_events", "tp_steps", "stage_steps",
     "device_switches", "customer_summary", "customer_stage_reach", "derived_imports",
-    "derived_touchpoints", "derived_stages",
+    "derived_touchpoints", "derived_stages", "derived_rules",
 )
 
 # One window for everything per-customer: a customer's events (or steps) in journey order.
@@ -254,11 +258,15 @@ def _new_keys_sql(scope: str) -> str:
 
 
 def _events_select(scope: str) -> str:
-    where = " WHERE e.customer_id IN (SELECT customer_id FROM _dv_ac)" if scope else ""
+    events = "events"
+    if scope:
+        events = "(SELECT * FROM events WHERE customer_id IN (SELECT customer_id FROM _dv_ac))"
     w = "PARTITION BY k.cid ORDER BY e.ts, e.event_id"
+    stage_node = f"COALESCE(e.stage, '{NO_STAGE}')"
     return f"""
+WITH {rules.rule_ctes(events)}
 SELECT event_id, customer_id, cid, ts, touchpoint, stage, stage_position, channel, device,
-       revenue, persona, import_id, seq, CAST(cid AS BIGINT) * {G_STRIDE} + seq AS g,
+       revenue, persona, import_id, online, seq, CAST(cid AS BIGINT) * {G_STRIDE} + seq AS g,
        next_touchpoint, next_stage_node, next_ts, prev_device,
        SUM(CASE WHEN prev_touchpoint IS NULL OR prev_touchpoint <> touchpoint THEN 1 ELSE 0 END)
            OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
@@ -273,26 +281,26 @@ FROM (
         k.cid,
         e.ts,
         e.touchpoint,
-        COALESCE(t.stage, e.stage) AS stage,
+        e.stage,
         s.position AS stage_position,
-        COALESCE(e.channel, t.channel) AS channel,
+        e.channel,
         e.device,
         e.revenue,
         cp.persona,
         e.import_id,
+        e.online,
         ROW_NUMBER() OVER ({w}) AS seq,
         LEAD(e.touchpoint) OVER ({w}) AS next_touchpoint,
-        LEAD(COALESCE(t.stage, e.stage, '{NO_STAGE}')) OVER ({w}) AS next_stage_node,
+        LEAD({stage_node}) OVER ({w}) AS next_stage_node,
         LEAD(e.ts) OVER ({w}) AS next_ts,
         LAG(e.device IGNORE NULLS) OVER ({w}) AS prev_device,
         LAG(e.touchpoint) OVER ({w}) AS prev_touchpoint,
-        COALESCE(t.stage, e.stage, '{NO_STAGE}') AS stage_node,
-        LAG(COALESCE(t.stage, e.stage, '{NO_STAGE}')) OVER ({w}) AS prev_stage_node
-    FROM events e
+        {stage_node} AS stage_node,
+        LAG({stage_node}) OVER ({w}) AS prev_stage_node
+    FROM ru_ev e
     JOIN customer_keys k ON k.customer_id = e.customer_id
-    LEFT JOIN touchpoints t ON t.touchpoint = e.touchpoint
-    LEFT JOIN stages s ON s.stage = COALESCE(t.stage, e.stage)
-    LEFT JOIN customer_persona cp ON cp.customer_id = e.customer_id{where}
+    LEFT JOIN stages s ON s.stage = e.stage
+    LEFT JOIN customer_persona cp ON cp.customer_id = e.customer_id
 ) x
 ORDER BY g"""
 
@@ -416,7 +424,14 @@ _SNAPSHOT_SQL = [
     "CREATE OR REPLACE TABLE derived_touchpoints AS "
     "SELECT touchpoint, stage, channel FROM touchpoints",
     "CREATE OR REPLACE TABLE derived_stages AS SELECT stage, position FROM stages",
+    "CREATE OR REPLACE TABLE derived_rules AS SELECT * FROM rules",
 ]
+
+# Rows of the rule list that differ from the last refresh's copy (either way).
+_CHANGED_RULES_SQL = (
+    "SELECT count(*) FROM ((SELECT * FROM rules EXCEPT SELECT * FROM derived_rules) "
+    "UNION ALL (SELECT * FROM derived_rules EXCEPT SELECT * FROM rules)) d"
+)
 
 # Imports whose events (ev = 1) or customers rows (cu = 1) changed since the last refresh.
 _CHANGED_IMPORTS_SQL = """
@@ -539,6 +554,13 @@ def refresh(cur: duckdb.DuckDBPyConnection) -> str:
         "SELECT (SELECT count(*) FROM _dv_imp) + (SELECT count(*) FROM _dv_tp) "
         "+ (SELECT count(*) FROM _dv_st)",
     )
+    if _count(cur, _CHANGED_RULES_SQL):
+        # Any rule can touch any customer (a regex on an attribute): rebuild everything.
+        # Finding the customers whose events match the old or new rules is possible but not
+        # yet done.
+        _full(cur)
+        _finish(cur)
+        return "full"
     if not changed:
         _drop_temps(cur)
         return "none"
@@ -585,7 +607,7 @@ def _incremental(cur: duckdb.DuckDBPyConnection) -> None:
 def all_sql() -> list[str]:
     """Every statement a full and an incremental refresh may run (for the portability test)."""
     out = [_FINGERPRINT_SQL, _CHANGED_IMPORTS_SQL, *_CHANGED_MAP_SQL, *_AFFECTED_SQL,
-           *_SNAPSHOT_SQL]
+           *_SNAPSHOT_SQL, _CHANGED_RULES_SQL]
     for scope in ("", "x"):
         out += [_persona_select(scope), _new_keys_sql(scope)]
         out += [select for _t, select in _per_customer_tables(scope)]

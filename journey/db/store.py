@@ -18,6 +18,7 @@ import pandas as pd
 
 from journey import i18n
 from journey.db import health
+from journey.db import rules as rules_sql
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "parcours.duckdb"
 
@@ -109,6 +110,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE stages ADD COLUMN import_id INTEGER;
     ALTER TABLE personas ADD COLUMN import_id INTEGER;
     """,
+    # 4: touchpoint rules (journey/db/rules.py) and the source columns an events import did
+    # not map, kept per event as a JSON object so that rules can match them.
+    rules_sql.MIGRATION,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -451,6 +455,17 @@ class Store:
                 "INSERT INTO personas (persona, description, import_id) VALUES (?, ?, ?)",
                 [(p.strip(), d, owner.get(p.strip())) for p, d in rows if p and p.strip()],
             )
+
+    # -- touchpoint rules ---------------------------------------------------
+    def rules(self) -> list[rules_sql.Rule]:
+        """The touchpoint rules in order (journey/db/rules.py)."""
+        return rules_sql.read_rules(self.cursor())
+
+    def set_rules(self, rules: list[rules_sql.Rule]) -> None:
+        """Replace the rule list; the journeys are re-derived in the same transaction. A bad
+        rule raises RuleError and changes nothing."""
+        with self.transaction() as cur:
+            rules_sql.write_rules(cur, rules)
 
     # -- notes (journey map opportunities) ----------------------------------
     def notes(self, persona: str | None = None) -> pd.DataFrame:

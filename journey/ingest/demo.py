@@ -594,6 +594,29 @@ def demo_import(store: Store) -> dict[str, Any] | None:
     return dict(zip(("import_id", "file_name", "imported_at"), rows[0], strict=True))
 
 
+def demo_share(store: Store) -> dict[str, Any] | None:
+    """What the demo holds and what the user's own imports hold, side by side, when both
+    are in the store: {"import_id", "demo": counts, "yours": counts} (counts of events,
+    responses, customers); None without the demo."""
+    found = demo_import(store)
+    if found is None:
+        return None
+    cur = store.cursor()
+    out: dict[str, Any] = {"import_id": int(found["import_id"])}
+    for side, cond in (("demo", "IN"), ("yours", "NOT IN")):
+        ids = f"import_id {cond} (SELECT import_id FROM imports WHERE kind = 'demo')"
+        events, responses, customers = cur.execute(
+            f"SELECT (SELECT count(*) FROM events WHERE {ids}), "
+            f"(SELECT count(*) FROM responses WHERE {ids}), "
+            f"(SELECT count(*) FROM (SELECT customer_id FROM events WHERE {ids} UNION "
+            f"SELECT customer_id FROM responses WHERE {ids} AND customer_id IS NOT NULL UNION "
+            f"SELECT customer_id FROM customers WHERE {ids}))"
+        ).fetchone()
+        out[side] = {"events": int(events), "responses": int(responses),
+                     "customers": int(customers)}
+    return out
+
+
 def is_demo(store: Store) -> bool:
     """True when the store holds demo data (the app shows a banner then)."""
     return demo_import(store) is not None
@@ -635,7 +658,7 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42) -> dict[str
             cur.execute(
                 "INSERT INTO events SELECT event_id + ?, CAST(customer_id AS VARCHAR), ts, "
                 "CAST(touchpoint AS VARCHAR), CAST(channel AS VARCHAR), CAST(device AS VARCHAR), "
-                "CAST(stage AS VARCHAR), revenue, ? FROM demo_events", [base, import_id])
+                "CAST(stage AS VARCHAR), revenue, ?, NULL FROM demo_events", [base, import_id])
             cur.execute(
                 "INSERT INTO responses SELECT response_id + ?, CAST(customer_id AS VARCHAR), ts, "
                 "CAST(stage AS VARCHAR), CAST(touchpoint AS VARCHAR), nps, csat, ces, comment, "

@@ -19,7 +19,9 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from journey.ingest import mixed_encoding
 
 CHUNK = 1 << 20  # 1 MiB: big enough to be fast, small enough to keep memory flat
 HEAD = 64 * 1024  # what we sniff delimiter, header rows and layout from
@@ -57,7 +59,7 @@ class Prepared:
     """A file made ready for DuckDB: a UTF-8 (possibly gzip'd) CSV path plus what we learned."""
 
     file_name: str
-    content_hash: str
+    content_hash: str  # of the content (a gzip'd copy of a file has the file's hash)
     csv_path: str  # what DuckDB reads
     compression: str  # 'none' or 'gzip'
     encoding: str  # as detected in the original file ('utf-8', 'cp1252', 'utf-16', 'xlsx'...)
@@ -65,6 +67,8 @@ class Prepared:
     head_rows: list[list[str]] = field(default_factory=list)  # first records, parsed
     head_complete: bool = False  # head_rows holds the whole file
     size: int = 0
+    raw_hash: str = ""  # of the bytes as given (what older versions stored)
+    repair: mixed_encoding.RepairStats | None = None  # single-byte text: what was repaired
 
 
 def quote_ident(name: str) -> str:
@@ -124,6 +128,31 @@ def _fingerprint(path: str, *, check_utf8: bool) -> tuple[str, bool | None]:
     return h.hexdigest(), (utf8.ok if utf8 else None)
 
 
+def _logical_hash(path: str) -> str:
+    """Hash of a gzip'd file's content: a compressed copy of an imported file is the same
+    file."""
+    h = hashlib.sha256()
+    try:
+        with gzip.open(path, "rb") as f:
+            for block in _chunks(f):
+                h.update(block)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise ReadProblem("bad_gzip", error=str(exc)) from exc
+    return h.hexdigest()
+
+
+def _has_c1(path: str, gz: bool) -> bool:
+    """Whether UTF-8 text holds C1 control characters (a Windows text decoded as Latin-1
+    somewhere on its way): they are repaired, never stored."""
+    tail = b""
+    with _open_logical(path, gz) as f:
+        for block in _chunks(f):
+            if mixed_encoding.UTF8_C1.search(tail + block):
+                return True
+            tail = block[-1:]
+    return False
+
+
 def _open_logical(path: str, gz: bool) -> BinaryIO:
     return gzip.open(path, "rb") if gz else open(path, "rb")  # noqa: SIM115
 
@@ -165,13 +194,36 @@ def _looks_binary(text: str) -> bool:
     return "\x00" in text or control > len(text) / 100
 
 
-def _transcode(src: str, gz: bool, encoding: str, dest: str) -> None:
-    """Re-encode to UTF-8 in chunks (bounded memory) so DuckDB can stream it."""
-    dec = codecs.getincrementaldecoder(encoding)()
+def _transcode(
+    src: str, gz: bool, encoding: str, dest: str
+) -> mixed_encoding.RepairStats | None:
+    """Re-encode to UTF-8 in chunks (bounded memory) so DuckDB can stream it. Windows text
+    is read with the cp850 repair (`mixed_encoding`); what it changed is returned."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        dec: Any = mixed_encoding.Decoder(False, utf8=True)
+        with _open_logical(src, gz) as f, open(dest, "w", encoding="utf-8", newline="") as out:
+            for block in _chunks(f):
+                out.write(dec.decode(block))
+            out.write(dec.decode(b"", final=True))
+        return dec.stats
+    if encoding == "cp1252":
+        found = [0, 0]
+        with _open_logical(src, gz) as f:
+            tail = b""
+            for block in _chunks(f):
+                # Two bytes of overlap so a word cut at a block boundary still counts.
+                in_word, c1 = mixed_encoding.evidence(tail + block)
+                found[0] += in_word
+                found[1] += c1 - mixed_encoding.c1_count(tail)
+                tail = block[-2:]
+        dec = mixed_encoding.Decoder(mixed_encoding.is_mixed(*found))
+    else:
+        dec = codecs.getincrementaldecoder(encoding)()
     with _open_logical(src, gz) as f, open(dest, "w", encoding="utf-8", newline="") as out:
         for block in _chunks(f):
             out.write(dec.decode(block))
         out.write(dec.decode(b"", final=True))
+    return dec.stats if encoding == "cp1252" else None
 
 
 def _cell_text(value: object) -> str:
@@ -286,13 +338,14 @@ def prepare(path: str, file_name: str, workdir: str, *, full: bool = True) -> Pr
     gz = magic.startswith(b"\x1f\x8b")
     # One read of the file gives its hash and, for plain text, whether it is UTF-8.
     plain = not gz and not magic.startswith(b"PK\x03\x04")
-    content_hash, utf8 = _fingerprint(path, check_utf8=plain) if full else ("", None)
+    raw_hash, utf8 = _fingerprint(path, check_utf8=plain) if full else ("", None)
+    content_hash = _logical_hash(path) if gz and full else raw_hash
     if magic.startswith(b"PK\x03\x04"):
         if _is_xlsx(path):
             dest = str(Path(workdir) / "sheet.csv")
             _xlsx_to_csv(path, dest)
             prepared = _prepare_text(dest, file_name, content_hash, "utf-8", False, size, workdir)
-            prepared.encoding = "xlsx"
+            prepared.encoding, prepared.raw_hash = "xlsx", raw_hash
             return prepared
         if _is_ods(path):
             raise ReadProblem("not_csv", what="an OpenDocument spreadsheet (.ods)")
@@ -300,7 +353,9 @@ def prepare(path: str, file_name: str, workdir: str, *, full: bool = True) -> Pr
     what = None if gz else sniff_magic(magic)
     if what:
         raise ReadProblem("not_csv", what=what)
-    return _prepare_text(path, file_name, content_hash, None, gz, size, workdir, full, utf8)
+    prepared = _prepare_text(path, file_name, content_hash, None, gz, size, workdir, full, utf8)
+    prepared.raw_hash = raw_hash
+    return prepared
 
 
 def _prepare_text(
@@ -329,26 +384,35 @@ def _prepare_text(
             enc = "utf-8" if is_utf8 else "cp1252"
         else:
             enc = "utf-8" if _decode_head(head, "utf-8", complete) is not None else "cp1252"
-    text = _decode_head(head, enc, complete)
-    if enc == "cp1252" and text is None:
-        enc = "latin-1"  # the 5 bytes cp1252 leaves undefined
+    if enc == "cp1252" and _looks_binary(head.decode("latin-1")):
+        raise ReadProblem("not_csv", what="binary data, not text")
+    csv_path, compression, repair = path, "gzip" if gz else "none", None
+    c1 = full and enc in ("utf-8", "utf-8-sig") and _has_c1(path, gz)
+    if full and (enc not in ("utf-8", "utf-8-sig") or c1):
+        csv_path = str(Path(workdir) / "utf8.csv")
+        try:
+            repair = _transcode(path, gz, enc, csv_path)
+        except UnicodeDecodeError:
+            raise ReadProblem("bad_encoding", encoding=enc) from None
+        compression = "none"
+        if enc == "cp1252" or c1:
+            # The head is read back from the repaired copy: mapping sees what will load.
+            with open(csv_path, "rb") as f:
+                head = f.read(HEAD)
+                complete = not f.read(1)
+            text = _decode_head(head, "utf-8", complete)
+        else:
+            text = _decode_head(head, enc, complete)
+    elif enc == "cp1252":
+        dec = mixed_encoding.Decoder(mixed_encoding.is_mixed(*mixed_encoding.evidence(head)))
+        text = dec.decode(head, final=complete)
+        repair = dec.stats
+    else:
         text = _decode_head(head, enc, complete)
     if text is None or _looks_binary(text):
         raise ReadProblem("not_csv", what="binary data, not text")
     if not text.strip():
         raise ReadProblem("empty")
-
-    csv_path, compression = path, "gzip" if gz else "none"
-    if full and enc not in ("utf-8", "utf-8-sig"):
-        csv_path = str(Path(workdir) / "utf8.csv")
-        try:
-            _transcode(path, gz, enc, csv_path)
-        except UnicodeDecodeError:
-            if enc != "cp1252":
-                raise ReadProblem("bad_encoding", encoding=enc) from None
-            enc = "latin-1"
-            _transcode(path, gz, enc, csv_path)
-        compression = "none"
 
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
@@ -368,6 +432,7 @@ def _prepare_text(
         head_rows=rows,
         head_complete=complete,
         size=size,
+        repair=repair,
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from journey import i18n
 from journey.db.store import Store
 from ui import data_actions
@@ -127,3 +130,62 @@ def test_answers_without_a_stage_are_counted_and_their_placement_is_a_setting(
         assert s.get_setting("answer_placement") == "none"
     counts = [m.value for m in at.markdown if "name neither a stage" in m.value]
     assert "**0**" in counts[0]
+
+
+SURVEY = (
+    b"customer,satisfaction,nps\n"
+    + b"".join(f"c{i},{1 + i % 10},{i % 11}\n".encode() for i in range(12))
+)
+BAD_PRICE = b"customer,date,page,revenue\n" + b"".join(
+    f"c{i},2024-01-0{1 + i % 9},Page,{'cher' if i % 4 else 3}\n".encode() for i in range(8)
+)
+
+
+def test_upload_shows_what_would_be_imported(app_test, writable_demo_db) -> None:
+    at = app_test(writable_demo_db, page="views/data.py")
+    at.get("file_uploader")[0].upload("survey.csv", SURVEY, "text/csv")
+    at.run()
+    assert not at.exception
+    assert any("12 rows of Survey responses would be imported" in s.value for s in at.success)
+    # The 1-10 'satisfaction' is said to be left out, in the page, before importing.
+    assert any("'satisfaction' reads like CSAT" in c.value for c in at.caption)
+
+
+def test_a_fix_is_one_click(app_test, writable_demo_db) -> None:
+    at = app_test(writable_demo_db, page="views/data.py")
+    at.get("file_uploader")[0].upload("bad.csv", BAD_PRICE, "text/csv")
+    at.run()
+    assert any("would not be imported" in e.value for e in at.error)
+    label = "set “revenue” to “(not imported)” in the column mapping"
+    fix = next(b for b in at.button if b.label == label)
+    fix.click().run()
+    assert not at.exception
+    assert any("8 rows of Events (journeys) would be imported" in s.value for s in at.success)
+    at.button(key="data_import").click().run()
+    with Store(writable_demo_db) as store:
+        got = store.cursor().execute(
+            "SELECT count(*), count(revenue) FROM events WHERE import_id = "
+            "(SELECT max(import_id) FROM imports)"
+        ).fetchone()
+    assert got == (8, 0)
+    # Imported over the demo: the page offers to remove it, the banner counts both.
+    assert any("also holds the demo data" in i.value for i in at.info)
+    assert any("yours 8 customers, 8 events" in i.value for i in at.info)
+
+
+def test_the_store_can_be_backed_up(app_test, writable_demo_db, tmp_path) -> None:
+    at = app_test(writable_demo_db, page="views/data.py")
+    assert not at.exception and not at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert i18n.t("data.backup.button", "en") in labels
+    # What the button downloads: a store holding the same rows, its temp copy gone.
+    with Store(writable_demo_db) as store:
+        before = set(Path(tempfile.gettempdir()).glob("parcours-backup-*"))
+        data = data_actions.backup_bytes(store)
+        left = set(Path(tempfile.gettempdir()).glob("parcours-backup-*")) - before
+        expected = store.info()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(data)
+    with Store(copy) as restored:
+        assert restored.info() == expected and expected["events"] > 0
+    assert left == set()

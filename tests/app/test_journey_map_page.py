@@ -59,13 +59,14 @@ def test_changing_the_persona_changes_the_numbers(app_test, demo_db):
     assert at.query_params.get("map_persona") in ("Cautious senior", ["Cautious senior"])
 
 
-def test_note_saved_from_the_page_lands_in_the_store(app_test, writable_demo_db):
+def test_a_typed_note_is_saved_without_a_button(app_test, writable_demo_db):
     at = app_test(writable_demo_db, page=PAGE, query_params={"map_persona": "Deal hunter"})
     assert not _problems(at)
-    at.text_area[2].input("Promo code at checkout")
-    save = [b for b in at.button if b.key and b.key.startswith("save_note_")][2]
-    save.click().run()
+    # No Save button: the note is saved when the box commits its value (on blur).
+    assert not [b for b in at.button if b.key and b.key.startswith("save_note_")]
+    at.text_area[2].input("Promo code at checkout").run()
     assert not _problems(at)
+    assert [t.value for t in at.toast] == [i18n.t("map.saved", "en")]
     with Store(writable_demo_db) as s:
         notes = s.notes("Deal hunter").set_index("stage")["note"].to_dict()
         stage = s.stages()["stage"].iloc[2]

@@ -50,16 +50,19 @@ def test_unknown_values_are_dropped_and_named() -> None:
     )
     assert values["who"] == ["A"] and values["level"] == "touchpoint"
     assert values["steps"] == 5 and values["repeats"] is False and values["since"] is None
-    assert [(d.param.key, d.value) for d in dropped] == [
-        ("who", "Nobody"), ("level", "nonsense"), ("steps", "many"), ("repeats", "maybe"),
-        ("since", "not-a-date")]
+    # Not in the data is told apart from not a value at all.
+    assert [(d.param.key, d.value, d.reason) for d in dropped] == [
+        ("who", "Nobody", "unknown"), ("level", "nonsense", "invalid"),
+        ("steps", "many", "invalid"), ("repeats", "maybe", "invalid"),
+        ("since", "not-a-date", "invalid")]
 
 
-def test_numbers_and_dates_are_clamped_not_dropped() -> None:
+def test_numbers_and_dates_are_clamped_and_said() -> None:
     values, dropped = _parse({"steps": ["99"], "since": ["2031-01-01"]},
                              bounds={"since": (D(2026, 1, 1), D(2026, 6, 30))})
     assert values["steps"] == 15 and values["since"] == D(2026, 6, 30)
-    assert dropped == []
+    assert [(d.param.key, d.value, d.reason, d.used) for d in dropped] == [
+        ("steps", "99", "clamped", 15), ("since", "2031-01-01", "clamped", D(2026, 6, 30))]
 
 
 def test_known_values_may_depend_on_earlier_ones() -> None:

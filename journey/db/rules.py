@@ -1,0 +1,331 @@
+"""Touchpoint rules: the ordered list that turns raw events into journey events.
+
+A rule is a condition on one field of an event (the touchpoint, i.e. the event name, its
+channel, device or stage, or an attribute kept at import such as `page_location`) and an
+action: set the touchpoint, the stage, the channel, online/offline, or hide the event.
+For each target the first matching rule (lowest position) wins; an event no rule touches keeps
+its imported values. Rules that set the touchpoint see the imported values; every other rule
+sees the touchpoint as renamed (so "Product page -> consideration" works after
+"view -> Product page"). A rule may be restricted to some event names (`only_for`).
+
+Rules are data: each is compiled here, in Python, into a regular expression and a rewrite
+string stored beside it in the `rules` table, and the derived SQL reads them from there (never
+formatted into SQL). Matching runs on the distinct values of each field, not on every event,
+so a rule costs one regex per distinct value (see `rule_ctes`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import duckdb
+
+BASE_FIELDS = ("touchpoint", "channel", "device", "stage")
+# Other names people use for the event-name column.
+FIELD_ALIASES = {"event": "touchpoint", "event_name": "touchpoint", "name": "touchpoint"}
+KINDS = ("equals", "one_of", "wildcard", "regex", "url_path")
+ACTIONS = ("touchpoint", "stage", "channel", "online", "hide")
+# Targets whose new value may use capture groups (`\1`).
+TEXT_ACTIONS = ("touchpoint", "stage", "channel")
+MAX_PATTERN = 500  # characters; longer patterns are refused
+MAX_VALUE = 200
+MAX_RULES = 500
+ONE_OF_SEP = "|"  # one_of patterns list their values separated by "|"
+
+# A quantified group that itself contains a quantifier: (a+)+, (a*)*, (\w+\s?)*, (a|aa){2,}.
+# RE2 (DuckDB) runs in linear time anyway; refusing them keeps rules portable to engines that
+# backtrack (Spark's Java regex) and keeps the Python-side preview safe.
+_NESTED = re.compile(
+    r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,?\d*\})(?:[^()\\]|\\.)*\)[)\s]*(?:[+*]|\{\d+,)"
+)
+_REWRITE_REF = re.compile(r"\\(\d)")
+
+
+class RuleError(Exception):
+    """A rule that cannot be stored, with a message key of rules.json and its params."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code, self.params = code, params
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        from journey import i18n
+
+        # A wrapped error (which rule was wrong) is said in the same language.
+        params = {k: v.text(lang) if isinstance(v, RuleError) else v
+                  for k, v in self.params.items()}
+        return i18n.t(self.code, lang, **params)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule as people write it (the compiled form lives in the `rules` table)."""
+
+    field: str
+    kind: str
+    pattern: str
+    action: str
+    value: str | None = None
+    only_for: str | None = None  # event names, "|"-separated; None = every event
+    rule_set: str | None = None  # the ready-made set it came from, if any
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    regex: str  # matches the whole value; its groups are the pattern's groups
+    rewrite: str | None  # RE2 rewrite for the new value (\1 = first group)
+    path: str | None  # JSON path of an attribute field, None for a base field
+    only_regex: str | None
+
+
+def normalise_field(field: str) -> str:
+    f = (field or "").strip()
+    low = f.lower()
+    if low in BASE_FIELDS:
+        return low
+    return FIELD_ALIASES.get(low, f)
+
+
+def _check_regex(pattern: str) -> None:
+    if len(pattern) > MAX_PATTERN:
+        raise RuleError("rules.err.too_long", limit=MAX_PATTERN)
+    if _NESTED.search(pattern):
+        raise RuleError("rules.err.nested", pattern=pattern)
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise RuleError("rules.err.bad_regex", pattern=pattern, error=str(exc)) from exc
+
+
+def _wild(text: str, star: str) -> str:
+    return "".join(star if ch == "*" else re.escape(ch) for ch in text)
+
+
+def _groups(kind: str, pattern: str) -> int:
+    if kind in ("wildcard", "url_path"):
+        return pattern.count("*")
+    if kind == "regex":
+        return re.compile(pattern).groups
+    return 0
+
+
+def compile_rule(rule: Rule) -> Compiled:
+    """Check one rule and compile it; raises RuleError with what to fix."""
+    if rule.kind not in KINDS:
+        raise RuleError("rules.err.kind", kind=rule.kind, kinds=", ".join(KINDS))
+    if rule.action not in ACTIONS:
+        raise RuleError("rules.err.action", action=rule.action, actions=", ".join(ACTIONS))
+    if not normalise_field(rule.field):
+        raise RuleError("rules.err.no_field")
+    if not rule.pattern or len(rule.pattern) > MAX_PATTERN:
+        raise RuleError("rules.err.too_long", limit=MAX_PATTERN)
+    p = rule.pattern
+    if rule.kind == "equals":
+        body = re.escape(p)
+    elif rule.kind == "one_of":
+        values = [v.strip() for v in p.split(ONE_OF_SEP) if v.strip()]
+        if not values:
+            raise RuleError("rules.err.too_long", limit=MAX_PATTERN)
+        body = "(?:" + "|".join(re.escape(v) for v in values) + ")"
+    elif rule.kind == "wildcard":
+        body = _wild(p, "(.*)")
+    elif rule.kind == "url_path":
+        if not p.startswith("/"):
+            raise RuleError("rules.err.url_path", pattern=p)
+        # The path of a full URL or of a bare path; `*` is one path segment; a trailing
+        # slash, the query and the fragment are ignored.
+        body = (r"(?:[a-zA-Z][a-zA-Z0-9+.\-]*://[^/?#]*)?" + _wild(p.rstrip("/") or "/",
+                r"([^/?#]*)") + r"/?(?:[?#].*)?")
+    else:
+        _check_regex(p)
+        # Unanchored like every regex tool: the rule matches when the pattern occurs anywhere;
+        # wrapping it makes the rewrite replace the whole value, not only the matched part.
+        body = ".*?(?:" + p + ").*"
+    # Only a regex is case-sensitive (people write "Product page" and "product page" alike;
+    # a regex says what it means, `(?i:...)` included).
+    regex = ("(?s)^" if rule.kind == "regex" else "(?si)^") + body + "$"
+    _check_regex(regex)
+    rewrite = None
+    if rule.action in TEXT_ACTIONS:
+        value = (rule.value or "").strip()
+        if not value:
+            raise RuleError("rules.err.no_value", action=rule.action)
+        if len(value) > MAX_VALUE:
+            raise RuleError("rules.err.too_long", limit=MAX_VALUE)
+        groups = _groups(rule.kind, p)
+        for ref in _REWRITE_REF.findall(value):
+            if int(ref) == 0 or int(ref) > groups:
+                raise RuleError("rules.err.group", ref=ref, groups=groups)
+        # A backslash that is not a group reference is a literal backslash for RE2.
+        rewrite = re.sub(r"\\(?!\d)", r"\\\\", value)
+    elif rule.action == "online":
+        if (rule.value or "").strip().lower() not in ("online", "offline"):
+            raise RuleError("rules.err.online", value=rule.value or "")
+    field = normalise_field(rule.field)
+    path = None
+    if field not in BASE_FIELDS:
+        path = '$."' + field.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    only = None
+    if rule.only_for:
+        names = [v.strip() for v in rule.only_for.split(ONE_OF_SEP) if v.strip()]
+        if names:
+            only = "(?s)^(?:" + "|".join(re.escape(v) for v in names) + ")$"
+            _check_regex(only)
+    return Compiled(regex, rewrite, path, only)
+
+
+def new_value(rule: Rule, value: str) -> str | None:
+    """What `rule` turns `value` into (None when it does not match): the Python twin of the
+    SQL, for previews and tests on a handful of values."""
+    c = compile_rule(rule)
+    m = re.match(c.regex, value)
+    if m is None:
+        return None
+    if c.rewrite is None:
+        return rule.value
+    return _REWRITE_REF.sub(lambda g: m.group(int(g.group(1))) or "", rule.value or "").strip()
+
+
+# -- storage -----------------------------------------------------------------------------
+COLUMNS = ("position", "field", "kind", "pattern", "action", "value", "only_for", "rule_set",
+           "regex", "rewrite", "path", "only_regex")
+
+MIGRATION = """
+CREATE TABLE rules (
+    position INTEGER PRIMARY KEY,
+    field VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    pattern VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    value VARCHAR,
+    only_for VARCHAR,
+    rule_set VARCHAR,
+    regex VARCHAR NOT NULL,
+    rewrite VARCHAR,
+    path VARCHAR,
+    only_regex VARCHAR
+);
+ALTER TABLE events ADD COLUMN attributes VARCHAR;
+"""
+
+
+def _check_re2(cur: duckdb.DuckDBPyConnection, compiled: Compiled, rule: Rule) -> None:
+    # DuckDB's RE2 refuses some Python syntax (look-arounds, back-references): ask it.
+    for rx in (compiled.regex, compiled.only_regex):
+        if rx is None:
+            continue
+        try:
+            cur.execute("SELECT regexp_matches('', ?)", [rx]).fetchall()
+        except duckdb.Error as exc:
+            raise RuleError("rules.err.bad_regex", pattern=rule.pattern,
+                            error=str(exc).split(":", 1)[-1].strip()) from exc
+
+
+def read_rules(cur: duckdb.DuckDBPyConnection) -> list[Rule]:
+    """The stored rules in order."""
+    rows = cur.execute(
+        "SELECT field, kind, pattern, action, value, only_for, rule_set FROM rules "
+        "ORDER BY position"
+    ).fetchall()
+    return [Rule(*r) for r in rows]
+
+
+def journey_event_count(cur: duckdb.DuckDBPyConnection) -> int:
+    """Events left in journeys once the rules have hidden theirs."""
+    return int(cur.execute("SELECT count(*) FROM journey_events").fetchone()[0])
+
+
+def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+    """Replace the stored rules with `rules`, inside the caller's transaction. Every rule is
+    checked before anything is written, so a bad one changes nothing."""
+    if len(rules) > MAX_RULES:
+        raise RuleError("rules.err.too_many", limit=MAX_RULES)
+    rows = []
+    model = {r[0] for r in cur.execute("SELECT stage FROM stages").fetchall()}
+    for i, rule in enumerate(rules):
+        rule = Rule(normalise_field(rule.field), *list(rule.to_dict().values())[1:])
+        try:
+            c = compile_rule(rule)
+            _check_re2(cur, c, rule)
+            stage = (rule.value or "").strip()
+            if rule.action == "stage" and stage not in model and not _REWRITE_REF.search(stage):
+                raise RuleError("rules.err.stage", stage=stage, stages=", ".join(sorted(model)))
+        except RuleError as exc:
+            raise RuleError("rules.err.in_rule", n=i + 1, error=exc) from exc
+        rows.append([i + 1, rule.field, rule.kind, rule.pattern, rule.action,
+                     (rule.value or "").strip() or None, rule.only_for or None, rule.rule_set,
+                     c.regex, c.rewrite, c.path, c.only_regex])
+    cur.execute("DELETE FROM rules")
+    if rows:
+        cur.executemany(
+            f"INSERT INTO rules ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            rows,
+        )
+
+
+# -- the SQL applying them (read by db/derived.py) ----------------------------------------
+def _hits_ctes(p: str, source: str, actions: str) -> str:
+    """CTEs `{p}_f`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
+    (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
+    for each action in `actions` (an SQL list of code literals).
+
+    The regexes run on the distinct (field, value, touchpoint) triples, never per event: a
+    non-constant pattern is compiled per row, and there are far fewer distinct values than
+    events. Events then find their rules by equality joins."""
+    val = (
+        "CASE WHEN f.path IS NOT NULL THEN json_extract_string(e.attributes, f.path) "
+        "WHEN f.field = 'touchpoint' THEN e.touchpoint WHEN f.field = 'channel' THEN e.channel "
+        "WHEN f.field = 'device' THEN e.device ELSE e.stage END"
+    )
+    return f"""{p}_f AS (SELECT DISTINCT field, path FROM rules WHERE action IN ({actions})),
+{p}_ev AS (SELECT e.event_id, e.touchpoint, f.field, {val} AS v
+    FROM {source} e CROSS JOIN {p}_f f),
+{p}_v AS (SELECT DISTINCT field, v, touchpoint FROM {p}_ev WHERE v IS NOT NULL),
+{p}_m AS (SELECT r.position, r.action, v.field, v.v, v.touchpoint,
+        CASE WHEN r.rewrite IS NULL THEN r.value
+             ELSE TRIM(regexp_replace(v.v, r.regex, r.rewrite)) END AS out
+    FROM {p}_v v JOIN rules r ON r.field = v.field AND r.action IN ({actions})
+    WHERE regexp_matches(v.v, r.regex)
+      AND (r.only_regex IS NULL OR regexp_matches(v.touchpoint, r.only_regex))),
+{p}_h AS (SELECT ev.event_id, m.position, m.action, m.out,
+        ROW_NUMBER() OVER (PARTITION BY ev.event_id, m.action ORDER BY m.position) AS k
+    FROM {p}_ev ev JOIN {p}_m m ON m.field = ev.field AND m.v = ev.v
+        AND m.touchpoint = ev.touchpoint
+    WHERE m.out IS NULL OR m.out <> ''),
+{p}_pick AS (SELECT event_id,
+        MAX(CASE WHEN action = 'touchpoint' THEN out END) AS touchpoint,
+        MAX(CASE WHEN action = 'stage' THEN out END) AS stage,
+        MAX(CASE WHEN action = 'channel' THEN out END) AS channel,
+        MAX(CASE WHEN action = 'online' THEN
+            CASE WHEN LOWER(out) = 'online' THEN 1 ELSE 0 END END) AS online,
+        MAX(CASE WHEN action = 'hide' THEN 1 END) AS hidden
+    FROM {p}_h WHERE k = 1 GROUP BY event_id)"""
+
+
+def rule_ctes(events: str) -> str:
+    """CTE definitions (without WITH) ending in `ru_ev`: the events of `events` (a relation
+    with the events table's columns) that no rule hides, with touchpoint, stage, channel and
+    online after the rules and the touchpoint map.
+
+    Precedence per field: a rule, then (stage, channel, online) the touchpoint map's row of
+    the renamed touchpoint; the stage then falls back to the file's stage, the channel is the
+    event's own before the map's (as without rules)."""
+    return f"""ru_e0 AS (SELECT * FROM {events}),
+{_hits_ctes("ru1", "ru_e0", "'touchpoint'")},
+ru_e1 AS (SELECT e.event_id, e.customer_id, e.ts, COALESCE(p.touchpoint, e.touchpoint)
+        AS touchpoint, COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel)
+        AS channel, t.online, e.device, e.revenue, e.import_id, e.attributes
+    FROM ru_e0 e LEFT JOIN ru1_pick p ON p.event_id = e.event_id
+    LEFT JOIN touchpoints t ON t.touchpoint = COALESCE(p.touchpoint, e.touchpoint)),
+{_hits_ctes("ru2", "ru_e1", "'stage', 'channel', 'online', 'hide'")},
+ru_ev AS (SELECT e.event_id, e.customer_id, e.ts, e.touchpoint,
+        COALESCE(p.stage, e.stage) AS stage, COALESCE(p.channel, e.channel) AS channel,
+        CASE WHEN p.online IS NULL THEN e.online ELSE p.online = 1 END AS online,
+        e.device, e.revenue, e.import_id
+    FROM ru_e1 e LEFT JOIN ru2_pick p ON p.event_id = e.event_id
+    WHERE p.hidden IS NULL)"""

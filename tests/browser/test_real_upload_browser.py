@@ -1,0 +1,58 @@
+"""A real export dropped in the browser gives the figures the CLI gives (issue: real exports).
+
+The French NPS survey (R export, NA for missing, cp850 bytes in cp1252 text) is uploaded on
+the Data page of an empty store: the preview says what would be imported before anything is
+written, and the NPS page then shows +53.4 on n = 13,612, as `python -m journey import` does.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from journey.db.store import Store
+
+REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real-exports"
+FILE = REAL / "nps_benavent_fr.csv"
+pytestmark = pytest.mark.skipif(
+    not FILE.is_file(), reason="the real exports (../shared/real-exports) are not here"
+)
+
+
+@pytest.fixture(scope="module")
+def empty_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("real") / "empty.duckdb"
+    with Store(path) as store:
+        store.set_setting("demo_autoload", "off")
+    return str(path)
+
+
+def test_french_nps_survey_through_the_browser(app_server, empty_db, page, wait_idle,
+                                               screenshot, assert_no_exception) -> None:
+    base = app_server(empty_db)
+    page.goto(base + "/data?lang=en")
+    expect(page.locator("h1").first).to_have_text("Data", timeout=90_000)
+    wait_idle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(FILE))
+    wait_idle(page)
+    page.get_by_text("13,954 rows of Survey responses would be imported").first.wait_for(
+        timeout=90_000
+    )
+    body = page.inner_text("body")
+    assert "'satisfaction' reads like CSAT" in body  # said before importing
+    assert_no_exception(page)
+    screenshot(page, "data-dry-run-real-nps")
+    page.get_by_role("button", name=re.compile(r"^Import 1 file")).click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Imported 13,954 rows")).first.wait_for(timeout=90_000)
+    assert_no_exception(page)
+
+    page.goto(base + "/nps?lang=en")
+    wait_idle(page)
+    page.get_by_text("n = 13,612").first.wait_for(timeout=90_000)
+    body = page.inner_text("body")
+    assert "NPS of the selection (n = 13,612)" in body and "+53" in body
+    screenshot(page, "nps-real-benavent")
