@@ -159,6 +159,22 @@ def test_selected_nodes(small_sankey):
     assert flow_charts.selected_nodes(small_sankey, None) == []
 
 
+def test_selected_links_address_the_drawn_links(small_sankey):
+    # An edge index counts the option's links: links to nowhere are not drawn, not counted.
+    small_sankey["links"].insert(1, {**small_sankey["links"][0], "target_id": None})
+    drawn = flow_charts.sankey_option(small_sankey, lang="en")["series"][0]["links"]
+    for i, item in enumerate(drawn):
+        state = {"selection": {"selected": [
+            {"series_index": 0, "data_type": "edge", "data_indices": [i]}]}}
+        (picked,) = flow_charts.selected_links(small_sankey, state)
+        assert (picked["source_id"], picked["target_id"]) == (item["source"], item["target"])
+    assert len(drawn) < len(small_sankey["links"])
+    node_only = {"selection": {"selected": [
+        {"series_index": 0, "data_type": "node", "data_indices": [0]},
+        {"series_index": 0, "data_type": "edge", "data_indices": [99]}]}}
+    assert flow_charts.selected_links(small_sankey, node_only) == []
+
+
 # -- network ---------------------------------------------------------------------------------
 STAGES = pd.DataFrame({
     "stage": ["awareness", "purchase"], "position": [1, 2],

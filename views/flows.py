@@ -146,7 +146,7 @@ def _element_name(ctx: PageContext, kind: str | None, name: Any, label_of) -> st
 
 def _drill_words(ctx: PageContext, drill: flows.Drill, label_of) -> str:
     """'Cart (step 2)' or 'Cart (step 2) → Drop-off': what a selection is, in words."""
-    here = ctx.t("flows.drill.at_step", step=drill.step,
+    here = ctx.t("flows.drill.at_step", step=i18n.fmt_int(drill.step, ctx.lang),
                  name=_element_name(ctx, drill.kind, drill.name, label_of))
     if drill.next_kind is None:
         return here
@@ -228,7 +228,6 @@ def render(ctx: PageContext) -> None:
 
 
 def _render(ctx: PageContext) -> None:
-
     ss = st.session_state
     values = URL.read(known=_known(ctx))
     url_notices(ctx, URL.notices())
@@ -289,7 +288,8 @@ def _render(ctx: PageContext) -> None:
 
         title = ctx.t(f"flows.chart_title.{level}", steps=steps)
         option = flow_charts.sankey_option(sk, lang=ctx.lang, title=title, labels=labels,
-                                           subtitle=caption, file_name=safe_stem("parcours-flows"),
+                                           subtitle=caption,
+                                           file_name=safe_stem("parcours-flows"),
                                            colors=colors)
         if ctx.workshop:
             option = big_echarts(option)

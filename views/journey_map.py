@@ -60,8 +60,10 @@ def _state(ctx: PageContext) -> dict[str, Any]:
                     bounds={"map_b_since": days, "map_b_until": days})
     for item in URL.notices():
         if item.param.key == "map_persona" and item.value in personas:
+            # A persona of the data, but not one of the sidebar's: the sidebar is the view.
             st.warning(ctx.t("map.persona_outside", persona=md(item.value),
-                             personas=md(", ".join(ctx.filters.personas))))
+                             personas=md(", ".join(ctx.filters.personas))),
+                       icon=":material/link_off:")
         else:
             url_notices(ctx, [item])
     if ctx.workshop:

@@ -28,9 +28,10 @@ PAGES: dict[str, list[dict[str, str | list[str]]]] = {
     "/flows": [
         {"flows_level": "galaxy", "flows_steps": "1e9", "flows_top": "-4", "flows_start": "Gone",
          "flows_end": LONG, "flows_repeats": "2", "flows_gap": "forever",
-         "flows_through": "Nobody"},
+         "flows_drill": "Nobody"},
         {"flows_steps": "99999999999999999999999", "flows_top": "0", "flows_level": "stage",
-         "flows_start": "purchase", "flows_through": "Checkout"},
+         "flows_start": "purchase",
+         "flows_drill": '[2,"node","Gone page",null,null,5,8,null,null]'},
     ],
     "/network": [{"network_min": "-7", "network_physics": "perhaps"},
                  {"network_min": "99999999999999999999"}],
