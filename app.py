@@ -12,8 +12,9 @@ import streamlit as st
 
 from journey import i18n
 from journey.db.store import StoreError
-from ui import sidebar
+from ui import sidebar, typography
 from ui import workshop as workshop_css
+from ui.data_actions import UPLOAD_TYPES
 from ui.page import clear_context
 from ui.store import demo_autoload_enabled, load_demo_if_empty, open_store, store_facts
 from ui.widgets import url_notices
@@ -48,7 +49,7 @@ except StoreError as exc:
 
 if store_facts(store)["empty"] and demo_autoload_enabled(store):
     with st.spinner(i18n.t("shell.demo.loading", _early_lang)):
-        load_demo_if_empty(store)
+        load_demo_if_empty(store, _early_lang)  # a French visitor gets a French demo
 
 state = sidebar.resolve(store)
 lang = state["lang"]
@@ -85,8 +86,10 @@ if not workshop:
     sidebar.render(store, state)
 ctx = sidebar.finish(store, state)
 
+# Streamlit's own widget texts in French, words never cut (ui/typography.py); in workshop mode
+# projector sizes and no sidebar (ui/workshop.py). Fixed CSS and catalogue strings only.
+st.html(typography.style(lang, workshop, UPLOAD_TYPES))
 if workshop:
-    # Projector sizes and no sidebar: fixed CSS only (ui/workshop.py), never user text.
     st.html(workshop_css.STYLE)
 # The way in or out of workshop mode is drawn after the page has run, into a slot kept here:
 # the link carries the page's own URL keys (map_b_persona...), which the page writes during
