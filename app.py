@@ -13,8 +13,9 @@ import streamlit as st
 
 from journey import i18n
 from journey.db.store import StoreError
-from ui import import_advice, sidebar
+from ui import import_advice, sidebar, typography
 from ui import workshop as workshop_css
+from ui.data_actions import UPLOAD_TYPES
 from ui.page import clear_context
 from ui.store import (
     as_store_error,
@@ -60,7 +61,7 @@ try:
     store = open_store()
     if store_facts(store)["empty"] and demo_autoload_enabled(store):
         with st.spinner(i18n.t("shell.demo.loading", _early_lang)):
-            load_demo_if_empty(store)
+            load_demo_if_empty(store, _early_lang)  # a French visitor gets a French demo
     state = sidebar.resolve(store)
 except Exception as exc:
     # A file that opens can still fail on its first read (a truncated store).
@@ -102,8 +103,10 @@ if not workshop:
     sidebar.render(store, state)
 ctx = sidebar.finish(store, state)
 
+# Streamlit's own widget texts in French, words never cut (ui/typography.py); in workshop mode
+# projector sizes and no sidebar (ui/workshop.py). Fixed CSS and catalogue strings only.
+st.html(typography.style(lang, workshop, UPLOAD_TYPES))
 if workshop:
-    # Projector sizes and no sidebar: fixed CSS only (ui/workshop.py), never user text.
     st.html(workshop_css.STYLE)
 # The way in or out of workshop mode is drawn after the page has run, into a slot kept here:
 # the link carries the page's own URL keys (map_b_persona...), which the page writes during

@@ -211,7 +211,7 @@ def test_describe_every_filter_in_order():
         " · Converted journeys"
     )
     # The store's own stage labels, when given, name the stages.
-    assert "Étapes : Achat!, Sensibilisation" in f.describe(
+    assert "Étapes\u202f: Achat!, Sensibilisation" in f.describe(
         "fr", lambda s: "Achat!" if s == "purchase" else i18n.stage_label(s, "fr")
     )
     assert Filters(since="2026-01-01").describe("en") == "From Jan 1, 2026"

@@ -161,9 +161,10 @@ def test_every_dynamic_family_is_built_in_the_code() -> None:
 def test_placeholders_are_filled() -> None:
     assert t("stat.small_sample", "en", n=12) == "Small sample (n = 12): read with care"
     assert t("stat.small_sample", "fr", n=12) == (
-        "Petit échantillon (n = 12)\u00a0: à interpréter avec prudence"
+        "Petit échantillon (n = 12)\u202f: à interpréter avec prudence"
     )
-    assert t("flow.step", "fr", step=3) == "Étape 3"
+    # Étape is a stage; a step of a journey is a "pas" (README, Vocabulary).
+    assert t("flow.step", "fr", step=3) == "Pas 3"
 
 
 def test_missing_key_falls_back_to_english_then_to_the_key(monkeypatch) -> None:
@@ -289,3 +290,24 @@ def test_fmt_month() -> None:
 )
 def test_lang_from_locale(value: str | None, expected: str) -> None:
     assert lang_from_locale(value) == expected
+
+
+# -- French typography -----------------------------------------------------------------
+# Before ":" ";" "!" "?" and inside « », French sets a narrow no-break space: never a plain
+# space (the sign wraps alone onto the next line) and never nothing. A colon between digits
+# ("16:9") is no punctuation.
+_FR_BAD = (
+    ("plain or no space before : ; ! ?", r"(?<!\u202f)(?<!\u00a0)[:;!?](?!\d)"),
+    ("plain or no space after «", r"«(?![\u202f\u00a0])"),
+    ("plain or no space before »", r"(?<![\u202f\u00a0])»"),
+)
+
+
+@pytest.mark.parametrize("area", ["app.json", "store.json"])
+def test_french_punctuation_has_its_narrow_no_break_space(area: str) -> None:
+    import re
+
+    messages = json.loads((i18n.LOCALES_DIR / "fr" / area).read_text(encoding="utf-8"))
+    bad = [(key, rule, text) for key, text in messages.items() for rule, pattern in _FR_BAD
+           if re.search(pattern, re.sub(r"\{[^}]*\}", "", text))]
+    assert bad == []

@@ -292,3 +292,37 @@ def test_cli_sample(tmp_path, capsys) -> None:
     assert "already loaded" in capsys.readouterr().err
     assert cli.main(["info", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["events"] == out["events"]
+
+
+def test_french_demo_is_the_same_demo_in_french() -> None:
+    """For a French team: French touchpoint, channel, device and persona names and French
+    comments, over the very same draws (so every figure matches the English demo's)."""
+    en, fr = demo.generate(400, seed=7), demo.generate(400, seed=7, lang="fr")
+    for attr in ("events", "responses", "customers"):
+        assert len(getattr(en, attr)) == len(getattr(fr, attr))
+    assert (en.events["ts"].to_numpy() == fr.events["ts"].to_numpy()).all()
+    assert (en.responses["nps"].to_numpy() == fr.responses["nps"].to_numpy()).all()
+    for attr in ("events", "responses"):
+        named = getattr(en, attr)["touchpoint"].astype(str).map(demo.NAMES_FR)
+        assert (named == getattr(fr, attr)["touchpoint"].astype(str)).all(), attr
+    assert "Fiche produit" in set(fr.touchpoints["touchpoint"])
+    assert set(fr.events["device"].astype(str)) <= {"mobile", "ordinateur", "tablette",
+                                                    "en magasin", "téléphone", "hors ligne"}
+    assert set(fr.personas["persona"]) == {"Parent pressé", "Senior prudent",
+                                           "Chasseur de bonnes affaires", "Fan fidèle"}
+    english = {c for texts in demo.COMMENTS["en"].values() for c in texts}
+    french = {c for texts in demo.COMMENTS["fr"].values() for c in texts}
+    comments = set(fr.responses["comment"].dropna())
+    assert comments and comments <= french and not comments & english
+    # English names of the data never leak into the French demo.
+    assert not set(fr.events["touchpoint"].astype(str)) & {"Product page", "Payment failed"}
+
+
+def test_french_demo_loads_under_its_own_name(tmp_path) -> None:
+    with Store(tmp_path / "fr.duckdb") as store:
+        demo.load_sample(store, customers=50, seed=3, lang="fr")
+        loaded = demo.demo_import(store)
+        assert loaded["file_name"] == "Données de démonstration (graine 3, 50 clients)"
+        assert "Parent pressé" in set(store.personas()["persona"])
+    with pytest.raises(StoreError):
+        demo.generate(10, lang="de")

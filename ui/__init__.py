@@ -7,5 +7,6 @@
 - captions.py: the filters-and-n caption under every chart
 - widgets.py, charts.py, tables.py: what pages draw alike (empty states, downloads, guard,
   charts, tables that become HTML tables when projecting)
-- workshop.py: projector CSS and chart sizes; data_actions.py: the Data page's buttons
+- workshop.py: projector CSS and chart sizes; typography.py: French widget texts, whole words
+- data_actions.py: the Data page's buttons
 """

@@ -24,6 +24,7 @@ from journey.ingest.importer import ImportReport, Preview, Problem
 from ui.store import demo_customers
 
 IGNORE = ""  # the mapping editor's "do not import this column"
+UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "xlsx"]  # what the uploader accepts
 
 
 def spool(name: str, data: bytes, workdir: str | None = None) -> str:
@@ -117,9 +118,10 @@ def backup_bytes(store: Store) -> bytes:
 
 
 # -- the demo ------------------------------------------------------------------------------
-def load_demo(store: Store) -> dict[str, Any]:
-    """Load the demo (the size the app loads by itself); StoreError if one is loaded."""
-    return demo.load_sample(store, customers=demo_customers())
+def load_demo(store: Store, lang: str = "en") -> dict[str, Any]:
+    """Load the demo (the size the app loads by itself) in `lang`; StoreError if one is
+    loaded."""
+    return demo.load_sample(store, customers=demo_customers(), lang=lang)
 
 
 def remove_import(store: Store, import_id: int) -> bool:

@@ -22,6 +22,7 @@ from journey.db.store import Store
 from ui.page import PageContext, publish_context
 from ui.store import store_facts
 from ui.url_state import Param, UrlState
+from ui.widgets import date_format
 
 OUTCOME_OPTIONS = ("all", "converted", "dropped_off")
 
@@ -140,11 +141,11 @@ def render(store: Store, state: dict[str, Any]) -> None:
             t("filter.devices"), options["devices"], key=W["device"],
             placeholder=t("shell.all_devices"),
         )
-        date_format = "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
+        fmt = date_format(lang)
         bounds = {"min_value": options["first_day"], "max_value": options["last_day"]}
         bounds = {k: v for k, v in bounds.items() if v is not None}
-        st.date_input(t("filter.date_from"), key=W["since"], format=date_format, **bounds)
-        st.date_input(t("filter.date_to"), key=W["until"], format=date_format, **bounds)
+        st.date_input(t("filter.date_from"), key=W["since"], format=fmt, **bounds)
+        st.date_input(t("filter.date_to"), key=W["until"], format=fmt, **bounds)
         with st.expander(t("filter.conditions"), expanded=bool(
             st.session_state.get(W["includes"]) or st.session_state.get(W["touchpoint"])
             or st.session_state.get(W["outcome"], "all") != "all"

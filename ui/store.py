@@ -136,15 +136,16 @@ def demo_customers() -> int:
         return 5000
 
 
-def load_demo_if_empty(store: Store) -> bool:
-    """Load the demo into an empty store (once per process). True when it loaded now."""
+def load_demo_if_empty(store: Store, lang: str = "en") -> bool:
+    """Load the demo into an empty store (once per process), its names and comments in `lang`
+    (the first visitor's language). True when it loaded now."""
     from journey.ingest import demo
 
     with _demo_lock(str(store.path)):
         if not store.is_empty() or demo.is_demo(store):
             return False
         try:
-            demo.load_sample(store, customers=demo_customers())
+            demo.load_sample(store, customers=demo_customers(), lang=lang)
         except StoreError:
             return False  # another process loaded it meanwhile
         return True

@@ -68,7 +68,8 @@ def show_table(ctx: PageContext, df: pd.DataFrame, *,
                              total=i18n.fmt_int(len(df), ctx.lang)))
         return
     st.dataframe(df, hide_index=True, width="stretch", height=height,
-                 column_config=dict(column_config) if column_config else None, key=key)
+                 column_config=dict(column_config) if column_config else None, key=key,
+                 placeholder=i18n.DASH)  # a missing value, not Python's "None"
 
 
 def align_rows(*frames: pd.DataFrame, fill: str = "") -> list[pd.DataFrame]:

@@ -23,6 +23,12 @@ from ui.url_state import Dropped
 log = logging.getLogger("parcours.ui")
 
 
+def date_format(lang: str) -> str:
+    """st.date_input's format in the language: 31/01/2026 in French. (The calendar's month
+    names and first weekday follow the browser's own language: Streamlit offers no setting.)"""
+    return "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
+
+
 def caption(text: str) -> None:
     """A caption of plain text (it holds persona, stage and touchpoint names): escaped, so a
     name never renders as a link, an image or emphasis."""

@@ -34,7 +34,8 @@ def _show_problems(ctx: PageContext, problems: list[Problem]) -> None:
         ctx.t("data.col.examples"): ", ".join(str(e) for e in p.examples[:5]),
     } for p in problems]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     placeholder=i18n.DASH)
 
 
 def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
@@ -95,7 +96,7 @@ def _demo_section(ctx: PageContext) -> None:
             st.markdown(ctx.t("data.demo.absent"))
             if st.button(ctx.t("data.load_demo"), icon=":material/science:", key="demo_load"):
                 with st.spinner(ctx.t("shell.demo.loading")):
-                    actions.load_demo(ctx.store)
+                    actions.load_demo(ctx.store, ctx.lang)
                 _flash(ctx.t("data.demo.loaded"))
                 st.rerun()
 
@@ -127,13 +128,16 @@ def _upload_card(ctx: PageContext, up: Any) -> tuple[Any, str | None, dict[str, 
         st.warning(ctx.t("data.preview_problems"))
         _show_problems(ctx, pv.problems)
     if not pv.data.empty:
-        st.dataframe(pv.data, hide_index=True, width="stretch", height=220)
+        # An empty cell of the file shows as a dash, not as Python's "None".
+        st.dataframe(pv.data, hide_index=True, width="stretch", height=220,
+                     placeholder=i18n.DASH)
     suggested = user_mapping if user_mapping is not None else pv.mapping
     targets = list(pv.targets or formats.ALL_TARGETS)
     targets += [t for t in suggested.values() if t not in targets]
     st.markdown(ctx.t("data.mapping"))
     edited = st.data_editor(
         actions.mapping_frame(pv.header, suggested),
+        placeholder=i18n.DASH,  # a missing value, not Python's "None"
         key=f"mapping_{fid}_{kind_choice}",
         hide_index=True,
         disabled=["column"],
@@ -160,7 +164,7 @@ def _import_section(ctx: PageContext) -> None:
     for name, report in ss.pop("data_reports", []):
         _show_report(ctx, name, report)
     uploads = st.file_uploader(
-        ctx.t("data.upload"), type=["csv", "tsv", "txt", "gz", "xlsx"],
+        ctx.t("data.upload"), type=actions.UPLOAD_TYPES,
         accept_multiple_files=True, key="data_upload", help=ctx.t("data.upload_help"),
     )
     skip_bad = st.checkbox(ctx.t("data.skip_bad_rows"), key="data_skip_bad",
@@ -180,8 +184,8 @@ def _import_section(ctx: PageContext) -> None:
                      name: str = up.name) -> None:
             total = (k + max(0.0, min(1.0, float(fraction)))) / len(to_import)
             # Progress text is Markdown, and the file name is the user's.
-            text = f"{md(name)}: {md(message)}" if message else md(name)
-            bar.progress(total, text=text)
+            bar.progress(total, text=i18n.labelled(md(name), md(message), ctx.lang) if message
+                         else md(name))
 
         reports.append((up.name, actions.run_import(
             ctx.store, up.name, up.getvalue(), kind=kind, mapping=mapping,
@@ -292,6 +296,7 @@ def _touchpoints_tab(ctx: PageContext) -> None:
         )
     edited = st.data_editor(
         tps[["touchpoint", "stage", "channel", "online"]],
+        placeholder=i18n.DASH,  # a missing value, not Python's "None"
         key=f"ed_tp_{ctx.data_version}",
         hide_index=True,
         disabled=["touchpoint"],
@@ -315,6 +320,7 @@ def _stages_tab(ctx: PageContext) -> None:
     st.caption(ctx.t("data.stages_help"))
     edited = st.data_editor(
         ctx.stages_df[["position", "stage", "label_en", "label_fr"]],
+        placeholder=i18n.DASH,  # a missing value, not Python's "None"
         key=f"ed_st_{ctx.data_version}",
         hide_index=True,
         num_rows="dynamic",
@@ -340,6 +346,7 @@ def _personas_tab(ctx: PageContext) -> None:
     st.caption(ctx.t("data.personas_help"))
     edited = st.data_editor(
         ctx.store.personas(),
+        placeholder=i18n.DASH,  # a missing value, not Python's "None"
         key=f"ed_pe_{ctx.data_version}",
         hide_index=True,
         num_rows="dynamic",

@@ -31,7 +31,7 @@ from ui.page import PageContext, current_context
 from ui.tables import paired, show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import empty_state, guard, url_notices
+from ui.widgets import date_format, empty_state, guard, url_notices
 
 COMPARE_MODES = ("", "persona", "period")
 md = i18n.md_escape
@@ -98,9 +98,9 @@ def _state(ctx: PageContext) -> dict[str, Any]:
         if ss.get("w_map_b_until") is None:
             ss["w_map_b_until"] = last
         c3.date_input(ctx.t("map.b_since"), key="w_map_b_since", min_value=first,
-                      max_value=last, format="YYYY-MM-DD")
+                      max_value=last, format=date_format(ctx.lang))
         c4.date_input(ctx.t("map.b_until"), key="w_map_b_until", min_value=first,
-                      max_value=last, format="YYYY-MM-DD")
+                      max_value=last, format=date_format(ctx.lang))
     return URL.widget_values()
 
 
@@ -188,7 +188,8 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
         st.markdown(f"**{md(title)}**")
         return st.columns(n, gap="small")
 
-    cols = st.columns(n, gap="small")
+    # Keyed for ui/typography.py: stage names sized to their column, never cut mid-word.
+    cols = st.container(key=f"map_stage_heads_{key}").columns(n, gap="small")
     for c, s in zip(cols, jm.stages, strict=True):
         c.subheader(md(s.label), anchor=False)
 

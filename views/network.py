@@ -66,7 +66,8 @@ def _legend(ctx: PageContext, items: list[tuple[str, str]]) -> None:
     )
     size = "1.35rem" if ctx.workshop else "0.9rem"  # inline: out of the workshop CSS's reach
     st.html(
-        f"<div style='font-size:{size};'><b>{html.escape(ctx.t('network.legend'))}:</b> "
+        f"<div style='font-size:{size};'><b>{html.escape(ctx.t('network.legend'))}"
+        f"{i18n.colon(ctx.lang)}</b> "
         f"{spans}</div>"
     )
 

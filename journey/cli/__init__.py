@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--customers", type=int, default=5000)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--lang", choices=("en", "fr"), default="en",
+                   help="names and comments of the demo in this language")
 
     p = sub.add_parser("import", help="import CSV/XLSX exports")
     _add_db(p)
@@ -130,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
         from journey.ingest import demo
 
         with Store(args.db) as store:
-            summary = demo.load_sample(store, customers=args.customers, seed=args.seed)
+            summary = demo.load_sample(store, customers=args.customers, seed=args.seed,
+                                       lang=args.lang)
         print(json.dumps(summary))
         return 0
     if args.command == "import":

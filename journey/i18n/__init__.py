@@ -87,6 +87,17 @@ def t(key: str, lang: str | None = DEFAULT_LANG, **kwargs: Any) -> str:
         return text  # a malformed template (stray brace) is shown as is
 
 
+def colon(lang: str | None = DEFAULT_LANG) -> str:
+    """":" as the language sets it after a label: "Stage: Purchase", "Étape : Achat" (a
+    narrow no-break space before it in French)."""
+    return NNBSP + ":" if _norm(lang) == "fr" else ":"
+
+
+def labelled(label: str, value: str, lang: str | None = DEFAULT_LANG) -> str:
+    """'Stage: Purchase' (en) or 'Étape : Achat' (fr), for lines built in code."""
+    return f"{label}{colon(lang)} {value}"
+
+
 def placeholders(text: str) -> set[str]:
     """The `{names}` a template uses (for checking translations)."""
     try:

@@ -24,7 +24,7 @@ WINDOW_START = np.datetime64("2026-01-01", "D")
 N_DAYS = 181  # 2026-01-01 .. 2026-06-30
 # When people are active, by hour of day (7:00-24:00): busy lunchtimes and evenings.
 HOUR_WEIGHTS = np.array([1, 2, 3, 4, 4, 6, 6, 4, 4, 4, 5, 7, 9, 10, 9, 6, 3], dtype=float)
-GENERATOR_VERSION = 1  # part of the content hash: bump when the data it draws changes
+GENERATOR_VERSION = 2  # part of the content hash: bump when the data it draws changes
 MAX_STEPS = 48  # a journey longer than this is cut short (very rare: ~0.1% of customers)
 
 STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
@@ -272,7 +272,7 @@ COMMENTS: dict[str, dict[str, list[str]]] = {
             "J'adore les idées déco partagées par la communauté.",
             "Colis arrivé en avance et bien protégé.",
             "Des coussins magnifiques, toute la famille adore.",
-            "Le chatbot m'a répondu tout de suite, merci !",
+            "Le chatbot m'a répondu tout de suite, merci\u202f!",
         ],
         "passive": [
             "Correct dans l'ensemble, sans plus.",
@@ -305,6 +305,55 @@ COMMENTS: dict[str, dict[str, list[str]]] = {
     },
 }
 FRENCH_SHARE = 0.6  # a French brand: most comments are in French
+
+# The French demo (`lang="fr"`, loaded when the app speaks French): the same customers and
+# numbers, with the names a French team would use. Stage keys stay as they are (their labels
+# are translated by the app).
+NAMES_FR: dict[str, str] = {
+    # touchpoints
+    "Social ad": "Publicité réseaux sociaux", "Influencer post": "Publication d'influenceur",
+    "Word of mouth": "Bouche-à-oreille", "Search engine": "Moteur de recherche",
+    "Newsletter": "Lettre d'information", "Catalogue": "Catalogue papier",
+    "Comparison site": "Comparateur de prix", "Review site": "Site d'avis",
+    "Product page": "Fiche produit", "Store visit": "Visite en magasin",
+    "Chatbot": "Assistant en ligne", "Hotline": "Hotline", "Cart": "Panier",
+    "Checkout": "Validation de commande", "Payment": "Paiement",
+    "Payment failed": "Paiement refusé", "In-store purchase": "Achat en magasin",
+    "Delivery": "Livraison", "Delivery delayed": "Livraison retardée",
+    "Unboxing": "Déballage", "Follow-up e-mail": "E-mail de suivi",
+    "Customer service": "Service client", "Loyalty programme": "Programme de fidélité",
+    "Community": "Communauté", "Review written": "Avis publié", "Referral": "Parrainage",
+    "Social share": "Partage sur les réseaux",
+    # channels
+    "social": "réseaux sociaux", "in person": "en personne", "search": "recherche",
+    "e-mail": "e-mail", "print": "imprimé", "web": "web", "store": "magasin",
+    "phone": "téléphone", "delivery": "livraison", "app": "appli",
+    # devices
+    "mobile": "mobile", "desktop": "ordinateur", "tablet": "tablette",
+    "in-store": "en magasin", "offline": "hors ligne",
+}
+PERSONAS_FR: dict[str, tuple[str, str]] = {
+    "Busy parent": (
+        "Parent pressé",
+        "Achète sur son téléphone entre deux trajets d'école\u202f; l'appli d'abord, vite, "
+        "et abandonne son panier quand on l'interrompt."),
+    "Cautious senior": (
+        "Senior prudent",
+        "Lit le catalogue, passe en magasin et appelle la hotline avant d'acheter sur "
+        "ordinateur\u202f; prend son temps, et renonce quand le paiement échoue."),
+    "Deal hunter": (
+        "Chasseur de bonnes affaires",
+        "Part des moteurs de recherche et des comparateurs, attend les promotions, achète "
+        "souvent de petits paniers."),
+    "Loyal enthusiast": (
+        "Fan fidèle",
+        "Connaît la marque, rachète, rejoint la communauté et y amène ses amis."),
+}
+DEMO_LANGS = ("en", "fr")
+
+
+def _names(names: list[str], lang: str) -> list[str]:
+    return [NAMES_FR.get(n, n) for n in names] if lang == "fr" else list(names)
 
 
 # -- the chain as arrays --------------------------------------------------------------
@@ -383,10 +432,16 @@ class SampleData:
     responses: pd.DataFrame
 
 
-def generate(customers: int = 5000, seed: int = 42) -> SampleData:
-    """Draw the whole demo for `customers` customers; the same seed gives the same frames."""
+def generate(customers: int = 5000, seed: int = 42, lang: str = "en") -> SampleData:
+    """Draw the whole demo for `customers` customers; the same seed gives the same frames.
+
+    `lang="fr"`: the same draws (so the same numbers), with French touchpoint, channel,
+    device and persona names, and every comment in French.
+    """
     if customers < 1:
         raise StoreError("The demo needs at least one customer (--customers 1 or more).")
+    if lang not in DEMO_LANGS:
+        raise StoreError(f"The demo speaks {' or '.join(DEMO_LANGS)}, not {lang!r}.")
     rng = np.random.default_rng(seed)
     n = customers
 
@@ -480,29 +535,35 @@ def generate(customers: int = 5000, seed: int = 42) -> SampleData:
     revenue[is_buy] = np.round(basket * rng.lognormal(-0.18, 0.6, is_buy.sum()), 2)
 
     ids = _customer_ids(n)
+    tp_names = _names(TP_NAMES, lang)
     events = pd.DataFrame({
         "event_id": np.arange(m, dtype=np.int64),
         "customer_id": pd.Categorical.from_codes(cust, ids),
         "ts": ts,
-        "touchpoint": pd.Categorical.from_codes(tp, TP_NAMES),
-        "channel": pd.Categorical.from_codes(channel, CHANNELS),
-        "device": pd.Categorical.from_codes(device, DEVICES),
+        "touchpoint": pd.Categorical.from_codes(tp, tp_names),
+        "channel": pd.Categorical.from_codes(channel, _names(CHANNELS, lang)),
+        "device": pd.Categorical.from_codes(device, _names(DEVICES, lang)),
         "stage": pd.Categorical.from_codes(stage, STAGES),
         "revenue": revenue,
     })
 
-    responses = _responses(rng, cust, tp, stage, ts_s, pers, starts, ids)
+    responses = _responses(rng, cust, tp, stage, ts_s, pers, starts, ids, lang)
+    personas = [(PERSONAS_FR[p.name] if lang == "fr" else (p.name, p.description))
+                for p in PERSONAS]
     customers_df = pd.DataFrame({
         "customer_id": ids,
-        "persona": pd.Categorical.from_codes(persona, [p.name for p in PERSONAS]),
+        "persona": pd.Categorical.from_codes(persona, [name for name, _ in personas]),
         "attributes": '{"age_band": "' + pd.Series(age, dtype=object) + '", "region": "'
         + pd.Series(region, dtype=object) + '", "app_user": '
         + pd.Series(np.where(app_user, "true", "false"), dtype=object) + "}",
     })
+    touchpoints = pd.DataFrame(
+        [(name, stage, _names([channel], lang)[0], online)
+         for name, (_, stage, channel, online) in zip(tp_names, TOUCHPOINTS, strict=True)],
+        columns=["touchpoint", "stage", "channel", "online"])
     return SampleData(
-        touchpoints=pd.DataFrame(TOUCHPOINTS, columns=["touchpoint", "stage", "channel", "online"]),
-        personas=pd.DataFrame([(p.name, p.description) for p in PERSONAS],
-                              columns=["persona", "description"]),
+        touchpoints=touchpoints,
+        personas=pd.DataFrame(personas, columns=["persona", "description"]),
         customers=customers_df,
         events=events,
         responses=responses,
@@ -516,7 +577,7 @@ def _customer_ids(n: int) -> np.ndarray:
 
 def _responses(rng: np.random.Generator, cust: np.ndarray, tp: np.ndarray, stage: np.ndarray,
                ts_s: np.ndarray, pers: np.ndarray, starts: np.ndarray,
-               ids: np.ndarray) -> pd.DataFrame:
+               ids: np.ndarray, lang: str = "en") -> pd.DataFrame:
     """One survey per stage a customer reached (answered at the survey rate), scored by
     what that customer had been through by then."""
     failed = _segment_cumsum((tp == TP_INDEX["Payment failed"]).astype(np.int32), starts) > 0
@@ -548,11 +609,13 @@ def _responses(rng: np.random.Generator, cust: np.ndarray, tp: np.ndarray, stage
     category = np.select(
         [(nps <= 6) & failed[at], (nps <= 6) & late[at], nps <= 6, nps <= 8],
         ["payment", "delivery", "negative", "passive"], "positive")
-    french = rng.random(k) < FRENCH_SHARE
+    french = rng.random(k) < FRENCH_SHARE  # drawn in both languages: the same numbers
+    if lang == "fr":
+        french[:] = True
     pick = rng.random(k)
     comment = np.full(k, None, dtype=object)
-    for lang, flag in (("fr", french), ("en", ~french)):
-        for cat, texts in COMMENTS[lang].items():
+    for tongue, flag in (("fr", french), ("en", ~french)):
+        for cat, texts in COMMENTS[tongue].items():
             sel = flag & (category == cat)
             comment[sel] = np.array(texts, dtype=object)[(pick[sel] * len(texts)).astype(int)]
     comment[rng.random(k) >= 0.45] = None  # most people skip the free-text box
@@ -564,7 +627,7 @@ def _responses(rng: np.random.Generator, cust: np.ndarray, tp: np.ndarray, stage
         "customer_id": pd.Categorical.from_codes(cust[at], ids),
         "ts": resp_ts,
         "stage": pd.Categorical.from_codes(stage[at], STAGES),
-        "touchpoint": pd.Categorical.from_codes(tp[at], TP_NAMES),
+        "touchpoint": pd.Categorical.from_codes(tp[at], _names(TP_NAMES, lang)),
         "nps": nps,
         "csat": csat,
         "ces": ces,
@@ -573,13 +636,17 @@ def _responses(rng: np.random.Generator, cust: np.ndarray, tp: np.ndarray, stage
 
 
 # -- loading --------------------------------------------------------------------------
-def content_hash(customers: int, seed: int) -> str:
-    """What identifies one demo: the same seed and size give the same data."""
+def content_hash(customers: int, seed: int, lang: str = "en") -> str:
+    """What identifies one demo: the same seed, size and language give the same data."""
     text = f"parcours-demo:v{GENERATOR_VERSION}:seed={seed}:customers={customers}"
+    if lang != "en":
+        text += f":lang={lang}"
     return "demo:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def demo_file_name(customers: int, seed: int) -> str:
+def demo_file_name(customers: int, seed: int, lang: str = "en") -> str:
+    if lang == "fr":
+        return f"Données de démonstration (graine {seed}, {customers} clients)"
     return f"Demo data (seed {seed}, {customers} customers)"
 
 
@@ -622,16 +689,18 @@ def is_demo(store: Store) -> bool:
     return demo_import(store) is not None
 
 
-def load_sample(store: Store, customers: int = 5000, seed: int = 42) -> dict[str, Any]:
-    """Generate the demo and load it as one import, in one transaction.
+def load_sample(store: Store, customers: int = 5000, seed: int = 42,
+                lang: str = "en") -> dict[str, Any]:
+    """Generate the demo (in `lang`: "en" or "fr") and load it as one import, in one
+    transaction.
 
     Refused (StoreError, store unchanged) when a demo is already loaded: the same one would
     duplicate every row, and another one would reuse the same customer ids.
     """
-    chash = content_hash(customers, seed)
+    chash = content_hash(customers, seed, lang)
     _refuse_second_demo(store, chash)  # fail fast, before generating millions of rows
-    data = generate(customers, seed)
-    name = demo_file_name(customers, seed)
+    data = generate(customers, seed, lang)
+    name = demo_file_name(customers, seed, lang)
     with store.transaction() as cur:
         _refuse_second_demo(store, chash, cur)
         # fetchall, not fetchone: DuckDB 2 refuses more work on a cursor with a half-read result.

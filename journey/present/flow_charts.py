@@ -415,10 +415,10 @@ def network_html(
         channel = "" if pd.isna(r.channel) else str(r.channel)
         title_lines = [
             name,
-            f"{w_stage}: {stage_lbl.get(stage, stage) or '—'}",
-            f"{w_channel}: {channel or '—'}",
-            f"{w_customers}: {_int(r.customers, lang)}",
-            f"{w_events}: {_int(r.events, lang)}",
+            i18n.labelled(w_stage, stage_lbl.get(stage, stage) or "—", lang),
+            i18n.labelled(w_channel, channel or "—", lang),
+            i18n.labelled(w_customers, _int(r.customers, lang), lang),
+            i18n.labelled(w_events, _int(r.events, lang), lang),
         ]
         opts: dict[str, Any] = {
             "title": _plain("\n".join(title_lines)),
@@ -440,8 +440,8 @@ def network_html(
             ids[s], ids[d],
             width=_scale(float(r.transitions or 0), max_t, 0.5, 12),
             title=_plain(
-                f"{s} → {d}\n{w_trans}: {_int(r.transitions, lang)}\n"
-                f"{w_customers}: {_int(r.customers, lang)}"
+                f"{s} → {d}\n{i18n.labelled(w_trans, _int(r.transitions, lang), lang)}\n"
+                + i18n.labelled(w_customers, _int(r.customers, lang), lang)
             ),
             arrows="to",
             color={"color": "#9AA5B1", "highlight": "#333333", "opacity": 0.8},

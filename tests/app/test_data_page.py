@@ -189,3 +189,17 @@ def test_answers_without_a_stage_are_counted_and_their_placement_is_a_setting(
         assert s.get_setting("answer_placement") == "none"
     counts = [m.value for m in at.markdown if "name neither a stage" in m.value]
     assert "**0**" in counts[0]
+
+
+def test_editors_show_a_dash_for_a_missing_value_not_none(app_test, writable_demo_db) -> None:
+    """A touchpoint no stage knows yet has no stage and no "online" value: the editors
+    (and every grid on the page) draw a dash there, where Streamlit writes "None"."""
+    with Store(writable_demo_db) as store:
+        assert data_actions.run_import(store, "new.csv", CSV).ok
+    at = app_test(writable_demo_db, page="views/data.py", query_params={"lang": "fr"})
+    assert not at.exception
+    grids = at.dataframe
+    touchpoints = next(g for g in grids if "Brand new touchpoint" in str(g.value))
+    row = touchpoints.value.set_index("touchpoint").loc["Brand new touchpoint"]
+    assert row[["stage", "online"]].isna().all()  # the missing values are there
+    assert grids and all(g.proto.placeholder == i18n.DASH for g in grids)
