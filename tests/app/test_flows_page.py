@@ -95,7 +95,7 @@ def test_url_restores_controls_and_the_selection_under_a_device_filter(demo_db, 
     assert at.slider(key="flows_steps").value == 4
     n = i18n.fmt_int(node["customers"], "fr")
     badges = " ".join(m.value for m in at.markdown)
-    assert f"les {n} parcours de Product page (étape 2)" in badges
+    assert f"les {n} parcours de Product page (pas 2)" in badges
     # The drilled view's n is the clicked node's number, not "journeys through Product page".
     assert any(f"n = {n}" in c.value and "Product page" in c.value for c in at.caption)
     drawn = _spec(at)["series"][0]["data"]
