@@ -88,7 +88,9 @@ def paired(a: pd.DataFrame, b: pd.DataFrame, *, mark: str = "",
     flags with `mark` (a suffix) carries it once, at the end; a missing side is a dash."""
     a, b = align_rows(a, b)
     columns = list(dict.fromkeys([*a.columns, *b.columns]))
-    a, b = a.reindex(columns=columns).fillna(""), b.reindex(columns=columns).fillna("")
+    # object first: an all-number column can hold the "" of a missing cell.
+    a = a.reindex(columns=columns).astype(object).fillna("")
+    b = b.reindex(columns=columns).astype(object).fillna("")
 
     def cell(x: Any, y: Any) -> str:
         x, y = str(x), str(y)

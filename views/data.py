@@ -184,8 +184,8 @@ def _import_section(ctx: PageContext) -> None:
                      name: str = up.name) -> None:
             total = (k + max(0.0, min(1.0, float(fraction)))) / len(to_import)
             # Progress text is Markdown, and the file name is the user's.
-            bar.progress(total, text=i18n.labelled(md(name), md(message), ctx.lang) if message
-                         else md(name))
+            text = i18n.labelled(name, message, ctx.lang) if message else name
+            bar.progress(total, text=md(text))
 
         reports.append((up.name, actions.run_import(
             ctx.store, up.name, up.getvalue(), kind=kind, mapping=mapping,
