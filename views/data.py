@@ -63,12 +63,35 @@ def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
             st.warning(ctx.t("data.report.unmapped", n=i18n.fmt_int(len(unmapped), lang),
                              tab=ctx.t("data.tab.touchpoints")))
             st.text(", ".join(unmapped[:30]) + (" …" if len(unmapped) > 30 else ""))
+        _show_placement(ctx, report)
         if report.new_stages:
             st.info(ctx.t("data.report.new_stages"))
             st.text(", ".join(report.new_stages))
         advice.demo_offer(ctx, report)
         with st.expander(ctx.t("data.report.full")):
             st.text(report.to_text(lang, "app"))
+
+
+def _show_placement(ctx: PageContext, report: ImportReport) -> None:
+    """How many of the file's survey answers were placed on their customer's latest event
+    (or, for events, how many earlier answers now sit on this file's events)."""
+    if not report.ok:
+        return
+    lang = ctx.lang
+    if report.answers_without_place and report.placement == "none":
+        st.info(ctx.t("data.report.placed_none",
+                      count=i18n.fmt_int(report.answers_without_place, lang)),
+                icon=":material/rate_review:")
+    elif report.answers_without_place:
+        st.info(ctx.t(
+            "data.report.placed", placed=i18n.fmt_int(report.answers_placed, lang),
+            count=i18n.fmt_int(report.answers_without_place, lang),
+            left=i18n.fmt_int(report.answers_without_place - report.answers_placed, lang),
+        ), icon=":material/rate_review:")
+    elif report.answers_on_events:
+        st.info(ctx.t("data.report.on_events",
+                      count=i18n.fmt_int(report.answers_on_events, lang)),
+                icon=":material/rate_review:")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
