@@ -133,3 +133,22 @@ def test_charts_grey_out_what_could_be_noise() -> None:
     fr = stat_charts.nps_bars(out, by="persona", lang="fr").to_dict()
     rows = next(iter(fr["datasets"].values()))
     assert rows[1]["diff_text"] == "−6,7 ± 19,5 (peut-être du bruit)"
+
+
+def test_the_command_line_gives_the_same_differences(tmp_path, capsys) -> None:
+    import json
+
+    from journey.cli import main
+
+    db = tmp_path / "q.duckdb"
+    small_store(
+        db, touchpoints=[("Ad", "awareness", "social", True)],
+        events=[("a", "2026-01-01 10:00:00", "Ad", "mobile")],
+        event_columns=("customer_id", "ts", "touchpoint", "device"),
+        responses=[("a", "2026-01-02 10:00:00", "awareness", None, 10),
+                   ("b", "2026-01-03 10:00:00", "purchase", None, 0)],
+        response_columns=("customer_id", "ts", "stage", "touchpoint", "nps")).close()
+    assert main(["query", "nps", "--by", "stage", "--db", str(db), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["stage"], r["diff"], r["diff_noise"]) for r in rows] == [
+        ("awareness", 200.0, True), ("purchase", -200.0, True)]
