@@ -20,6 +20,9 @@ def test_the_import_report_counts_the_placed_answers(app_test, writable_demo_db)
     at = app_test(writable_demo_db, page="views/data.py")
     at.get("file_uploader")[0].upload("survey.csv", survey, "text/csv")
     at.run()
+    # Before importing, the dry run under the upload says where the answers would go.
+    assert any(c.value.startswith("2 of the 3 answers that name neither a stage nor a "
+                                  "touchpoint would be placed") for c in at.caption)
     at.button(key="data_import").click().run()
     # (The upload stays in the box, so the page now also says it was imported already.)
     assert not at.exception
