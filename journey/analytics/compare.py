@@ -10,6 +10,11 @@ either side, could be noise: the pages grey it out, the same rule as the map com
 
 Pure pandas on the counts the metric queries return (no SQL): the rest of the selection is
 the total of the table minus the group, so the comparison uses the very numbers drawn.
+
+Where comparisons are (README, Definitions): the journey map's A/B comparison
+(`journey_map.compare_maps`), the NPS page's groups and trend (here). The Overview, Flows and
+Network pages show one view, the sidebar's, with each figure's n, and rankings (top
+touchpoints, drop-off rates, top paths) show levels: no comparison is invented for them.
 """
 
 from __future__ import annotations
