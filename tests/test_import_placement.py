@@ -93,8 +93,11 @@ def test_events_after_the_survey_place_its_answers(store: Store, tmp_path: Path)
     first = importer.import_file(store, write(tmp_path, "survey.csv", SURVEY))
     assert (first.answers_without_place, first.answers_placed) == (4, 0)
     assert "0 of the 4 answers" in first.to_text("en")
+    assert metrics.placed_by_import(store.cursor()) == {first.import_id: (4, 0)}
     events = importer.import_file(store, write(tmp_path, "ev.csv", EVENTS))
     assert events.ok and events.answers_on_events == 2
+    # The Data page's list of imports follows: the survey's answers are placed now.
+    assert metrics.placed_by_import(store.cursor()) == {first.import_id: (4, 2)}
     assert ("2 survey answers that name neither a stage nor a touchpoint are now placed on "
             "events of this file") in events.to_text("en")
     # A second events file whose events come after every answer places nothing new.

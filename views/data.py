@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
+from journey.analytics import metrics
 from journey.db.store import StoreError
 from journey.ingest import demo, formats
 from journey.ingest.importer import ImportReport, Preview, Problem
@@ -228,6 +229,9 @@ def _imports_section(ctx: PageContext) -> None:
         st.info(ctx.t("data.no_imports"))
         return
     pending = ss.get("data_confirm_remove")
+    # Survey answers naming neither a stage nor a touchpoint, per import: how many sit on
+    # their customer's latest event now (a later events file can place them).
+    placed = ctx.query(metrics.placed_by_import)
     for row in imports.itertuples(index=False):
         iid = int(row.import_id)
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
@@ -237,6 +241,10 @@ def _imports_section(ctx: PageContext) -> None:
                 rows=i18n.fmt_int(row.rows, lang), skipped=i18n.fmt_int(row.skipped, lang),
                 when=i18n.fmt_date(row.imported_at, lang),
             ))
+            if iid in placed:
+                count, on_journey = placed[iid]
+                st.caption(ctx.t("data.import_placed", placed=i18n.fmt_int(on_journey, lang),
+                                 count=i18n.fmt_int(count, lang)))
             if pending != iid and st.button(ctx.t("data.remove"), key=f"rm_{iid}",
                                             icon=":material/delete:"):
                 ss["data_confirm_remove"] = iid
@@ -387,7 +395,7 @@ def _personas_tab(ctx: PageContext) -> None:
 
 def _answers_tab(ctx: PageContext) -> None:
     """How survey answers without a stage sit on the journey, and the setting that decides."""
-    from journey.analytics import metrics, scope
+    from journey.analytics import scope
 
     counts = ctx.query(metrics.answer_placement)
     lang = ctx.lang

@@ -32,3 +32,6 @@ def test_the_import_report_counts_the_placed_answers(app_test, writable_demo_db)
         "**2** of the 3 answers that name neither a stage nor a touchpoint were placed on "
         "their customer’s latest event at or before the answer; 1 stay without a stage (no "
         "event of their customer by then)."]
+    # The list of imports says it too, for that import.
+    assert "2 of its 3 answers without a stage or touchpoint sit on their customer’s latest " \
+        "event" in [c.value for c in at.caption]
