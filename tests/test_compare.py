@@ -152,3 +152,13 @@ def test_the_command_line_gives_the_same_differences(tmp_path, capsys) -> None:
     rows = json.loads(capsys.readouterr().out)
     assert [(r["stage"], r["diff"], r["diff_noise"]) for r in rows] == [
         ("awareness", 200.0, True), ("purchase", -200.0, True)]
+
+
+def test_a_month_bar_is_against_the_rest_and_a_trend_point_against_the_month_before() -> None:
+    df = nps_table(("2026-01", 20, 10, 10), ("2026-02", 10, 10, 20)).rename(
+        columns={"persona": "month"})
+    bars = str(stat_charts.nps_bars(compare.versus_rest(df, "nps"), by="month",
+                                    lang="en").to_dict())
+    assert "Vs the rest of the selection" in bars and "Vs the month before" not in bars
+    line = str(stat_charts.trend(compare.versus_previous(df), lang="en").to_dict())
+    assert "Vs the month before" in line and "Vs the rest of the selection" not in line

@@ -192,7 +192,8 @@ def _differences(data: pd.DataFrame, lang: str, key: str = "charts.vs_rest") -> 
     return data
 
 
-def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, lang: str):
+def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, lang: str,
+                 diff_key: str = "charts.vs_rest"):
     data = df.copy()
     data["nps"] = pd.to_numeric(data["nps"], errors="coerce").astype(float)
     data["margin"] = _margin(data)
@@ -209,7 +210,7 @@ def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, la
         f"{v} · n = {n}" + (f" {WARN}" if s else "")
         for v, n, s in zip(data["nps_text"], data["n_text"], data["small"], strict=True)
     ]
-    data = _differences(data, lang, "charts.vs_previous" if by == "month" else "charts.vs_rest")
+    data = _differences(data, lang, diff_key)
     data = data[data["nps"].notna()]
     return data
 
@@ -506,7 +507,8 @@ def trend(
     data = _month_frame(df)
     if data.empty:
         return _empty(lang, width)
-    data = _prepare_nps(data, "month", None, lang)
+    # The trend's differences are each month's change from the one before (compare.trend).
+    data = _prepare_nps(data, "month", None, lang, diff_key="charts.vs_previous")
     if data.empty:
         return _empty(lang, width)
     data["month_text"] = data["month"].map(lambda d: _month_name(d, lang))
