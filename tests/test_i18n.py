@@ -303,7 +303,7 @@ _FR_BAD = (
 )
 
 
-@pytest.mark.parametrize("area", ["app.json", "store.json"])
+@pytest.mark.parametrize("area", ["app.json", "store.json", "agree.json"])
 def test_french_punctuation_has_its_narrow_no_break_space(area: str) -> None:
     import re
 

@@ -46,6 +46,8 @@ TRANSLATE = {"t"}  # ctx.t, i18n.t, the sidebar's local t: catalogue text
 FORMATS = {"fmt_int", "fmt_num", "fmt_pct", "fmt_signed", "fmt_date", "fmt_month",
            "fmt_date_range", "int", "float", "len"}
 STR_METHODS = {"lower", "upper", "strip", "capitalize"}
+# i18n.labelled(label, value, lang): joins two texts with the language's colon, adds nothing.
+JOINS = {"labelled"}
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,10 @@ class Walker:
             if any(k.arg is None for k in call.keywords):
                 return False
             return all(self.safe(k.value, scopes, seen) for k in call.keywords)
+        if name in JOINS:
+            # 'label: value' built in code: safe when the label and the value are.
+            return len(call.args) >= 2 and all(self.safe(a, scopes, seen)
+                                               for a in call.args[:2])
         if name in STR_METHODS and isinstance(call.func, ast.Attribute):
             return self.safe(call.func.value, scopes, seen)
         return False
@@ -253,6 +259,7 @@ def test_the_walker_flags_what_it_should() -> None:
         "a, b = ctx.t('x'), name\n    st.caption(b)",
         "c.metric(ctx.t('a'), pv.layout)",
         "st.radio(ctx.t('a'), personas)",
+        "bar.progress(0.5, text=i18n.labelled(md(name), value, ctx.lang))",
     ]
     for code in flagged:
         assert len(_check(f"def f(ctx, value, name, persona, kw):\n    {code}\n")) == 1, code
@@ -271,6 +278,7 @@ def test_the_walker_passes_what_is_safe() -> None:
         "st.radio(ctx.t('a'), xs, format_func=lambda v: ctx.t(f'lang.{v}'))",
         "st.pills(ctx.t('a'), xs, format_func=lambda m: {'nps': 'NPS'}[m])",
         "a, b = ctx.t('x'), md(name)\n    st.caption(b)",
+        "bar.progress(0.5, text=i18n.labelled(md(name), md(value), ctx.lang))",
     ]
     for code in passed:
         assert _check(f"def f(ctx, value, name, n):\n    {code}\n") == [], code

@@ -88,6 +88,9 @@ def show_dry_run(ctx: Any, up: Any, fid: str, kind_choice: str, kind: str | None
         _fix_buttons(ctx, report.fixes, keys, mapping, f"fixall_{fid}")
     if report.rows_present:
         st.caption(ctx.t("data.advice.present", n=i18n.fmt_int(report.rows_present, lang)))
+    # Survey answers naming neither a stage nor a touchpoint: where importing would put them.
+    for line in report.placement_lines(lang):
+        st.caption(i18n.md_escape(line))
     for k, note in enumerate(report.notes):
         st.caption(i18n.md_escape(note.text(lang, "app")))
         _fix_buttons(ctx, note.fixes, keys, mapping, f"note_{fid}_{k}")

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
+from journey.analytics import metrics
 from journey.db.store import StoreError
 from journey.ingest import demo, formats
 from journey.ingest.importer import ImportReport, Preview, Problem
@@ -63,12 +64,35 @@ def _show_report(ctx: PageContext, name: str, report: ImportReport) -> None:
             st.warning(ctx.t("data.report.unmapped", n=i18n.fmt_int(len(unmapped), lang),
                              tab=ctx.t("data.tab.touchpoints")))
             st.text(", ".join(unmapped[:30]) + (" …" if len(unmapped) > 30 else ""))
+        _show_placement(ctx, report)
         if report.new_stages:
             st.info(ctx.t("data.report.new_stages"))
             st.text(", ".join(report.new_stages))
         advice.demo_offer(ctx, report)
         with st.expander(ctx.t("data.report.full")):
             st.text(report.to_text(lang, "app"))
+
+
+def _show_placement(ctx: PageContext, report: ImportReport) -> None:
+    """How many of the file's survey answers were placed on their customer's latest event
+    (or, for events, how many earlier answers now sit on this file's events)."""
+    if not report.ok:
+        return
+    lang = ctx.lang
+    if report.answers_without_place and report.placement == "none":
+        st.info(ctx.t("data.report.placed_none",
+                      count=i18n.fmt_int(report.answers_without_place, lang)),
+                icon=":material/rate_review:")
+    elif report.answers_without_place:
+        st.info(ctx.t(
+            "data.report.placed", placed=i18n.fmt_int(report.answers_placed, lang),
+            count=i18n.fmt_int(report.answers_without_place, lang),
+            left=i18n.fmt_int(report.answers_without_place - report.answers_placed, lang),
+        ), icon=":material/rate_review:")
+    elif report.answers_on_events:
+        st.info(ctx.t("data.report.on_events",
+                      count=i18n.fmt_int(report.answers_on_events, lang)),
+                icon=":material/rate_review:")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -205,6 +229,9 @@ def _imports_section(ctx: PageContext) -> None:
         st.info(ctx.t("data.no_imports"))
         return
     pending = ss.get("data_confirm_remove")
+    # Survey answers naming neither a stage nor a touchpoint, per import: how many sit on
+    # their customer's latest event now (a later events file can place them).
+    placed = ctx.query(metrics.placed_by_import)
     for row in imports.itertuples(index=False):
         iid = int(row.import_id)
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
@@ -214,6 +241,10 @@ def _imports_section(ctx: PageContext) -> None:
                 rows=i18n.fmt_int(row.rows, lang), skipped=i18n.fmt_int(row.skipped, lang),
                 when=i18n.fmt_date(row.imported_at, lang),
             ))
+            if iid in placed:
+                count, on_journey = placed[iid]
+                st.caption(ctx.t("data.import_placed", placed=i18n.fmt_int(on_journey, lang),
+                                 count=i18n.fmt_int(count, lang)))
             if pending != iid and st.button(ctx.t("data.remove"), key=f"rm_{iid}",
                                             icon=":material/delete:"):
                 ss["data_confirm_remove"] = iid
@@ -364,7 +395,7 @@ def _personas_tab(ctx: PageContext) -> None:
 
 def _answers_tab(ctx: PageContext) -> None:
     """How survey answers without a stage sit on the journey, and the setting that decides."""
-    from journey.analytics import metrics, scope
+    from journey.analytics import scope
 
     counts = ctx.query(metrics.answer_placement)
     lang = ctx.lang

@@ -47,9 +47,9 @@ def default_minimum(edges: pd.DataFrame, target: int = TARGET_EDGES) -> int:
     return max(1, int(counts[target - 1]) + (1 if counts[target] == counts[target - 1] else 0))
 
 
-def _legend_items(ctx: PageContext, stages_df: pd.DataFrame,
-                  has_unstaged: bool) -> list[tuple[str, str]]:
-    items = flow_charts.stage_legend(stages_df, ctx.lang)
+def _legend_items(ctx: PageContext, stages_df: pd.DataFrame, has_unstaged: bool,
+                  used: set[str] | None = None) -> list[tuple[str, str]]:
+    items = flow_charts.stage_legend(stages_df, ctx.lang, used=used)
     if has_unstaged:
         items.append((ctx.t("network.no_stage"), flow_charts.UNKNOWN_STAGE_COLOR))
     return items
@@ -111,7 +111,9 @@ def _render(ctx: PageContext) -> None:
             (~nodes["stage"].astype("string").isin(stages_df["stage"].astype("string")))
             .fillna(True).any()
         )
-        legend = _legend_items(ctx, stages_df, has_unstaged)
+        # Only the stages of the drawn nodes: one no import uses has no place in the legend.
+        used = {str(x) for x in nodes["stage"].dropna()}
+        legend = _legend_items(ctx, stages_df, has_unstaged, used)
         _legend(ctx, legend)
         if large:
             st.caption(ctx.t("network.large_note", n=i18n.fmt_int(len(nodes), ctx.lang)))

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
-from journey.analytics import metrics
+from journey.analytics import compare, metrics
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
 from ui.charts import show_chart
@@ -169,10 +169,24 @@ def _group_table(ctx: PageContext, metric: str, by: str, df: pd.DataFrame) -> pd
     else:
         out[_metric_title(ctx, "ces")] = df["mean"].round(2).to_numpy()
         out[ctx.t("charts.ces_easy")] = df["ease_pct"].round(1).to_numpy()
+    _diff_columns(ctx, df, out, "charts.vs_rest")
     out[ctx.t("charts.note")] = [
         ctx.t("charts.small_sample") if int(n) < sc.SMALL_SAMPLE else "" for n in df["n"]
     ]
     return out
+
+
+def _diff_columns(ctx: PageContext, df: pd.DataFrame, out: pd.DataFrame, key: str) -> None:
+    """The difference of each row (`analytics.compare`) with its margin and verdict, added to
+    a table `out` built row for row from `df`; a table without differences is left as is."""
+    if "diff" not in df.columns:
+        return
+    out[ctx.t(key)] = df["diff"].round(1).to_numpy()
+    out[ctx.t("charts.col_diff_margin")] = df["diff_margin"].round(1).to_numpy()
+    out[ctx.t("map.col_verdict")] = [
+        "" if pd.isna(d) else ctx.t("map.could_be_noise") if noise else ctx.t("map.beyond_noise")
+        for d, noise in zip(df["diff"], df["diff_noise"], strict=True)
+    ]
 
 
 def _section_groups(ctx: PageContext, available: list[str]) -> str:
@@ -192,7 +206,9 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     fn = {"nps": metrics.nps, "csat": metrics.csat, "ces": metrics.ces}[metric]
     overall = ctx.query(fn, by=None)
     _headline(ctx, metric, overall)
-    df = ctx.query(fn, by=by)
+    # The groups with their difference from the rest of the selection (the comparison a
+    # reader makes between bars), margins from analytics.compare.
+    df = ctx.query(compare.groups, metric=metric, by=by)
     if df.empty:
         st.info(ctx.t("nps_page.no_metric", metric=i18n.md_escape(metric.upper())),
                 icon=":material/info:")
@@ -204,6 +220,8 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     title = ctx.t("nps_page.chart_by", metric=metric.upper(), by=ctx.t(f"charts.by.{by}").lower())
     table = _group_table(ctx, metric, by, df)
     _chart(ctx, chart, title=title, n=n, name=f"{metric}-by-{by}", df=table)
+    if len(df) > 1:
+        st.caption(ctx.t("nps_page.diff_note", min=sc.SMALL_SAMPLE))
     _small_warning(ctx, df)
     with st.expander(ctx.t("nps_page.table"), expanded=False):
         show_table(ctx, table, key="nps_group_table")
@@ -241,7 +259,8 @@ def _section_heatmap(ctx: PageContext, metric: str) -> None:
 
 
 def _section_trend(ctx: PageContext) -> None:
-    df = ctx.query(metrics.nps_trend)
+    # Each month with its change from the month before (analytics.compare.trend).
+    df = ctx.query(compare.trend)
     title = ctx.t("nps_page.trend")
     st.subheader(title)
     if df.empty:
@@ -254,7 +273,10 @@ def _section_trend(ctx: PageContext) -> None:
         "NPS": df["nps"].round(1).to_numpy(),
         ctx.t("charts.margin"): df["margin"].round(1).to_numpy(),
     })
+    _diff_columns(ctx, df, table, "charts.vs_previous")
     _chart(ctx, chart, title=title, n=int(df["n"].sum()), name="nps-trend", df=table)
+    if len(df) > 1:
+        st.caption(ctx.t("nps_page.trend_note", min=sc.SMALL_SAMPLE))
 
 
 def _section_verbatims(ctx: PageContext) -> tuple[str, str]:

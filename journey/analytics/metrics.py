@@ -365,6 +365,22 @@ def answer_placement(source: EngineLike, filters: Filters | None = None) -> dict
             "placed": int(placed or 0)}
 
 
+def placed_by_import(source: EngineLike, filters: Filters | None = None
+                     ) -> dict[int, tuple[int, int]]:
+    """Per import holding survey answers that name neither a stage nor a touchpoint:
+    (how many such answers, how many of them sit on their customer's latest event now), for
+    the Data page's list of imports (the filters play no part, as in `answer_placement`).
+    "Now": an events file imported later can place answers a survey brought earlier."""
+    df = Engine.of(source).df(
+        "SELECT r.import_id, COUNT(*) AS answers, COUNT(pl.response_id) AS placed "
+        f"FROM responses r LEFT JOIN ({scope.placement_sql()}) pl "
+        "ON pl.response_id = r.response_id "
+        "WHERE r.stage IS NULL AND r.touchpoint IS NULL GROUP BY r.import_id",
+        {}, purpose="metrics.placed by import",
+    )
+    return {int(r.import_id): (int(r.answers), int(r.placed)) for r in df.itertuples()}
+
+
 _MIX_BY = {"channel": "fe.channel", "device": "fe.device"}
 # What an event without a value is, in a mix (`kind`): a device is not recorded at an offline
 # touchpoint because the customer came in person (a shop, a call); elsewhere it is unknown.

@@ -24,6 +24,12 @@ from typing import Any
 from journey.analytics.filters import Filters
 from journey.db import derived
 
+# The placement rule lives in the store layer (the import report counts it too); re-exported
+# here, where pages and figures look for it.
+from journey.db.placement import PLACEMENT_SETTING as PLACEMENT_SETTING
+from journey.db.placement import PLACEMENTS as PLACEMENTS
+from journey.db.placement import placement_sql
+
 LEVELS = ("touchpoint", "stage")
 MIN_STEPS, MAX_STEPS = 2, 15
 
@@ -315,33 +321,6 @@ def event_source(
     if conds:
         sql += " WHERE " + " AND ".join(conds)
     return sql, params, not filters.has_event_conditions
-
-
-# Where a survey answer with no stage and no touchpoint goes (a store setting): on the
-# customer's latest event at or before the answer ("latest_event", the default), or nowhere.
-PLACEMENT_SETTING = "answer_placement"
-PLACEMENTS = ("latest_event", "none")
-
-
-def placement_sql() -> str:
-    """SELECT response_id, stage, touchpoint: where each answer with no stage and no
-    touchpoint is placed, when the store's placement setting says so.
-
-    Its place is its customer's latest event at or before the answer's time (latest in
-    journey order, so same-time events keep file order); an answer before any event of its
-    customer, or without a customer or a time, stays unplaced. The setting is read from the
-    store here, so every page, export and command places answers the same way.
-    """
-    return (
-        "SELECT response_id, stage, touchpoint FROM ("
-        "SELECT r.response_id, je.stage, je.touchpoint, ROW_NUMBER() OVER ("
-        "PARTITION BY r.response_id ORDER BY je.seq DESC) AS rn "
-        "FROM responses r JOIN journey_events je ON je.customer_id = r.customer_id "
-        "AND je.ts <= r.ts "
-        "WHERE r.stage IS NULL AND r.touchpoint IS NULL AND COALESCE((SELECT m.value FROM meta m "
-        f"WHERE m.key = 'setting:{PLACEMENT_SETTING}'), '{PLACEMENTS[0]}') = '{PLACEMENTS[0]}'"
-        ") placed WHERE rn = 1"
-    )
 
 
 def responses_sql(filters: Filters) -> tuple[str, dict[str, Any]]:

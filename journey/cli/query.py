@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.analytics import devices, flows, metrics, reach
+from journey.analytics import compare, devices, flows, metrics, reach
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
 from journey.db.engine import Engine, QueryError
@@ -157,7 +157,8 @@ def _table(value: Any) -> str:
 def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
     kind = args.kind
     if kind in ("nps", "csat", "ces"):
-        return getattr(metrics, kind)(engine, filters, by=args.by)
+        # The page's numbers: each group with its difference from the rest and its margin.
+        return compare.groups(engine, filters, metric=kind, by=args.by)
     if kind == "funnel":
         return reach.funnel(engine, filters)
     if kind == "overview":

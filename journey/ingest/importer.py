@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from journey.db import placement
 from journey.db.store import Store
 from journey.ingest import messages, readers
 from journey.ingest.formats import TARGET_FIELDS
@@ -126,6 +127,13 @@ def import_file(
                     Loader(cur, prep, plan, report, skip_bad_rows, step).run(store, dry_run)
             except DryRun:
                 report.ok = True
+            if report.ok and not dry_run and plan.kind == "events":
+                # Committed: the journeys now hold this file's events, and answers imported
+                # earlier may have moved onto them.
+                cur = store.cursor()
+                report.placement = placement.placement_setting(cur)
+                report.answers_on_events = placement.answers_on_events_of(
+                    cur, int(report.import_id or 0))
             unused = unused_note(plan)
             if unused and report.ok:
                 report.notes.append(unused)

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from journey.db import placement
 from journey.db.store import EVENT_ID_STRIDE, Store
 from journey.ingest import convert_sql as sql
 from journey.ingest import formats, known_events, readers
@@ -129,6 +130,13 @@ class Loader:
         self.report.rows_imported = good - present
         self.progress(0.7, "Writing to the store")
         self._insert()
+        if self.plan.kind == "responses":
+            # Inside the transaction, so a dry run says it too: a responses file changes no
+            # event, so the journeys its answers are placed on are already up to date.
+            r = self.report
+            r.placement = placement.placement_setting(self.cur)
+            r.answers_without_place, r.answers_placed = placement.answers_of_import(
+                self.cur, self.import_id)
         if dry_run:
             raise DryRun()
         self._finish()

@@ -109,6 +109,13 @@ class ImportReport:
     date_formats: dict[str, str] = field(default_factory=dict)
     decimal_comma: list[str] = field(default_factory=list)
     demo: dict[str, Any] | None = None  # the demo import still in the store
+    # Survey answers on the journey (db.placement): a responses file's answers that name
+    # neither a stage nor a touchpoint, and how many of them took their customer's latest
+    # event; an events file's count of answers (any import) now placed on its events.
+    placement: str | None = None  # the store's setting when the file was imported
+    answers_without_place: int = 0
+    answers_placed: int = 0
+    answers_on_events: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -157,6 +164,7 @@ class ImportReport:
         if not self.ok:
             for fix in self.fixes:
                 lines.append(r("fix_all", fix=fix.text(lang, surface)))
+        lines.extend(self.placement_lines(lang))
         if self.new_stages:
             lines.append(r("new_stages", stages=", ".join(self.new_stages)))
         if self.stages_suggested:
@@ -176,6 +184,21 @@ class ImportReport:
                                       lang, surface),
             ))
         return "\n".join(lines)
+
+    def placement_lines(self, lang: str = "en") -> list[str]:
+        """What the import did for survey answers without a stage (empty when nothing)."""
+        r = lambda code, **kw: messages.render(code, lang, **kw)  # noqa: E731
+        if not self.ok:
+            return []
+        if self.answers_without_place and self.placement == "none":
+            return [r("answers_not_placed", count=self.answers_without_place)]
+        if self.answers_without_place:
+            code = "answers_placed_dry_run" if self.dry_run else "answers_placed"
+            return [r(code, placed=self.answers_placed, count=self.answers_without_place,
+                      left=self.answers_without_place - self.answers_placed)]
+        if self.answers_on_events:
+            return [r("answers_on_events", count=self.answers_on_events)]
+        return []
 
 
 @dataclass

@@ -17,7 +17,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -672,10 +672,14 @@ def stage_legend_labels(stages_df: pd.DataFrame | None, lang: str) -> list[tuple
     ]
 
 
-def stage_legend(stages_df: pd.DataFrame | None, lang: str) -> list[tuple[str, str]]:
-    """(label, colour) pairs in stage order: the legend drawn above the network."""
+def stage_legend(stages_df: pd.DataFrame | None, lang: str,
+                 used: Collection[str] | None = None) -> list[tuple[str, str]]:
+    """(label, colour) pairs in stage order: the legend drawn above the network. With
+    `used`, only those stages (the ones the drawn nodes belong to: a stage no import uses
+    has no place in a legend), coloured as in the whole order so legend and nodes agree."""
     colors = stage_colors(stages_df)
-    return [(label, colors[stage]) for stage, label in stage_legend_labels(stages_df, lang)]
+    return [(label, colors[stage]) for stage, label in stage_legend_labels(stages_df, lang)
+            if used is None or stage in used]
 
 
 def network_data_json(page: str) -> list[dict[str, Any]]:

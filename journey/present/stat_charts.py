@@ -165,7 +165,35 @@ def _margin(df: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(df["margin"], errors="coerce").astype(float).fillna(0.0)
 
 
-def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, lang: str):
+NOISE_COLOR = "#bdbdbd"  # a bar whose difference from the rest could be noise
+
+
+def _differences(data: pd.DataFrame, lang: str, key: str = "charts.vs_rest") -> pd.DataFrame:
+    """`noise` and `diff_text` from the DIFF_COLUMNS of `analytics.compare` (a table
+    without them: nothing greyed, no text)."""
+    data["diff_title"] = ""
+    if "diff_noise" not in data.columns:
+        data["noise"] = False
+        data["diff_text"] = ""
+        return data
+    data["noise"] = data["diff_noise"].fillna(False).astype(bool)
+    texts = []
+    for d, m, noise in zip(data["diff"], data["diff_margin"], data["noise"], strict=True):
+        if _is_missing(d):
+            texts.append("–")
+            continue
+        verdict = _t("charts.could_be_noise" if noise else "charts.beyond_noise", lang)
+        texts.append(_t("charts.diff_value", lang, delta=_signed(float(d), lang, 1),
+                        margin=_num(float(m), lang, 1), verdict=verdict))
+    data["diff_text"] = texts
+    data["diff_title"] = _t(key, lang)
+    data["noise_note"] = _t("charts.noise_note_month" if key == "charts.vs_previous"
+                            else "charts.noise_note", lang)
+    return data
+
+
+def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, lang: str,
+                 diff_key: str = "charts.vs_rest"):
     data = df.copy()
     data["nps"] = pd.to_numeric(data["nps"], errors="coerce").astype(float)
     data["margin"] = _margin(data)
@@ -182,14 +210,18 @@ def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, la
         f"{v} · n = {n}" + (f" {WARN}" if s else "")
         for v, n, s in zip(data["nps_text"], data["n_text"], data["small"], strict=True)
     ]
+    data = _differences(data, lang, diff_key)
     data = data[data["nps"].notna()]
     return data
 
 
 def _small_note(data: pd.DataFrame, lang: str) -> str:
+    notes = []
     if bool(data["small"].any()):
-        return f"{WARN} " + _t("charts.small_note", lang, n=SMALL_SAMPLE)
-    return ""
+        notes.append(f"{WARN} " + _t("charts.small_note", lang, n=SMALL_SAMPLE))
+    if "noise" in data.columns and bool(data["noise"].any()):
+        notes.append(str(data["noise_note"].iloc[0]))
+    return " · ".join(notes)
 
 
 def _note_title(note: str) -> alt.TitleParams:
@@ -213,6 +245,16 @@ def _value_labels(base: alt.Chart, y: Any, tooltip: Any) -> alt.Chart:
         y=y, x=alt.X("high:Q"), text="mark_text:N", tooltip=tooltip,
         color=alt.condition("datum.small", alt.value("#b35c00"), alt.value("#222")),
     )
+
+
+def _bar_color() -> Any:
+    """The bar's colour: grey when its difference from the rest could be noise."""
+    return alt.condition("datum.noise", alt.value(NOISE_COLOR), alt.value(BAR_COLOR))
+
+
+def _diff_tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
+    title = str(data["diff_title"].iloc[0]) if len(data) else ""
+    return [alt.Tooltip("diff_text:N", title=title)] if title else []
 
 
 def _group_title(by: str, lang: str) -> str:
@@ -261,7 +303,7 @@ def nps_bars(
     order = _order(data["label"])
     frame = data[
         ["label", "nps", "low", "high", "margin", "n", "small", "n_text", "margin_text",
-         "nps_text", "flag", "mark_text"]
+         "nps_text", "flag", "mark_text", "noise", "diff_text"]
     ]
     y = alt.Y("label:N", sort=order, title=_group_title(by, lang),
               axis=alt.Axis(labelLimit=220))
@@ -270,13 +312,15 @@ def nps_bars(
         alt.Tooltip("nps:Q", title="NPS", format="+.1f"),
         alt.Tooltip("margin_text:N", title=_t("charts.margin", lang)),
         alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
+        *_diff_tooltip(data),
         alt.Tooltip("flag:N", title=_t("charts.note", lang)),
     ]
     base = alt.Chart(frame)
-    bars = base.mark_bar(color=BAR_COLOR, height={"band": 0.7}).encode(
+    bars = base.mark_bar(height={"band": 0.7}).encode(
         y=y,
         x=alt.X("nps:Q", title="NPS", scale=alt.Scale(domain=[-100, 100]),
                 axis=_nps_axis(tickCount=9)),
+        color=_bar_color(),
         opacity=alt.condition("datum.small", alt.value(0.35), alt.value(0.9)),
         tooltip=tooltip,
     )
@@ -463,12 +507,17 @@ def trend(
     data = _month_frame(df)
     if data.empty:
         return _empty(lang, width)
-    data = _prepare_nps(data, "month", None, lang)
+    # The trend's differences are each month's change from the one before (compare.trend).
+    data = _prepare_nps(data, "month", None, lang, diff_key="charts.vs_previous")
     if data.empty:
         return _empty(lang, width)
     data["month_text"] = data["month"].map(lambda d: _month_name(d, lang))
+    data["point_stroke"] = [NOISE_COLOR if x else BAR_COLOR for x in data["noise"]]
+    data["point_fill"] = ["white" if small else stroke
+                          for small, stroke in zip(data["small"], data["point_stroke"],
+                                                   strict=True)]
     frame = data[["month_iso", "month_text", "nps", "low", "high", "margin_text", "n", "small",
-                  "flag", "nps_text"]]
+                  "flag", "nps_text", "noise", "diff_text", "point_fill", "point_stroke"]]
     x = alt.X("month_iso:T", timeUnit="utcyearmonth", title=_t("charts.by.month", lang),
               axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month"))
     tooltip = [
@@ -476,6 +525,7 @@ def trend(
         alt.Tooltip("nps:Q", title="NPS", format="+.1f"),
         alt.Tooltip("margin_text:N", title=_t("charts.margin", lang)),
         alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
+        *_diff_tooltip(data),
         alt.Tooltip("flag:N", title=_t("charts.note", lang)),
     ]
     base = alt.Chart(frame)
@@ -486,9 +536,11 @@ def trend(
         y2="high:Q",
     )
     line = base.mark_line(color=BAR_COLOR, strokeWidth=2).encode(x=x, y="nps:Q")
-    points = base.mark_point(size=60, strokeWidth=2, color=BAR_COLOR).encode(
+    points = base.mark_point(size=60, strokeWidth=2).encode(
         x=x, y="nps:Q",
-        fill=alt.condition("datum.small", alt.value("white"), alt.value(BAR_COLOR)),
+        # Hollow under 30 answers; grey when the change from the month before could be noise.
+        fill=alt.Fill("point_fill:N", scale=None),
+        stroke=alt.Stroke("point_stroke:N", scale=None),
         tooltip=tooltip,
     )
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#888").encode(y="y:Q")
@@ -710,6 +762,7 @@ def _prepare_score(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, 
         for v, n, s in zip(data["value_text"], data["n_text"], data["small"], strict=True)
     ]
     data["has_margin"] = has_margin
+    data = _differences(data, lang)
     return data[data["value"].notna()]
 
 
@@ -727,7 +780,7 @@ def _score_bars(df: pd.DataFrame, *, by: str, lang: str, labels: Mapping[Any, st
     metric_name = _t(f"charts.metric.{metric}", lang)
     extra = ["ease_pct"] if "ease_pct" in data.columns else []
     frame = data[["label", "value", "low", "high", "margin_text", "n", "small", "flag",
-                  "mark_text", *extra]]
+                  "mark_text", "noise", "diff_text", *extra]]
     y = alt.Y("label:N", sort=order, title=_group_title(by, lang),
               axis=alt.Axis(labelLimit=220))
     tooltip = [
@@ -741,10 +794,12 @@ def _score_bars(df: pd.DataFrame, *, by: str, lang: str, labels: Mapping[Any, st
                                    format=".1f"))
     tooltip += [
         alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
+        *_diff_tooltip(data),
         alt.Tooltip("flag:N", title=_t("charts.note", lang)),
     ]
     base = alt.Chart(frame)
-    bars = base.mark_bar(color=BAR_COLOR, height={"band": 0.7}).encode(
+    bars = base.mark_bar(height={"band": 0.7}).encode(
+        color=_bar_color(),
         y=y,
         x=alt.X("value:Q", title=metric_name,
                 scale=alt.Scale(domain=domain, zero=False, clamp=True),
