@@ -19,7 +19,12 @@ import textwrap
 from typing import Any
 
 from journey import i18n
-from journey.analytics.journey_map import JourneyMap, StageColumn
+from journey.analytics.journey_map import (
+    VERBATIMS_STAGE,
+    JourneyMap,
+    PersonaCard,
+    StageColumn,
+)
 from journey.analytics.stats import SMALL_SAMPLE
 
 # 16:9 slide at scale 1; PNG pixels = these × scale.
@@ -41,8 +46,14 @@ LANE_BG = {
 CURVE = "#2563eb"
 
 # Lane heights in pixels; the pain-point lane takes what is left of the slide.
-TITLE_H, HEADER_H, TP_H, CUST_H, CURVE_H, OPP_H, MIX_H = 74, 54, 118, 72, 176, 128, 92
-N_VIEWS = 8
+TITLE_H, CARD_H, HEADER_H, TP_H, CUST_H, CURVE_H, OPP_H, MIX_H = (
+    74, 72, 54, 108, 72, 176, 112, 92)
+N_VIEWS = 9
+# The emotion lane's y scale: NPS -100..+100 (CSAT 0..100 % drawn on the same span), with
+# room above +100 for the row of value labels. Fixed, so two maps compare by eye.
+Y_MIN, Y_MAX, Y_TOP = -100.0, 100.0, 135.0
+NOISE = "#9aa5b1"  # what could be noise is drawn in this grey
+SIDE_COLORS = ("#2563eb", "#d97706")  # persona A, persona B on the comparison slide
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
@@ -76,7 +87,7 @@ class _Layout:
     def __init__(self, n_stages: int) -> None:
         self.n = max(n_stages, 1)
         self.col_w = PLOT_W / self.n
-        fixed = TITLE_H + HEADER_H + TP_H + CUST_H + CURVE_H + OPP_H + MIX_H
+        fixed = TITLE_H + CARD_H + HEADER_H + TP_H + CUST_H + CURVE_H + OPP_H + MIX_H
         self.pain_h = SLIDE_H - PAD_TOP - PAD_BOTTOM - fixed - SPACING * (N_VIEWS - 1)
 
     def chars(self, font_px: float) -> int:
@@ -129,7 +140,12 @@ def _lane_view(
                     "lineBreak": "\n", "fontSize": font_px, "lineHeight": font_px * 1.3,
                     "font": FONT, "color": color, "fontWeight": weight,
                 },
-                "encoding": {"x": text_x, "y": {"value": 0}, "text": {"field": "text"}},
+                "encoding": dict(
+                    {"x": text_x, "y": {"value": 0}, "text": {"field": "text"}},
+                    # Rows may carry their own colour (the comparison greys its noise).
+                    **({"color": {"field": "color", "type": "nominal", "scale": None}}
+                       if rows and "color" in rows[0] else {}),
+                ),
             },
             _lane_title(title, height),
         ],
@@ -202,11 +218,20 @@ def pain_lines(s: StageColumn, lang: str, chars: int = 60, max_lines: int = 99) 
             facts.append(_t(key, lang, value=value, n=i18n.fmt_int(p.score_n, lang)))
         lines += _wrap(f"▲ {p.touchpoint}", chars, 1)
         lines += _wrap(" · ".join(facts), chars, 2)
+        if not p.verbatims:
+            lines += _wrap(_t("map.no_negative_verbatim", lang), chars, 1)
+        elif p.verbatim_scope == VERBATIMS_STAGE:
+            # Not this touchpoint's words: say whose they are.
+            lines += _wrap(_t("map.verbatims_of_stage", lang), chars, 1)
         for v in p.verbatims:
-            # No-break spaces keep French guillemets on the words' lines when wrapped.
-            quoted = f"«\u00a0{v}\u00a0»" if lang == "fr" else f"“{v}”"
-            lines += _wrap(quoted, chars, 2)
+            lines += _wrap(quote(v, lang), chars, 2)
     return lines[:max_lines] if lines else [_t("map.no_pain", lang)]
+
+
+def quote(text: str, lang: str) -> str:
+    """A customer's words in the language's quotation marks. French sets a narrow no-break
+    space inside « » (which also keeps the marks on the words' lines when wrapped)."""
+    return f"«\u202f{text}\u202f»" if lang == "fr" else f"“{text}”"
 
 
 def _mix_text(s: StageColumn, lay: _Layout, lang: str) -> str:
@@ -280,24 +305,82 @@ def _header_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
     }
 
 
-def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
+def _y(metric: str | None, value: float) -> float:
+    """Where a score sits on the lane's -100..+100 span: NPS as it is, CSAT (% satisfied)
+    stretched so that 0 % is the bottom, 50 % the middle and 100 % the top, as its labels
+    on the axis say."""
+    return value if metric != "csat" else 2.0 * value - 100.0
+
+
+def _axis_layers(
+    metrics_used: set[str], lang: str, y_scale: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The curve's axis: light rules at -100, 0 and +100 and their labels at the lane's left
+    edge, the extremes named ("negative" / "positive"), in the scale(s) the curve uses."""
+    nps = "nps" in metrics_used or not metrics_used
+    csat = "csat" in metrics_used
+
+    def label(nps_text: str, csat_text: str, word_key: str | None) -> str:
+        parts = []
+        if nps:
+            parts.append(("NPS " if csat else "") + nps_text)
+        if csat:
+            parts.append("CSAT " + csat_text)
+        line = " · ".join(parts)
+        return f"{line} {_t(word_key, lang)}" if word_key else line
+
+    pct = "\u202f%" if lang == "fr" else " %"
+    ticks = [
+        {"v": Y_MAX, "t": label("+100", "100" + pct, "map.axis_positive"), "base": "top"},
+        {"v": 0.0, "t": label("0", "50" + pct, None), "base": "middle"},
+        {"v": Y_MIN, "t": label("\u2212100", "0" + pct, "map.axis_negative"),
+         "base": "bottom"},
+    ]
+    y = {"field": "v", "type": "quantitative", "scale": y_scale, "axis": None}
+    return [
+        {
+            "data": {"values": ticks},
+            "mark": {"type": "rule", "color": "#cbd2d9", "strokeWidth": 1},
+            "encoding": {"y": y},
+        },
+        {
+            "data": {"values": [t for t in ticks if t["base"] == "top"]},
+            "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 6, "dy": 2,
+                     "fontSize": 12, "color": MUTED, "font": FONT, "lineBreak": "\n"},
+            "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "t"}},
+        },
+        {
+            "data": {"values": [t for t in ticks if t["base"] != "top"]},
+            "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 6, "dy": -2,
+                     "fontSize": 12, "color": MUTED, "font": FONT, "lineBreak": "\n"},
+            "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "t"}},
+        },
+    ]
+
+
+def _curve_points(jm: JourneyMap, lang: str, side: str = "") -> list[dict[str, Any]]:
     pts = []
     for s in jm.stages:
         if s.score is None:
             continue
         m = s.margin or 0.0
         pts.append({
-            "label": s.label, "score": s.score,
-            "lo": max(s.score - m, -100.0), "hi": min(s.score + m, 100.0),
+            "label": s.label, "score": _y(s.score_metric, s.score), "side": side,
+            "lo": max(_y(s.score_metric, s.score - m), Y_MIN),
+            "hi": min(_y(s.score_metric, s.score + m), Y_MAX),
             "text": score_text(s, lang), "metric": s.score_metric or "",
             "small": s.n < SMALL_SAMPLE,
         })
+    return pts
+
+
+def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
+    pts = _curve_points(jm, lang)
     missing = [
         {"label": s.label, "text": _t("map.no_answers", lang)}
         for s in jm.stages if s.score is None
     ]
-    # Fixed -100..100 (so two maps compare by eye), with room above for the labels row.
-    y_scale = {"domain": [-100, 125], "nice": False, "zero": False}
+    y_scale = {"domain": [Y_MIN, Y_TOP], "nice": False, "zero": False}
     x = _x(order, band=False)
     y = {"field": "score", "type": "quantitative", "scale": y_scale, "axis": None}
     layers: list[dict[str, Any]] = [
@@ -306,12 +389,7 @@ def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
             "mark": {"type": "rect", "fill": "#f7f9fc", "cornerRadius": 6},
             "encoding": {"x": _x(order)},
         },
-        {
-            "data": {"values": [{"zero": 0}]},
-            "mark": {"type": "rule", "color": "#9aa5b1", "strokeDash": [4, 4]},
-            "encoding": {"y": {"field": "zero", "type": "quantitative", "scale": y_scale,
-                               "axis": None}},
-        },
+        *_axis_layers({s.score_metric for s in jm.stages if s.score_metric}, lang, y_scale),
     ]
     if pts:
         layers += [
@@ -360,6 +438,78 @@ def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
     }
 
 
+# -- the persona card ---------------------------------------------------------------------------
+def card_lines(card: PersonaCard | None, lang: str) -> list[str]:
+    """The persona card as text lines: name and size, description (only when the data gives
+    one), top channels, top devices. The page, the slide and the HTML all use these."""
+    if card is None:
+        return []
+    name = card.name or _t("map.all_customers", lang)
+    size = _t("map.card_size", lang, n=i18n.fmt_int(card.customers, lang),
+              share=i18n.fmt_pct(card.share, lang, 0),
+              all=i18n.fmt_int(card.all_customers, lang))
+    lines = [f"{name} — {size}"]
+    if card.description:
+        lines.append(card.description)
+
+    def mix(items: tuple[tuple[str, float], ...]) -> str:
+        return ", ".join(f"{n} {i18n.fmt_pct(x, lang, 0)}" for n, x in items) or i18n.DASH
+
+    lines.append(" · ".join((
+        i18n.labelled(_t("map.card_channels", lang), mix(card.channels), lang),
+        i18n.labelled(_t("map.card_devices", lang), mix(card.devices), lang))))
+    return lines
+
+
+def _card_rows(card: PersonaCard | None, lang: str, chars: int, x0: float = 0,
+               color: str = INK) -> list[dict[str, Any]]:
+    lines = card_lines(card, lang)
+    if not lines:
+        return []
+    rows = [{"t": _wrap(lines[0], chars, 1)[0], "x": x0, "y": 8, "size": 18, "color": color,
+             "b": True}]
+    rest = [w for line in lines[1:] for w in _wrap(line, chars, 1)]
+    rows += [{"t": t, "x": x0, "y": 32 + 18 * i, "size": 14, "color": INK, "b": False}
+             for i, t in enumerate(rest[:2])]
+    return rows
+
+
+def _card_view(rows: list[dict[str, Any]], height: float, lang: str,
+               boxes: list[tuple[float, float, str]]) -> dict[str, Any]:
+    """Persona card(s): a rounded box per (x0, x1, fill), its lines of text inside."""
+    return {
+        "name": "persona",
+        "height": height,
+        "width": PLOT_W,
+        "layer": [
+            {
+                "data": {"values": [{"x0": a, "x1": b, "fill": f} for a, b, f in boxes]},
+                "mark": {"type": "rect", "cornerRadius": 6},
+                "encoding": {
+                    "x": {"field": "x0", "type": "quantitative", "scale": None},
+                    "x2": {"field": "x1"},
+                    "y": {"value": 0}, "y2": {"value": height},
+                    "fill": {"field": "fill", "type": "nominal", "scale": None},
+                },
+            },
+            # The name line bold, the rest plain (Vega-Lite cannot encode a font weight).
+            *({
+                "data": {"values": [r for r in rows if r["b"] == bold]},
+                "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 12,
+                         "font": FONT, "fontWeight": "bold" if bold else "normal"},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", "scale": None},
+                    "y": {"field": "y", "type": "quantitative", "scale": None},
+                    "text": {"field": "t"},
+                    "size": {"field": "size", "type": "quantitative", "scale": None},
+                    "color": {"field": "color", "type": "nominal", "scale": None},
+                },
+            } for bold in (True, False)),
+            _lane_title(_t("map.lane_persona", lang), height),
+        ],
+    }
+
+
 def map_to_vegalite(jm: JourneyMap, *, lang: str) -> dict[str, Any]:
     """The whole map as one Vega-Lite spec (a vconcat of text/mark views), 1920 × 1080.
 
@@ -378,6 +528,8 @@ def map_to_vegalite(jm: JourneyMap, *, lang: str) -> dict[str, Any]:
     opp_max = int((OPP_H - 16) // (opp_font * 1.3))
     views = [
         _title_view(jm, lang),
+        _card_view(_card_rows(jm.card, lang, int((PLOT_W - 24) / (14 * 0.52))), CARD_H, lang,
+                   [(0, PLOT_W, "#fff8e6")]),
         _header_view(jm, order, lang),
         _lane_view("touchpoints", TP_H, rows(lambda s: _tp_text(s, lay, lang)), order,
                    fill=LANE_BG["touchpoints"], title=_t("map.lane_touchpoints", lang)),
@@ -455,6 +607,7 @@ table{border-collapse:collapse;margin-top:24px;width:100%;font-size:14px}
 th,td{border:1px solid #d9e2ec;padding:6px 8px;vertical-align:top;text-align:left}
 th{background:#243b53;color:#fff}td.lane{font-weight:bold;background:#f0f4f8}
 ul{margin:0;padding-left:18px}q{font-style:italic}
+.card{background:#fff8e6;border-radius:6px;padding:8px 12px;margin:0 0 16px}
 """
 
 
@@ -506,6 +659,7 @@ def to_html(jm: JourneyMap, lang: str) -> str:
         f"<!DOCTYPE html>\n<html lang='{html_lang}'><head><meta charset='utf-8'>"
         f"<title>{e(jm.title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{e(jm.title)}</h1><p class='sub'>{e(sub)}</p>"
+        f"<div class='card'>{'<br>'.join(e(x) for x in card_lines(jm.card, lang))}</div>"
         f"<div class='map'>{svg}</div>"
         f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body_rows)}"
         "</tbody></table></body></html>\n"
