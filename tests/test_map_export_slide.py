@@ -8,9 +8,11 @@ import pytest
 from test_journey_map_slide import MISLEADING, SLOW, make_slide_store
 from test_map_export import png_size
 
+from journey import cli, i18n
 from journey.analytics import journey_map
 from journey.analytics.filters import Filters
 from journey.analytics.journey_map import build_map
+from journey.db.store import Store
 from journey.present import map_export
 
 NNBSP = "\u202f"
@@ -28,6 +30,16 @@ def maps(tmp_path_factory):
     store.close()
     yield out
     mp.undo()
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory):
+    from journey.ingest import demo
+
+    path = tmp_path_factory.mktemp("cmpdemo") / "demo.duckdb"
+    with Store(path) as s:
+        demo.load_sample(s, customers=600, seed=3)
+    return str(path)
 
 
 def _svg_text(svg: str) -> str:
@@ -85,3 +97,101 @@ def test_html_carries_the_card_escaped(maps):
 
 def test_png_is_one_slide(maps):
     assert png_size(map_export.to_png(maps[("fr", "Busy")], "fr")) == (1920, 1080)
+
+
+# -- two personas on one slide ------------------------------------------------------------------
+def test_comparison_cells_by_hand(maps):
+    a, b = maps[("en", "Busy")], maps[("en", "Calm")]
+    cells = map_export.compare_cells(a, b, journey_map.compare_maps(a, b), "en")
+    purchase = {lane: next(c for c in cells[lane] if c["label"] == "Purchase")
+                for lane in map_export.CMP_LANES}
+    # Reach of purchase: Busy 1 of 4, Calm 1 of 2. Agresti-Caffo by hand: p~ 2/6 and 2/4,
+    # var = (1/3)(2/3)/6 + (1/2)(1/2)/4 = 0.0995, margin 1.96 * 0.3155 = 0.618.
+    assert purchase["reach"]["text"].split("\n") == [
+        "A 25% · B 50%", "Δ +25 pts ± 62", "could be noise"]
+    aw = next(c for c in cells["score"] if c["label"] == "Awareness")
+    # NPS: Busy 1 promoter, 3 detractors of 4 = -50; Calm 2 promoters of 2 = +100.
+    # Adjusted Wald: var A = (0.25 + 0.5357 - 0.2857²)/7 = 0.1006, var B = (0.55 + 0.15 -
+    # 0.4²)/5 = 0.108; margin 1.96 * sqrt(0.2086) = 0.895.
+    assert aw["text"].split("\n")[:2] == ["A -50 · B +100", "Δ +150 pts ± 90"]
+    # Nothing on six customers is beyond the noise: every cell is greyed.
+    assert all(c["color"] == map_export.NOISE for lane in cells.values() for c in lane
+               if c["text"] != "–")
+    # Conversion from the last stage does not exist: a dash, not a number.
+    assert purchase["conversion"]["text"] == "–"
+
+
+@pytest.mark.parametrize("lang,words", [
+    ("en", ("Busy vs Calm — journey maps compared", "Δ +25 pts ± 62", "Δ +150 pts ± 90",
+            "could be noise", "+100 positive", "\u2212100 negative",
+            "A · Busy — 4 customers · 67% of all 6 customers",
+            "B · Calm — 2 customers · 33% of all 6 customers")),
+    ("fr", ("Busy vs Calm — cartes du parcours comparées", "Δ +25 pts ± 62",
+            "peut-être du bruit", "+100 positif", "\u2212100 négatif",
+            f"A · Busy — 4 clients · 67{NNBSP}% des 6 clients", f"A 25{NNBSP}% · B 50{NNBSP}%")),
+])
+def test_comparison_slide_svg(maps, lang, words):
+    raw = map_export.compare_svg(maps[(lang, "Busy")], maps[(lang, "Calm")], lang)
+    assert 'width="1920"' in raw and 'height="1080"' in raw
+    svg = _svg_text(raw)
+    for w in words:
+        assert w in svg, w
+    assert f'fill="{map_export.NOISE}"' in raw  # the noise is drawn grey
+    assert "&lt;b&gt;on the go" in raw and "<b>on the go" not in raw
+
+
+def test_comparison_slide_png_is_16_9(maps):
+    data = map_export.compare_png(maps[("en", "Busy")], maps[("en", "Calm")], "en")
+    assert png_size(data) == (1920, 1080)
+    data = map_export.compare_png(maps[("en", "Busy")], maps[("en", "Calm")], "en", scale=0.5)
+    assert png_size(data) == (960, 540)
+
+
+def test_comparison_slide_on_the_demo_shows_a_real_move_in_ink(demo_path):
+    with Store(demo_path) as s:
+        cur = s.cursor()
+        a = build_map(cur, Filters(), lang="en", persona="Busy parent")
+        b = build_map(cur, Filters(), lang="en", persona="Cautious senior")
+    diff = journey_map.compare_maps(a, b)
+    cells = map_export.compare_cells(a, b, diff, "en")
+    strong = [c for lane in cells.values() for c in lane if c["significant"]]
+    assert strong and all(c["color"] == map_export.INK for c in strong)
+    assert all("◆ beyond the noise" in c["text"] for c in strong)
+    # The slide's figures are compare_maps' own: the headline move is on it, as shown.
+    top = diff.iloc[0]
+    assert bool(top["significant"])
+    svg = _svg_text(map_export.compare_svg(a, b, "en"))
+    want = (f"Δ {map_export._signed(top['delta'], 'en')} pts ± "
+            f"{i18n.fmt_num(top['margin'], 'en', 0)}")
+    assert want in svg
+
+
+@pytest.mark.parametrize("ext", ["png", "svg"])
+def test_cli_compare_persona(demo_path, tmp_path, ext, capsys):
+    out = tmp_path / f"cmp.{ext}"
+    rc = cli.main(["export-map", "--db", demo_path, "--persona", "Busy parent",
+                   "--compare-persona", "Cautious senior", "--lang", "fr", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    data = out.read_bytes()
+    if ext == "png":
+        assert png_size(data) == (1920, 1080)
+    else:
+        text = _svg_text(data.decode("utf-8"))
+        assert "Busy parent vs Cautious senior" in text and "Δ " in text
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--persona", "Busy parent", "--compare-persona", "Nobody", "--out", "x.png"],
+     "no persona 'Nobody'"),
+    (["--persona", "Busy parent", "--compare-persona", "Cautious senior", "--out", "x.html"],
+     ".png or .svg"),
+    (["--persona", "Busy parent", "--compare-persona", "Busy parent", "--out", "x.svg"],
+     "another one"),
+])
+def test_cli_compare_persona_refuses_plainly(demo_path, tmp_path, capsys, args, words):
+    argv = ["export-map", "--db", demo_path]
+    argv += [str(tmp_path / a) if a.startswith("x.") else a for a in args]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not list(tmp_path.glob("x.*"))

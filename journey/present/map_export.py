@@ -256,8 +256,12 @@ def _title_view(jm: JourneyMap, lang: str) -> dict[str, Any]:
         _t("map.n_customers", lang, n=i18n.fmt_int(jm.n, lang)),
         _t("map.n_responses", lang, n=i18n.fmt_int(jm.responses, lang)),
     ) if x)
+    return _title_text_view(jm.title, sub)
+
+
+def _title_text_view(title: str, sub: str) -> dict[str, Any]:
     rows = [
-        {"t": _wrap(jm.title, 110, 1)[0] if jm.title else "", "y": 4, "size": 30,
+        {"t": _wrap(title, 110, 1)[0] if title else "", "y": 4, "size": 30,
          "weight": "bold", "color": INK},
         {"t": "\n".join(_wrap(sub, 190, 1)), "y": 46, "size": 17, "weight": "normal",
          "color": MUTED},
@@ -279,8 +283,8 @@ def _title_view(jm: JourneyMap, lang: str) -> dict[str, Any]:
     }
 
 
-def _header_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
-    rows = [{"label": s.label, "text": s.label} for s in jm.stages]
+def _header_view(order: list[str], lang: str) -> dict[str, Any]:
+    rows = [{"label": label, "text": label} for label in order]
     return {
         "name": "header",
         "height": HEADER_H,
@@ -530,7 +534,7 @@ def map_to_vegalite(jm: JourneyMap, *, lang: str) -> dict[str, Any]:
         _title_view(jm, lang),
         _card_view(_card_rows(jm.card, lang, int((PLOT_W - 24) / (14 * 0.52))), CARD_H, lang,
                    [(0, PLOT_W, "#fff8e6")]),
-        _header_view(jm, order, lang),
+        _header_view(order, lang),
         _lane_view("touchpoints", TP_H, rows(lambda s: _tp_text(s, lay, lang)), order,
                    fill=LANE_BG["touchpoints"], title=_t("map.lane_touchpoints", lang)),
         _lane_view("customers", CUST_H, rows(lambda s: _cust_text(s, lang)), order,
@@ -664,3 +668,205 @@ def to_html(jm: JourneyMap, lang: str) -> str:
         f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body_rows)}"
         "</tbody></table></body></html>\n"
     )
+
+
+# -- two personas on one slide ------------------------------------------------------------------
+# Heights of the comparison slide's views; the footnote takes what is left.
+CMP_CARD_H, CMP_CURVE_H, CMP_LANE_H = 96, 236, 120
+CMP_LANES = ("reach", "conversion", "score", "mix")
+
+
+def _stage_labels(a: JourneyMap, b: JourneyMap) -> list[tuple[str, str]]:
+    """(stage, label) of both maps' stages in journey order: a stage only one side reached
+    still gets its column."""
+    seen: dict[str, tuple[int, str]] = {}
+    for s in (*a.stages, *b.stages):
+        seen.setdefault(s.stage, (s.position, s.label))
+    return [(k, v[1]) for k, v in sorted(seen.items(), key=lambda kv: (kv[1][0], kv[0]))]
+
+
+def side_name(jm: JourneyMap, lang: str) -> str:
+    return jm.persona or (jm.card.name if jm.card and jm.card.name else
+                          _t("map.all_customers", lang))
+
+
+def _points(value: float, lane: str, lang: str) -> str:
+    """A lane's value as shown: NPS signed, shares and rates in %."""
+    if lane == "score":
+        return _signed(value, lang)
+    return i18n.fmt_pct(value / 100.0, lang, 0)
+
+
+def _mix_lane_name(lane: str, lang: str) -> str:
+    kind, name = lane.split(":", 1)
+    return _t(f"map.lane.{kind}", lang, name=name)
+
+
+def compare_cells(a: JourneyMap, b: JourneyMap, diff: Any, lang: str
+                  ) -> dict[str, list[dict[str, Any]]]:
+    """Per lane of the slide, one cell per stage: {label, text, color, significant}. Each
+    cell reads "A x · B y", then "Δ d pts ± m" and whether it could be noise (then grey).
+    `diff` is `journey_map.compare_maps(a, b)`; the mix lane shows each stage's biggest
+    channel or device move (compare_maps' own order: beyond the noise first, then size)."""
+    rows_by: dict[tuple[str, str], Any] = {}
+    first_mix: dict[str, Any] = {}
+    for _, r in diff.iterrows():
+        rows_by[(r["stage"], r["lane"])] = r
+        if str(r["lane"]).startswith(("channel:", "device:")):
+            first_mix.setdefault(r["stage"], r)
+    out: dict[str, list[dict[str, Any]]] = {lane: [] for lane in CMP_LANES}
+    for stage, label in _stage_labels(a, b):
+        for lane in CMP_LANES:
+            r = first_mix.get(stage) if lane == "mix" else rows_by.get((stage, lane))
+            if r is None:
+                out[lane].append({"label": label, "text": i18n.DASH, "color": MUTED,
+                                  "significant": False})
+                continue
+            unit = "score" if lane == "score" else "share"
+            lines = [_mix_lane_name(str(r["lane"]), lang)] if lane == "mix" else []
+            lines.append(f"A {_points(r['value_a'], unit, lang)} · "
+                         f"B {_points(r['value_b'], unit, lang)}")
+            margin = r["margin"]
+            lines.append(_t("map.slide_delta", lang, delta=_signed(r["delta"], lang),
+                            margin=i18n.DASH if margin != margin
+                            else i18n.fmt_num(margin, lang, 0)))
+            sig = bool(r["significant"])
+            lines.append(_t("map.slide_beyond" if sig else "map.could_be_noise", lang))
+            out[lane].append({"label": label, "text": "\n".join(lines),
+                              "color": INK if sig else NOISE, "significant": sig})
+    return out
+
+
+def _compare_curve_view(a: JourneyMap, b: JourneyMap, order: list[str], lang: str,
+                        names: tuple[str, str]) -> dict[str, Any]:
+    y_scale = {"domain": [Y_MIN, Y_TOP], "nice": False, "zero": False}
+    x = _x(order, band=False)
+    y = {"field": "score", "type": "quantitative", "scale": y_scale, "axis": None}
+    color = {"field": "side", "type": "nominal", "legend": None,
+             "scale": {"domain": ["A", "B"], "range": list(SIDE_COLORS)}}
+    pts = _curve_points(a, lang, "A") + _curve_points(b, lang, "B")
+    used = {s.score_metric for s in (*a.stages, *b.stages) if s.score_metric}
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": [{"label": label} for label in order]},
+            "mark": {"type": "rect", "fill": "#f7f9fc", "cornerRadius": 6},
+            "encoding": {"x": _x(order)},
+        },
+        *_axis_layers(used, lang, y_scale),
+    ]
+    if pts:
+        layers += [
+            {"data": {"values": pts}, "mark": {"type": "area", "opacity": 0.12},
+             "encoding": {"x": x, "y": dict(y, field="lo"), "y2": {"field": "hi"},
+                          "color": color, "detail": {"field": "side"}}},
+            {"data": {"values": pts}, "mark": {"type": "line", "strokeWidth": 3},
+             "encoding": {"x": x, "y": y, "color": color, "detail": {"field": "side"}}},
+            {"data": {"values": pts}, "mark": {"type": "point", "filled": True, "size": 120},
+             "encoding": {"x": x, "y": y, "color": color}},
+        ]
+    # The key: which colour is which persona, at the lane's top right.
+    key = [{"t": f"● {side} · {name}", "side": side, "i": i}
+           for i, (side, name) in enumerate(zip(("A", "B"), names, strict=True))]
+    layers.append({
+        "data": {"values": key},
+        "mark": {"type": "text", "align": "right", "baseline": "top", "fontSize": 15,
+                 "fontWeight": "bold", "font": FONT},
+        "encoding": {"x": {"value": PLOT_W - 12}, "y": {"field": "i", "type": "quantitative",
+                                                         "scale": {"range": [6, 26],
+                                                                   "domain": [0, 1]},
+                                                         "axis": None},
+                     "text": {"field": "t"},
+                     "color": dict(color, field="side")},
+    })
+    layers.append(_lane_title(_t("map.lane_emotion", lang), CMP_CURVE_H))
+    return {"name": "emotion", "height": CMP_CURVE_H, "width": PLOT_W, "layer": layers,
+            "resolve": {"scale": {"x": "independent", "y": "independent"}}}
+
+
+def compare_to_vegalite(a: JourneyMap, b: JourneyMap, *, lang: str,
+                        diff: Any | None = None) -> dict[str, Any]:
+    """Two personas' maps as one 16:9 slide: both cards, both emotion curves on one axis,
+    then reach, conversion, NPS and the biggest channel/device move, stage by stage, each
+    with B − A and its 95% margin; what could be noise in grey."""
+    from journey.analytics.journey_map import compare_maps
+
+    if diff is None:
+        diff = compare_maps(a, b)
+    names = (side_name(a, lang), side_name(b, lang))
+    order = [label for _, label in _stage_labels(a, b)]
+    cells = compare_cells(a, b, diff, lang)
+    sub = " · ".join(x for x in (
+        i18n.labelled("A", f"{a.filters_text} · n = {i18n.fmt_int(a.n, lang)}", lang),
+        i18n.labelled("B", f"{b.filters_text} · n = {i18n.fmt_int(b.n, lang)}", lang),
+        i18n.fmt_date_range(a.first_ts, a.last_ts, lang) if a.first_ts else "",
+    ) if x)
+    half = PLOT_W / 2
+    chars = int((half - 36) / (14 * 0.52))
+    card_rows = (_card_rows(a.card, lang, chars, 0, SIDE_COLORS[0])
+                 + _card_rows(b.card, lang, chars, half + 8, SIDE_COLORS[1]))
+    for r, side in zip(card_rows, ["A"] * 3 + ["B"] * 3, strict=False):
+        if r["b"]:
+            r["t"] = f"{side} · {r['t']}"
+    if len(card_rows) > 3:  # B's name line is the first of its rows
+        for r in card_rows:
+            if r["b"] and r["x"] > 0 and not r["t"].startswith("B · "):
+                r["t"] = "B · " + r["t"].removeprefix("A · ")
+    lane_titles = {"reach": "map.lane.reach", "conversion": "map.lane.conversion",
+                   "score": "map.lane.score", "mix": "map.slide_mix"}
+    views = [
+        _title_text_view(_t("map.slide_title", lang, a=names[0], b=names[1]), sub),
+        _card_view(card_rows, CMP_CARD_H, lang,
+                   [(0, half - 8, "#eef4ff"), (half + 8, PLOT_W, "#fff4e5")]),
+        _header_view(order, lang),
+        _compare_curve_view(a, b, order, lang, names),
+    ]
+    for lane in CMP_LANES:
+        views.append(_lane_view(lane, CMP_LANE_H, cells[lane], order, fill="#f3f5f8",
+                                font_px=15, title=_t(lane_titles[lane], lang)))
+    used = (TITLE_H + CMP_CARD_H + HEADER_H + CMP_CURVE_H + CMP_LANE_H * len(CMP_LANES)
+            + SPACING * (len(views)))
+    foot_h = max(SLIDE_H - PAD_TOP - PAD_BOTTOM - used, 24)
+    views.append({
+        "name": "note", "height": foot_h, "width": PLOT_W,
+        "data": {"values": [{"t": "\n".join(_wrap(_t("map.slide_note", lang), 250, 2))}]},
+        "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": 14,
+                 "color": MUTED, "font": FONT, "lineBreak": "\n"},
+        "encoding": {"x": {"value": 0}, "y": {"value": 4}, "text": {"field": "t"}},
+    })
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": _t("map.slide_title", lang, a=names[0], b=names[1]),
+        "background": "white",
+        "padding": {"left": PAD_LEFT, "right": PAD_RIGHT, "top": PAD_TOP,
+                    "bottom": PAD_BOTTOM},
+        "autosize": {"type": "pad"},
+        "bounds": "flush",
+        "spacing": SPACING,
+        "config": {"view": {"stroke": None}, "font": FONT},
+        "vconcat": views,
+    }
+
+
+def _pinned(spec: dict[str, Any]) -> dict[str, Any]:
+    import vl_convert as vlc
+
+    vg = vlc.vegalite_to_vega(spec)
+    # Pin the outer size: exactly one 16:9 slide, whatever the texts measure.
+    vg["autosize"] = {"type": "none"}
+    vg["width"] = SLIDE_W - PAD_LEFT - PAD_RIGHT
+    vg["height"] = SLIDE_H - PAD_TOP - PAD_BOTTOM
+    return vg
+
+
+def compare_png(a: JourneyMap, b: JourneyMap, lang: str, scale: float = 1) -> bytes:
+    """The two-persona comparison as a PNG of (1920 × scale) × (1080 × scale) pixels."""
+    import vl_convert as vlc
+
+    return vlc.vega_to_png(_pinned(compare_to_vegalite(a, b, lang=lang)), scale=scale)
+
+
+def compare_svg(a: JourneyMap, b: JourneyMap, lang: str) -> str:
+    """The two-persona comparison as a 1920 × 1080 SVG."""
+    import vl_convert as vlc
+
+    return vlc.vega_to_svg(_pinned(compare_to_vegalite(a, b, lang=lang)))
