@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -91,9 +91,12 @@ def download_buttons(
     chart: Any | None = None,
     name: str,
     csv_label: str | None = None,
+    files: Sequence[tuple[str, str, str, Callable[[], bytes]]] = (),
 ) -> None:
     """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`;
-    `csv_label` names the CSV button when a block offers more than one."""
+    `csv_label` names the CSV button when a block offers more than one. `files` adds
+    ready-made downloads as (label, extension, mime type, bytes maker): the maker runs only
+    when the button is clicked (a slide takes vl-convert a second or two)."""
     if ctx.workshop:
         return  # no controls when projecting
     base = safe_stem(name, limit=MAX_CHARS - 4)  # room for ".csv" / ".png"
@@ -126,6 +129,11 @@ def download_buttons(
             key=f"dl_png_{base}",
             on_click="ignore",
             disabled=not hasattr(chart, "to_json"),
+        )
+    for label, ext, mime, make in files:
+        row.download_button(
+            i18n.md_escape(label), data=make, file_name=download_name(base, ext=ext), mime=mime,
+            icon=":material/download:", key=f"dl_{ext}_{base}", on_click="ignore",
         )
 
 
