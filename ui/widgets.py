@@ -24,8 +24,16 @@ log = logging.getLogger("parcours.ui")
 
 
 def date_format(lang: str) -> str:
-    """st.date_input's format in the language: 31/01/2026 in French. (The calendar's month
-    names and first weekday follow the browser's own language: Streamlit offers no setting.)"""
+    """st.date_input's format in the language: 31/01/2026 in French.
+
+    The calendar itself cannot follow the app's language: Streamlit 1.67's st.date_input has
+    no locale parameter, and its frontend takes month names and the first weekday from the
+    browser (navigator.language). A French browser gets "mars", Monday first; an English one
+    on the French UI keeps "March", Sunday first, and its hidden help text ("Choose date") is
+    English in every browser. Upstream: streamlit/streamlit#12699 (locale parameter, open),
+    #7865; #5215 made the week start follow the browser. Changing navigator.language from the
+    app would need injected JavaScript, which Streamlit does not support (and st.html does not
+    run). tests/browser/test_calendar_browser.py pins this behaviour."""
     return "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
 
 
