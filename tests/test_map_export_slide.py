@@ -156,7 +156,7 @@ def test_comparison_slide_on_the_demo_shows_a_real_move_in_ink(demo_path):
     cells = map_export.compare_cells(a, b, diff, "en")
     strong = [c for lane in cells.values() for c in lane if c["significant"]]
     assert strong and all(c["color"] == map_export.INK for c in strong)
-    assert all("◆ beyond the noise" in c["text"] for c in strong)
+    assert all("● beyond the noise" in c["text"] for c in strong)
     # The slide's figures are compare_maps' own: the headline move is on it, as shown.
     top = diff.iloc[0]
     assert bool(top["significant"])

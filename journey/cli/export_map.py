@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
                 out.write_bytes(map_export.compare_png(jm, jm_b, args.lang, scale=args.scale))
             else:
                 out.write_text(map_export.compare_svg(jm, jm_b, args.lang), encoding="utf-8")
-            print(f"Wrote {out} ({jm.title} vs {jm_b.title}; {jm.n} and {jm_b.n} customers).")
+            names = " vs ".join(map_export.side_name(m, args.lang) for m in (jm, jm_b))
+            print(f"Wrote {out} ({names}; {jm.n} and {jm_b.n} customers).")
             return 0
         if ext == ".png":
             out.write_bytes(map_export.to_png(jm, args.lang, scale=args.scale))

@@ -686,6 +686,7 @@ def _stage_labels(a: JourneyMap, b: JourneyMap) -> list[tuple[str, str]]:
 
 
 def side_name(jm: JourneyMap, lang: str) -> str:
+    """A side's name on the slide: its persona, else "All customers"."""
     return jm.persona or (jm.card.name if jm.card and jm.card.name else
                           _t("map.all_customers", lang))
 
