@@ -195,3 +195,24 @@ def test_cli_compare_persona_refuses_plainly(demo_path, tmp_path, capsys, args, 
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
     assert not list(tmp_path.glob("x.*"))
+
+
+def test_a_csat_stage_sits_on_the_same_span_and_the_axis_says_so(tmp_path, monkeypatch):
+    from test_journey_map import make_store
+
+    monkeypatch.setattr(journey_map, "MIN_PASSING", 1)
+    monkeypatch.setattr(journey_map, "MIN_SCORE_N", 1)
+    store = make_store(tmp_path / "csat.duckdb")
+    jm = build_map(store.cursor(), Filters(), lang="en")
+    store.close()
+    # Purchase has CSAT only: 1 of 2 satisfied = 50 %, drawn at the middle (0).
+    assert jm.stage("purchase").score_metric == "csat"
+    spec = map_export.map_to_vegalite(jm, lang="en")
+    emotion = next(v for v in spec["vconcat"] if v.get("name") == "emotion")
+    line = next(ly for ly in emotion["layer"] if ly["mark"]["type"] == "line")
+    ys = {p["label"]: p["score"] for p in line["data"]["values"]}
+    assert ys["Purchase"] == pytest.approx(0.0)
+    assert ys["Awareness"] == pytest.approx(-25.0)  # NPS as it is
+    svg = _svg_text(map_export.to_svg(jm, "en"))
+    assert "NPS +100 · CSAT 100% positive" in svg
+    assert "NPS \u2212100 · CSAT 0% negative" in svg

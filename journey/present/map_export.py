@@ -333,7 +333,7 @@ def _axis_layers(
         line = " · ".join(parts)
         return f"{line} {_t(word_key, lang)}" if word_key else line
 
-    pct = "\u202f%" if lang == "fr" else " %"
+    pct = "\u202f%" if lang == "fr" else "%"
     ticks = [
         {"v": Y_MAX, "t": label("+100", "100" + pct, "map.axis_positive"), "base": "top"},
         {"v": 0.0, "t": label("0", "50" + pct, None), "base": "middle"},
