@@ -2,8 +2,9 @@
 
 `build_map` gathers, per stage, what the CX team would otherwise type by hand: the
 touchpoints met there, how many customers reach the stage and go on, how they feel (NPS,
-or CSAT where nobody answered the NPS question), where it hurts (worst drop-off or score,
-with the customers' own words) and the team's opportunities (notes kept in the store).
+or CSAT where nobody answered the NPS question), where it hurts (worst drop-off, or a
+negative score, with that touchpoint's own negative comments) and the team's opportunities
+(notes kept in the store); and the persona card (who, how many, on which channels/devices).
 Every number comes from `reach` / `metrics` / `flows`, so the map and the other pages never
 disagree: its n is the overview's customers, a stage's customers the funnel's "reached at
 all" bar. Its title is written from the very `Filters` that ran its queries.

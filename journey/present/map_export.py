@@ -1,9 +1,15 @@
 """The journey map as one slide: a Vega-Lite spec, PNG/SVG (vl-convert, offline), HTML.
 
 Layout (top to bottom, one column per stage, lane names in the left margin): title and
-subtitle (filters, date range, n), the stage header row, then the lanes — touchpoints,
-customers and conversion, the emotion curve with its margin band, pain points with the
-customers' words, the team's opportunities, channel and device mix.
+subtitle (filters, date range, n), the persona card (name, description, size, top channels
+and devices), the stage header row, then the lanes — touchpoints, customers and conversion,
+the emotion curve on a fixed axis whose extremes are named (−100 negative … +100 positive)
+with its margin band, pain points with their own negative words, the team's opportunities,
+channel and device mix.
+
+`compare_png` / `compare_svg` draw two personas' maps as one 16:9 slide: both cards, both
+curves on one axis, then per stage reach, conversion, NPS and the biggest channel/device
+move, each with B − A and its 95% margin from `journey_map.compare_maps`, noise in grey.
 
 Vega has no text wrapping, so long texts are wrapped and cut here, to the column width.
 User text (touchpoint names, comments, notes) is drawn by Vega as text, never HTML; the HTML
@@ -466,12 +472,14 @@ def card_lines(card: PersonaCard | None, lang: str) -> list[str]:
 
 
 def _card_rows(card: PersonaCard | None, lang: str, chars: int, x0: float = 0,
-               color: str = INK) -> list[dict[str, Any]]:
+               color: str = INK, prefix: str = "") -> list[dict[str, Any]]:
+    """The card's text marks: its name line (bold, in `color`, after `prefix`), then up to
+    two lines, each cut to `chars`."""
     lines = card_lines(card, lang)
     if not lines:
         return []
-    rows = [{"t": _wrap(lines[0], chars, 1)[0], "x": x0, "y": 8, "size": 18, "color": color,
-             "b": True}]
+    rows = [{"t": _wrap(prefix + lines[0], chars, 1)[0], "x": x0, "y": 8, "size": 18,
+             "color": color, "b": True}]
     rest = [w for line in lines[1:] for w in _wrap(line, chars, 1)]
     rows += [{"t": t, "x": x0, "y": 32 + 18 * i, "size": 14, "color": INK, "b": False}
              for i, t in enumerate(rest[:2])]
@@ -803,15 +811,8 @@ def compare_to_vegalite(a: JourneyMap, b: JourneyMap, *, lang: str,
     ) if x)
     half = PLOT_W / 2
     chars = int((half - 36) / (14 * 0.52))
-    card_rows = (_card_rows(a.card, lang, chars, 0, SIDE_COLORS[0])
-                 + _card_rows(b.card, lang, chars, half + 8, SIDE_COLORS[1]))
-    for r, side in zip(card_rows, ["A"] * 3 + ["B"] * 3, strict=False):
-        if r["b"]:
-            r["t"] = f"{side} · {r['t']}"
-    if len(card_rows) > 3:  # B's name line is the first of its rows
-        for r in card_rows:
-            if r["b"] and r["x"] > 0 and not r["t"].startswith("B · "):
-                r["t"] = "B · " + r["t"].removeprefix("A · ")
+    card_rows = (_card_rows(a.card, lang, chars, 0, SIDE_COLORS[0], "A · ")
+                 + _card_rows(b.card, lang, chars, half + 8, SIDE_COLORS[1], "B · "))
     lane_titles = {"reach": "map.lane.reach", "conversion": "map.lane.conversion",
                    "score": "map.lane.score", "mix": "map.slide_mix"}
     views = [
