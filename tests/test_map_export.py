@@ -162,9 +162,9 @@ def test_svg_has_the_stage_labels_in_each_language(maps):
 def test_vegalite_spec_is_one_vconcat_with_every_lane(maps):
     spec = map_export.map_to_vegalite(maps["en"], lang="en")
     names = [v.get("name") for v in spec["vconcat"]]
-    assert names == ["title", "header", "touchpoints", "customers", "emotion", "pain",
+    assert names == ["title", "persona", "header", "touchpoints", "customers", "emotion", "pain",
                      "opportunities", "mix"]
-    emotion = spec["vconcat"][4]
+    emotion = spec["vconcat"][5]
     marks = [ly["mark"]["type"] for ly in emotion["layer"]]
     assert "area" in marks and "line" in marks  # the curve and its margin band
 

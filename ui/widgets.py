@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -24,8 +24,16 @@ log = logging.getLogger("parcours.ui")
 
 
 def date_format(lang: str) -> str:
-    """st.date_input's format in the language: 31/01/2026 in French. (The calendar's month
-    names and first weekday follow the browser's own language: Streamlit offers no setting.)"""
+    """st.date_input's format in the language: 31/01/2026 in French.
+
+    The calendar itself cannot follow the app's language: Streamlit 1.67's st.date_input has
+    no locale parameter, and its frontend takes month names and the first weekday from the
+    browser (navigator.language). A French browser gets "mars", Monday first; an English one
+    on the French UI keeps "March", Sunday first, and its hidden help text ("Choose date") is
+    English in every browser. Upstream: streamlit/streamlit#12699 (locale parameter, open),
+    #7865; #5215 made the week start follow the browser. Changing navigator.language from the
+    app would need injected JavaScript, which Streamlit does not support (and st.html does not
+    run). tests/browser/test_calendar_browser.py pins this behaviour."""
     return "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
 
 
@@ -91,9 +99,12 @@ def download_buttons(
     chart: Any | None = None,
     name: str,
     csv_label: str | None = None,
+    files: Sequence[tuple[str, str, str, Callable[[], bytes]]] = (),
 ) -> None:
     """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`;
-    `csv_label` names the CSV button when a block offers more than one."""
+    `csv_label` names the CSV button when a block offers more than one. `files` adds
+    ready-made downloads as (label, extension, mime type, bytes maker): the maker runs only
+    when the button is clicked (a slide takes vl-convert a second or two)."""
     if ctx.workshop:
         return  # no controls when projecting
     base = safe_stem(name, limit=MAX_CHARS - 4)  # room for ".csv" / ".png"
@@ -126,6 +137,11 @@ def download_buttons(
             key=f"dl_png_{base}",
             on_click="ignore",
             disabled=not hasattr(chart, "to_json"),
+        )
+    for label, ext, mime, make in files:
+        row.download_button(
+            i18n.md_escape(label), data=make, file_name=download_name(base, ext=ext), mime=mime,
+            icon=":material/download:", key=f"dl_{ext}_{base}", on_click="ignore",
         )
 
 

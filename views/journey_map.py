@@ -26,12 +26,12 @@ from journey.analytics.filters import Filters
 from journey.db.store import Store
 from journey.present import map_export
 from ui.charts import show_chart
-from ui.filenames import download_name
+from ui.filenames import download_name, safe_stem
 from ui.page import PageContext, current_context
 from ui.tables import paired, show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import date_format, empty_state, guard, url_notices
+from ui.widgets import date_format, download_buttons, empty_state, guard, url_notices
 
 COMPARE_MODES = ("", "persona", "period")
 md = i18n.md_escape
@@ -159,8 +159,9 @@ def draw_emotion(ctx: PageContext, jm: journey_map.JourneyMap, filters: Filters,
     fn = metrics.nps if metric == "nps" else metrics.csat
     df = ctx.query(fn, filters=filters, by="stage")
     if stat_charts is not None and not df.empty:
+        # ends=True: the axis names its extremes (negative / positive), as on the slide.
         chart = stat_charts.emotion_curve(df, lang=ctx.lang, labels=ctx.stage_labels(),
-                                          metric=metric, height=height)
+                                          metric=metric, height=height, ends=True)
         show_chart(ctx, chart)
     else:
         st.text(ctx.t("map.no_answers"))
@@ -173,6 +174,19 @@ def save_note(store: Store, stage: str, persona: str | None, wkey: str, done: st
     lost, without a Save button to forget."""
     store.set_note(stage, st.session_state.get(wkey) or "", persona)
     st.toast(done, icon=":material/cloud_done:")
+
+
+def draw_card(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str) -> None:
+    """The persona card: who the map is about, how many, on which channels and devices.
+    Lines from `map_export.card_lines`, the slide's own; persona names and descriptions are
+    user text, so escaped (bold name) or plain text."""
+    lines = map_export.card_lines(jm.card, ctx.lang)
+    if not lines:
+        return
+    box = st.container(border=True, key=f"map_persona_card_{key}")
+    box.markdown(f"**{md(lines[0])}**")
+    for line in lines[1:]:
+        box.text(line)
 
 
 def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
@@ -188,6 +202,7 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
         st.markdown(f"**{md(title)}**")
         return st.columns(n, gap="small")
 
+    draw_card(ctx, jm, key=key)
     # Keyed for ui/typography.py: stage names sized to their column, never cut mid-word.
     cols = st.container(key=f"map_stage_heads_{key}").columns(n, gap="small")
     for c, s in zip(cols, jm.stages, strict=True):
@@ -298,6 +313,34 @@ def lane_columns(ctx: PageContext, table: pd.DataFrame) -> dict[str, Any]:
     return config
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _compare_export(kind: str, key: str, _a: journey_map.JourneyMap,
+                    _b: journey_map.JourneyMap, lang: str) -> bytes:
+    if kind == "png":
+        return map_export.compare_png(_a, _b, lang)
+    return map_export.compare_svg(_a, _b, lang).encode("utf-8")
+
+
+def compare_downloads(ctx: PageContext, a: journey_map.JourneyMap, b: journey_map.JourneyMap,
+                      diff: pd.DataFrame) -> None:
+    """The two-persona comparison as one slide (PNG 16:9, SVG), what the CLI's
+    `export-map --compare-persona` writes. Hidden in workshop mode (no controls there)."""
+    if ctx.workshop:
+        return  # projecting: no controls
+    key = repr((a.filters, b.filters, ctx.lang, ctx.data_version))
+    names = (map_export.side_name(a, ctx.lang), map_export.side_name(b, ctx.lang))
+    st.markdown(f"**{md(ctx.t('map.export_compare'))}**")
+    download_buttons(
+        ctx, name=safe_stem("journey-map-compare", *names, ctx.lang),
+        files=[
+            (ctx.t("map.export_compare_png"), "png", "image/png",
+             lambda: _compare_export("png", key, a, b, ctx.lang)),
+            (ctx.t("map.export_compare_svg"), "svg", "image/svg+xml",
+             lambda: _compare_export("svg", key, a, b, ctx.lang)),
+        ],
+    )
+
+
 # -- the page --------------------------------------------------------------------------------
 def render(ctx: PageContext) -> None:
     """Persona and comparison controls, the map (or two side by side), exports."""
@@ -349,6 +392,8 @@ def render(ctx: PageContext) -> None:
             show_table(ctx, both.rename_axis(ctx.t("map.col_lane")).reset_index(),
                        column_config=lane_columns(ctx, both))
             st.caption(ctx.t("map.moved_mark"))
+            if mode == "persona":
+                compare_downloads(ctx, jm, jm_b, diff)
             left, right = st.columns(2, gap="large")
             for col, side, m in ((left, "map.side_a", jm), (right, "map.side_b", jm_b)):
                 with col:
@@ -357,6 +402,7 @@ def render(ctx: PageContext) -> None:
                     if m.n == 0 and m.responses == 0:
                         empty_state(ctx, "no_match")
                         continue
+                    draw_card(ctx, m, key=f"side_{side[-1]}")
                     draw_emotion(ctx, m, m.filters, height=180)
             with st.expander(ctx.t("page.journey_map") + " — " + ctx.t("map.side_a")):
                 draw_map(ctx, jm, key="a", editable=True)

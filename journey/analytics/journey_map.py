@@ -2,8 +2,9 @@
 
 `build_map` gathers, per stage, what the CX team would otherwise type by hand: the
 touchpoints met there, how many customers reach the stage and go on, how they feel (NPS,
-or CSAT where nobody answered the NPS question), where it hurts (worst drop-off or score,
-with the customers' own words) and the team's opportunities (notes kept in the store).
+or CSAT where nobody answered the NPS question), where it hurts (worst drop-off, or a
+negative score, with that touchpoint's own negative comments) and the team's opportunities
+(notes kept in the store); and the persona card (who, how many, on which channels/devices).
 Every number comes from `reach` / `metrics` / `flows`, so the map and the other pages never
 disagree: its n is the overview's customers, a stage's customers the funnel's "reached at
 all" bar. Its title is written from the very `Filters` that ran its queries.
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from journey import i18n
-from journey.analytics import flows, metrics, reach
+from journey.analytics import flows, metrics, reach, scope
 from journey.analytics.filters import Filters
 from journey.analytics.stats import (
     SMALL_SAMPLE,
@@ -42,6 +43,16 @@ MIX_ITEMS = 3
 # A drop-off rate over a handful of customers is noise, not a pain point.
 MIN_PASSING = 5
 MIN_SCORE_N = 5
+# A score is a pain only when it is negative in itself, not merely below its stage: an NPS
+# under 0 (more detractors than promoters), a CSAT with fewer than half satisfied. A +40
+# touchpoint in a +60 stage is no pain point on a wall.
+NEGATIVE_NPS_BELOW = 0.0
+NEGATIVE_CSAT_BELOW = 50.0
+# Verbatims fetched per (stage, touchpoint) before removing repeated words.
+VERBATIM_CANDIDATES = 10
+# Where a pain point's words come from.
+VERBATIMS_TOUCHPOINT = "touchpoint"
+VERBATIMS_STAGE = "stage"
 
 # Lanes compared by `compare_maps`, all in "points" so their deltas are comparable:
 # shares and rates in percentage points, NPS in NPS points.
@@ -70,6 +81,22 @@ class PainPoint:
     score_metric: str | None
     score_n: int | None
     verbatims: tuple[str, ...] = ()
+    # VERBATIMS_TOUCHPOINT: answers about this touchpoint; VERBATIMS_STAGE: none there, so
+    # answers about the stage as a whole (no touchpoint named); None: no negative words.
+    verbatim_scope: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonaCard:
+    """Who the map is about: the card a service designer pins at the map's left."""
+
+    name: str | None  # None: all customers (no persona picked)
+    description: str | None  # from the persona list; None when the data gives none
+    customers: int  # customers on the map
+    all_customers: int  # customers under the same filters, any persona
+    share: float | None  # customers / all_customers
+    channels: tuple[tuple[str, float], ...]  # top channels, share of the map's events
+    devices: tuple[tuple[str, float], ...]  # top devices, share of the map's events
 
 
 @dataclass(frozen=True)
@@ -106,6 +133,7 @@ class JourneyMap:
     n: int  # customers on the map
     responses: int
     stages: tuple[StageColumn, ...] = field(default_factory=tuple)
+    card: PersonaCard | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -188,26 +216,110 @@ def map_filters(filters: Filters, persona: str | None) -> Filters:
     return filters.replace(personas=(persona,))
 
 
-def _negative_verbatims(
-    engine: Engine, filters: Filters, *, touchpoint: str
-) -> tuple[str, ...]:
-    """Up to two detractors' comments on this touchpoint: the lowest NPS first, then newest."""
-    df = metrics.verbatims(
-        engine, filters.replace(touchpoints=(touchpoint,)), group="detractor", limit=500
+# A negative answer: a detractor's NPS; without an NPS, a dissatisfied CSAT (1-2 of 5);
+# without either, a hard CES (1-2 once normalised so that higher = easier). A comment with no
+# score at all is not judged: Parcours reads no sentiment into words.
+_NEGATIVE_SQL = (
+    "(fr.nps BETWEEN 0 AND 6 OR (fr.nps IS NULL AND fr.csat BETWEEN 1 AND 2) OR "
+    "(fr.nps IS NULL AND fr.csat IS NULL AND "
+    "(CASE WHEN fr.ces_high_is_easy = FALSE THEN 8 - fr.ces ELSE fr.ces END) BETWEEN 1 AND 2))"
+)
+
+
+def negative_verbatims(source: EngineLike, filters: Filters) -> pd.DataFrame:
+    """Negative comments under `filters`, at most VERBATIM_CANDIDATES per (stage,
+    touchpoint), worst first: [stage, touchpoint, nps, comment].
+
+    Worst = lowest NPS, then lowest CSAT, then newest; a touchpoint is the answer's own (or
+    where the store placed it, as every score of the map counts it); touchpoint NULL = an
+    answer about its stage as a whole. Positive and passive answers never appear.
+    """
+    sql, params = scope.responses_sql(filters)
+    params["v_per"] = VERBATIM_CANDIDATES
+    q = (
+        f"WITH fr AS ({sql}), neg AS (SELECT fr.stage, fr.touchpoint, fr.nps, fr.comment, "
+        "ROW_NUMBER() OVER (PARTITION BY fr.stage, fr.touchpoint ORDER BY "
+        "CASE WHEN fr.nps IS NULL THEN 1 ELSE 0 END, fr.nps, "
+        "CASE WHEN fr.csat IS NULL THEN 1 ELSE 0 END, fr.csat, "
+        "CASE WHEN fr.ts IS NULL THEN 1 ELSE 0 END, fr.ts DESC, fr.response_id) AS rn "
+        "FROM fr WHERE fr.comment IS NOT NULL AND trim(fr.comment) <> '' "
+        f"AND {_NEGATIVE_SQL}) "
+        "SELECT stage, touchpoint, nps, comment, rn FROM neg WHERE rn <= $v_per "
+        "ORDER BY CASE WHEN stage IS NULL THEN 1 ELSE 0 END, stage, "
+        "CASE WHEN touchpoint IS NULL THEN 1 ELSE 0 END, touchpoint, rn"
     )
-    if df is None or df.empty:
-        return ()
-    # verbatims() is newest first; a stable sort on NPS keeps that order among equals.
-    df = df.sort_values("nps", ascending=True, kind="stable")
-    # Several customers may write the very same words: show two different comments.
-    seen: dict[str, None] = {}
-    for text in df["comment"]:
-        key = " ".join(str(text).split()).casefold()
-        if key not in {k.casefold() for k in seen}:
-            seen[" ".join(str(text).split())] = None
+    return Engine.of(source).df(q, params, purpose="journey_map.negative_verbatims")
+
+
+def _distinct_words(texts: Any) -> tuple[str, ...]:
+    """Up to VERBATIMS_PER_PAIN different comments, in the given (worst-first) order:
+    several customers may write the very same words."""
+    seen: dict[str, str] = {}
+    for text in texts:
+        words = " ".join(str(text).split())
+        seen.setdefault(words.casefold(), words)
         if len(seen) == VERBATIMS_PER_PAIN:
             break
-    return tuple(seen)
+    return tuple(seen.values())
+
+
+def _words_for(
+    neg: pd.DataFrame, stage: str, touchpoint: str
+) -> tuple[tuple[str, ...], str | None]:
+    """A pain point's words: negative comments on its touchpoint, else (none there) on its
+    stage as a whole; never another touchpoint's, never a positive answer's."""
+    if neg is None or neg.empty:
+        return (), None
+    own = neg[neg["touchpoint"] == touchpoint]
+    if not own.empty:
+        return _distinct_words(own["comment"]), VERBATIMS_TOUCHPOINT
+    whole = neg[(neg["stage"] == stage) & neg["touchpoint"].isna()]
+    if not whole.empty:
+        return _distinct_words(whole["comment"]), VERBATIMS_STAGE
+    return (), None
+
+
+def _top_mix(df: pd.DataFrame, by: str, lang: str) -> tuple[tuple[str, float], ...]:
+    """(name, share of all the map's events), largest first, MIX_ITEMS of them: the stage
+    mixes summed over stages (their events count every event once, stage or not)."""
+    if df is None or df.empty:
+        return ()
+    words = {metrics.MIX_OFFLINE: _t("map.offline", lang),
+             metrics.MIX_UNKNOWN: _t(_UNKNOWN[by], lang)}
+    g = df.assign(name=[str(n) if k == metrics.MIX_VALUE else words[k]
+                        for n, k in zip(df[by], df["kind"], strict=True)])
+    g = g.groupby("name", as_index=False)["events"].sum()
+    total = float(g["events"].sum())
+    if total <= 0:
+        return ()
+    g = g.sort_values(["events", "name"], ascending=[False, True], kind="stable")
+    return tuple((str(n), float(e) / total)
+                 for n, e in zip(g["name"].head(MIX_ITEMS), g["events"].head(MIX_ITEMS),
+                                 strict=True))
+
+
+def persona_card(
+    engine: Engine,
+    who: str | None,
+    customers: int,
+    all_customers: int,
+    ch_mix: pd.DataFrame,
+    dev_mix: pd.DataFrame,
+    lang: str,
+) -> PersonaCard:
+    """The card of `who` (None: all customers): its description from the persona list,
+    its size against every customer under the same filters, its top channels and devices."""
+    description = None
+    if who:
+        row = engine.one("SELECT description FROM personas WHERE persona = ?", [who],
+                         purpose="journey_map.persona_description")
+        if row and row[0] is not None and str(row[0]).strip():
+            description = str(row[0]).strip()
+    return PersonaCard(
+        name=who, description=description, customers=customers, all_customers=all_customers,
+        share=customers / all_customers if all_customers else None,
+        channels=_top_mix(ch_mix, "channel", lang), devices=_top_mix(dev_mix, "device", lang),
+    )
 
 
 # -- the map -------------------------------------------------------------------------------
@@ -244,7 +356,8 @@ def build_map(
 
     # Independent read queries: run at once, each on its own cursor (DuckDB runs them in
     # parallel and releases the GIL), instead of one after the other.
-    ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix = _run_all(engine, [
+    (ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix, neg,
+     everyone) = _run_all(engine, [
         (metrics.overview, f, {}),
         (reach.funnel, f, {}),
         (metrics.nps, f, {"by": "stage"}),
@@ -255,6 +368,9 @@ def build_map(
         (metrics.top_touchpoints, f, {"limit": 100_000}),
         (metrics.stage_mix, f, {"by": "channel"}),
         (metrics.stage_mix, f, {"by": "device"}),
+        (negative_verbatims, f, {}),
+        # The persona card's "share of all": the same filters, any persona.
+        (reach.totals, f.replace(personas=()), {}),
     ])
     tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
 
@@ -273,11 +389,6 @@ def build_map(
         metric, score = _stage_score(stage, nps_st, csat_st)[:2]
         pains_by_stage[stage] = _pain_points(stage, drops, nps_tp, csat_tp, tp_stage,
                                              metric, score)
-    # The detractors' words of every pain point, fetched at once.
-    wanted = sorted({p.touchpoint for pains in pains_by_stage.values() for p in pains})
-    words = dict(zip(wanted, _run_all(engine, [
-        (_negative_verbatims, f, {"touchpoint": tp}) for tp in wanted
-    ]), strict=True))
     for i, (stage, position) in enumerate(order):
         fr = funnel_by.get(stage)
         customers = _int(fr["customers"]) if fr is not None else 0
@@ -304,7 +415,7 @@ def build_map(
 
         pains = tuple(
             PainPoint(p.touchpoint, p.reason, p.dropoff_rate, p.passing, p.score,
-                      p.score_metric, p.score_n, words[p.touchpoint])
+                      p.score_metric, p.score_n, *_words_for(neg, stage, p.touchpoint))
             for p in pains_by_stage[stage]
         )
 
@@ -318,12 +429,15 @@ def build_map(
             promoters=promoters, detractors=detractors,
         ))
 
+    n = _int(ov.get("customers"))
+    card = persona_card(engine, who, n, _int(everyone.get("customers")), ch_mix, dev_mix,
+                        lang)
     return JourneyMap(
         title=title_for(f, lang), persona=who, lang=lang, filters=f,
         filters_text=f.describe(lang, lambda s: _stage_label(s, lang, stages_df)),
         first_ts=_ts(ov.get("first_ts")), last_ts=_ts(ov.get("last_ts")),
-        n=_int(ov.get("customers")), responses=_int(ov.get("responses")),
-        stages=tuple(columns),
+        n=n, responses=_int(ov.get("responses")),
+        stages=tuple(columns), card=card,
     )
 
 
@@ -428,8 +542,11 @@ def _pain_points(
     if df is not None and not df.empty:
         sub = df[df["touchpoint"].map(lambda tp: tp_stage.get(str(tp)) == stage)]
         sub = sub[(sub["n"] >= MIN_SCORE_N) & sub[val_col].notna()]
+        # A pain point is negative in itself (never a positive NPS), and below its stage:
+        # the best of a bad stage is no pain.
+        floor = NEGATIVE_NPS_BELOW if metric == "nps" else NEGATIVE_CSAT_BELOW
+        sub = sub[sub[val_col] < floor]
         if stage_score is not None:
-            # A pain point scores below its stage; the best of a bad stage is no pain.
             sub = sub[sub[val_col] < stage_score]
         sub = sub.sort_values([val_col, "n", "touchpoint"], ascending=[True, False, True])
         for _, r in sub.iterrows():

@@ -4,6 +4,8 @@ For teams that refresh their deck every week:
 
     python -m journey export-map --db data/parcours.duckdb --persona "Busy parent" \\
         --lang fr --out carte.png
+    python -m journey export-map --persona "Busy parent" --compare-persona "Cautious senior" \\
+        --out compare.svg     # two personas on one slide, with the differences' margins
 
 The output format follows the file's extension (.png, .svg, .html). Every problem the user
 can fix (unknown extension or persona, bad date, unreadable store) is a one-line message on
@@ -41,6 +43,10 @@ def add_parser(
     p.add_argument("--lang", choices=["en", "fr"], default="en")
     p.add_argument("--scale", type=float, default=1.0,
                    help="PNG only: 2 gives 3840×2160 pixels (default 1: 1920×1080)")
+    p.add_argument("--compare-persona", metavar="NAME", default=None,
+                   help="export one 16:9 slide comparing the map's persona (A: --persona, or "
+                   "all customers) with this one (B), stage by stage, with the differences "
+                   "and their 95%% margins (PNG or SVG only)")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="output file; its extension picks the format: .png, .svg or .html")
     p.set_defaults(handler=run)
@@ -64,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
     if len(personas) > 1:
         return _fail("give one --persona per map (or none for all customers).")
     persona = personas[0] if personas else None
+    other = args.compare_persona
+    if other is not None and ext == ".html":
+        return _fail("the comparison slide is a picture: write it to a .png or .svg file.")
+    if other is not None and other == persona:
+        return _fail("--compare-persona names the map's own persona: pick another one.")
     try:
         filters = Filters.from_cli_args(args)
     except ValueError as exc:
@@ -78,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
         with Store(args.db) as store:
             engine = Engine(store.cursor())
-            if persona is not None:
+            wanted = [p for p in (persona, other) if p is not None]
+            if wanted:
                 known = set(store.personas()["persona"].astype(str))
                 known |= {
                     str(r[0]) for r in engine.rows(
@@ -86,9 +98,10 @@ def run(args: argparse.Namespace) -> int:
                         purpose="export_map.personas",
                     )
                 }
-                if persona not in known:
-                    listed = ", ".join(sorted(known)) or "none"
-                    return _fail(f"there is no persona {persona!r} (known: {listed}).")
+                for name in wanted:
+                    if name not in known:
+                        listed = ", ".join(sorted(known)) or "none"
+                        return _fail(f"there is no persona {name!r} (known: {listed}).")
             filters = filters.replace(
                 conversion_stage=store.get_setting("conversion_stage", "purchase") or "purchase"
             )
@@ -96,6 +109,19 @@ def run(args: argparse.Namespace) -> int:
                 engine, filters, lang=args.lang, persona=persona,
                 stages_df=store.stages(), notes_df=store.notes(persona),
             )
+            jm_b = None if other is None else journey_map.build_map(
+                engine, filters, lang=args.lang, persona=other,
+                stages_df=store.stages(), notes_df=store.notes(other),
+            )
+        if jm_b is not None:
+            # The page's comparison slide, the very same function.
+            if ext == ".png":
+                out.write_bytes(map_export.compare_png(jm, jm_b, args.lang, scale=args.scale))
+            else:
+                out.write_text(map_export.compare_svg(jm, jm_b, args.lang), encoding="utf-8")
+            names = " vs ".join(map_export.side_name(m, args.lang) for m in (jm, jm_b))
+            print(f"Wrote {out} ({names}; {jm.n} and {jm_b.n} customers).")
+            return 0
         if ext == ".png":
             out.write_bytes(map_export.to_png(jm, args.lang, scale=args.scale))
         elif ext == ".svg":

@@ -1,9 +1,15 @@
 """The journey map as one slide: a Vega-Lite spec, PNG/SVG (vl-convert, offline), HTML.
 
 Layout (top to bottom, one column per stage, lane names in the left margin): title and
-subtitle (filters, date range, n), the stage header row, then the lanes — touchpoints,
-customers and conversion, the emotion curve with its margin band, pain points with the
-customers' words, the team's opportunities, channel and device mix.
+subtitle (filters, date range, n), the persona card (name, description, size, top channels
+and devices), the stage header row, then the lanes — touchpoints, customers and conversion,
+the emotion curve on a fixed axis whose extremes are named (−100 negative … +100 positive)
+with its margin band, pain points with their own negative words, the team's opportunities,
+channel and device mix.
+
+`compare_png` / `compare_svg` draw two personas' maps as one 16:9 slide: both cards, both
+curves on one axis, then per stage reach, conversion, NPS and the biggest channel/device
+move, each with B − A and its 95% margin from `journey_map.compare_maps`, noise in grey.
 
 Vega has no text wrapping, so long texts are wrapped and cut here, to the column width.
 User text (touchpoint names, comments, notes) is drawn by Vega as text, never HTML; the HTML
@@ -19,7 +25,12 @@ import textwrap
 from typing import Any
 
 from journey import i18n
-from journey.analytics.journey_map import JourneyMap, StageColumn
+from journey.analytics.journey_map import (
+    VERBATIMS_STAGE,
+    JourneyMap,
+    PersonaCard,
+    StageColumn,
+)
 from journey.analytics.stats import SMALL_SAMPLE
 
 # 16:9 slide at scale 1; PNG pixels = these × scale.
@@ -41,8 +52,14 @@ LANE_BG = {
 CURVE = "#2563eb"
 
 # Lane heights in pixels; the pain-point lane takes what is left of the slide.
-TITLE_H, HEADER_H, TP_H, CUST_H, CURVE_H, OPP_H, MIX_H = 74, 54, 118, 72, 176, 128, 92
-N_VIEWS = 8
+TITLE_H, CARD_H, HEADER_H, TP_H, CUST_H, CURVE_H, OPP_H, MIX_H = (
+    74, 72, 54, 108, 72, 176, 112, 92)
+N_VIEWS = 9
+# The emotion lane's y scale: NPS -100..+100 (CSAT 0..100 % drawn on the same span), with
+# room above +100 for the row of value labels. Fixed, so two maps compare by eye.
+Y_MIN, Y_MAX, Y_TOP = -100.0, 100.0, 135.0
+NOISE = "#9aa5b1"  # what could be noise is drawn in this grey
+SIDE_COLORS = ("#2563eb", "#d97706")  # persona A, persona B on the comparison slide
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
@@ -76,7 +93,7 @@ class _Layout:
     def __init__(self, n_stages: int) -> None:
         self.n = max(n_stages, 1)
         self.col_w = PLOT_W / self.n
-        fixed = TITLE_H + HEADER_H + TP_H + CUST_H + CURVE_H + OPP_H + MIX_H
+        fixed = TITLE_H + CARD_H + HEADER_H + TP_H + CUST_H + CURVE_H + OPP_H + MIX_H
         self.pain_h = SLIDE_H - PAD_TOP - PAD_BOTTOM - fixed - SPACING * (N_VIEWS - 1)
 
     def chars(self, font_px: float) -> int:
@@ -129,7 +146,12 @@ def _lane_view(
                     "lineBreak": "\n", "fontSize": font_px, "lineHeight": font_px * 1.3,
                     "font": FONT, "color": color, "fontWeight": weight,
                 },
-                "encoding": {"x": text_x, "y": {"value": 0}, "text": {"field": "text"}},
+                "encoding": dict(
+                    {"x": text_x, "y": {"value": 0}, "text": {"field": "text"}},
+                    # Rows may carry their own colour (the comparison greys its noise).
+                    **({"color": {"field": "color", "type": "nominal", "scale": None}}
+                       if rows and "color" in rows[0] else {}),
+                ),
             },
             _lane_title(title, height),
         ],
@@ -202,11 +224,20 @@ def pain_lines(s: StageColumn, lang: str, chars: int = 60, max_lines: int = 99) 
             facts.append(_t(key, lang, value=value, n=i18n.fmt_int(p.score_n, lang)))
         lines += _wrap(f"▲ {p.touchpoint}", chars, 1)
         lines += _wrap(" · ".join(facts), chars, 2)
+        if not p.verbatims:
+            lines += _wrap(_t("map.no_negative_verbatim", lang), chars, 1)
+        elif p.verbatim_scope == VERBATIMS_STAGE:
+            # Not this touchpoint's words: say whose they are.
+            lines += _wrap(_t("map.verbatims_of_stage", lang), chars, 1)
         for v in p.verbatims:
-            # No-break spaces keep French guillemets on the words' lines when wrapped.
-            quoted = f"«\u00a0{v}\u00a0»" if lang == "fr" else f"“{v}”"
-            lines += _wrap(quoted, chars, 2)
+            lines += _wrap(quote(v, lang), chars, 2)
     return lines[:max_lines] if lines else [_t("map.no_pain", lang)]
+
+
+def quote(text: str, lang: str) -> str:
+    """A customer's words in the language's quotation marks. French sets a narrow no-break
+    space inside « » (which also keeps the marks on the words' lines when wrapped)."""
+    return f"«\u202f{text}\u202f»" if lang == "fr" else f"“{text}”"
 
 
 def _mix_text(s: StageColumn, lay: _Layout, lang: str) -> str:
@@ -231,8 +262,12 @@ def _title_view(jm: JourneyMap, lang: str) -> dict[str, Any]:
         _t("map.n_customers", lang, n=i18n.fmt_int(jm.n, lang)),
         _t("map.n_responses", lang, n=i18n.fmt_int(jm.responses, lang)),
     ) if x)
+    return _title_text_view(jm.title, sub)
+
+
+def _title_text_view(title: str, sub: str) -> dict[str, Any]:
     rows = [
-        {"t": _wrap(jm.title, 110, 1)[0] if jm.title else "", "y": 4, "size": 30,
+        {"t": _wrap(title, 110, 1)[0] if title else "", "y": 4, "size": 30,
          "weight": "bold", "color": INK},
         {"t": "\n".join(_wrap(sub, 190, 1)), "y": 46, "size": 17, "weight": "normal",
          "color": MUTED},
@@ -254,8 +289,8 @@ def _title_view(jm: JourneyMap, lang: str) -> dict[str, Any]:
     }
 
 
-def _header_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
-    rows = [{"label": s.label, "text": s.label} for s in jm.stages]
+def _header_view(order: list[str], lang: str) -> dict[str, Any]:
+    rows = [{"label": label, "text": label} for label in order]
     return {
         "name": "header",
         "height": HEADER_H,
@@ -280,24 +315,82 @@ def _header_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
     }
 
 
-def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
+def _y(metric: str | None, value: float) -> float:
+    """Where a score sits on the lane's -100..+100 span: NPS as it is, CSAT (% satisfied)
+    stretched so that 0 % is the bottom, 50 % the middle and 100 % the top, as its labels
+    on the axis say."""
+    return value if metric != "csat" else 2.0 * value - 100.0
+
+
+def _axis_layers(
+    metrics_used: set[str], lang: str, y_scale: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The curve's axis: light rules at -100, 0 and +100 and their labels at the lane's left
+    edge, the extremes named ("negative" / "positive"), in the scale(s) the curve uses."""
+    nps = "nps" in metrics_used or not metrics_used
+    csat = "csat" in metrics_used
+
+    def label(nps_text: str, csat_text: str, word_key: str | None) -> str:
+        parts = []
+        if nps:
+            parts.append(("NPS " if csat else "") + nps_text)
+        if csat:
+            parts.append("CSAT " + csat_text)
+        line = " · ".join(parts)
+        return f"{line} {_t(word_key, lang)}" if word_key else line
+
+    pct = "\u202f%" if lang == "fr" else "%"
+    ticks = [
+        {"v": Y_MAX, "t": label("+100", "100" + pct, "map.axis_positive"), "base": "top"},
+        {"v": 0.0, "t": label("0", "50" + pct, None), "base": "middle"},
+        {"v": Y_MIN, "t": label("\u2212100", "0" + pct, "map.axis_negative"),
+         "base": "bottom"},
+    ]
+    y = {"field": "v", "type": "quantitative", "scale": y_scale, "axis": None}
+    return [
+        {
+            "data": {"values": ticks},
+            "mark": {"type": "rule", "color": "#cbd2d9", "strokeWidth": 1},
+            "encoding": {"y": y},
+        },
+        {
+            "data": {"values": [t for t in ticks if t["base"] == "top"]},
+            "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 6, "dy": 2,
+                     "fontSize": 12, "color": MUTED, "font": FONT, "lineBreak": "\n"},
+            "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "t"}},
+        },
+        {
+            "data": {"values": [t for t in ticks if t["base"] != "top"]},
+            "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 6, "dy": -2,
+                     "fontSize": 12, "color": MUTED, "font": FONT, "lineBreak": "\n"},
+            "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "t"}},
+        },
+    ]
+
+
+def _curve_points(jm: JourneyMap, lang: str, side: str = "") -> list[dict[str, Any]]:
     pts = []
     for s in jm.stages:
         if s.score is None:
             continue
         m = s.margin or 0.0
         pts.append({
-            "label": s.label, "score": s.score,
-            "lo": max(s.score - m, -100.0), "hi": min(s.score + m, 100.0),
+            "label": s.label, "score": _y(s.score_metric, s.score), "side": side,
+            "lo": max(_y(s.score_metric, s.score - m), Y_MIN),
+            "hi": min(_y(s.score_metric, s.score + m), Y_MAX),
             "text": score_text(s, lang), "metric": s.score_metric or "",
             "small": s.n < SMALL_SAMPLE,
         })
+    return pts
+
+
+def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
+    pts = _curve_points(jm, lang)
     missing = [
         {"label": s.label, "text": _t("map.no_answers", lang)}
         for s in jm.stages if s.score is None
     ]
-    # Fixed -100..100 (so two maps compare by eye), with room above for the labels row.
-    y_scale = {"domain": [-100, 125], "nice": False, "zero": False}
+    y_scale = {"domain": [Y_MIN, Y_TOP], "nice": False, "zero": False}
     x = _x(order, band=False)
     y = {"field": "score", "type": "quantitative", "scale": y_scale, "axis": None}
     layers: list[dict[str, Any]] = [
@@ -306,12 +399,7 @@ def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
             "mark": {"type": "rect", "fill": "#f7f9fc", "cornerRadius": 6},
             "encoding": {"x": _x(order)},
         },
-        {
-            "data": {"values": [{"zero": 0}]},
-            "mark": {"type": "rule", "color": "#9aa5b1", "strokeDash": [4, 4]},
-            "encoding": {"y": {"field": "zero", "type": "quantitative", "scale": y_scale,
-                               "axis": None}},
-        },
+        *_axis_layers({s.score_metric for s in jm.stages if s.score_metric}, lang, y_scale),
     ]
     if pts:
         layers += [
@@ -360,6 +448,80 @@ def _curve_view(jm: JourneyMap, order: list[str], lang: str) -> dict[str, Any]:
     }
 
 
+# -- the persona card ---------------------------------------------------------------------------
+def card_lines(card: PersonaCard | None, lang: str) -> list[str]:
+    """The persona card as text lines: name and size, description (only when the data gives
+    one), top channels, top devices. The page, the slide and the HTML all use these."""
+    if card is None:
+        return []
+    name = card.name or _t("map.all_customers", lang)
+    size = _t("map.card_size", lang, n=i18n.fmt_int(card.customers, lang),
+              share=i18n.fmt_pct(card.share, lang, 0),
+              all=i18n.fmt_int(card.all_customers, lang))
+    lines = [f"{name} — {size}"]
+    if card.description:
+        lines.append(card.description)
+
+    def mix(items: tuple[tuple[str, float], ...]) -> str:
+        return ", ".join(f"{n} {i18n.fmt_pct(x, lang, 0)}" for n, x in items) or i18n.DASH
+
+    lines.append(" · ".join((
+        i18n.labelled(_t("map.card_channels", lang), mix(card.channels), lang),
+        i18n.labelled(_t("map.card_devices", lang), mix(card.devices), lang))))
+    return lines
+
+
+def _card_rows(card: PersonaCard | None, lang: str, chars: int, x0: float = 0,
+               color: str = INK, prefix: str = "") -> list[dict[str, Any]]:
+    """The card's text marks: its name line (bold, in `color`, after `prefix`), then up to
+    two lines, each cut to `chars`."""
+    lines = card_lines(card, lang)
+    if not lines:
+        return []
+    rows = [{"t": _wrap(prefix + lines[0], chars, 1)[0], "x": x0, "y": 8, "size": 18,
+             "color": color, "b": True}]
+    rest = [w for line in lines[1:] for w in _wrap(line, chars, 1)]
+    rows += [{"t": t, "x": x0, "y": 32 + 18 * i, "size": 14, "color": INK, "b": False}
+             for i, t in enumerate(rest[:2])]
+    return rows
+
+
+def _card_view(rows: list[dict[str, Any]], height: float, lang: str,
+               boxes: list[tuple[float, float, str]]) -> dict[str, Any]:
+    """Persona card(s): a rounded box per (x0, x1, fill), its lines of text inside."""
+    return {
+        "name": "persona",
+        "height": height,
+        "width": PLOT_W,
+        "layer": [
+            {
+                "data": {"values": [{"x0": a, "x1": b, "fill": f} for a, b, f in boxes]},
+                "mark": {"type": "rect", "cornerRadius": 6},
+                "encoding": {
+                    "x": {"field": "x0", "type": "quantitative", "scale": None},
+                    "x2": {"field": "x1"},
+                    "y": {"value": 0}, "y2": {"value": height},
+                    "fill": {"field": "fill", "type": "nominal", "scale": None},
+                },
+            },
+            # The name line bold, the rest plain (Vega-Lite cannot encode a font weight).
+            *({
+                "data": {"values": [r for r in rows if r["b"] == bold]},
+                "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 12,
+                         "font": FONT, "fontWeight": "bold" if bold else "normal"},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", "scale": None},
+                    "y": {"field": "y", "type": "quantitative", "scale": None},
+                    "text": {"field": "t"},
+                    "size": {"field": "size", "type": "quantitative", "scale": None},
+                    "color": {"field": "color", "type": "nominal", "scale": None},
+                },
+            } for bold in (True, False)),
+            _lane_title(_t("map.lane_persona", lang), height),
+        ],
+    }
+
+
 def map_to_vegalite(jm: JourneyMap, *, lang: str) -> dict[str, Any]:
     """The whole map as one Vega-Lite spec (a vconcat of text/mark views), 1920 × 1080.
 
@@ -378,7 +540,9 @@ def map_to_vegalite(jm: JourneyMap, *, lang: str) -> dict[str, Any]:
     opp_max = int((OPP_H - 16) // (opp_font * 1.3))
     views = [
         _title_view(jm, lang),
-        _header_view(jm, order, lang),
+        _card_view(_card_rows(jm.card, lang, int((PLOT_W - 24) / (14 * 0.52))), CARD_H, lang,
+                   [(0, PLOT_W, "#fff8e6")]),
+        _header_view(order, lang),
         _lane_view("touchpoints", TP_H, rows(lambda s: _tp_text(s, lay, lang)), order,
                    fill=LANE_BG["touchpoints"], title=_t("map.lane_touchpoints", lang)),
         _lane_view("customers", CUST_H, rows(lambda s: _cust_text(s, lang)), order,
@@ -455,6 +619,7 @@ table{border-collapse:collapse;margin-top:24px;width:100%;font-size:14px}
 th,td{border:1px solid #d9e2ec;padding:6px 8px;vertical-align:top;text-align:left}
 th{background:#243b53;color:#fff}td.lane{font-weight:bold;background:#f0f4f8}
 ul{margin:0;padding-left:18px}q{font-style:italic}
+.card{background:#fff8e6;border-radius:6px;padding:8px 12px;margin:0 0 16px}
 """
 
 
@@ -506,7 +671,204 @@ def to_html(jm: JourneyMap, lang: str) -> str:
         f"<!DOCTYPE html>\n<html lang='{html_lang}'><head><meta charset='utf-8'>"
         f"<title>{e(jm.title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{e(jm.title)}</h1><p class='sub'>{e(sub)}</p>"
+        f"<div class='card'>{'<br>'.join(e(x) for x in card_lines(jm.card, lang))}</div>"
         f"<div class='map'>{svg}</div>"
         f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body_rows)}"
         "</tbody></table></body></html>\n"
     )
+
+
+# -- two personas on one slide ------------------------------------------------------------------
+# Heights of the comparison slide's views; the footnote takes what is left.
+CMP_CARD_H, CMP_CURVE_H, CMP_LANE_H = 96, 236, 120
+CMP_LANES = ("reach", "conversion", "score", "mix")
+
+
+def _stage_labels(a: JourneyMap, b: JourneyMap) -> list[tuple[str, str]]:
+    """(stage, label) of both maps' stages in journey order: a stage only one side reached
+    still gets its column."""
+    seen: dict[str, tuple[int, str]] = {}
+    for s in (*a.stages, *b.stages):
+        seen.setdefault(s.stage, (s.position, s.label))
+    return [(k, v[1]) for k, v in sorted(seen.items(), key=lambda kv: (kv[1][0], kv[0]))]
+
+
+def side_name(jm: JourneyMap, lang: str) -> str:
+    """A side's name on the slide: its persona, else "All customers"."""
+    return jm.persona or (jm.card.name if jm.card and jm.card.name else
+                          _t("map.all_customers", lang))
+
+
+def _points(value: float, lane: str, lang: str) -> str:
+    """A lane's value as shown: NPS signed, shares and rates in %."""
+    if lane == "score":
+        return _signed(value, lang)
+    return i18n.fmt_pct(value / 100.0, lang, 0)
+
+
+def _mix_lane_name(lane: str, lang: str) -> str:
+    kind, name = lane.split(":", 1)
+    return _t(f"map.lane.{kind}", lang, name=name)
+
+
+def compare_cells(a: JourneyMap, b: JourneyMap, diff: Any, lang: str
+                  ) -> dict[str, list[dict[str, Any]]]:
+    """Per lane of the slide, one cell per stage: {label, text, color, significant}. Each
+    cell reads "A x · B y", then "Δ d pts ± m" and whether it could be noise (then grey).
+    `diff` is `journey_map.compare_maps(a, b)`; the mix lane shows each stage's biggest
+    channel or device move (compare_maps' own order: beyond the noise first, then size)."""
+    rows_by: dict[tuple[str, str], Any] = {}
+    first_mix: dict[str, Any] = {}
+    for _, r in diff.iterrows():
+        rows_by[(r["stage"], r["lane"])] = r
+        if str(r["lane"]).startswith(("channel:", "device:")):
+            first_mix.setdefault(r["stage"], r)
+    out: dict[str, list[dict[str, Any]]] = {lane: [] for lane in CMP_LANES}
+    for stage, label in _stage_labels(a, b):
+        for lane in CMP_LANES:
+            r = first_mix.get(stage) if lane == "mix" else rows_by.get((stage, lane))
+            if r is None:
+                out[lane].append({"label": label, "text": i18n.DASH, "color": MUTED,
+                                  "significant": False})
+                continue
+            unit = "score" if lane == "score" else "share"
+            lines = [_mix_lane_name(str(r["lane"]), lang)] if lane == "mix" else []
+            lines.append(f"A {_points(r['value_a'], unit, lang)} · "
+                         f"B {_points(r['value_b'], unit, lang)}")
+            margin = r["margin"]
+            lines.append(_t("map.slide_delta", lang, delta=_signed(r["delta"], lang),
+                            margin=i18n.DASH if margin != margin
+                            else i18n.fmt_num(margin, lang, 0)))
+            sig = bool(r["significant"])
+            lines.append(_t("map.slide_beyond" if sig else "map.could_be_noise", lang))
+            out[lane].append({"label": label, "text": "\n".join(lines),
+                              "color": INK if sig else NOISE, "significant": sig})
+    return out
+
+
+def _compare_curve_view(a: JourneyMap, b: JourneyMap, order: list[str], lang: str,
+                        names: tuple[str, str]) -> dict[str, Any]:
+    y_scale = {"domain": [Y_MIN, Y_TOP], "nice": False, "zero": False}
+    x = _x(order, band=False)
+    y = {"field": "score", "type": "quantitative", "scale": y_scale, "axis": None}
+    color = {"field": "side", "type": "nominal", "legend": None,
+             "scale": {"domain": ["A", "B"], "range": list(SIDE_COLORS)}}
+    pts = _curve_points(a, lang, "A") + _curve_points(b, lang, "B")
+    used = {s.score_metric for s in (*a.stages, *b.stages) if s.score_metric}
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": [{"label": label} for label in order]},
+            "mark": {"type": "rect", "fill": "#f7f9fc", "cornerRadius": 6},
+            "encoding": {"x": _x(order)},
+        },
+        *_axis_layers(used, lang, y_scale),
+    ]
+    if pts:
+        layers += [
+            {"data": {"values": pts}, "mark": {"type": "area", "opacity": 0.12},
+             "encoding": {"x": x, "y": dict(y, field="lo"), "y2": {"field": "hi"},
+                          "color": color, "detail": {"field": "side"}}},
+            {"data": {"values": pts}, "mark": {"type": "line", "strokeWidth": 3},
+             "encoding": {"x": x, "y": y, "color": color, "detail": {"field": "side"}}},
+            {"data": {"values": pts}, "mark": {"type": "point", "filled": True, "size": 120},
+             "encoding": {"x": x, "y": y, "color": color}},
+        ]
+    # The key: which colour is which persona, at the lane's top right.
+    key = [{"t": f"● {side} · {name}", "side": side, "i": i}
+           for i, (side, name) in enumerate(zip(("A", "B"), names, strict=True))]
+    layers.append({
+        "data": {"values": key},
+        "mark": {"type": "text", "align": "right", "baseline": "top", "fontSize": 15,
+                 "fontWeight": "bold", "font": FONT},
+        "encoding": {"x": {"value": PLOT_W - 12}, "y": {"field": "i", "type": "quantitative",
+                                                         "scale": {"range": [6, 26],
+                                                                   "domain": [0, 1]},
+                                                         "axis": None},
+                     "text": {"field": "t"},
+                     "color": dict(color, field="side")},
+    })
+    layers.append(_lane_title(_t("map.lane_emotion", lang), CMP_CURVE_H))
+    return {"name": "emotion", "height": CMP_CURVE_H, "width": PLOT_W, "layer": layers,
+            "resolve": {"scale": {"x": "independent", "y": "independent"}}}
+
+
+def compare_to_vegalite(a: JourneyMap, b: JourneyMap, *, lang: str,
+                        diff: Any | None = None) -> dict[str, Any]:
+    """Two personas' maps as one 16:9 slide: both cards, both emotion curves on one axis,
+    then reach, conversion, NPS and the biggest channel/device move, stage by stage, each
+    with B − A and its 95% margin; what could be noise in grey."""
+    from journey.analytics.journey_map import compare_maps
+
+    if diff is None:
+        diff = compare_maps(a, b)
+    names = (side_name(a, lang), side_name(b, lang))
+    order = [label for _, label in _stage_labels(a, b)]
+    cells = compare_cells(a, b, diff, lang)
+    sub = " · ".join(x for x in (
+        i18n.labelled("A", f"{a.filters_text} · n = {i18n.fmt_int(a.n, lang)}", lang),
+        i18n.labelled("B", f"{b.filters_text} · n = {i18n.fmt_int(b.n, lang)}", lang),
+        i18n.fmt_date_range(a.first_ts, a.last_ts, lang) if a.first_ts else "",
+    ) if x)
+    half = PLOT_W / 2
+    chars = int((half - 36) / (14 * 0.52))
+    card_rows = (_card_rows(a.card, lang, chars, 0, SIDE_COLORS[0], "A · ")
+                 + _card_rows(b.card, lang, chars, half + 8, SIDE_COLORS[1], "B · "))
+    lane_titles = {"reach": "map.lane.reach", "conversion": "map.lane.conversion",
+                   "score": "map.lane.score", "mix": "map.slide_mix"}
+    views = [
+        _title_text_view(_t("map.slide_title", lang, a=names[0], b=names[1]), sub),
+        _card_view(card_rows, CMP_CARD_H, lang,
+                   [(0, half - 8, "#eef4ff"), (half + 8, PLOT_W, "#fff4e5")]),
+        _header_view(order, lang),
+        _compare_curve_view(a, b, order, lang, names),
+    ]
+    for lane in CMP_LANES:
+        views.append(_lane_view(lane, CMP_LANE_H, cells[lane], order, fill="#f3f5f8",
+                                font_px=15, title=_t(lane_titles[lane], lang)))
+    used = (TITLE_H + CMP_CARD_H + HEADER_H + CMP_CURVE_H + CMP_LANE_H * len(CMP_LANES)
+            + SPACING * (len(views)))
+    foot_h = max(SLIDE_H - PAD_TOP - PAD_BOTTOM - used, 24)
+    views.append({
+        "name": "note", "height": foot_h, "width": PLOT_W,
+        "data": {"values": [{"t": "\n".join(_wrap(_t("map.slide_note", lang), 250, 2))}]},
+        "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": 14,
+                 "color": MUTED, "font": FONT, "lineBreak": "\n"},
+        "encoding": {"x": {"value": 0}, "y": {"value": 4}, "text": {"field": "t"}},
+    })
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": _t("map.slide_title", lang, a=names[0], b=names[1]),
+        "background": "white",
+        "padding": {"left": PAD_LEFT, "right": PAD_RIGHT, "top": PAD_TOP,
+                    "bottom": PAD_BOTTOM},
+        "autosize": {"type": "pad"},
+        "bounds": "flush",
+        "spacing": SPACING,
+        "config": {"view": {"stroke": None}, "font": FONT},
+        "vconcat": views,
+    }
+
+
+def _pinned(spec: dict[str, Any]) -> dict[str, Any]:
+    import vl_convert as vlc
+
+    vg = vlc.vegalite_to_vega(spec)
+    # Pin the outer size: exactly one 16:9 slide, whatever the texts measure.
+    vg["autosize"] = {"type": "none"}
+    vg["width"] = SLIDE_W - PAD_LEFT - PAD_RIGHT
+    vg["height"] = SLIDE_H - PAD_TOP - PAD_BOTTOM
+    return vg
+
+
+def compare_png(a: JourneyMap, b: JourneyMap, lang: str, scale: float = 1) -> bytes:
+    """The two-persona comparison as a PNG of (1920 × scale) × (1080 × scale) pixels."""
+    import vl_convert as vlc
+
+    return vlc.vega_to_png(_pinned(compare_to_vegalite(a, b, lang=lang)), scale=scale)
+
+
+def compare_svg(a: JourneyMap, b: JourneyMap, lang: str) -> str:
+    """The two-persona comparison as a 1920 × 1080 SVG."""
+    import vl_convert as vlc
+
+    return vlc.vega_to_svg(_pinned(compare_to_vegalite(a, b, lang=lang)))

@@ -19,6 +19,7 @@ Conventions shared by every builder:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -121,6 +122,24 @@ def _nps_axis(**kw: Any) -> alt.Axis:
     # "+20" above zero, "0" (not "+0") at zero; negatives keep the locale's minus sign.
     return alt.Axis(format="d", labelExpr="datum.value > 0 ? '+' + datum.label : datum.label",
                     **kw)
+
+
+def _ends_axis(metric: str, domain: list[float], lang: str) -> alt.Axis:
+    """An axis whose extremes say what they mean: '+100 positive' / '−100 negative' (NPS),
+    '100 % positive' / '0 % negative' (CSAT); ticks in between as numbers."""
+    lo, hi = domain
+    mid = (lo + hi) / 2
+    # json.dumps makes each word a safe string literal of Vega's expression language.
+    pos = json.dumps(" " + _t("map.axis_positive", lang), ensure_ascii=False)
+    neg = json.dumps(" " + _t("map.axis_negative", lang), ensure_ascii=False)
+    label = ("(datum.value > 0 ? '+' + datum.label : datum.label)" if metric == "nps"
+             else "datum.label")
+    return alt.Axis(
+        values=[lo, (lo + mid) / 2, mid, (mid + hi) / 2, hi], format="d",
+        labelExpr=f"datum.value >= {hi} ? {label} + {pos} : datum.value <= {lo} ? "
+                  f"{label} + {neg} : {label}",
+        labelLimit=200,
+    )
 
 
 def _locale(lang: str) -> dict[str, Any]:
@@ -646,11 +665,14 @@ def emotion_curve(
     metric: str = "nps",
     width: int = DEFAULT_WIDTH,
     height: int = 220,
+    ends: bool = False,
 ) -> alt.TopLevelMixin:
     """How customers feel along the journey: the metric per stage as a line with its 95 %
     margin band and "n = …" under each point (the journey map's emotion lane). `metric` is
     'nps' (frame of `metrics.nps`), 'csat' (`metrics.csat`: % satisfied) or 'ces'
-    (`metrics.ces`: mean, no band)."""
+    (`metrics.ces`: mean, no band). `ends` names the axis' extremes ("+100 positive",
+    "−100 negative"; CSAT "100 % positive", "0 % negative") and its scale in the title:
+    a curve on a slide must say how high is good."""
     if df is None or df.empty:
         return _empty(lang, width)
     if metric == "nps":
@@ -679,6 +701,9 @@ def emotion_curve(
               axis=alt.Axis(labelAngle=0, labelLimit=140, orient="top"))
     y = alt.Y(f"{value}:Q", title=metric_name, scale=alt.Scale(domain=domain),
               axis=_nps_axis() if metric == "nps" else alt.Axis(format=_SCORES[metric]["axis"]))
+    if ends and metric in ("nps", "csat"):
+        y = alt.Y(f"{value}:Q", title=_t(f"map.axis_title_{metric}", lang),
+                  scale=alt.Scale(domain=domain), axis=_ends_axis(metric, domain, lang))
     tooltip = [
         alt.Tooltip("label:N", title=_group_title(by, lang)),
         alt.Tooltip(f"{value}:Q", title=metric_name, format=value_format),
