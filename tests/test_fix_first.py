@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 
 import pytest
 from small_store import small_store
@@ -86,3 +88,37 @@ def test_top_and_an_empty_scope(store):
     assert list(fix_first(store.cursor(), Filters(), top=2)["touchpoint"]) == ["chat", "ad"]
     empty = fix_first(store.cursor(), Filters(personas=["Nobody"]))
     assert empty.empty and list(empty.columns) == COLUMNS
+
+
+# -- on the journey map: "suggested from data", beside the team's note ------------------------
+def test_the_map_shows_the_top_fixes_apart_from_the_notes(tmp_path):
+    from journey.analytics import journey_map
+    from journey.present import map_export
+
+    s = small_store(tmp_path / "m.duckdb", events=events(), touchpoints=TOUCHPOINTS)
+    try:
+        s.set_note("awareness", "Test a shorter ad", None)
+        jm = journey_map.build_map(s.cursor(), Filters(), lang="en")
+        by = {c.stage: c for c in jm.stages}
+        # The two rows with extra conversions, each on its stage; the note is untouched.
+        assert [g.touchpoint for g in by["consideration"].suggestions] == ["chat"]
+        assert [g.touchpoint for g in by["awareness"].suggestions] == ["ad"]
+        assert by["awareness"].opportunity == "Test a shorter ad"
+        assert by["purchase"].suggestions == ()
+        ad = by["awareness"].suggestions[0]
+        assert ad.rank == 2 and ad.extra_conversions == pytest.approx(1 / 3) and ad.noise
+        lines = map_export.opportunity_lines(by["awareness"], "en", chars=200, max_lines=6)
+        assert lines[0] == "Test a shorter ad"
+        assert lines[1] == "Suggested from data"
+        assert lines[2].startswith("ad: +0 ± ") and "(could be noise)" in lines[2]
+        # A long note keeps its lines; the suggestion gets what room is left.
+        long_note = dataclasses.replace(by["awareness"], opportunity="word " * 400)
+        lines = map_export.opportunity_lines(long_note, "en", chars=40, max_lines=6)
+        # Three lines of note (cut with an ellipsis), the heading, two lines of suggestion.
+        assert len(lines) == 6 and lines[2].endswith("…") and lines[3] == "Suggested from data"
+        slide = json.dumps(map_export.map_to_vegalite(jm, lang="en"), ensure_ascii=False)
+        assert "Suggested from data" in slide and "Test a shorter ad" in slide
+        page = map_export.to_html(jm, "en")
+        assert page.count("Suggested from data") >= 2 and "Test a shorter ad" in page
+    finally:
+        s.close()
