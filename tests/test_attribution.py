@@ -488,3 +488,34 @@ def test_store_paths_sum_to_converted_both_ways(events):
     b = at.compare(s.cursor(), wide)
     assert a[["model", "node"]].values.tolist() == b[["model", "node"]].values.tolist()
     assert np.allclose(a["conversions"], b["conversions"])
+
+
+# -- SQL that travels ---------------------------------------------------------------------------
+class _Recorder:
+    """A cursor that remembers every statement it runs."""
+
+    def __init__(self, cur) -> None:
+        self.cur, self.sql = cur, []
+
+    def execute(self, sql, params=None):
+        self.sql.append(sql)
+        return self.cur.execute(sql, params or {})
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(personas=["Parent"], outcome="converted"),
+                               Filters(devices=["mobile"], since="2024-06-01")],
+                         ids=range(3))
+def test_attribution_and_fix_first_sql_transpiles_to_spark(store, f):
+    import sqlglot
+
+    from journey.analytics import fix_first
+
+    rec = _Recorder(store.cursor())
+    for level in ("touchpoint", "channel"):
+        at.compare(rec, f, AttributionOptions(level=level, lookback_days=3))
+    fix_first.fix_first(rec, f)
+    assert len(rec.sql) >= 7
+    for sql in set(rec.sql):
+        for stmt in sqlglot.transpile(sql, read="duckdb", write="spark",
+                                      unsupported_level=sqlglot.ErrorLevel.RAISE):
+            assert stmt
