@@ -47,7 +47,7 @@ POSITION_ENDS, POSITION_MIDDLE = 0.4, 0.2
 
 # The node of a converting journey with no step before its conversion, and of a step whose
 # channel is unknown. Code constants, never user text.
-NONE_BEFORE = "(none before conversion)"
+NONE_BEFORE = "(nothing before the conversion)"
 NO_CHANNEL = "(no channel)"
 
 COLUMNS = ["node", "conversions", "share", "revenue"]
