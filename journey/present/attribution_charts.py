@@ -53,7 +53,7 @@ def models_bars(
     order = [labels.get(n, n) for n in nodes]
     share = i18n.t("attribution.chart.share", lang)
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("node_label:N", sort=order, title=node_title),
+        y=alt.Y("node_label:N", sort=order, title=node_title, axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset("model_label:N", sort=model_order),
         x=alt.X("share:Q", title=share, axis=_percent_axis(lang)),
         color=alt.Color("model_label:N", sort=model_order, title=None,
