@@ -113,6 +113,21 @@ def test_markov_may_credit_a_touchpoint_no_converting_journey_passed():
     assert credits(paths, "markov") == pytest.approx({"B": 2 / 3, "S": 1 / 3})
 
 
+def test_markov_margins_are_repeatable_and_shrink_with_n():
+    small = paths_from_lists([["C1", "C2", "C3"], ["C1"], ["C2", "C3"]], [True, False, False])
+    m = at.markov_removal_margins(small)
+    assert (m >= 0).all() and m.tolist() == at.markov_removal_margins(small).tolist()
+    # The same journeys 400 times: the chain is the same, the margins much narrower.
+    big = paths_from_lists([["C1", "C2", "C3"], ["C1"], ["C2", "C3"]] * 400,
+                           [True, False, False] * 400)
+    assert at.markov_removal_effects(big).tolist() == pytest.approx([0.5, 1.0, 1.0])
+    wide = at.markov_removal_margins(big)
+    assert (wide < m).all() and (wide < 0.1).all()
+    # Nothing converts: no margin to give.
+    none = paths_from_lists([["A"]], [False])
+    assert np.isnan(at.markov_removal_margins(none)).all()
+
+
 def shapley_by_coalitions(v: dict[frozenset, float], players: list[str]) -> dict[str, float]:
     """The textbook formula: sum over coalitions S without i of |S|!(n-|S|-1)!/n! times
     v(S + i) - v(S)."""

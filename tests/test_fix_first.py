@@ -72,6 +72,13 @@ def test_the_ranked_table_by_hand(store):
     assert row["removal_effect"].to_dict() == pytest.approx(
         {"site": 1.0, "ad": 6 / 7, "mail": 1 / 7, "chat": 0.0, "checkout": 0.0})
     assert row.loc["ad", "removal_conversions"] == pytest.approx(5 * 6 / 7)
+    # Its margin: a seeded bootstrap, so the same data gives the same margin; checkout (the
+    # conversion itself) is on no path: exactly 0.
+    assert (row["removal_margin"] >= 0).all() and row.loc["checkout", "removal_margin"] == 0.0
+    again = fix_first(store.cursor(), Filters()).set_index("touchpoint")
+    assert again["removal_margin"].to_dict() == row["removal_margin"].to_dict()
+    skipped = fix_first(store.cursor(), Filters(), margins=False)
+    assert skipped["removal_margin"].isna().all()
     # Every row is under 30 journeys: flagged, and read as noise.
     assert df["small"].all() and is_noise(df.iloc[0])
 

@@ -164,7 +164,8 @@ def _fix_first(ctx: PageContext) -> None:
         "median": [i18n.fmt_num(v, ctx.lang, 1) for v in top["stage_median_dropoff"]],
         "difference": [_pm(ctx, v, m) for v, m in zip(
             top["conversion_difference"], top["difference_margin"], strict=True)],
-        "removal": [i18n.fmt_pct(v, ctx.lang) for v in top["removal_effect"]],
+        "removal": [_pm(ctx, v * 100.0, m * 100.0) for v, m in zip(
+            top["removal_effect"], top["removal_margin"], strict=True)],
         "passing": top["passing"],
         "noise": [fix_first.is_noise(r) for _i, r in top.iterrows()],
     })

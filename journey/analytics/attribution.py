@@ -336,21 +336,45 @@ def markov_removal_effects(paths: Paths) -> np.ndarray:
     only scale the visits to a state, and h_m x_m does not depend on them.
     """
     k = len(paths.nodes)
-    effects = np.zeros(k)
     if k == 0 or paths.conversions == 0:
-        return effects
+        return np.zeros(k)
+    ids, _owner = _transition_entries(paths)
+    return _removal_from_counts(np.bincount(ids, minlength=_n_features(k)).astype(float), k)
+
+
+def _n_features(k: int) -> int:
+    # start -> node (k), node -> node (k * k), node -> conversion (k), node -> any end (k).
+    return k + k * k + 2 * k
+
+
+def _transition_entries(paths: Paths) -> tuple[np.ndarray, np.ndarray]:
+    """Every transition of every path as a feature id (see `_n_features`), and the journey
+    it belongs to: the chain's counts are a bincount of these."""
+    k = len(paths.nodes)
     j, nd = paths.journey, paths.node
     first = np.ones(j.size, dtype=bool)
     first[1:] = j[1:] != j[:-1]
     last = np.ones(j.size, dtype=bool)
     last[:-1] = j[1:] != j[:-1]
-    start = np.bincount(nd[first], minlength=k).astype(float)
-    inner = ~last  # step -> next step of the same journey
-    trans = np.bincount(nd[:-1][inner[:-1]] * k + nd[1:][inner[:-1]], minlength=k * k)
-    trans = trans.reshape(k, k).astype(float)
-    ends = nd[last]
-    conv_end = np.bincount(ends, weights=paths.converted[j[last]].astype(float), minlength=k)
-    out = trans.sum(axis=1) + np.bincount(ends, minlength=k)
+    inner = np.flatnonzero(~last)  # step -> next step of the same journey
+    conv_last = np.flatnonzero(last & paths.converted[j])
+    ids = np.concatenate([
+        nd[first], k + nd[inner] * k + nd[inner + 1], k + k * k + nd[conv_last],
+        k + k * k + k + nd[last],
+    ])
+    owner = np.concatenate([j[first], j[inner], j[conv_last], j[last]])
+    return ids, owner
+
+
+def _removal_from_counts(counts: np.ndarray, k: int) -> np.ndarray:
+    """Removal effects from the chain's transition counts (layout of `_n_features`)."""
+    effects = np.zeros(k)
+    start = counts[:k]
+    trans = counts[k:k + k * k].reshape(k, k)
+    conv_end = counts[k + k * k:k + k * k + k]
+    out = trans.sum(axis=1) + counts[k + k * k + k:]
+    if start.sum() <= 0 or conv_end.sum() <= 0:
+        return effects
     # States that can reach conversion: those with a conversion exit, then their predecessors.
     reach = conv_end > 0
     while True:
@@ -370,6 +394,56 @@ def markov_removal_effects(paths: Paths) -> np.ndarray:
         return effects
     effects[idx] = np.clip(visits / np.diag(fundamental) * x / p, 0.0, 1.0)
     return effects
+
+
+# Resamples behind a removal effect's margin; seeded, so the same data gives the same margin.
+BOOTSTRAP_RUNS = 200
+BOOTSTRAP_SEED = 12
+
+
+def markov_removal_margins(
+    paths: Paths, runs: int = BOOTSTRAP_RUNS, seed: int = BOOTSTRAP_SEED
+) -> np.ndarray:
+    """95 % margin of each node's removal effect: half the width of the 2.5-97.5 percentile
+    interval over `runs` bootstrap resamples of the journeys (Poisson weights, seeded, so
+    repeatable). A chain quantity has no closed-form variance; resampling whole journeys
+    keeps each journey's transitions together.
+
+    Cheap: journeys with the same path and outcome are one pattern (a weight of Poisson(count)
+    per pattern is a Poisson(1) weight per journey), and each resample is a bincount of the
+    patterns' transitions plus one small inverse."""
+    k = len(paths.nodes)
+    if k == 0 or paths.conversions == 0 or runs < 2:
+        return np.full(k, np.nan)
+    ids, owner = _transition_entries(paths)
+    # A journey's pattern: a hash of its path (node, position) and its outcome.
+    mix = (paths.node.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+    length, pos = _positions(paths)
+    mix ^= (pos.astype(np.uint64) + np.uint64(1)) * np.uint64(0xBF58476D1CE4E5B9)
+    mix = mix * np.uint64(0x94D049BB133111EB) ^ (mix >> np.uint64(31))
+    key = np.zeros(paths.journeys, dtype=np.uint64)
+    np.add.at(key, paths.journey, mix)
+    key = key * np.uint64(2) + paths.converted.astype(np.uint64)
+    _keys, first_of, pattern, n_pattern = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True)
+    pattern = pattern.reshape(-1)
+    keep = np.isin(owner, first_of)  # transitions of one journey per pattern
+    ids, owner_pattern = ids[keep], pattern[owner[keep]]
+    rng = np.random.default_rng(seed)
+    n_features, n_patterns = _n_features(k), len(n_pattern)
+    weights = rng.poisson(n_pattern, size=(runs, n_patterns)).astype(float)
+    if n_patterns * n_features <= 20_000_000:
+        # Every resample's counts at once: (runs x patterns) @ (patterns x transitions).
+        per_pattern = np.bincount(owner_pattern * n_features + ids,
+                                  minlength=n_patterns * n_features)
+        all_counts = weights @ per_pattern.reshape(n_patterns, n_features).astype(float)
+    else:  # many touchpoints: one bincount per resample instead of a large matrix
+        all_counts = np.stack([
+            np.bincount(ids, weights=w[owner_pattern], minlength=n_features) for w in weights
+        ])
+    samples = np.stack([_removal_from_counts(c, k) for c in all_counts])
+    low, high = np.percentile(samples, [2.5, 97.5], axis=0)
+    return (high - low) / 2.0
 
 
 def shapley_values(paths: Paths) -> np.ndarray:

@@ -9,7 +9,8 @@ One row per touchpoint (with its stage), each figure with its n and a 95 % margi
   describes, it does not prove: a touchpoint after the purchase is passed by buyers only.
 - Markov removal effect (`attribution.markov_removal_effects`, touchpoint level, same
   filters): the share of conversions the chain loses without the touchpoint, and that many
-  conversions. A chain quantity with no closed-form margin: shown without one.
+  conversions; its margin from a seeded bootstrap of the journeys
+  (`attribution.markov_removal_margins`: a chain quantity has no closed-form variance).
 - extra conversions if its drop-off rate fell to the median of its stage's touchpoints:
   passing x (rate - median) journeys kept, each converting like the journeys that passed
   there and went on (converted / (passing - lost); the overall conversion rate when nobody
@@ -35,7 +36,8 @@ COLUMNS = [
     "rank", "touchpoint", "stage", "passing", "lost", "dropoff_rate", "dropoff_margin",
     "stage_median_dropoff", "conversion_passing", "conversion_not_passing",
     "conversion_difference", "difference_margin", "difference_significant",
-    "removal_effect", "removal_conversions", "extra_conversions", "extra_margin", "small",
+    "removal_effect", "removal_margin", "removal_conversions", "extra_conversions",
+    "extra_margin", "small",
 ]
 
 
@@ -63,17 +65,24 @@ def _counts(engine: Engine, filters: Filters) -> pd.DataFrame:
     return engine.df(sql, params, purpose="fix_first.counts")
 
 
-def fix_first(source: EngineLike, filters: Filters, *, top: int | None = None) -> pd.DataFrame:
+def fix_first(
+    source: EngineLike, filters: Filters, *, top: int | None = None, margins: bool = True
+) -> pd.DataFrame:
     """The ranked table (COLUMNS; rates and differences in points, 0..100, removal_effect
-    0..1). `top` keeps the first rows only. Empty when no journey is in scope."""
+    and removal_margin 0..1). `top` keeps the first rows only; `margins=False` skips the
+    removal effect's bootstrap (NaN margins) for callers that do not show it (the journey
+    map). Empty when no journey is in scope."""
     engine = Engine.of(source)
     counts = _counts(engine, filters)
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
     journeys = int(counts["journeys"].iloc[0] or 0)
     converted = int(counts["converted"].iloc[0] or 0)
-    markov = attribution.attribute(engine, filters, "markov")
+    paths = attribution.load_paths(engine, filters)
+    markov = attribution.attribute(engine, filters, "markov", paths=paths)
     effect = dict(zip(markov.table["node"], markov.table["removal_effect"], strict=True))
+    spread = dict(zip(paths.nodes, attribution.markov_removal_margins(paths), strict=True)) \
+        if margins else {}
     rows = []
     for r in counts.itertuples(index=False):
         n, lost, conv_n = int(r.passing), int(r.lost), int(r.passing_converted or 0)
@@ -92,7 +101,10 @@ def fix_first(source: EngineLike, filters: Filters, *, top: int | None = None) -
             "conversion_not_passing": not_conv / not_n * 100.0 if not_n else float("nan"),
             "conversion_difference": d, "difference_margin": dm,
             "difference_significant": bool(sig),
-            "removal_effect": re, "removal_conversions": re * markov.conversions,
+            "removal_effect": re,
+            "removal_margin": float(spread.get(r.touchpoint, float("nan")))
+            if r.touchpoint in spread or not margins else 0.0,
+            "removal_conversions": re * markov.conversions,
             "small": stats.is_small(n),
             "_went_on": conv_n / (n - lost) if n > lost else (
                 converted / journeys if journeys else 0.0),

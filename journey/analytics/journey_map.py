@@ -276,7 +276,7 @@ def build_map(
         (metrics.top_touchpoints, f, {"limit": 100_000}),
         (metrics.stage_mix, f, {"by": "channel"}),
         (metrics.stage_mix, f, {"by": "device"}),
-        (fix_first.fix_first, f, {}),
+        (fix_first.fix_first, f, {"margins": False}),
     ])
     suggestions = _suggestions(fixes)
     tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
