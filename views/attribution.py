@@ -87,21 +87,22 @@ def _render(ctx: PageContext) -> None:
     with guard(ctx):
         options = _controls(ctx)
         credits = ctx.query(attribution.compare, options=options)
-        totals = ctx.query(attribution.attribute, model="last", options=options)
+        # The converted figure every model's credits add up to (reach.totals: one definition).
+        totals = ctx.query(reach.totals)
+        journeys, converted = int(totals["journeys"]), int(totals["converted"])
         if credits.empty:
             caption(ctx.caption(n=0))
             empty_state(ctx, "no_match")
             return
-        if totals.conversions == 0:
+        if converted == 0:
             st.info(ctx.t("attribution.no_conversion", stage=stage), icon=":material/info:")
-            caption(ctx.caption(n=totals.journeys))
+            caption(ctx.caption(n=journeys))
             return
         labels = _node_labels(ctx)
         model_labels = {m: ctx.t(k) for m, k in MODEL_KEYS.items()}
         node_title = ctx.t(LEVEL_KEYS[options.level])
-        summary = ctx.t("attribution.summary",
-                        conversions=i18n.fmt_int(totals.conversions, lang),
-                        journeys=i18n.fmt_int(totals.journeys, lang))
+        summary = ctx.t("attribution.summary", conversions=i18n.fmt_int(converted, lang),
+                        journeys=i18n.fmt_int(journeys, lang))
 
         st.subheader(ctx.t("attribution.chart_title"))
         chart = attribution_charts.models_bars(
@@ -109,7 +110,7 @@ def _render(ctx: PageContext) -> None:
             node_title=node_title,
         )
         show_chart(ctx, chart)
-        caption(ctx.caption(n=totals.journeys, extra=summary))
+        caption(ctx.caption(n=journeys, extra=summary))
         st.caption(ctx.t("attribution.exact_note"))
 
         st.subheader(ctx.t("attribution.table_title"))
