@@ -416,9 +416,11 @@ def markov_removal_margins(
     if k == 0 or paths.conversions == 0 or runs < 2:
         return np.full(k, np.nan)
     ids, owner = _transition_entries(paths)
-    # A journey's pattern: a hash of its path (node, position) and its outcome.
+    # A journey's pattern: a 64-bit hash of its path (the set of (node, position) pairs is the
+    # path) and its outcome. Two paths sharing a hash (odds ~ patterns^2 / 2^64) would only
+    # pool their weights in the resampling: the margin, never a credit, could move.
     mix = (paths.node.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
-    length, pos = _positions(paths)
+    _length, pos = _positions(paths)
     mix ^= (pos.astype(np.uint64) + np.uint64(1)) * np.uint64(0xBF58476D1CE4E5B9)
     mix = mix * np.uint64(0x94D049BB133111EB) ^ (mix >> np.uint64(31))
     key = np.zeros(paths.journeys, dtype=np.uint64)
