@@ -534,3 +534,14 @@ def test_attribution_and_fix_first_sql_transpiles_to_spark(store, f):
         for stmt in sqlglot.transpile(sql, read="duckdb", write="spark",
                                       unsupported_level=sqlglot.ErrorLevel.RAISE):
             assert stmt
+
+
+def test_each_credit_has_its_n(store):
+    # Journeys whose path passes a node, and the converting ones among them (a, b, d convert).
+    both = at.compare(store.cursor(), Filters())
+    n = both[both["model"] == "last"].set_index("node")[["journeys", "converting"]]
+    assert n.to_dict("index") == {
+        "ad": {"journeys": 3, "converting": 2}, "site": {"journeys": 3, "converting": 1},
+        "blog": {"journeys": 1, "converting": 1}, "mail": {"journeys": 1, "converting": 0},
+        NONE_BEFORE: {"journeys": 1, "converting": 1},
+    }

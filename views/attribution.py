@@ -117,8 +117,18 @@ def _render(ctx: PageContext) -> None:
         wide = credits.pivot(index="node", columns="model", values="conversions")
         order = list(dict.fromkeys(credits["node"]))
         wide = wide.reindex(index=order, columns=list(attribution.MODELS)).reset_index()
+        n_of = credits.drop_duplicates("node").set_index("node")
+        wide.insert(1, "journeys", [int(n_of.loc[n, "journeys"]) for n in wide["node"]])
+        wide.insert(2, "converting", [int(n_of.loc[n, "converting"]) for n in wide["node"]])
         wide["node"] = [labels.get(n, n) for n in wide["node"]]
-        config = {"node": st.column_config.TextColumn(node_title, pinned=True)}
+        config = {
+            "node": st.column_config.TextColumn(node_title, pinned=True),
+            "journeys": st.column_config.NumberColumn(
+                ctx.t("attribution.col_journeys"), help=ctx.t("attribution.col_journeys_help"),
+                format="localized"),
+            "converting": st.column_config.NumberColumn(
+                ctx.t("attribution.col_converting"), format="localized"),
+        }
         for model in attribution.MODELS:
             config[model] = st.column_config.NumberColumn(ctx.t(MODEL_KEYS[model]), format="%.1f")
         show_table(ctx, wide, column_config=config)
@@ -127,6 +137,8 @@ def _render(ctx: PageContext) -> None:
             node=[labels.get(n, n) for n in credits["node"]],
         ).rename(columns={
             "model": ctx.t("attribution.col_model"), "node": node_title,
+            "journeys": ctx.t("attribution.col_journeys"),
+            "converting": ctx.t("attribution.col_converting"),
             "conversions": ctx.t("attribution.col_conversions"),
             "share": ctx.t("attribution.col_share"), "revenue": ctx.t("attribution.col_revenue"),
         })

@@ -51,6 +51,8 @@ NONE_BEFORE = "(nothing before the conversion)"
 NO_CHANNEL = "(no channel)"
 
 COLUMNS = ["node", "conversions", "share", "revenue"]
+# compare()'s columns besides the model: the credits and their n.
+COMPARE_COLUMNS = ["node", "journeys", "converting", "conversions", "share", "revenue"]
 _SECONDS_PER_DAY = 86_400.0
 
 
@@ -504,8 +506,10 @@ def credit(
 # -- results --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Attribution:
-    """One model's credits. table: node, conversions, share (of the conversions), revenue
-    (NaN when no converting journey has revenue), by conversions desc then node; plus
+    """One model's credits. table: node, journeys / converting (the n: journeys whose path has
+    the node, and how many of them convert), conversions (credited), share (of the
+    conversions), revenue (NaN when no converting journey has revenue), by conversions desc
+    then node; plus
     removal_effect (0..1) for Markov. journeys / conversions / revenue: the totals credited.
     exact: always True (no model here samples or simulates)."""
 
@@ -518,11 +522,24 @@ class Attribution:
     exact: bool = True
 
 
+def path_counts(paths: Paths) -> tuple[np.ndarray, np.ndarray]:
+    """(journeys whose path has the node, converting ones among them), per node: the n
+    behind each node's credit."""
+    k = len(paths.nodes)
+    pairs = np.unique(paths.journey * max(k, 1) + paths.node)
+    j, nd = pairs // max(k, 1), pairs % max(k, 1)
+    return (np.bincount(nd, minlength=k),
+            np.bincount(nd, weights=paths.converted[j].astype(float), minlength=k).astype(int))
+
+
 def _table(paths: Paths, model: str, options: AttributionOptions) -> pd.DataFrame:
     conv, rev = credit(paths, model, options.half_life_days)
     total = paths.conversions
+    journeys, converting = path_counts(paths)
     df = pd.DataFrame({
         "node": pd.Series(paths.nodes, dtype=object),
+        "journeys": journeys.astype("int64"),
+        "converting": converting.astype("int64"),
         "conversions": conv,
         "share": conv / total if total else np.zeros(len(conv)),
         "revenue": rev if paths.has_revenue else np.full(len(rev), np.nan),
@@ -559,16 +576,17 @@ def compare(
     models: tuple[str, ...] = MODELS,
 ) -> pd.DataFrame:
     """Every model side by side over one load of the paths: one row per (model, node) with
-    model, node, conversions, share, revenue; nodes in the order of their total credit."""
+    model, node, journeys, converting (its n), conversions, share, revenue; nodes in the
+    order of their total credit."""
     options = options or AttributionOptions()
     paths = load_paths(source, filters, options)
     frames = []
     for model in models:
-        t = _table(paths, check_model(model), options)[COLUMNS]
+        t = _table(paths, check_model(model), options)[COMPARE_COLUMNS]
         t.insert(0, "model", model)
         frames.append(t)
     if not frames:
-        return pd.DataFrame(columns=["model", *COLUMNS])
+        return pd.DataFrame(columns=["model", *COMPARE_COLUMNS])
     out = pd.concat(frames, ignore_index=True)
     order = out.groupby("node")["conversions"].sum().sort_values(ascending=False, kind="stable")
     rank = {n: i for i, n in enumerate(sorted(order.index, key=lambda n: (-order[n], n)))}
