@@ -50,6 +50,7 @@ demo: install
 bench: install-dev chromium
 	$(PYTHON) scripts/bench_import.py
 	$(PYTHON) scripts/bench_queries.py
+	$(PYTHON) scripts/bench_attribution.py
 	$(PYTHON) scripts/bench_browser.py --customers 100000
 
 clean-venv:

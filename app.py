@@ -78,6 +78,7 @@ PAGES = [
     ("views/network.py", "page.network", "network", ":material/hub:"),
     ("views/nps.py", "page.nps", "nps", ":material/sentiment_satisfied:"),
     ("views/journey_map.py", "page.journey_map", "journey-map", ":material/map:"),
+    ("views/attribution.py", "page.attribution", "attribution", ":material/pie_chart:"),
     ("views/data.py", "page.data", "data", ":material/database:"),
 ]
 pages = [

@@ -249,6 +249,13 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
                         args=(ctx.store, s.stage, jm.persona, wkey, ctx.t("map.saved")))
         else:
             c.container(border=True).text(s.opportunity or "—")
+        # The "fix first" table's top rows, apart from the team's note (never written into it).
+        lines = map_export.suggestion_lines(s, lang)
+        if lines:
+            box = c.container(border=True)
+            box.caption(ctx.t("attribution.suggested_title"))
+            for line in lines:
+                box.text(line)
 
     if editable and not ctx.workshop:
         st.caption(ctx.t("map.notes_autosave"))

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from journey import i18n
-from journey.analytics import flows, metrics, reach, scope
+from journey.analytics import fix_first, flows, metrics, reach, scope
 from journey.analytics.filters import Filters
 from journey.analytics.stats import (
     SMALL_SAMPLE,
@@ -40,6 +40,9 @@ TOP_TOUCHPOINTS = 3
 MAX_PAIN_POINTS = 2
 VERBATIMS_PER_PAIN = 2
 MIX_ITEMS = 3
+# "Suggested from data" on the opportunities lane: the first rows of the "fix first" table
+# that promise extra conversions (the issue's "top three").
+SUGGESTIONS = 3
 # A drop-off rate over a handful of customers is noise, not a pain point.
 MIN_PASSING = 5
 MIN_SCORE_N = 5
@@ -100,6 +103,22 @@ class PersonaCard:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A "fix first" row shown on the opportunities lane, beside (never instead of) the
+    team's note: extra conversions (± margin) if the touchpoint's drop-off rate (%) fell to
+    its stage's median (%). `noise`: a small sample or an interval that includes 0."""
+
+    touchpoint: str
+    rank: int
+    extra_conversions: float
+    extra_margin: float
+    dropoff_rate: float
+    stage_median_dropoff: float
+    passing: int
+    noise: bool
+
+
+@dataclass(frozen=True)
 class StageColumn:
     stage: str
     label: str
@@ -119,6 +138,7 @@ class StageColumn:
     device_mix: tuple[tuple[str, float], ...]  # names translated: offline / unknown devices
     promoters: int = 0  # NPS answers behind the score (for a difference's margin)
     detractors: int = 0
+    suggestions: tuple[Suggestion, ...] = ()  # "suggested from data", apart from the note
 
 
 @dataclass(frozen=True)
@@ -357,7 +377,7 @@ def build_map(
     # Independent read queries: run at once, each on its own cursor (DuckDB runs them in
     # parallel and releases the GIL), instead of one after the other.
     (ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix, neg,
-     everyone) = _run_all(engine, [
+     everyone, fixes) = _run_all(engine, [
         (metrics.overview, f, {}),
         (reach.funnel, f, {}),
         (metrics.nps, f, {"by": "stage"}),
@@ -371,7 +391,9 @@ def build_map(
         (negative_verbatims, f, {}),
         # The persona card's "share of all": the same filters, any persona.
         (reach.totals, f.replace(personas=()), {}),
+        (fix_first.fix_first, f, {"margins": False}),
     ])
+    suggestions = _suggestions(fixes)
     tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
 
     # Stages in journey order: the funnel's (the stages in use, or the filtered ones).
@@ -427,6 +449,7 @@ def build_map(
             channel_mix=_mix(ch_mix, stage, "channel", lang),
             device_mix=_mix(dev_mix, stage, "device", lang),
             promoters=promoters, detractors=detractors,
+            suggestions=suggestions.get(stage, ()),
         ))
 
     n = _int(ov.get("customers"))
@@ -439,6 +462,25 @@ def build_map(
         n=n, responses=_int(ov.get("responses")),
         stages=tuple(columns), card=card,
     )
+
+
+def _suggestions(fixes: pd.DataFrame) -> dict[str, tuple[Suggestion, ...]]:
+    """stage -> its rows among the first SUGGESTIONS of the "fix first" table that promise
+    extra conversions, in rank order."""
+    if fixes is None or fixes.empty:
+        return {}
+    out: dict[str, list[Suggestion]] = {}
+    for _, r in fixes[fixes["extra_conversions"] > 0].head(SUGGESTIONS).iterrows():
+        if r["stage"] is None or pd.isna(r["stage"]):
+            continue
+        out.setdefault(str(r["stage"]), []).append(Suggestion(
+            touchpoint=str(r["touchpoint"]), rank=_int(r["rank"]),
+            extra_conversions=float(r["extra_conversions"]),
+            extra_margin=float(r["extra_margin"]), dropoff_rate=float(r["dropoff_rate"]),
+            stage_median_dropoff=float(r["stage_median_dropoff"]), passing=_int(r["passing"]),
+            noise=fix_first.is_noise(r),
+        ))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _run_all(

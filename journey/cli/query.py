@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.analytics import compare, devices, flows, metrics, reach
+from journey.analytics import attribution, compare, devices, fix_first, flows, metrics, reach
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
 from journey.db.engine import Engine, QueryError
@@ -26,7 +26,7 @@ from journey.db.store import Store
 
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
-    "csat", "ces", "paths", "overview",
+    "csat", "ces", "paths", "overview", "attribution", "fix-first",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -48,7 +48,10 @@ def add_parser(
     p.add_argument("kind", choices=KINDS, metavar="KIND", help=" | ".join(KINDS))
     Filters.add_cli_options(p)
     g = p.add_argument_group("options")
-    g.add_argument("--level", choices=("touchpoint", "stage"), default="touchpoint")
+    g.add_argument(
+        "--level", choices=("touchpoint", "stage", "channel"), default="touchpoint",
+        help="touchpoint | stage (flows); touchpoint | channel (attribution)",
+    )
     g.add_argument(
         "--steps", type=int, default=5, help=f"Sankey steps, {MIN_STEPS}-{MAX_STEPS} (default 5)"
     )
@@ -61,6 +64,18 @@ def add_parser(
         help="split journeys after this much inactivity (default: one journey per customer)",
     )
     g.add_argument("--by", choices=BY_CHOICES, default="stage", help="nps/csat/ces grouping")
+    g.add_argument(
+        "--model", choices=attribution.MODELS, default=None,
+        help="attribution model: " + " | ".join(attribution.MODELS),
+    )
+    g.add_argument(
+        "--half-life-days", type=float, default=attribution.DEFAULT_HALF_LIFE_DAYS,
+        metavar="DAYS", help="time-decay half-life (default 7)",
+    )
+    g.add_argument(
+        "--lookback-days", type=float, default=None, metavar="DAYS",
+        help="attribution: only touchpoints this many days before the conversion",
+    )
     g.add_argument("--json", action="store_true", help="print plain JSON")
     p.set_defaults(handler=run)
     return p
@@ -70,6 +85,19 @@ def add_parser(
 
 
 def _validate(args: argparse.Namespace, engine: Engine) -> None:
+    if args.kind == "attribution":
+        if args.model is None:
+            raise UsageError(
+                "attribution needs --model: " + ", ".join(attribution.MODELS) + "."
+            )
+        if args.level == "stage":
+            raise UsageError("--level stage: attribution is by touchpoint or by channel.")
+        if not args.half_life_days > 0:
+            raise UsageError(f"--half-life-days {args.half_life_days}: give days above 0.")
+        if args.lookback_days is not None and not args.lookback_days > 0:
+            raise UsageError(f"--lookback-days {args.lookback_days}: give days above 0.")
+    elif args.level == "channel":
+        raise UsageError(f"--level channel: {args.kind} is by touchpoint or by stage.")
     if not MIN_STEPS <= args.steps <= MAX_STEPS:
         raise UsageError(f"--steps {args.steps}: pick a number from {MIN_STEPS} to {MAX_STEPS}.")
     if args.top is not None and args.top < 1:
@@ -165,6 +193,10 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
         return metrics.overview(engine, filters)
     if kind == "devices":
         return devices.device_switching(engine, filters)
+    if kind == "attribution":
+        return _attribution(args, engine, filters)
+    if kind == "fix-first":
+        return fix_first.fix_first(engine, filters, top=args.top)
     options = FlowOptions(
         level=args.level, keep_repeats=args.keep_repeats, session_gap=args.session_gap
     )
@@ -183,6 +215,19 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
             **({"limit": args.top} if args.top is not None else {}),
         )
     raise UsageError(f"Unknown query {kind!r}.")  # argparse choices make this unreachable
+
+
+def _attribution(args: argparse.Namespace, engine: Engine, filters: Filters) -> pd.DataFrame:
+    """[{touchpoint | channel, conversions, share, revenue}], by conversions: the credits sum
+    to the converting journeys."""
+    options = attribution.AttributionOptions(
+        level=args.level, half_life_days=args.half_life_days, lookback_days=args.lookback_days
+    )
+    result = attribution.attribute(engine, filters, args.model, options)
+    table = result.table[attribution.COLUMNS].rename(columns={"node": args.level})
+    if args.top is not None:
+        table = table.head(args.top)
+    return table
 
 
 def run(args: argparse.Namespace) -> int:

@@ -210,6 +210,34 @@ def score_text(s: StageColumn, lang: str) -> str:
     return text + (" ⚠" if s.n < SMALL_SAMPLE else "")
 
 
+def suggestion_lines(s: StageColumn, lang: str) -> list[str]:
+    """The stage's "suggested from data" items (the "fix first" table's top rows), one line
+    each: "Store visit: +943 ± 108 conversions if its drop-off (19.0 %) fell to the stage
+    median (14.5 %)", flagged when it could be noise. Empty when the stage has none."""
+    lines = []
+    for g in s.suggestions:
+        line = _t("attribution.suggested_line", lang, touchpoint=g.touchpoint,
+                  extra=i18n.fmt_num(g.extra_conversions, lang, 0),
+                  margin=i18n.fmt_num(g.extra_margin, lang, 0),
+                  rate=i18n.fmt_pct(g.dropoff_rate / 100.0, lang),
+                  median=i18n.fmt_pct(g.stage_median_dropoff / 100.0, lang))
+        if g.noise:
+            line += " " + _t("attribution.suggested_noise", lang)
+        lines.append(line)
+    return lines
+
+
+def opportunity_lines(s: StageColumn, lang: str, chars: int, max_lines: int) -> list[str]:
+    """The opportunities lane of a slide: the team's note, then (apart, headed "suggested
+    from data") the suggestions; the note keeps its lines first, never overwritten."""
+    extra = [line for text in suggestion_lines(s, lang) for line in _wrap(text, chars, 3)]
+    head = [_t("attribution.suggested_title", lang)] if extra else []
+    room = max(max_lines - len(head) - min(len(extra), 2), 1) if extra else max_lines
+    note = _wrap(s.opportunity, chars, room)
+    rest = max(max_lines - len(note) - len(head), 0)
+    return note + (head + extra[:rest] if rest else [])
+
+
 def pain_lines(s: StageColumn, lang: str, chars: int = 60, max_lines: int = 99) -> list[str]:
     """The pain points of a stage as text lines (touchpoint, why, then quoted verbatims)."""
     lines: list[str] = []
@@ -557,7 +585,7 @@ def map_to_vegalite(jm: JourneyMap, *, lang: str) -> dict[str, Any]:
         _lane_view(
             "opportunities", OPP_H,
             rows(lambda s: "\n".join(
-                _wrap(s.opportunity, lay.chars(opp_font), opp_max)) or "—"),
+                opportunity_lines(s, lang, lay.chars(opp_font), opp_max)) or "—"),
             order, fill=LANE_BG["opportunities"], font_px=opp_font,
             title=_t("map.lane_opportunities", lang),
         ),
@@ -662,7 +690,10 @@ def to_html(jm: JourneyMap, lang: str) -> str:
         row(_t("map.lane_emotion", lang), [e(score_text(s, lang)) for s in jm.stages]),
         row(_t("map.lane_pain", lang), [items(pain_lines(s, lang, 500)) for s in jm.stages]),
         row(_t("map.lane_opportunities", lang),
-            [e(s.opportunity).replace("\n", "<br>") for s in jm.stages]),
+            [e(s.opportunity).replace("\n", "<br>") + (
+                f"<p class='sub'>{e(_t('attribution.suggested_title', lang))}</p>"
+                + items(suggestion_lines(s, lang)) if s.suggestions else "")
+             for s in jm.stages]),
         row(_t("map.lane_mix", lang),
             [e(_mix_text(s, lay, lang)).replace("\n", "<br>") for s in jm.stages]),
     ]

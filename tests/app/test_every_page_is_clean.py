@@ -11,7 +11,8 @@ from journey import i18n
 
 PAGES = [("views/overview.py", "page.overview"), ("views/flows.py", "page.flows"),
          ("views/network.py", "page.network"), ("views/nps.py", "page.nps"),
-         ("views/journey_map.py", "page.journey_map"), ("views/data.py", "page.data")]
+         ("views/journey_map.py", "page.journey_map"), ("views/data.py", "page.data"),
+         ("views/attribution.py", "page.attribution")]
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
