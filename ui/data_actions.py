@@ -21,10 +21,20 @@ from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import demo
 from journey.ingest.importer import ImportReport, Preview, Problem
+from journey.ingest.limits import LimitError, Limits
 from ui.store import demo_customers
 
 IGNORE = ""  # the mapping editor's "do not import this column"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "xlsx"]  # what the uploader accepts
+
+
+def upload_limits() -> Limits:
+    """The limits imports run with (PARCOURS_MAX_*), for the uploader and its help. A bad
+    variable falls back to the defaults here; each import then says what is wrong with it."""
+    try:
+        return Limits.from_env()
+    except LimitError:
+        return Limits()
 
 
 def spool(name: str, data: bytes, workdir: str | None = None) -> str:
