@@ -363,7 +363,8 @@ def test_cancel_while_reading(store: Store, tmp_path: Path, temp_folder: Path) -
     assert _left_in(temp_folder) == []
 
 
-@pytest.mark.parametrize("at", ["Reading rows", "Checking values", "Writing to the store"])
+@pytest.mark.parametrize("at", ["Reading rows", "Checking values", "Writing to the store",
+                                "Refreshing the journeys"])
 def test_cancel_between_steps_rolls_back(store: Store, tmp_path: Path, temp_folder: Path,
                                          at: str) -> None:
     path = tmp_path / "events.csv"
@@ -452,3 +453,39 @@ def test_gzip_of_a_file_imports_as_before(store: Store, tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(body))
     report = importer.import_file(store, path)
     assert report.ok and report.rows_imported == 3_000, report.to_text()
+
+
+class _Stop(BaseException):
+    """What Streamlit raises in a progress update when the user clicks Cancel or Stop."""
+
+
+def test_a_stop_raised_in_a_progress_update_leaves_nothing(
+        store: Store, tmp_path: Path, temp_folder: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(HEADER + _rows(2_000, 3_000))
+    before = _snapshot(store)
+
+    def progress(fraction: float, message: str) -> None:
+        if message == "Checking values":
+            raise _Stop()
+
+    with pytest.raises(_Stop):
+        importer.import_file(store, path, progress=progress)
+    assert _snapshot(store) == before
+    assert _left_in(temp_folder) == []
+
+
+def test_no_progress_update_after_the_commit(store: Store, tmp_path: Path) -> None:
+    # The app's Stop strikes in a progress update: one after the commit would end the run
+    # of an import that landed, and the page would call it cancelled.
+    path = tmp_path / "events.csv"
+    path.write_bytes(HEADER + _rows(2_000, 6_000))
+    seen: list[str] = []
+
+    def progress(fraction: float, message: str) -> None:
+        if "Refreshing the journeys" in seen:
+            raise _Stop()
+        seen.append(message)
+
+    report = importer.import_file(store, path, progress=progress)
+    assert report.ok and seen[-1] == "Refreshing the journeys", (seen, report.to_text())

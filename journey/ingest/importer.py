@@ -180,6 +180,9 @@ def import_file(
                 with store.transaction() as cur, _interrupt_on_cancel(cur, cancel):
                     Loader(cur, prep, plan, report, skip_bad_rows, step, limits).run(
                         store, dry_run)
+                    # The last checkpoint: still inside the transaction, so a cancel here
+                    # rolls back; the journey tables are refreshed, then it commits.
+                    step.step(1.0, "Refreshing the journeys")
             except DryRun:
                 report.ok = True
             except duckdb.InterruptException:
@@ -191,7 +194,8 @@ def import_file(
                 report.notes.append(unused)
             if not dry_run:
                 report.demo = _demo_import(store) if report.ok else None
-            step.step(1.0, "Done")
+            # No checkpoint after the commit: a cancel (or the app's Stop, which strikes in
+            # a progress call) must never report as cancelled an import that has landed.
     except readers.ReadProblem as exc:
         report.problems.append(_read_problem(exc))
     except Rejected:
