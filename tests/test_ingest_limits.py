@@ -13,6 +13,7 @@ import threading
 import time
 import tracemalloc
 import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,71 @@ def _events(n: int) -> list[list[Any]]:
                                              for i in range(n)]
 
 
+def _raw_workbook(path: Path, sheet: Iterable[bytes], strings: Iterable[bytes] = ()) -> None:
+    """A workbook written part by part as it streams (no openpyxl): `sheet` is the XML
+    inside sheetData, `strings` the shared strings' <si> elements."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+            'worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+        z.writestr("_rels/.rels", (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'))
+        z.writestr("xl/workbook.xml", (
+            f'<?xml version="1.0"?><workbook {ns} xmlns:r="{rel}"><sheets>'
+            '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        z.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>'))
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(f'<?xml version="1.0"?><worksheet {ns}><sheetData>'.encode())
+            for part in sheet:
+                f.write(part)
+            f.write(b"</sheetData></worksheet>")
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(f'<?xml version="1.0"?><sst {ns}>'.encode())
+            for part in strings:
+                f.write(part)
+            f.write(b"</sst>")
+
+
+def _bomb_workbook(path: Path, cell_mb: int) -> None:
+    """A workbook whose one shared string is `cell_mb` MB of 'x', written as it streams."""
+    def cell() -> Iterator[bytes]:
+        yield b"<si><t>customer</t></si><si><t>comment</t></si><si><t>c1</t></si><si><t>"
+        block = b"x" * (1 << 20)
+        for _ in range(cell_mb):
+            yield block
+        yield b"</t></si>"
+
+    _raw_workbook(path, [
+        b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        b'<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row>'], cell())
+
+
+def _inline_rows(n: int) -> Iterator[bytes]:
+    """Rows of an events sheet as inline strings (a header, then n rows)."""
+    def row(r: int, values: list[str]) -> bytes:
+        cells = "".join(f'<c r="{chr(65 + i)}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+                        for i, v in enumerate(values))
+        return f'<row r="{r}">{cells}</row>'.encode()
+
+    yield row(1, ["customer", "date", "page"])
+    for i in range(n):
+        yield row(i + 2, [f"c{i}", f"2024-01-{1 + i % 28:02d}", "Home"])
+
+
 def test_excel_cell_over_the_limit_is_named(store: Store, tmp_path: Path) -> None:
     rows = _events(3)
     rows[2][2] = "z" * 50_000  # a shared string: found by the scan before openpyxl opens it
@@ -215,14 +281,16 @@ def test_excel_rows_and_columns_over_the_limits(store: Store, tmp_path: Path) ->
 
 
 def test_excel_sheet_bigger_than_the_limit(store: Store, tmp_path: Path) -> None:
-    path = _workbook(tmp_path / "big.xlsx", _events(30_000))  # ~1.5 MB of sheet XML
+    path = tmp_path / "big.xlsx"
+    _raw_workbook(path, _inline_rows(12_000))  # ~2 MB of sheet XML
     report = _refused(store, path, "excel_too_big", limits=Limits(max_excel_mb=1))
     assert "Save the sheet as CSV" in report.to_text()
 
 
 def test_excel_preview_converts_only_the_first_rows(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = _workbook(tmp_path / "many.xlsx", _events(20_000))
+    path = tmp_path / "many.xlsx"
+    _raw_workbook(path, _inline_rows(20_000))
     calls = [0]
     cell_text = readers._cell_text
 
@@ -234,46 +302,6 @@ def test_excel_preview_converts_only_the_first_rows(
     pv = importer.preview(path)
     assert not pv.problems and len(pv.data) == 20
     assert calls[0] < 3 * 20_000 / 2, calls[0]
-
-
-def _bomb_workbook(path: Path, cell_mb: int) -> None:
-    """A workbook whose one shared string is `cell_mb` MB of 'x', written as it streams."""
-    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr("[Content_Types].xml", (
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
-            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-            'worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
-        z.writestr("_rels/.rels", (
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>'))
-        z.writestr("xl/workbook.xml", (
-            f'<?xml version="1.0"?><workbook {ns} xmlns:r="{rel}"><sheets>'
-            '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'))
-        z.writestr("xl/_rels/workbook.xml.rels", (
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
-            f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" '
-            'Target="sharedStrings.xml"/></Relationships>'))
-        z.writestr("xl/worksheets/sheet1.xml", (
-            f'<?xml version="1.0"?><worksheet {ns}><sheetData>'
-            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
-            '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row>'
-            '</sheetData></worksheet>'))
-        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
-            f.write(f'<?xml version="1.0"?><sst {ns}><si><t>customer</t></si><si><t>comment'
-                    '</t></si><si><t>c1</t></si><si><t>'.encode())
-            block = b"x" * (1 << 20)
-            for _ in range(cell_mb):
-                f.write(block)
-            f.write(b"</t></si></sst>")
 
 
 def test_excel_bomb_with_a_400_mb_cell_is_refused_in_seconds(
@@ -489,3 +517,43 @@ def test_no_progress_update_after_the_commit(store: Store, tmp_path: Path) -> No
 
     report = importer.import_file(store, path, progress=progress)
     assert report.ok and seen[-1] == "Refreshing the journeys", (seen, report.to_text())
+
+
+def test_csv_cell_over_the_limit(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    # Beyond the head that readers look at: DuckDB finds it, with its row and column.
+    path.write_bytes(HEADER + _rows(4_000, 10_000) + b"c1,2024-01-01," + b"w" * 5_000 + b"\n")
+    report = _refused(store, path, "cell_too_large_csv", limits=Limits(max_cell=1_000))
+    assert "column 'page' holds more than 1,000 characters in row 4,001" in report.to_text()
+    # In the head: found before anything is loaded.
+    path.write_bytes(HEADER + b"c1,2024-01-01," + b"w" * 5_000 + b"\n" + _rows(10, 10_000))
+    _refused(store, path, "cell_too_large", limits=Limits(max_cell=1_000))
+    assert importer.import_file(store, path, limits=Limits(max_cell=5_000)).ok
+
+
+def test_every_progress_step_is_said_in_french(store: Store, tmp_path: Path) -> None:
+    from journey.ingest import messages
+
+    path = tmp_path / "events.csv"
+    path.write_bytes(HEADER + _rows(100, 20_000))
+    seen: list[str] = []
+    assert importer.import_file(store, path, progress=lambda f, m: seen.append(m)).ok
+    assert set(seen) == set(messages.STEPS)
+    for step in seen:
+        assert messages.step_text(step, "en") == step
+        assert messages.step_text(step, "fr") not in (step, f"ingest.step.{messages.STEPS[step]}")
+
+
+def test_excel_preview_reads_only_the_first_rows_of_the_sheet(
+        store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "late.xlsx"
+    late = (b'<row r="7000"><c r="A7000" t="inlineStr"><is><t>c9</t></is></c>'
+            b'<c r="B7000" t="inlineStr"><is><t>2024-01-01</t></is></c>'
+            b'<c r="C7000" t="inlineStr"><is><t>' + b"w" * 20_000 + b"</t></is></c></row>")
+    _raw_workbook(path, [*_inline_rows(6_000), late])
+    limits = Limits(max_cell=1_000)
+    # Past the rows a preview shows, the sheet is not read: the long cell is not seen...
+    pv = importer.preview(path, limits=limits)
+    assert not pv.problems and len(pv.data) == 20, [p.message for p in pv.problems]
+    # ...and the import, which reads it all, refuses it.
+    _refused(store, path, "cell_too_large", limits=limits)

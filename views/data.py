@@ -10,7 +10,7 @@ import streamlit as st
 
 from journey import i18n
 from journey.db.store import StoreError
-from journey.ingest import demo, formats
+from journey.ingest import demo, formats, messages
 from journey.ingest.importer import ImportReport, Preview, Problem
 from ui import data_actions as actions
 from ui import import_advice as advice
@@ -203,7 +203,8 @@ def _import_section(ctx: PageContext) -> None:
                      name: str = up.name) -> None:
             total = (k + max(0.0, min(1.0, float(fraction)))) / len(to_import)
             # Progress text is Markdown, and the file name is the user's.
-            bar.progress(total, text=i18n.labelled(md(name), md(message), ctx.lang) if message
+            step = messages.step_text(message, ctx.lang)
+            bar.progress(total, text=i18n.labelled(md(name), md(step), ctx.lang) if message
                          else md(name))
 
         ss["data_importing"] = up.name

@@ -112,7 +112,7 @@ class Loader:
         self.progress(0.2, "Reading rows")
         self._typed_table()
         self.progress(0.5, "Checking values")
-        fatal = self._structure()
+        fatal = self._structure() or self._cell_lengths()
         total, good, bad_rows = self._validate()
         if fatal or (self.report.problems and not self.skip):
             self._advise(total, bad_rows, fatal)
@@ -329,6 +329,29 @@ class Loader:
             self.report.problems.insert(0, Problem.make("unclosed_quote", row=quotes[0]))
             return True  # everything after the quote is lost: never import part of it
         return False
+
+    def _cell_lengths(self) -> bool:
+        """A value longer than the cell limit (readers checked the head; this is the rest of
+        the file). True if the file can't land: such a value is the wrong file or a wrong
+        separator far more often than a real answer, and is never cut or skipped silently."""
+        limit = self.limits.max_cell
+        targets = list(self.plan.sources)
+        if not targets:
+            return False
+        which = " ".join(f"WHEN length(r_{t}) > {limit} THEN {k}" for k, t in enumerate(targets))
+        any_long = " OR ".join(f"length(r_{t}) > {limit}" for t in targets)
+        found = self.cur.execute(
+            f"SELECT {self.rn}, CASE {which} END FROM _pc_typed t WHERE {any_long} "
+            "ORDER BY t.rowid LIMIT 1"
+        ).fetchone()
+        if found is None:
+            return False
+        target = targets[int(found[1])]
+        self.report.problems.insert(0, Problem.make(
+            "cell_too_large_csv", column=self.names[target], row=int(found[0]), limit=limit,
+            fixes=[readers.limit_fix("max_cell", self.limits)],
+        ))
+        return True
 
     def _validate(self) -> tuple[int, int, int]:
         """Count bad rows per check; describe each. Returns (rows, good rows, skipped rows)."""

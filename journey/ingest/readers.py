@@ -286,6 +286,7 @@ OTHER_PART_MAX = 50 * 1024 * 1024  # workbook, styles, relations: openpyxl parse
 _ROW_TAG = re.compile(rb"<(?:\w{1,10}:)?row[\s>/]")
 _VALUE_TAG = re.compile(rb"<(?:\w{1,10}:)?(?:v|is)[\s>]")
 _CARRY = 64  # bytes kept between chunks so a tag cut at a chunk boundary is still seen
+PREVIEW_ROWS = 5_000  # a preview's rows of a sheet: more than its CSV head ever holds
 
 
 def _col_index(letters: bytes) -> int:
@@ -337,7 +338,9 @@ class _XmlScan:
         letters = len(_col_letters(limits.max_columns + 1))
         self._wide = re.compile(rb"\sr=\"([A-Z]{%d,})[0-9]" % letters)
 
-    def feed(self, stream: BinaryIO, *, sheet: bool) -> None:
+    def feed(self, stream: BinaryIO, *, sheet: bool, stop_rows: int | None = None) -> None:
+        """Scan one part; a sheet's scan may stop once `stop_rows` rows are past (a
+        preview converts no more than those)."""
         run, carry = 0, b""
         # Chunks no longer than the run limit: a run inside one chunk is then short enough,
         # and only runs across chunk boundaries need counting.
@@ -373,7 +376,7 @@ class _XmlScan:
             if not self.has_values and _VALUE_TAG.search(data):
                 self.has_values = True
             carry = data[cut:]
-            if not block:
+            if not block or (stop_rows is not None and self.rows > stop_rows):
                 return
 
 
@@ -429,8 +432,9 @@ def _sheet_parts(z: zipfile.ZipFile, names: set[str]) -> list[str]:
     return sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
 
 
-def _guard_xlsx(path: str, limits: Limits, tick: Tick) -> None:
-    """Refuse a workbook that would expand past the limits, before openpyxl opens it."""
+def _guard_xlsx(path: str, limits: Limits, tick: Tick, stop_rows: int | None = None) -> None:
+    """Refuse a workbook that would expand past the limits, before openpyxl opens it.
+    `stop_rows` (previews): the sheet is scanned only as far as its first rows."""
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -454,7 +458,7 @@ def _guard_xlsx(path: str, limits: Limits, tick: Tick) -> None:
                 if declared > limits.max_excel_bytes:
                     raise _excel_too_big(limits)
                 with z.open(name) as f:
-                    scan.feed(f, sheet=True)
+                    scan.feed(f, sheet=True, stop_rows=stop_rows)
                 if scan.has_values:
                     break  # the sheet the conversion will take; the rest is never read
                 scan.rows = 0
@@ -472,7 +476,9 @@ def _xlsx_to_csv(path: str, dest: str, limits: Limits | None = None,
     import openpyxl
 
     limits = limits or Limits()
-    _guard_xlsx(path, limits, tick)
+    # openpyxl reads shared strings whole, and a sheet only as far as we iterate: a preview
+    # scans and converts the first PREVIEW_ROWS rows, an import all of them.
+    _guard_xlsx(path, limits, tick, PREVIEW_ROWS if head_only else None)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
@@ -488,6 +494,8 @@ def _xlsx_to_csv(path: str, dest: str, limits: Limits | None = None,
                 for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
                     if n % 1000 == 0:
                         tick()
+                    if head_only and n > PREVIEW_ROWS:
+                        break
                     cells = [_cell_text(v) for v in row]
                     while cells and cells[-1] == "":
                         cells.pop()
