@@ -557,3 +557,19 @@ def test_excel_preview_reads_only_the_first_rows_of_the_sheet(
     assert not pv.problems and len(pv.data) == 20, [p.message for p in pv.problems]
     # ...and the import, which reads it all, refuses it.
     _refused(store, path, "cell_too_large", limits=limits)
+
+
+def test_cli_says_what_happened(tmp_path: Path, temp_folder: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    whole = gzip.compress(HEADER + _rows(20_000))
+    path = tmp_path / "events.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    db = str(tmp_path / "cli.duckdb")
+    assert cli_main(["--db", db, "import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "cut short (truncated)" in err and "Traceback" not in err
+    line = tmp_path / "one-line.csv"
+    line.write_bytes(b"x;" * 1_000_000)
+    assert cli_main(["--db", db, "import", str(line), "--max-line-mb", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "A line is longer than the limit (1 MB)" in err and "--max-line-mb N" in err
