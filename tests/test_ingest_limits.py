@@ -573,3 +573,41 @@ def test_cli_says_what_happened(tmp_path: Path, temp_folder: Path,
     assert cli_main(["--db", db, "import", str(line), "--max-line-mb", "1"]) == 1
     err = capsys.readouterr().err
     assert "A line is longer than the limit (1 MB)" in err and "--max-line-mb N" in err
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 30 MB file system (tmpfs), where root may mount one; skipped elsewhere."""
+    import subprocess
+
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=30m", "tmpfs", str(folder)],
+                              capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("cannot run mount")
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True, timeout=20)
+
+
+def test_a_really_full_disk_at_commit(small_disk: Path, tmp_path: Path) -> None:
+    import os
+
+    with Store(small_disk / "t.duckdb") as store:
+        seed = tmp_path / "seed.csv"
+        seed.write_bytes(HEADER + _rows(3))
+        assert importer.import_file(store, seed).ok
+        free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+        filler = small_disk / "filler"
+        filler.write_bytes(b"\0" * (free - 150_000))  # ~150 KB left: the WAL fails at COMMIT
+        path = tmp_path / "events.csv"
+        path.write_bytes(HEADER + _rows(20_000, 1_000))
+        report = _refused(store, path, "disk_full")
+        assert "no transaction is active" not in report.to_text()
+        filler.unlink()  # space freed: the same import now lands, as the message says
+        assert importer.import_file(store, path).ok
