@@ -28,8 +28,8 @@ from journey.ingest.plan import IGNORE, make_plan, unused_note
 from journey.ingest.report import Fix, ImportReport, Preview, Problem
 
 __all__ = [
-    "IGNORE", "TARGETS", "Fix", "ImportReport", "Limits", "Preview", "Problem", "import_file",
-    "preview", "render",
+    "IGNORE", "TARGETS", "Fix", "ImportReport", "Limits", "Preview", "Problem", "disk_full",
+    "import_file", "preview", "render",
 ]
 
 TARGETS = TARGET_FIELDS  # target fields per kind, for the upload page's mapping widgets
@@ -82,7 +82,7 @@ _DISK_FULL = ("no space left on device", "not enough space", "disk is full", "di
               "enospc", "there is not enough space on the disk")
 
 
-def _disk_full(exc: BaseException) -> bool:
+def disk_full(exc: BaseException) -> bool:
     """Whether an error, or one it was raised from, says the disk is full."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
@@ -205,7 +205,7 @@ def import_file(
     except LimitError as exc:
         report.problems.append(Problem.make("bad_limit", error=str(exc)))
     except Exception as exc:  # a bug or a DuckDB surprise: still a report, never a traceback
-        if _disk_full(exc):
+        if disk_full(exc):
             # Said as what happened: the write failed for want of space, nothing landed.
             report.problems.append(Problem.make("disk_full", error=str(exc)[:200]))
         else:

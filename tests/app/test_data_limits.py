@@ -54,3 +54,42 @@ def test_a_cancelled_import_is_reported(app_test, demo_db) -> None:
                for w in warnings), warnings
     at.run()
     assert not any("cancelled" in w.value for w in at.warning)  # said once
+
+
+def test_a_full_temp_folder_is_said_as_such(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload is written to the temp folder first: a full disk there is named, and the
+    half-written file is removed."""
+    import errno
+    import os
+
+    from ui import data_actions
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    real_fdopen = os.fdopen
+
+    class FullFile:
+        def __init__(self, fd: int) -> None:
+            self._f = real_fdopen(fd, "wb")
+
+        def __enter__(self) -> FullFile:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._f.close()
+
+        def write(self, data: bytes) -> int:
+            self._f.write(data[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(data_actions.os, "fdopen", lambda fd, mode: FullFile(fd))
+    with Store(tmp_path / "t.duckdb") as store:
+        before = store.info()
+        report = data_actions.run_import(store, "three.csv", CSV)
+        assert [p.code for p in report.problems] == ["disk_full"]
+        assert "The disk is full" in report.to_text("en", "app")
+        preview = data_actions.preview_file("three.csv", CSV)
+        assert [p.code for p in preview.problems] == ["disk_full"]
+        assert store.info() == before
+    assert list(folder.iterdir()) == []
