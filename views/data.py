@@ -172,8 +172,9 @@ def _import_section(ctx: PageContext) -> None:
     uploads = st.file_uploader(
         ctx.t("data.upload"), type=actions.UPLOAD_TYPES,
         accept_multiple_files=True, key="data_upload",
-        # The uploader refuses what ingest would refuse anyway: one limit, two places.
-        max_upload_size=limits.max_mb,
+        # The uploader refuses what ingest would refuse anyway: one limit, two places (and
+        # never more than the server itself accepts).
+        max_upload_size=min(limits.max_mb, int(st.get_option("server.maxUploadSize"))),
         help=ctx.t("data.upload_help") + " " + ctx.t(
             "data.upload_limits", mb=i18n.fmt_int(limits.max_mb, ctx.lang),
             rows=i18n.fmt_int(limits.max_rows, ctx.lang),
