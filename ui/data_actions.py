@@ -21,18 +21,32 @@ from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import demo
 from journey.ingest.importer import ImportReport, Preview, Problem
+from journey.ingest.limits import LimitError, Limits
 from ui.store import demo_customers
 
 IGNORE = ""  # the mapping editor's "do not import this column"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "xlsx"]  # what the uploader accepts
 
 
+def upload_limits() -> Limits:
+    """The limits imports run with (PARCOURS_MAX_*), for the uploader and its help. A bad
+    variable falls back to the defaults here; each import then says what is wrong with it."""
+    try:
+        return Limits.from_env()
+    except LimitError:
+        return Limits()
+
+
 def spool(name: str, data: bytes, workdir: str | None = None) -> str:
     """Write an upload to a temporary file (ingest streams big files from disk)."""
     suffix = "".join(Path(name).suffixes[-2:])[:20] or ".csv"
     fd, path = tempfile.mkstemp(prefix="parcours-upload-", suffix=suffix, dir=workdir)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        os.unlink(path)  # a half-written upload (a full temp folder) is not left behind
+        raise
     return path
 
 
@@ -58,7 +72,10 @@ def preview_file(
 ) -> Preview:
     from journey.ingest import importer
 
-    path = spool(name, data)
+    try:
+        path = spool(name, data)
+    except OSError as exc:  # the temp folder is full or not writable
+        return Preview(file_name=name, problems=failed_report(name, exc).problems)
     try:
         return importer.preview(path, kind=kind, mapping=mapping, file_name=name, rows=rows)
     finally:
@@ -82,22 +99,27 @@ def run_import(
     try:
         path = spool(name, data)
     except OSError as exc:  # the temp folder is full or not writable
-        return _failed(name, exc)
+        return failed_report(name, exc)
     try:
         return importer.import_file(
             store, path, kind=kind, mapping=mapping or None, skip_bad_rows=skip_bad_rows,
             file_name=name, progress=progress,
         )
     except Exception as exc:  # noqa: BLE001 - never a traceback on the Data page
-        return _failed(name, exc)
+        return failed_report(name, exc)
     finally:
         os.unlink(path)
 
 
-def _failed(name: str, exc: Exception) -> ImportReport:
+def failed_report(name: str, exc: Exception) -> ImportReport:
+    """The report of an import that failed outside ingest's own checks, said as what
+    happened when we know it (a full disk), else as an unexpected error."""
+    from journey.ingest import importer
+
     error = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+    code = "disk_full" if importer.disk_full(exc) else "internal"
     return ImportReport(ok=False, file_name=name,
-                        problems=[Problem.make("internal", error=error[:300])])
+                        problems=[Problem.make(code, error=error[:300])])
 
 
 # -- backup --------------------------------------------------------------------------------

@@ -35,7 +35,10 @@ def _dry_run(file_id: str, name: str, kind: str | None, mapping_key: str, data_v
              _store: Store, _data: bytes, _mapping: dict[str, str]) -> ImportReport:
     from journey.ingest import importer
 
-    path = actions.spool(name, _data)
+    try:
+        path = actions.spool(name, _data)
+    except OSError as exc:  # the temp folder is full or not writable
+        return actions.failed_report(name, exc)
     try:
         return importer.import_file(_store, path, kind=kind, mapping=_mapping, dry_run=True,
                                     file_name=name)

@@ -11,7 +11,7 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import metrics
 from journey.db.store import StoreError
-from journey.ingest import demo, formats
+from journey.ingest import demo, formats, messages
 from journey.ingest.importer import ImportReport, Preview, Problem
 from ui import data_actions as actions
 from ui import import_advice as advice
@@ -185,11 +185,26 @@ def _upload_card(ctx: PageContext, up: Any) -> tuple[Any, str | None, dict[str, 
 def _import_section(ctx: PageContext) -> None:
     ss = st.session_state
     st.header(ctx.t("data.import"))
+    # Set while a file imports: still set on the next run means the import was cancelled
+    # (Cancel, or Streamlit's Stop, ended the run inside it; the store rolled back).
+    cancelled = ss.pop("data_importing", None)
     for name, report in ss.pop("data_reports", []):
         _show_report(ctx, name, report)
+    if cancelled is not None:
+        st.warning(ctx.t("data.import_cancelled", name=md(cancelled)), icon=":material/cancel:")
+    limits = actions.upload_limits()
     uploads = st.file_uploader(
         ctx.t("data.upload"), type=actions.UPLOAD_TYPES,
-        accept_multiple_files=True, key="data_upload", help=ctx.t("data.upload_help"),
+        accept_multiple_files=True, key="data_upload",
+        # The uploader refuses what ingest would refuse anyway: one limit, two places (and
+        # never more than the server itself accepts).
+        max_upload_size=min(limits.max_mb, int(st.get_option("server.maxUploadSize"))),
+        help=ctx.t("data.upload_help") + " " + ctx.t(
+            "data.upload_limits", mb=i18n.fmt_int(limits.max_mb, ctx.lang),
+            rows=i18n.fmt_int(limits.max_rows, ctx.lang),
+            columns=i18n.fmt_int(limits.max_columns, ctx.lang),
+            cell=i18n.fmt_int(limits.max_cell, ctx.lang),
+            excel_mb=i18n.fmt_int(limits.max_excel_mb, ctx.lang)),
     )
     skip_bad = st.checkbox(ctx.t("data.skip_bad_rows"), key="data_skip_bad",
                            help=ctx.t("data.skip_bad_rows_help"))
@@ -201,22 +216,29 @@ def _import_section(ctx: PageContext) -> None:
             ctx.t("data.import_button", n=len(to_import)), type="primary",
             icon=":material/upload:", key="data_import"):
         return
-    reports = []
+    # A click on Cancel asks Streamlit for a new run: the running one stops at its next
+    # progress update (the core reports between chunks and steps), the file's transaction
+    # rolls back and its temp files go; the next run says so (`data_importing`).
+    st.button(ctx.t("data.import_cancel"), icon=":material/cancel:", key="data_import_cancel")
     bar = st.progress(0.0, text=ctx.t("data.importing"))
+    reports: list[tuple[str, ImportReport]] = []
+    ss["data_reports"] = reports  # files done before a cancel are still reported
     for k, (up, kind, mapping) in enumerate(to_import):
         def progress(fraction: float, message: str = "", k: int = k,
                      name: str = up.name) -> None:
             total = (k + max(0.0, min(1.0, float(fraction)))) / len(to_import)
             # Progress text is Markdown, and the file name is the user's.
-            text = i18n.labelled(name, message, ctx.lang) if message else name
+            step = messages.step_text(message, ctx.lang) if message else ""
+            text = i18n.labelled(name, step, ctx.lang) if message else name
             bar.progress(total, text=md(text))
 
+        ss["data_importing"] = up.name
         reports.append((up.name, actions.run_import(
             ctx.store, up.name, up.getvalue(), kind=kind, mapping=mapping,
             skip_bad_rows=skip_bad, progress=progress,
         )))
+        ss.pop("data_importing", None)
     bar.progress(1.0, text=ctx.t("data.import_done"))
-    ss["data_reports"] = reports
     st.rerun()  # every widget (sidebar options too) sees the new data version
 
 

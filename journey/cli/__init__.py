@@ -19,6 +19,7 @@ from journey.cli import export_map, query, rules, store_health
 from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import tempfiles
+from journey.ingest.limits import ENV, FLAGS, LimitError, Limits, parse_value
 
 DB_HELP = "DuckDB file (default: $PARCOURS_DB or data/parcours.duckdb)"
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read and check everything, say what would be imported (kind, layout, "
         "mapping, rows, rows skipped and why, stages suggested), write nothing",
     )
+    _add_limits(p)
 
     p = sub.add_parser("imports", help="list imports")
     _add_db(p)
@@ -79,6 +81,37 @@ def build_parser() -> argparse.ArgumentParser:
     store_health.add_parsers(sub, _add_db)
     rules.add_parser(sub, _add_db)
     return parser
+
+
+# What each limit bounds, for --help (defaults: journey/ingest/limits.py, README).
+_LIMIT_HELP = {
+    "max_mb": "a file's size once decompressed, in MB",
+    "max_excel_mb": "the sheet data an Excel workbook expands to, in MB",
+    "max_rows": "rows in one file",
+    "max_columns": "columns in one file",
+    "max_cell": "characters in one cell",
+    "max_line_mb": "one line (record) of a CSV, in MB",
+}
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    defaults = Limits()
+    for name, flag in FLAGS.items():
+        p.add_argument(
+            flag, dest=name, default=None, metavar="N",
+            help=f"limit on {_LIMIT_HELP[name]} (default {getattr(defaults, name):,}, "
+            f"or ${ENV[name]})",
+        )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The environment's limits, overridden by the flags given; StoreError on a bad one."""
+    try:
+        given = {n: parse_value(getattr(args, n), f)
+                 for n, f in FLAGS.items() if getattr(args, n, None) is not None}
+        return Limits.from_env().replace(**given)
+    except LimitError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def _parse_map(items: list[str]) -> dict[str, str]:
@@ -141,12 +174,14 @@ def run(args: argparse.Namespace) -> int:
         from journey.ingest import importer
 
         mapping = _parse_map(args.map)
+        limits = _limits(args)
         failed = 0
         with Store(args.db) as store:
             for path in args.files:
                 report = importer.import_file(
                     store, path, kind=args.kind, mapping=mapping or None,
                     skip_bad_rows=args.skip_bad_rows, dry_run=args.dry_run,
+                    limits=limits,
                 )
                 stream = sys.stdout if report.ok else sys.stderr
                 print(report.to_text(), file=stream)

@@ -219,7 +219,12 @@ class Store:
                 self._after_change(cur, full_rebuild=full_rebuild)
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    # A COMMIT that failed (a full disk) has already rolled back: the error
+                    # to report is the first one, not "no transaction is active".
+                    pass
                 raise
             finally:
                 cur.close()

@@ -18,9 +18,10 @@ DATE_SAMPLE = 5_000  # non-empty values used to detect a date format
 _MISSING_SQL = ", ".join("'" + v.replace("'", "''") + "'" for v in content.MISSING_VALUES)
 
 
-def read_csv(ncols: int, *, rejects: bool) -> str:
+def read_csv(ncols: int, *, rejects: bool, max_line: int = 16 * 1024 * 1024) -> str:
     """`read_csv(...)` over the prepared file: every column VARCHAR, explicit dialect, and
-    the usual spellings of "no value" (NA, N/A, null, NaN, -) read as NULL."""
+    the usual spellings of "no value" (NA, N/A, null, NaN, -) read as NULL. A record longer
+    than `max_line` bytes (the line limit) is a reject, never read into memory whole."""
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
     errors = (
         "store_rejects=true, rejects_table='_pc_rejects', rejects_scan='_pc_scans'"
@@ -29,7 +30,7 @@ def read_csv(ncols: int, *, rejects: bool) -> str:
     return (
         "read_csv($path, delim=$delim, quote='\"', escape='\"', header=true, "
         f"auto_detect=false, columns={{{cols}}}, compression=$compression, "
-        f"nullstr=[{_MISSING_SQL}], max_line_size=16777216, {errors})"
+        f"nullstr=[{_MISSING_SQL}], max_line_size={int(max_line)}, {errors})"
     )
 
 

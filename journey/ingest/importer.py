@@ -8,23 +8,29 @@ never raises: `import_file` returns a report that says what is wrong and how to 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from journey.db import placement
 from journey.db.store import Store
 from journey.ingest import messages, readers
 from journey.ingest.formats import TARGET_FIELDS
+from journey.ingest.limits import CancelFn, Cancelled, Checkpoint, LimitError, Limits
 from journey.ingest.loader import DryRun, Loader, ProgressFn, Rejected
 from journey.ingest.plan import IGNORE, make_plan, unused_note
 from journey.ingest.report import Fix, ImportReport, Preview, Problem
 
 __all__ = [
-    "IGNORE", "TARGETS", "Fix", "ImportReport", "Preview", "Problem", "import_file",
-    "preview", "render",
+    "IGNORE", "TARGETS", "Fix", "ImportReport", "Limits", "Preview", "Problem", "disk_full",
+    "import_file", "preview", "render",
 ]
 
 TARGETS = TARGET_FIELDS  # target fields per kind, for the upload page's mapping widgets
@@ -72,6 +78,49 @@ def _encoding_notes(prep: readers.Prepared) -> list[Problem]:
     return notes
 
 
+# What the operating system or DuckDB say when the disk (or the temp folder's) is full.
+_DISK_FULL = ("no space left on device", "not enough space", "disk is full", "disk full",
+              "enospc", "there is not enough space on the disk")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error, or one it was raised from, says the disk is full."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        if any(words in str(exc).lower() for words in _DISK_FULL):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+@contextlib.contextmanager
+def _interrupt_on_cancel(cur: duckdb.DuckDBPyConnection,
+                         cancel: CancelFn | None) -> Iterator[None]:
+    """While the block runs, a watcher asks `cancel` a few times a second and interrupts
+    DuckDB's current statement (one statement reads the whole file) when it says so."""
+    if cancel is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if cancel():
+                cur.interrupt()
+                return
+
+    watcher = threading.Thread(target=watch, name="parcours-import-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _demo_import(store: Store) -> dict[str, Any] | None:
     row = store.cursor().execute(
         "SELECT import_id, file_name FROM imports WHERE kind = 'demo' ORDER BY import_id LIMIT 1"
@@ -89,20 +138,26 @@ def import_file(
     dry_run: bool = False,
     file_name: str | None = None,
     progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    limits: Limits | None = None,
 ) -> ImportReport:
     """Import one file (path, or an upload's bytes with its file_name) as one transaction.
 
     Never raises for bad input: the report says what was wrong, and the store is unchanged.
     With `dry_run` everything is read and checked, the report says what would be imported,
-    and nothing is written.
+    and nothing is written. `limits` (default: `Limits.from_env()`) bound what the file may
+    expand to, checked as it streams. `cancel` is asked between chunks and steps (and, from
+    a watcher thread, during DuckDB's reading, so it must be thread-safe): when it returns
+    True the import stops with a "cancelled" report, its temp files gone, the store unchanged.
     """
     report = ImportReport(file_name=_name_of(source, file_name), dry_run=dry_run)
-    step: ProgressFn = progress or (lambda fraction, message: None)
+    step = Checkpoint(progress, cancel)
     try:
+        limits = limits or Limits.from_env()
         with tempfile.TemporaryDirectory(prefix="parcours-import-") as work:
-            step(0.0, "Reading the file")
+            step.step(0.0, "Reading the file")
             path = _materialize(source, work, report.file_name)
-            prep = readers.prepare(path, report.file_name, work)
+            prep = readers.prepare(path, report.file_name, work, limits=limits, tick=step)
             report.encoding, report.delimiter = prep.encoding, prep.delimiter
             report.notes.extend(_encoding_notes(prep))
             earlier = store.find_import(prep.content_hash) or (
@@ -121,12 +176,20 @@ def import_file(
             if problems:
                 report.problems.extend(problems)
                 return report
-            step(0.1, "Checking the columns")
+            step.step(0.1, "Checking the columns")
             try:
-                with store.transaction() as cur:
-                    Loader(cur, prep, plan, report, skip_bad_rows, step).run(store, dry_run)
+                with store.transaction() as cur, _interrupt_on_cancel(cur, cancel):
+                    Loader(cur, prep, plan, report, skip_bad_rows, step, limits).run(
+                        store, dry_run)
+                    # The last checkpoint: still inside the transaction, so a cancel here
+                    # rolls back; the journey tables are refreshed, then it commits.
+                    step.step(1.0, "Refreshing the journeys")
             except DryRun:
                 report.ok = True
+            except duckdb.InterruptException:
+                if cancel is None:
+                    raise
+                raise Cancelled() from None
             if report.ok and not dry_run and plan.kind == "events":
                 # Committed: the journeys now hold this file's events, and answers imported
                 # earlier may have moved onto them.
@@ -139,13 +202,23 @@ def import_file(
                 report.notes.append(unused)
             if not dry_run:
                 report.demo = _demo_import(store) if report.ok else None
-            step(1.0, "Done")
+            # No checkpoint after the commit: a cancel (or the app's Stop, which strikes in
+            # a progress call) must never report as cancelled an import that has landed.
     except readers.ReadProblem as exc:
         report.problems.append(_read_problem(exc))
     except Rejected:
         pass
+    except Cancelled:
+        report.problems = [Problem.make("cancelled")]
+    except LimitError as exc:
+        report.problems.append(Problem.make("bad_limit", error=str(exc)))
     except Exception as exc:  # a bug or a DuckDB surprise: still a report, never a traceback
-        report.problems.append(Problem.make("internal", error=f"{type(exc).__name__}: {exc}"))
+        if disk_full(exc):
+            # Said as what happened: the write failed for want of space, nothing landed.
+            report.problems.append(Problem.make("disk_full", error=str(exc)[:200]))
+        else:
+            report.problems.append(
+                Problem.make("internal", error=f"{type(exc).__name__}: {exc}"))
     if report.problems and not (report.ok and skip_bad_rows):
         report.ok, report.import_id, report.rows_imported = False, None, 0
     if dry_run:
@@ -160,13 +233,16 @@ def preview(
     mapping: dict[str, str] | None = None,
     file_name: str | None = None,
     rows: int = 20,
+    limits: Limits | None = None,
 ) -> Preview:
-    """The file's first rows, detected layout/kind and suggested mapping; never raises."""
+    """The file's first rows, detected layout/kind and suggested mapping; never raises.
+    Only the head of the file is read (a workbook: its first rows), whatever its size."""
     result = Preview(file_name=_name_of(source, file_name))
     try:
+        limits = limits or Limits.from_env()
         with tempfile.TemporaryDirectory(prefix="parcours-preview-") as work:
             path = _materialize(source, work, result.file_name)
-            prep = readers.prepare(path, result.file_name, work, full=False)
+            prep = readers.prepare(path, result.file_name, work, full=False, limits=limits)
         result.encoding, result.delimiter = prep.encoding, prep.delimiter
         plan, problems = make_plan(prep, kind, mapping)
         layout = plan.layout
@@ -180,6 +256,8 @@ def preview(
         result.data = pd.DataFrame(body, columns=layout.columns)
     except readers.ReadProblem as exc:
         result.problems.append(_read_problem(exc))
+    except LimitError as exc:
+        result.problems.append(Problem.make("bad_limit", error=str(exc)))
     except Exception as exc:  # noqa: BLE001 - a preview must never take the page down
         result.problems.append(Problem.make("internal", error=f"{type(exc).__name__}: {exc}"))
     return result

@@ -20,6 +20,7 @@ from journey.db.store import EVENT_ID_STRIDE, Store
 from journey.ingest import convert_sql as sql
 from journey.ingest import formats, known_events, readers
 from journey.ingest.formats import SCORE_RANGES
+from journey.ingest.limits import Checkpoint, Limits
 from journey.ingest.messages import SHOW_ROWS
 from journey.ingest.plan import Plan
 from journey.ingest.report import Fix, ImportReport, Problem, map_fix
@@ -80,14 +81,17 @@ class Loader:
 
     def __init__(
         self, cur: duckdb.DuckDBPyConnection, prep: readers.Prepared, plan: Plan,
-        report: ImportReport, skip_bad_rows: bool, progress: ProgressFn,
+        report: ImportReport, skip_bad_rows: bool, progress: ProgressFn | Checkpoint,
+        limits: Limits | None = None,
     ) -> None:
         self.cur = cur
         self.prep = prep
         self.plan = plan
         self.report = report
         self.skip = skip_bad_rows
-        self.progress = progress
+        # A Checkpoint also asks the user's cancel at each step; a plain callback only reports.
+        self.progress = progress.step if isinstance(progress, Checkpoint) else progress
+        self.limits = limits or Limits()
         self.extra = plan.layout.extra_header_rows
         self.params: dict[str, Any] = {
             "path": prep.csv_path, "delim": prep.delimiter, "compression": prep.compression,
@@ -109,7 +113,7 @@ class Loader:
         self.progress(0.2, "Reading rows")
         self._typed_table()
         self.progress(0.5, "Checking values")
-        fatal = self._structure()
+        fatal = self._structure() or self._cell_lengths()
         total, good, bad_rows = self._validate()
         if fatal or (self.report.problems and not self.skip):
             self._advise(total, bad_rows, fatal)
@@ -146,7 +150,8 @@ class Loader:
         ncols = len(self.plan.layout.columns)
         self.cur.execute(
             f"CREATE TEMP TABLE _pc_sample AS SELECT * FROM "
-            f"{sql.read_csv(ncols, rejects=False)} LIMIT {SAMPLE_ROWS} OFFSET {self.extra}",
+            f"{sql.read_csv(ncols, rejects=False, max_line=self.limits.max_line)} "
+            f"LIMIT {SAMPLE_ROWS} OFFSET {self.extra}",
             self.params,
         )
 
@@ -238,12 +243,23 @@ class Loader:
             else:
                 keep.append(f"v_{t}, CASE WHEN v_{t} IS NULL THEN r_{t} END AS r_{t}")
         keep += ["_blank", *(["attributes"] if plan.attributes else [])]
+        # The row limit is a LIMIT on the read itself: DuckDB stops reading the file there.
+        cap = self.limits.max_rows + self.extra + 1
+        reader = sql.read_csv(ncols, rejects=True, max_line=self.limits.max_line)
+        source = f"(SELECT * FROM {reader} LIMIT {cap})"
         self.cur.execute(
             f"CREATE TEMP TABLE _pc_typed AS SELECT {', '.join(keep)}, {flags} AS _bad "
             f"FROM (SELECT *, {', '.join(conv) or 'NULL AS _none'} FROM (SELECT "
-            f"{', '.join(raws)} FROM {sql.read_csv(ncols, rejects=True)}))",
+            f"{', '.join(raws)} FROM {source}))",
             self.params,
         )
+        rows = self.cur.execute("SELECT count(*) FROM _pc_typed").fetchone()[0]
+        if rows >= cap:
+            self.report.problems.append(Problem.make(
+                "too_many_rows", limit=self.limits.max_rows,
+                fixes=[readers.limit_fix("max_rows", self.limits)],
+            ))
+            self.fail()
         # Rows of a table written in this transaction are numbered from a large base, in
         # file order (insertion order is preserved, so the first row has the lowest id):
         # rebase them to file rows.
@@ -298,7 +314,17 @@ class Loader:
         self.report.rows_skipped = len(rows)
         ragged = [r for r in rows if first[r][0] in ("MISSING COLUMNS", "TOO MANY COLUMNS")]
         quotes = [r for r in rows if first[r][0] == "UNQUOTED VALUE"]
-        other = [r for r in rows if r not in ragged and r not in quotes]
+        long = [r for r in rows if first[r][0] == "LINE SIZE OVER MAXIMUM"]
+        other = [r for r in rows if r not in ragged and r not in quotes and r not in long]
+        if long:
+            # A record that long is no row of an export: the wrong file, or the wrong
+            # separator (nothing splits it). Never skipped as a bad row.
+            self.report.problems.insert(0, Problem.make(
+                "line_too_long", line=str(long[0] + 1 + self.extra),
+                limit=self.limits.max_line_mb,
+                fixes=[readers.limit_fix("max_line_mb", self.limits)],
+            ))
+            return True
         if ragged:
             self.report.problems.append(Problem.make(
                 "ragged", rows=ragged, count=len(ragged), delimiter=self.prep.delimiter,
@@ -311,6 +337,29 @@ class Loader:
             self.report.problems.insert(0, Problem.make("unclosed_quote", row=quotes[0]))
             return True  # everything after the quote is lost: never import part of it
         return False
+
+    def _cell_lengths(self) -> bool:
+        """A value longer than the cell limit (readers checked the head; this is the rest of
+        the file). True if the file can't land: such a value is the wrong file or a wrong
+        separator far more often than a real answer, and is never cut or skipped silently."""
+        limit = self.limits.max_cell
+        targets = list(self.plan.sources)
+        if not targets:
+            return False
+        which = " ".join(f"WHEN length(r_{t}) > {limit} THEN {k}" for k, t in enumerate(targets))
+        any_long = " OR ".join(f"length(r_{t}) > {limit}" for t in targets)
+        found = self.cur.execute(
+            f"SELECT {self.rn}, CASE {which} END FROM _pc_typed t WHERE {any_long} "
+            "ORDER BY t.rowid LIMIT 1"
+        ).fetchone()
+        if found is None:
+            return False
+        target = targets[int(found[1])]
+        self.report.problems.insert(0, Problem.make(
+            "cell_too_large_csv", column=self.names[target], row=int(found[0]), limit=limit,
+            fixes=[readers.limit_fix("max_cell", self.limits)],
+        ))
+        return True
 
     def _validate(self) -> tuple[int, int, int]:
         """Count bad rows per check; describe each. Returns (rows, good rows, skipped rows)."""

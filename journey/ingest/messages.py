@@ -143,5 +143,23 @@ def fix_text(code: str, params: dict[str, Any], lang: str = "en", surface: str =
     return _fill(template(f"fix.{code}.{surface}", lang), lang, p)
 
 
+# The steps an import reports to its progress callback (in English, as the core says them),
+# and their catalogue keys: the app shows them in the reader's language.
+STEPS = {
+    "Reading the file": "reading_file",
+    "Checking the columns": "checking_columns",
+    "Reading rows": "reading_rows",
+    "Checking values": "checking_values",
+    "Writing to the store": "writing",
+    "Refreshing the journeys": "refreshing",
+}
+
+
+def step_text(message: str, lang: str = "en") -> str:
+    """A progress step in `lang` (a message we do not know is shown as it is)."""
+    code = STEPS.get(message)
+    return template(f"step.{code}", lang) if code else message
+
+
 def join_fixes(texts: list[str], lang: str = "en") -> str:
     return f" {template('or', lang)} ".join(texts)
