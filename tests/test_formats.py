@@ -138,7 +138,8 @@ def test_fixes_are_worded_for_where_they_are_shown() -> None:
     assert fix.text("en", "cli") == "--map 'satisfaction=ignore'"
     assert fix.text("en", "app") == "set “satisfaction” to “(not imported)” in the column mapping"
     assert fix.text("fr", "app") == (
-        "choisissez « (non importée) » pour « satisfaction » dans l’association des colonnes"
+        "choisissez «\u202f(non importée)\u202f» pour «\u202fsatisfaction\u202f» "
+        "dans l’association des colonnes"
     )
     assert map_fix(None, "ts").text("fr") == "--map 'Votre colonne=ts'"
     skip = Fix("skip_bad_rows", {"drop": 957, "total": 13954})
@@ -149,10 +150,11 @@ def test_fixes_are_worded_for_where_they_are_shown() -> None:
 def test_french_row_lists_and_quotes() -> None:
     from journey.ingest import messages as m
 
-    assert m.where([4, 9], 2, ["11", "dix"], "fr") == "lignes 4, 9 : « 11 », « dix »"
+    assert m.where([4, 9], 2, ["11", "dix"], "fr") == (
+        "lignes 4, 9\u202f: «\u202f11\u202f», «\u202fdix\u202f»")
     assert m.where([4], 1, [], "fr") == "ligne 4"
     assert m.where([4, 9], 2, ["11", "dix"], "en") == "rows 4, 9: '11', 'dix'"
     assert m.render("dates", "fr", column="Horodatage", format="dd/mm/yyyy") == (
-        "Dates de « Horodatage » lues au format jj/mm/aaaa."
+        "Dates de «\u202fHorodatage\u202f» lues au format jj/mm/aaaa."
     )
     assert m.render("rows_note", "de") == m.render("rows_note", "en")  # unknown lang: English

@@ -362,24 +362,24 @@ def test_french_report(store: Store, tmp_path: Path) -> None:
     report = importer.import_file(store, write(tmp_path, "enquête.csv", text))
     assert not report.ok
     assert report.to_text("fr") == (
-        "« enquête.csv » refusé : rien n’a été importé.\n"
-        "Colonnes utilisées : « client » → customer_id, « nps » → nps.\n"
-        "  - La colonne « nps » contient 2 valeurs hors de 0–10 (lignes 2, 4 : « 11 », "
-        "« dix »). Le NPS doit être un nombre entier de 0 à 10. Corrigez-les dans le "
-        "fichier.\n"
+        "«\u202fenquête.csv\u202f» refusé\u202f: rien n’a été importé.\n"
+        "Colonnes utilisées\u202f: «\u202fclient\u202f» → customer_id, «\u202fnps\u202f» → nps.\n"
+        "  - La colonne «\u202fnps\u202f» contient 2 valeurs hors de 0–10 (lignes 2, 4\u202f: "
+        "«\u202f11\u202f», «\u202fdix\u202f»). Le NPS doit être un nombre entier de 0 à 10. "
+        "Corrigez-les dans le fichier.\n"
         "La ligne 1 est la première ligne de données sous l’en-tête.\n"
-        "Pour importer quand même les bonnes lignes : --skip-bad-rows (laisse de côté 2 "
+        "Pour importer quand même les bonnes lignes\u202f: --skip-bad-rows (laisse de côté 2 "
         "lignes sur 4)."
     )
     # The app words the same fix as its checkbox, not as a flag.
     assert report.to_text("fr", surface="app").endswith(
-        "cochez « Ignorer les lignes en erreur » (laisse de côté 2 lignes sur 4)."
+        "cochez «\u202fIgnorer les lignes en erreur\u202f» (laisse de côté 2 lignes sur 4)."
     )
     # The stored/English message is unchanged by asking for French.
     assert report.problems[0].message.startswith("Column 'nps' has 2 values outside 0–10")
     ok = importer.import_file(store, write(tmp_path, "ok.csv", "client;nps\nc1;9\n"))
     assert ok.to_text("fr").startswith(
-        f"« ok.csv » importé (import {ok.import_id}) : 1 lignes de réponses"
+        f"«\u202fok.csv\u202f» importé (import {ok.import_id})\u202f: 1 lignes de réponses"
     )
 
 

@@ -45,7 +45,7 @@ def quote(value: Any, lang: str = "en") -> str:
     if len(text) > 40:
         text = text[:37] + "..."
     if lang_of(lang) == "fr":
-        return f"« {repr(text)[1:-1]} »"
+        return f"«{i18n.NNBSP}{repr(text)[1:-1]}{i18n.NNBSP}»"
     return repr(text)
 
 
@@ -54,7 +54,7 @@ def quote_list(values: list[Any], lang: str = "en", limit: int = SHOW_VALUES) ->
 
 
 def where(rows: list[int], count: int, examples: list[Any], lang: str = "en") -> str:
-    """'rows 2, 3: 'x', 'y'' / 'lignes 2, 3 : « x », « y »'."""
+    """'rows 2, 3: 'x', 'y'' / 'lignes 2, 3 : « x », « y »' (narrow no-break spaces)."""
     fr = lang_of(lang) == "fr"
     if fr:
         label = "ligne" if count == 1 else "lignes"
@@ -64,7 +64,7 @@ def where(rows: list[int], count: int, examples: list[Any], lang: str = "en") ->
     if count > len(rows[:SHOW_ROWS]):
         text += ", …"
     if examples:
-        text += (" : " if fr else ": ") + quote_list(examples, lang)
+        text += i18n.colon(lang) + " " + quote_list(examples, lang)
     return text
 
 
