@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.analytics import devices, flows, metrics, reach
+from journey.analytics import devices, flows, metrics, reach, variants
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
 from journey.db.engine import Engine, QueryError
@@ -26,7 +26,7 @@ from journey.db.store import Store
 
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
-    "csat", "ces", "paths", "overview",
+    "csat", "ces", "paths", "overview", "variants",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -176,6 +176,14 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
         return flows.transitions(engine, filters, options)
     if kind == "dropoffs":
         return flows.dropoffs(engine, filters, options)
+    if kind == "variants":
+        df = variants.variants(
+            engine, filters, options, **({"top": args.top} if args.top is not None else {}),
+        )
+        # What a script reads (`{path, customers, share, converted_share, median_minutes,
+        # nps}`), with the n and margin every NPS is shown with, and the folded row's size.
+        return df[["kind", "path", "variants", "customers", "share", "converted_share",
+                   "median_minutes", "nps", "nps_n", "nps_margin"]]
     if kind == "paths":
         return flows.top_paths(
             engine, filters, options, steps=args.steps,
