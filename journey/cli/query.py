@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.analytics import devices, flows, metrics, reach, variants
+from journey.analytics import devices, flows, metrics, reach, repeats, variants
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
 from journey.db.engine import Engine, QueryError
@@ -27,6 +27,7 @@ from journey.db.store import Store
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
     "csat", "ces", "paths", "overview", "variants",
+    "repeats",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -61,6 +62,15 @@ def add_parser(
         help="split journeys after this much inactivity (default: one journey per customer)",
     )
     g.add_argument("--by", choices=BY_CHOICES, default="stage", help="nps/csat/ces grouping")
+    g.add_argument(
+        "--window-days", type=float, default=repeats.DEFAULT_WINDOW_DAYS, metavar="D",
+        help="repeats: a repeat contact follows the previous one within D days (default 7)",
+    )
+    g.add_argument(
+        "--service", action="append", default=[], metavar="T",
+        help="repeats: a service touchpoint (repeatable; default: the store setting, "
+        "else names like hotline, chatbot, customer service, service client)",
+    )
     g.add_argument("--json", action="store_true", help="print plain JSON")
     p.set_defaults(handler=run)
     return p
@@ -184,12 +194,33 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
         # nps}`), with the n and margin every NPS is shown with, and the folded row's size.
         return df[["kind", "path", "variants", "customers", "share", "converted_share",
                    "median_minutes", "nps", "nps_n", "nps_margin"]]
+    if kind == "repeats":
+        return _repeats(args, engine, filters, options)
     if kind == "paths":
         return flows.top_paths(
             engine, filters, options, steps=args.steps,
             **({"limit": args.top} if args.top is not None else {}),
         )
     raise UsageError(f"Unknown query {kind!r}.")  # argparse choices make this unreachable
+
+
+def _repeats(
+    args: argparse.Namespace, engine: Engine, filters: Filters, options: FlowOptions
+) -> pd.DataFrame:
+    """Loops (kind "loop") then repeat contacts of service touchpoints (kind
+    "repeat_contact"; its first row, touchpoint null, counts all of them together)."""
+    if not args.window_days > 0:
+        raise UsageError(f"--window-days {args.window_days}: give a number of days above 0.")
+    loops = repeats.loops(engine, filters, options).assign(kind="loop", scope="touchpoint")
+    contacts = repeats.repeat_contacts(
+        engine, filters, window_days=args.window_days, service=args.service or None,
+    ).assign(kind="repeat_contact")
+    columns = ["kind", "scope", "touchpoint", "customers", "customers_repeating", "share",
+               "median_repeats", "repeats"]
+    frames = [df[columns] for df in (loops, contacts) if not df.empty]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
 
 
 def run(args: argparse.Namespace) -> int:
