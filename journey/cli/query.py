@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.analytics import devices, flows, metrics, reach, repeats, variants
+from journey.analytics import devices, flows, metrics, reach, repeats, snapshots, variants
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
 from journey.db.engine import Engine, QueryError
@@ -27,7 +27,7 @@ from journey.db.store import Store
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
     "csat", "ces", "paths", "overview", "variants",
-    "repeats",
+    "repeats", "changes",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -71,6 +71,10 @@ def add_parser(
         help="repeats: a service touchpoint (repeatable; default: the store setting, "
         "else names like hotline, chatbot, customer service, service client)",
     )
+    g.add_argument("--snapshot", default=None, metavar="NAME",
+                   help="changes: the snapshot to compare from")
+    g.add_argument("--to", default=None, metavar="NAME",
+                   help="changes: the snapshot to compare to (default: the map today)")
     g.add_argument("--json", action="store_true", help="print plain JSON")
     p.set_defaults(handler=run)
     return p
@@ -223,6 +227,17 @@ def _repeats(
     return pd.concat(frames, ignore_index=True)
 
 
+def _changes(args: argparse.Namespace, store: Store, filters: Filters) -> pd.DataFrame:
+    """Lane values from a snapshot to another one, or to the map today asked with the
+    snapshot's own filters (so both sides answer the same question)."""
+    if not args.snapshot:
+        raise UsageError("changes needs --snapshot NAME (see `snapshot list`).")
+    if not filters.is_empty:
+        raise UsageError("changes uses the snapshot's own filters: leave the filter options out.")
+    lanes, _notes = snapshots.compare(store, args.snapshot, args.to)
+    return lanes
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of `query`: 0 on success, 2 on a bad option (message on stderr)."""
     with Store(args.db) as store:
@@ -231,7 +246,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             filters = Filters.from_cli_args(args, conversion_stage=conversion_stage)
             _validate(args, engine)
-            result = _compute(args, engine, filters)
+            if args.kind == "changes":
+                result = _changes(args, store, filters)
+            else:
+                result = _compute(args, engine, filters)
         except ValueError as exc:  # UsageError, bad dates, and the analytics' own ValueErrors
             print(f"Error: {exc}", file=sys.stderr)
             return 2
