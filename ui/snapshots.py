@@ -140,7 +140,10 @@ def _controls(ctx: PageContext, names: list[str], saved: dict[str, Any],
     d1, d2, d3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     d1.selectbox(ctx.t("snap.open"), ["", *names], key=W_OPEN, format_func=label)
     opened = ss.get(W_OPEN) or ""
-    d2.selectbox(ctx.t("snap.to"), ["", *[n for n in names if n != opened]], key=W_TO,
+    targets = ["", *[n for n in names if n != opened]]
+    if ss.get(W_TO) not in targets:
+        ss[W_TO] = ""  # the snapshot compared to is now the one open (or was removed)
+    d2.selectbox(ctx.t("snap.to"), targets, key=W_TO,
                  format_func=lambda n: label(n) if n else ctx.t("snap.today"),
                  disabled=not opened)
     if opened:
@@ -156,8 +159,9 @@ def panel(ctx: PageContext, persona: str | None) -> None:
     known = {"map_snapshot": ["", *names], "map_snapshot_to": ["", *names]}
     URL.read(known=known)
     url_notices(ctx, URL.notices())
-    st.markdown(f"**{md(ctx.t('snap.title'))}**")
     if not ctx.workshop:
+        # Projected, the panel is only "what changed": no controls, so no "save" title.
+        st.markdown(f"**{md(ctx.t('snap.title'))}**")
         _controls(ctx, names, saved, persona)
     values = URL.sanitize(URL.widget_values(), known=known)
     if values["map_snapshot_to"] == values["map_snapshot"]:

@@ -89,3 +89,22 @@ def test_a_link_opens_a_snapshot_in_workshop_mode_in_french(app_test, writable_d
     verdicts = set(tables[0][i18n.t("map.col_verdict", "fr")])
     assert verdicts == {i18n.t("map.could_be_noise", "fr")}  # nothing imported since
     assert not at.text_input  # no controls when projecting
+
+
+def test_two_snapshots_compared_then_the_other_one_opened(app_test, writable_demo_db):
+    db = writable_demo_db
+    with Store(db) as s:
+        snapshots.save(s, "A", Filters(), lang="en")
+        snapshots.save(s, "B", Filters(personas=["Busy parent"]), lang="en")
+        lanes, _ = snapshots.compare(s, "A", "B")
+    at = app_test(db, page=PAGE, query_params={"map_snapshot": "A", "map_snapshot_to": "B"})
+    assert not _problems(at)
+    assert at.selectbox(key="w_map_snapshot_to").value == "B"
+    table = _changes_table(at)
+    assert list(table["Difference"]) == [i18n.fmt_signed(d, "en", 1) for d in lanes["delta"]]
+    assert 'What changed from “A” to “B”' in [m.value.strip("*") for m in at.markdown]
+    # Opening B while comparing to B: compared to the map today instead, no error.
+    at.selectbox(key="w_map_snapshot").set_value("B").run()
+    assert not _problems(at)
+    assert at.selectbox(key="w_map_snapshot_to").value == ""
+    assert at.query_params.get("map_snapshot") in ("B", ["B"])
