@@ -19,7 +19,8 @@ from journey import i18n
 from journey.analytics import journey_map, snapshots
 from journey.analytics.filters import Filters
 from journey.db.store import Store, StoreError
-from journey.present import map_export
+from journey.present import change_charts, map_export
+from ui.charts import show_chart
 from ui.filenames import download_name
 from ui.page import PageContext
 from ui.tables import show_table
@@ -61,11 +62,7 @@ def _remove(store: Store, name: str) -> None:
 # -- figures -----------------------------------------------------------------------------------
 def lane_label(ctx: PageContext, lane: str) -> str:
     """A lane's name as the map page says it."""
-    if lane.startswith("channel:"):
-        return ctx.t("map.lane.channel", name=lane.split(":", 1)[1])
-    if lane.startswith("device:"):
-        return ctx.t("map.lane.device", name=lane.split(":", 1)[1])
-    return ctx.t(f"map.lane.{lane}")
+    return change_charts.lane_label(lane, ctx.lang)
 
 
 def changes_frame(ctx: PageContext, df: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +198,13 @@ def panel(ctx: PageContext, persona: str | None) -> None:
                 lambda row: ["color: #9e9e9e" if grey[row.name] else "" for _ in row], axis=1),
                 hide_index=True, width="stretch", key="snap_changes")
         st.caption(ctx.t("map.moved_note"))
-        download_buttons(ctx, df=shown, name=f"parcours-changes-{name}")
+        # One slide: the moves as bars with their margins (PNG), and every row as CSV.
+        chart = change_charts.changes_chart(
+            lanes, lang=ctx.lang, labels=ctx.stage_labels(), title=heading,
+            caption=ctx.caption(filters=snap.filters, n=snap.map.n))
+        if ctx.workshop:
+            show_chart(ctx, chart)
+        download_buttons(ctx, df=shown, chart=chart, name=f"parcours-changes-{name}")
     notes = snapshots.note_changes(snap.map, after)
     if not notes.empty:
         st.markdown(f"**{md(ctx.t('snap.notes_changed'))}**")

@@ -89,6 +89,8 @@ def test_a_link_opens_a_snapshot_in_workshop_mode_in_french(app_test, writable_d
     verdicts = set(tables[0][i18n.t("map.col_verdict", "fr")])
     assert verdicts == {i18n.t("map.could_be_noise", "fr")}  # nothing imported since
     assert not at.text_input  # no controls when projecting
+    # The moves as one chart (the slide the PNG download gives), beside the emotion curve.
+    assert len(at.get("vega_lite_chart")) >= 2
 
 
 def test_two_snapshots_compared_then_the_other_one_opened(app_test, writable_demo_db):
