@@ -8,6 +8,7 @@ names are shown in tables (plain text) or Markdown-escaped.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import repeats, variants
 from journey.analytics.scope import FlowOptions
+from journey.db.store import Store
 from ui.page import PageContext, current_context
 from ui.tables import show_table
 from ui.url_state import Param, UrlState
@@ -23,7 +25,8 @@ from ui.widgets import caption as show_caption
 from ui.widgets import download_buttons, empty_state, page_over_data, url_notices
 
 P = "variants_"
-K = {"top": P + "top", "repeats": P + "repeats", "window": P + "window"}
+K = {"top": P + "top", "repeats": P + "repeats", "window": P + "window",
+     "service": P + "service"}
 TOP_MAX = 100
 WINDOW_MAX = 90
 md = i18n.md_escape
@@ -191,6 +194,13 @@ def _render(ctx: PageContext) -> None:
     st.subheader(ctx.t("variants.repeat_title", days=i18n.fmt_int(window, ctx.lang)),
                  anchor=False)
     service = ctx.query(_service)
+    if not ctx.workshop:
+        # The team's own list, kept in the store (every page and command reads it); emptied,
+        # the names decide again (journey/analytics/repeats.py).
+        st.session_state[K["service"]] = service
+        st.multiselect(ctx.t("variants.service_pick"), list(ctx.options.get("touchpoints") or []),
+                       key=K["service"], help=ctx.t("variants.service_help"),
+                       on_change=_save_service, args=(ctx.store,))
     if not service:
         st.text(ctx.t("variants.no_service"))
         return
@@ -213,6 +223,12 @@ def _render(ctx: PageContext) -> None:
     st.markdown(f"**{md(ctx.t('variants.nps_title'))}**")
     for line in nps_lines(ctx, ctx.query(repeats.repeater_nps, window_days=float(window))):
         st.text(line)
+
+
+def _save_service(store: Store) -> None:
+    chosen = sorted(str(t) for t in st.session_state.get(K["service"]) or [])
+    store.set_setting(repeats.SERVICE_SETTING,
+                      json.dumps(chosen, ensure_ascii=False) if chosen else "")
 
 
 def _service(cur: Any, _filters: Any) -> list[str]:

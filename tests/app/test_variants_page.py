@@ -62,3 +62,25 @@ def test_french_and_workshop_mode(app_test, demo_db):
     assert len(at.table) >= 3 and not at.number_input
     assert "Parcours" in at.table[0].value.columns
 
+
+
+def test_the_team_names_its_service_touchpoints(app_test, writable_demo_db):
+    with Store(writable_demo_db) as s:
+        by_name = repeats.service_touchpoints(s.cursor())
+    assert by_name == ["Chatbot", "Customer service", "Hotline"]  # the English demo's
+    at = app_test(writable_demo_db, page=PAGE)
+    pick = at.multiselect(key="variants_service")
+    assert sorted(pick.value) == by_name
+    pick.set_value(["Hotline"]).run()
+    assert not _problems(at)
+    with Store(writable_demo_db) as s:
+        assert repeats.service_touchpoints(s.cursor()) == ["Hotline"]
+        contacts = repeats.repeat_contacts(s.cursor(), Filters())
+    table = at.dataframe[2].value
+    assert list(table["Touchpoint"]) == ["All service touchpoints", "Hotline"]
+    assert list(table["Repeating"]) == [
+        i18n.fmt_int(v, "en") for v in contacts["customers_repeating"]]
+    # Emptied: back to the names.
+    at.multiselect(key="variants_service").set_value([]).run()
+    assert not _problems(at)
+    assert sorted(at.multiselect(key="variants_service").value) == by_name
