@@ -188,9 +188,11 @@ def test_sql_runs_through_the_engine_and_transpiles(store):
         repeats.repeat_contacts(engine, f)
         repeats.repeat_by_persona(engine, f)
         repeats.repeater_nps(engine, f)
+        repeats.repeaters(engine, f)
     runs = [r for r in engine.history if r.purpose.startswith("repeats.")]
     assert {r.purpose for r in runs} >= {"repeats.loops", "repeats.contacts",
-                                         "repeats.by persona", "repeats.nps"}
+                                         "repeats.by persona", "repeats.nps",
+                                         "repeats.customers"}
     for run in runs:
         assert sqlglot.transpile(run.sql, read="duckdb", write="spark",
                                  unsupported_level=sqlglot.ErrorLevel.RAISE)
@@ -220,3 +222,14 @@ def test_cli(tmp_path, capsys):
     assert contacts[1]["customers_repeating"] == 1
     code = main(["query", "repeats", "--window-days", "-1", "--db", str(db), "--json"])
     assert code == 2 and "window" in capsys.readouterr().err
+
+
+def test_the_customers_who_keep_contacting_service(store):
+    df = repeats.repeaters(store.cursor(), Filters())
+    assert list(df["customer_id"]) == ["c", "a", "b"]  # 2 repeats, then 1 (a: 3 contacts)
+    assert list(df["repeats"]) == [2, 1, 1] and list(df["contacts"]) == [3, 3, 2]
+    assert list(df["persona"]) == ["Senior", "Parent", "Parent"]
+    assert df.iloc[1]["first_contact"] == day(1) and df.iloc[1]["last_contact"] == day(20)
+    assert list(repeats.repeaters(store.cursor(), Filters(), window_days=14)["customer_id"]) == [
+        "c", "a", "b", "e"]
+    assert repeats.repeaters(store.cursor(), Filters(), service=["nowhere"]).empty

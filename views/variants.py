@@ -128,6 +128,21 @@ def persona_table(ctx: PageContext, df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def repeaters_table(ctx: PageContext, df: pd.DataFrame) -> pd.DataFrame:
+    lang = ctx.lang
+    return pd.DataFrame({
+        ctx.t("variants.col_customer"): [str(v) for v in df["customer_id"]],
+        ctx.t("variants.col_persona"): [
+            ctx.t("variants.no_persona") if p is None or pd.isna(p) else str(p)
+            for p in df["persona"]
+        ],
+        ctx.t("variants.col_contacts"): [i18n.fmt_int(v, lang) for v in df["contacts"]],
+        ctx.t("variants.col_repeats"): [i18n.fmt_int(v, lang) for v in df["repeats"]],
+        ctx.t("variants.col_last_contact"): [i18n.fmt_date(v, lang)
+                                             for v in df["last_contact"]],
+    })
+
+
 def nps_lines(ctx: PageContext, got: dict[str, Any]) -> list[str]:
     """Plain-text lines: each side's NPS with n and margin, then the difference."""
     lang = ctx.lang
@@ -219,6 +234,14 @@ def _render(ctx: PageContext) -> None:
     shown = persona_table(ctx, personas)
     show_table(ctx, shown)
     download_buttons(ctx, df=shown, name="parcours-repeat-personas")
+
+    if not ctx.workshop:
+        # Who they are, to call them back (not projected: customer ids stay off the wall).
+        who = ctx.query(repeats.repeaters, window_days=float(window))
+        st.markdown(f"**{md(ctx.t('variants.who_title'))}**")
+        shown = repeaters_table(ctx, who)
+        show_table(ctx, shown, height=280)
+        download_buttons(ctx, df=shown, name="parcours-repeating-customers")
 
     st.markdown(f"**{md(ctx.t('variants.nps_title'))}**")
     for line in nps_lines(ctx, ctx.query(repeats.repeater_nps, window_days=float(window))):

@@ -55,6 +55,8 @@ LOOP_COLUMNS = ["touchpoint", "customers", "customers_repeating", "share", "medi
 CONTACT_COLUMNS = ["scope", "touchpoint", "customers", "customers_repeating", "share",
                    "median_repeats", "repeats", "margin"]
 PERSONA_COLUMNS = ["persona", "customers", "customers_repeating", "share", "margin"]
+REPEATER_COLUMNS = ["customer_id", "persona", "contacts", "repeats", "first_contact",
+                    "last_contact"]
 
 
 def _median(value: Any) -> float | None:
@@ -126,7 +128,8 @@ def _contacts_ctes(
     filters: Filters, service: Sequence[str], window_days: float
 ) -> tuple[str, dict[str, Any]]:
     """WITH text ending in `r_t(cid, touchpoint, contacts, repeats)` (per customer and service
-    touchpoint) and `r_a(cid, contacts, repeats)` (per customer, all service touchpoints)."""
+    touchpoint) and `r_a(cid, contacts, repeats, first_ts, last_ts)` (per customer, all
+    service touchpoints)."""
     if not window_days > 0:
         raise ValueError(f"The window must be a positive number of days (got {window_days}).")
     sql, params, _whole = scope.event_source(filters, columns=("cid", "g", "ts", "touchpoint"))
@@ -149,8 +152,8 @@ def _contacts_ctes(
         "FROM r_e),\n"
         f"r_t AS (SELECT cid, touchpoint, COUNT(*) AS contacts, SUM({within}) AS repeats "
         "FROM r_et GROUP BY cid, touchpoint),\n"
-        f"r_a AS (SELECT cid, COUNT(*) AS contacts, SUM({within}) AS repeats "
-        "FROM r_ea GROUP BY cid)"
+        f"r_a AS (SELECT cid, COUNT(*) AS contacts, SUM({within}) AS repeats, "
+        "MIN(ts) AS first_ts, MAX(ts) AS last_ts FROM r_ea GROUP BY cid)"
     ), params
 
 
@@ -237,6 +240,33 @@ def repeat_by_persona(
     df = df.sort_values(["_none", "share", "customers", "_p"],
                         ascending=[True, False, False, True], kind="mergesort")
     return df[PERSONA_COLUMNS].reset_index(drop=True)
+
+
+def repeaters(
+    source: EngineLike,
+    filters: Filters,
+    *,
+    window_days: float = DEFAULT_WINDOW_DAYS,
+    service: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The customers who keep contacting service: every customer with a repeat contact (any
+    service touchpoint, within the window): customer_id, persona, contacts (at service
+    touchpoints), repeats, first_contact, last_contact. Most repeats first."""
+    engine = Engine.of(source)
+    names = service_touchpoints(engine, service)
+    if not names:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in REPEATER_COLUMNS})
+    ctes, params = _contacts_ctes(filters, names, window_days)
+    sql = (
+        f"{ctes}\n"
+        "SELECT cs.customer_id, cs.persona, a.contacts, a.repeats, a.first_ts AS first_contact, "
+        "a.last_ts AS last_contact FROM r_a a JOIN customer_summary cs ON cs.cid = a.cid "
+        "WHERE a.repeats > 0 ORDER BY a.repeats DESC, a.contacts DESC, cs.customer_id"
+    )
+    df = engine.df(sql, params, purpose="repeats.customers")
+    for col in ("contacts", "repeats"):
+        df[col] = df[col].astype("int64")
+    return df[REPEATER_COLUMNS].reset_index(drop=True)
 
 
 def repeater_nps(

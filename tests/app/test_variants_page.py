@@ -36,6 +36,11 @@ def test_variants_loops_and_repeats_on_demo_data(app_test, demo_db):
     assert table["Touchpoint"].iloc[0] == "All service touchpoints"
     assert list(table["Repeating"]) == [
         i18n.fmt_int(v, "en") for v in contacts["customers_repeating"]]
+    with Store(demo_db) as s:
+        who = repeats.repeaters(s.cursor(), Filters())
+    listed = at.dataframe[4].value
+    assert list(listed["Customer"]) == list(who["customer_id"])
+    assert list(listed["Repeats"]) == [i18n.fmt_int(v, "en") for v in who["repeats"]]
     texts = [t.value for t in at.text]
     assert any(t.startswith("Repeating customers: ") and f"n = {rnps['repeaters']['n']}" in t
                for t in texts) or rnps["repeaters"]["n"] == 0
