@@ -167,7 +167,8 @@ def save(
         map_json=map_to_json(jm), lanes=lane_rows(jm), saved_at=saved_at,
     )
     got = load(store, name)
-    assert got is not None
+    if got is None:  # pragma: no cover - removed between the two statements
+        raise StoreError(code="snapshot_missing", name=name)
     return got
 
 

@@ -115,8 +115,9 @@ MIGRATIONS: list[str] = [
     rules_sql.MIGRATION,
     # 5: dated, named snapshots of the journey map (issue 17): the map's figures as JSON (to
     # reopen it read-only and compare), the filters and notes that made it, and every lane
-    # value with its n and margin as rows. Nothing else refers to them: imports and their
-    # removal never touch a snapshot.
+    # value with its n and margin as rows (no key on them: a lane's name holds channel and
+    # device names, user text). Nothing else refers to them: imports and their removal never
+    # touch a snapshot.
     """
     CREATE TABLE snapshots (
         name VARCHAR PRIMARY KEY,
@@ -136,8 +137,7 @@ MIGRATIONS: list[str] = [
         x DOUBLE,
         promoters BIGINT,
         detractors BIGINT,
-        margin DOUBLE,
-        PRIMARY KEY (name, stage, lane)
+        margin DOUBLE
     );
     """,
 ]
