@@ -192,7 +192,8 @@ def _render(ctx: PageContext) -> None:
         "variants.caption", shown=i18n.fmt_int(min(top, total), ctx.lang),
         total=i18n.fmt_int(total, ctx.lang))))
     shown = variants_table(ctx, df)
-    show_table(ctx, shown)
+    # Every row in view, the folded one too: a scrolled-away "Other" would hide the tail.
+    show_table(ctx, shown, height=min(38 + 35 * len(shown), 740))
     download_buttons(ctx, df=shown, name="parcours-variants")
 
     st.subheader(ctx.t("variants.loops_title"), anchor=False)

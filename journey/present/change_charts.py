@@ -64,14 +64,21 @@ def changes_chart(
                           alt.Tooltip("text:N", title=i18n.t("map.col_delta", lang)),
                           alt.Tooltip("verdict:N", title=i18n.t("map.col_verdict", lang))]
     base = alt.Chart(data)
+    # Room for the labels beyond the whiskers on both sides (they would cover the axis).
+    lo, hi = min(float(data["lo"].min()), 0.0), max(float(data["hi"].max()), 0.0)
+    pad = max((hi - lo) * 0.3, 1.0)
+    scale = alt.Scale(domain=[lo - (pad if lo < 0 else 0.0), hi + pad], nice=False)
     bars = base.mark_bar(size=14).encode(
-        y=y, x=alt.X("delta:Q", title=i18n.t("map.col_delta", lang),
+        y=y, x=alt.X("delta:Q", title=i18n.t("map.col_delta", lang), scale=scale,
                      axis=alt.Axis(format="d")),
         color=color, tooltip=tooltip)
     whiskers = base.mark_rule(color="#333").encode(y=y, x="lo:Q", x2="hi:Q")
-    text = base.mark_text(align="left", dx=6, color="#222").encode(
-        y=y, x="hi:Q", text="text:N")
+    # The label beyond the whisker's end, on the side the bar grows to.
+    right = base.transform_filter("datum.delta >= 0").mark_text(
+        align="left", dx=6, color="#222").encode(y=y, x="hi:Q", text="text:N")
+    left = base.transform_filter("datum.delta < 0").mark_text(
+        align="right", dx=-6, color="#222").encode(y=y, x="lo:Q", text="text:N")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#777").encode(x="x:Q")
-    chart = alt.layer(bars, whiskers, text, zero).properties(
+    chart = alt.layer(bars, whiskers, right, left, zero).properties(
         width=760, height=alt.Step(26))
     return with_title(chart, title, caption) if title else chart
