@@ -75,10 +75,11 @@ workshop = state["workshop"]
 PAGES = [
     ("views/overview.py", "page.overview", "overview", ":material/dashboard:"),
     ("views/flows.py", "page.flows", "flows", ":material/account_tree:"),
-    ("views/variants.py", "page.variants", "variants", ":material/repeat:"),
     ("views/network.py", "page.network", "network", ":material/hub:"),
     ("views/nps.py", "page.nps", "nps", ":material/sentiment_satisfied:"),
     ("views/journey_map.py", "page.journey_map", "journey-map", ":material/map:"),
+    # After the map: in workshop mode's top bar the pages before it stay in view.
+    ("views/variants.py", "page.variants", "variants", ":material/repeat:"),
     ("views/data.py", "page.data", "data", ":material/database:"),
 ]
 pages = [
