@@ -103,6 +103,12 @@ def s_label(jm: journey_map.JourneyMap, stage: str) -> str:
     return found.label if found is not None else stage
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _slide(name: str, saved_at: str, lang: str, _jm: journey_map.JourneyMap) -> bytes:
+    # A snapshot never changes: its name and date identify the picture.
+    return map_export.to_png(_jm, lang)
+
+
 def _today(cur: Any, filters: Filters, *, lang: str, notes_version: int) -> Any:
     # notes_version is part of the cache key only: a note saved bumps the data version.
     return journey_map.build_map(cur, filters, lang=lang)
@@ -214,6 +220,10 @@ def panel(ctx: PageContext, persona: str | None) -> None:
     if ctx.workshop:
         return
     with st.expander(ctx.t("snap.readonly", name=md(name))):
+        # The saved map drawn as its slide: rendered only when asked (a second or two).
+        if st.toggle(ctx.t("snap.show_slide"), key="snap_show_slide"):
+            st.image(_slide(snap.name, snap.saved_at.isoformat(), snap.lang, snap.map),
+                     caption=md(ctx.t("snap.slide_caption", name=name)))
         show_table(ctx, snapshot_frame(ctx, snap.map))
         for s in snap.map.stages:
             if s.opportunity:

@@ -69,6 +69,11 @@ def test_save_then_what_changed_after_an_import(app_test, writable_demo_db):
     reach = lanes[(lanes["stage"] == "purchase") & (lanes["lane"] == "reach")].iloc[0]
     assert reach["delta"] > 0 and reach["significant"]
 
+    # The saved map, read-only, as the slide it was.
+    at.toggle(key="snap_show_slide").set_value(True).run()
+    assert not _problems(at)
+    assert len(at.get("image")) == 1
+
     at.button(key="snap_remove").click().run()
     assert not _problems(at)
     assert 'Removed the snapshot “Before the redesign”.' in [s.value for s in at.success]
