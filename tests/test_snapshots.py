@@ -218,6 +218,11 @@ def test_cli(tmp_path, capsys):
                             "significant"}
     reach = next(r for r in rows if (r["stage"], r["lane"]) == ("purchase", "reach"))
     assert (reach["before"], reach["after"], reach["significant"]) == (20.0, 40.0, True)
+    with Store(db) as s:
+        s.set_note("purchase", "Shipped")
+    assert main(["query", "changes", "--snapshot", "Jan", "--notes", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"stage": "purchase", "before": "", "after": "Shipped"}]
     assert main(["query", "changes", "--snapshot", "Jan", "--to", "Jan mobile", "--db", db,
                  "--json"]) == 0
     capsys.readouterr()

@@ -75,6 +75,8 @@ def add_parser(
                    help="changes: the snapshot to compare from")
     g.add_argument("--to", default=None, metavar="NAME",
                    help="changes: the snapshot to compare to (default: the map today)")
+    g.add_argument("--notes", action="store_true",
+                   help="changes: the notes that changed ({stage, before, after}) instead")
     g.add_argument("--json", action="store_true", help="print plain JSON")
     p.set_defaults(handler=run)
     return p
@@ -234,8 +236,8 @@ def _changes(args: argparse.Namespace, store: Store, filters: Filters) -> pd.Dat
         raise UsageError("changes needs --snapshot NAME (see `snapshot list`).")
     if not filters.is_empty:
         raise UsageError("changes uses the snapshot's own filters: leave the filter options out.")
-    lanes, _notes = snapshots.compare(store, args.snapshot, args.to)
-    return lanes
+    lanes, notes = snapshots.compare(store, args.snapshot, args.to)
+    return notes if args.notes else lanes
 
 
 def run(args: argparse.Namespace) -> int:
