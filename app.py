@@ -79,6 +79,8 @@ PAGES = [
     ("views/nps.py", "page.nps", "nps", ":material/sentiment_satisfied:"),
     ("views/journey_map.py", "page.journey_map", "journey-map", ":material/map:"),
     ("views/attribution.py", "page.attribution", "attribution", ":material/pie_chart:"),
+    # After the map: in workshop mode's top bar the pages before it stay in view.
+    ("views/variants.py", "page.variants", "variants", ":material/repeat:"),
     ("views/data.py", "page.data", "data", ":material/database:"),
 ]
 pages = [

@@ -28,6 +28,7 @@ from journey.present import map_export
 from ui.charts import show_chart
 from ui.filenames import download_name, safe_stem
 from ui.page import PageContext, current_context
+from ui.snapshots import panel as snapshot_panel
 from ui.tables import paired, show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
@@ -429,6 +430,9 @@ def render(ctx: PageContext) -> None:
                     mime=mime, key=f"dl_map_{kind}",
                     icon=":material/download:", on_click="ignore",
                 )
+
+        # Snapshots: save this map, open an old one, what changed since (ui/snapshots.py).
+        snapshot_panel(ctx, persona)
 
 
 if __name__ == "__main__":

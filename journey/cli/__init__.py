@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from journey.cli import export_map, query, rules, store_health
+from journey.cli import export_map, query, rules, snapshot, store_health
 from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import tempfiles
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_map.add_parser(sub, _add_db)
     store_health.add_parsers(sub, _add_db)
     rules.add_parser(sub, _add_db)
+    snapshot.add_parser(sub, _add_db)
     return parser
 
 

@@ -18,7 +18,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.analytics import attribution, compare, devices, fix_first, flows, metrics, reach
+from journey.analytics import (
+    attribution,
+    compare,
+    devices,
+    fix_first,
+    flows,
+    metrics,
+    reach,
+    repeats,
+    snapshots,
+    variants,
+)
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
 from journey.db.engine import Engine, QueryError
@@ -26,7 +37,8 @@ from journey.db.store import Store
 
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
-    "csat", "ces", "paths", "overview", "attribution", "fix-first",
+    "csat", "ces", "paths", "overview", "attribution", "fix-first", "variants",
+    "repeats", "changes",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -76,6 +88,21 @@ def add_parser(
         "--lookback-days", type=float, default=None, metavar="DAYS",
         help="attribution: only touchpoints this many days before the conversion",
     )
+    g.add_argument(
+        "--window-days", type=float, default=repeats.DEFAULT_WINDOW_DAYS, metavar="D",
+        help="repeats: a repeat contact follows the previous one within D days (default 7)",
+    )
+    g.add_argument(
+        "--service", action="append", default=[], metavar="T",
+        help="repeats: a service touchpoint (repeatable; default: the store setting, "
+        "else names like hotline, chatbot, customer service, service client)",
+    )
+    g.add_argument("--snapshot", default=None, metavar="NAME",
+                   help="changes: the snapshot to compare from")
+    g.add_argument("--to", default=None, metavar="NAME",
+                   help="changes: the snapshot to compare to (default: the map today)")
+    g.add_argument("--notes", action="store_true",
+                   help="changes: the notes that changed ({stage, before, after}) instead")
     g.add_argument("--json", action="store_true", help="print plain JSON")
     p.set_defaults(handler=run)
     return p
@@ -209,6 +236,16 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
         return flows.transitions(engine, filters, options)
     if kind == "dropoffs":
         return flows.dropoffs(engine, filters, options)
+    if kind == "variants":
+        df = variants.variants(
+            engine, filters, options, **({"top": args.top} if args.top is not None else {}),
+        )
+        # What a script reads (`{path, customers, share, converted_share, median_minutes,
+        # nps}`), with the n and margin every NPS is shown with, and the folded row's size.
+        return df[["kind", "path", "variants", "customers", "share", "converted_share",
+                   "median_minutes", "nps", "nps_n", "nps_margin"]]
+    if kind == "repeats":
+        return _repeats(args, engine, filters, options)
     if kind == "paths":
         return flows.top_paths(
             engine, filters, options, steps=args.steps,
@@ -230,6 +267,36 @@ def _attribution(args: argparse.Namespace, engine: Engine, filters: Filters) -> 
     return table
 
 
+def _repeats(
+    args: argparse.Namespace, engine: Engine, filters: Filters, options: FlowOptions
+) -> pd.DataFrame:
+    """Loops (kind "loop") then repeat contacts of service touchpoints (kind
+    "repeat_contact"; its first row, touchpoint null, counts all of them together)."""
+    if not args.window_days > 0:
+        raise UsageError(f"--window-days {args.window_days}: give a number of days above 0.")
+    loops = repeats.loops(engine, filters, options).assign(kind="loop", scope="touchpoint")
+    contacts = repeats.repeat_contacts(
+        engine, filters, window_days=args.window_days, service=args.service or None,
+    ).assign(kind="repeat_contact")
+    columns = ["kind", "scope", "touchpoint", "customers", "customers_repeating", "share",
+               "median_repeats", "repeats"]
+    frames = [df[columns] for df in (loops, contacts) if not df.empty]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _changes(args: argparse.Namespace, store: Store, filters: Filters) -> pd.DataFrame:
+    """Lane values from a snapshot to another one, or to the map today asked with the
+    snapshot's own filters (so both sides answer the same question)."""
+    if not args.snapshot:
+        raise UsageError("changes needs --snapshot NAME (see `snapshot list`).")
+    if not filters.is_empty:
+        raise UsageError("changes uses the snapshot's own filters: leave the filter options out.")
+    lanes, notes = snapshots.compare(store, args.snapshot, args.to)
+    return notes if args.notes else lanes
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of `query`: 0 on success, 2 on a bad option (message on stderr)."""
     with Store(args.db) as store:
@@ -238,7 +305,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             filters = Filters.from_cli_args(args, conversion_stage=conversion_stage)
             _validate(args, engine)
-            result = _compute(args, engine, filters)
+            if args.kind == "changes":
+                result = _changes(args, store, filters)
+            else:
+                result = _compute(args, engine, filters)
         except ValueError as exc:  # UsageError, bad dates, and the analytics' own ValueErrors
             print(f"Error: {exc}", file=sys.stderr)
             return 2

@@ -113,6 +113,33 @@ MIGRATIONS: list[str] = [
     # 4: touchpoint rules (journey/db/rules.py) and the source columns an events import did
     # not map, kept per event as a JSON object so that rules can match them.
     rules_sql.MIGRATION,
+    # 5: dated, named snapshots of the journey map (issue 17): the map's figures as JSON (to
+    # reopen it read-only and compare), the filters and notes that made it, and every lane
+    # value with its n and margin as rows (no key on them: a lane's name holds channel and
+    # device names, user text). Nothing else refers to them: imports and their removal never
+    # touch a snapshot.
+    """
+    CREATE TABLE snapshots (
+        name VARCHAR PRIMARY KEY,
+        saved_at TIMESTAMP NOT NULL,
+        persona VARCHAR,
+        lang VARCHAR NOT NULL,
+        filters VARCHAR NOT NULL,
+        notes VARCHAR NOT NULL,
+        map VARCHAR NOT NULL
+    );
+    CREATE TABLE snapshot_lanes (
+        name VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        lane VARCHAR NOT NULL,
+        value DOUBLE,
+        n DOUBLE,
+        x DOUBLE,
+        promoters BIGINT,
+        detractors BIGINT,
+        margin DOUBLE
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -471,6 +498,96 @@ class Store:
         rule raises RuleError and changes nothing."""
         with self.transaction() as cur:
             rules_sql.write_rules(cur, rules)
+
+    # -- map snapshots -------------------------------------------------------
+    @contextmanager
+    def _snapshot_write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # A snapshot changes no figure: no derived refresh, and the data version (the key of
+        # every cached figure) stays as it is.
+        with self._lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    def save_snapshot(
+        self,
+        name: str,
+        *,
+        persona: str | None,
+        lang: str,
+        filters_json: str,
+        notes_json: str,
+        map_json: str,
+        lanes: list[tuple[Any, ...]],
+        saved_at: Any = None,
+    ) -> None:
+        """Store one snapshot, whole or not at all. `lanes`: (stage, lane, value, n, x,
+        promoters, detractors, margin) rows. A name already taken is refused (StoreError):
+        a snapshot is a record of what the team saw, never overwritten silently."""
+        name = (name or "").strip()
+        if not name:
+            raise StoreError(code="snapshot_without_name")
+        with self._snapshot_write() as cur:
+            taken = cur.execute(
+                "SELECT count(*) FROM snapshots WHERE name = ?", [name]
+            ).fetchone()[0]
+            if taken:
+                raise StoreError(code="snapshot_exists", name=name)
+            cur.execute(
+                "INSERT INTO snapshots VALUES (?, COALESCE(CAST(? AS TIMESTAMP), "
+                "now()::TIMESTAMP), ?, ?, ?, ?, ?)",
+                [name, saved_at, persona, lang, filters_json, notes_json, map_json],
+            )
+            if lanes:
+                cur.executemany(
+                    "INSERT INTO snapshot_lanes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[name, *row] for row in lanes],
+                )
+
+    def snapshots(self) -> pd.DataFrame:
+        """Saved snapshots, newest first: name, saved_at, persona, lang, filters (JSON)."""
+        return self.cursor().execute(
+            "SELECT name, saved_at, persona, lang, filters FROM snapshots "
+            "ORDER BY saved_at DESC, name"
+        ).df()
+
+    def snapshot(self, name: str) -> dict[str, Any] | None:
+        """One snapshot's row (name, saved_at, persona, lang, filters, notes, map), or None."""
+        cur = self.cursor().execute(
+            "SELECT name, saved_at, persona, lang, filters, notes, map FROM snapshots "
+            "WHERE name = ?", [name],
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip(("name", "saved_at", "persona", "lang", "filters", "notes", "map"),
+                        row, strict=True))
+
+    def snapshot_lanes(self, name: str) -> pd.DataFrame:
+        """A snapshot's lane values: stage, lane, value, n, x, promoters, detractors, margin."""
+        return self.cursor().execute(
+            "SELECT stage, lane, value, n, x, promoters, detractors, margin "
+            "FROM snapshot_lanes WHERE name = ? ORDER BY stage, lane", [name],
+        ).df()
+
+    def remove_snapshot(self, name: str) -> bool:
+        """Remove one snapshot and its lanes (nothing else). False if there is none."""
+        with self._snapshot_write() as cur:
+            found = cur.execute(
+                "SELECT count(*) FROM snapshots WHERE name = ?", [name]
+            ).fetchone()[0]
+            if not found:
+                return False
+            cur.execute("DELETE FROM snapshot_lanes WHERE name = ?", [name])
+            cur.execute("DELETE FROM snapshots WHERE name = ?", [name])
+        return True
 
     # -- notes (journey map opportunities) ----------------------------------
     def notes(self, persona: str | None = None) -> pd.DataFrame:

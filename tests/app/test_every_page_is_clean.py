@@ -10,6 +10,7 @@ import pytest
 from journey import i18n
 
 PAGES = [("views/overview.py", "page.overview"), ("views/flows.py", "page.flows"),
+         ("views/variants.py", "page.variants"),
          ("views/network.py", "page.network"), ("views/nps.py", "page.nps"),
          ("views/journey_map.py", "page.journey_map"), ("views/data.py", "page.data"),
          ("views/attribution.py", "page.attribution")]
