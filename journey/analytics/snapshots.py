@@ -28,7 +28,9 @@ from journey.analytics.journey_map import (
     LANE_SCORE,
     JourneyMap,
     PainPoint,
+    PersonaCard,
     StageColumn,
+    Suggestion,
     TouchpointCell,
 )
 from journey.analytics.stats import wilson_margin
@@ -69,6 +71,7 @@ def map_to_json(jm: JourneyMap) -> str:
     data = {f.name: getattr(jm, f.name) for f in dataclasses.fields(JourneyMap)}
     data["filters"] = json.loads(filters_to_json(jm.filters))
     data["stages"] = [dataclasses.asdict(s) for s in jm.stages]
+    data["card"] = dataclasses.asdict(jm.card) if jm.card is not None else None
     return json.dumps(_plain(data), ensure_ascii=False, sort_keys=True)
 
 
@@ -102,11 +105,15 @@ def map_from_json(text: str) -> JourneyMap:
                 for p in s.get("pain_points", [])
             ),
             channel_mix=_pairs(s.get("channel_mix")), device_mix=_pairs(s.get("device_mix")),
+            suggestions=tuple(_build(Suggestion, x) for x in s.get("suggestions") or ()),
         ))
+    card = data.get("card")
     return _build(
         JourneyMap, data, filters=filters_from_json(json.dumps(data.get("filters", {}))),
         first_ts=_when(data.get("first_ts")), last_ts=_when(data.get("last_ts")),
         stages=tuple(stages),
+        card=_build(PersonaCard, card, channels=_pairs(card.get("channels")),
+                    devices=_pairs(card.get("devices"))) if card else None,
     )
 
 
