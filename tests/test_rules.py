@@ -204,7 +204,7 @@ def test_hostile_or_wrong_rules_are_refused_and_change_nothing(store, rule):
     with pytest.raises(RuleError) as err:
         store.set_rules([good[0], rule])
     assert err.value.text("en").startswith("Rule 2: ")
-    assert err.value.text("fr").startswith("Règle 2 : ")
+    assert err.value.text("fr").startswith("Règle 2\u202f: ")
     assert store.rules() == good and store.data_version == version
     assert "scroll" not in _names(store, "A")
 

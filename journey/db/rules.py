@@ -16,6 +16,7 @@ so a rule costs one regex per distinct value (see `rule_ctes`).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -32,6 +33,7 @@ TEXT_ACTIONS = ("touchpoint", "stage", "channel")
 MAX_PATTERN = 500  # characters; longer patterns are refused
 MAX_VALUE = 200
 MAX_RULES = 500
+MAX_VERSIONS = 50  # earlier rule sets kept for Undo
 ONE_OF_SEP = "|"  # one_of patterns list their values separated by "|"
 
 # A quantified group that itself contains a quantifier: (a+)+, (a*)*, (\w+\s?)*, (a|aa){2,}.
@@ -213,6 +215,16 @@ CREATE TABLE rules (
 ALTER TABLE events ADD COLUMN attributes VARCHAR;
 """
 
+# Migration 5: the rule sets replaced by each change, newest last, so Undo can put one back
+# (a JSON list of the rules as people write them; the compiled form is recomputed).
+VERSIONS_MIGRATION = """
+CREATE TABLE rule_versions (
+    version INTEGER PRIMARY KEY,
+    saved_at TIMESTAMP NOT NULL,
+    rules VARCHAR NOT NULL
+);
+"""
+
 
 def _check_re2(cur: duckdb.DuckDBPyConnection, compiled: Compiled, rule: Rule) -> None:
     # DuckDB's RE2 refuses some Python syntax (look-arounds, back-references): ask it.
@@ -240,9 +252,9 @@ def journey_event_count(cur: duckdb.DuckDBPyConnection) -> int:
     return int(cur.execute("SELECT count(*) FROM journey_events").fetchone()[0])
 
 
-def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
-    """Replace the stored rules with `rules`, inside the caller's transaction. Every rule is
-    checked before anything is written, so a bad one changes nothing."""
+def compiled_rows(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> list[list[Any]]:
+    """The `rules` table's rows for `rules` (position from 1), every rule checked first: a
+    bad one raises RuleError naming it ("Rule 3: ..."), and nothing is written anywhere."""
     if len(rules) > MAX_RULES:
         raise RuleError("rules.err.too_many", limit=MAX_RULES)
     rows = []
@@ -260,6 +272,28 @@ def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
         rows.append([i + 1, rule.field, rule.kind, rule.pattern, rule.action,
                      (rule.value or "").strip() or None, rule.only_for or None, rule.rule_set,
                      c.regex, c.rewrite, c.path, c.only_regex])
+    return rows
+
+
+def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *,
+                keep_version: bool = True) -> None:
+    """Replace the stored rules with `rules`, inside the caller's transaction. Every rule is
+    checked before anything is written, so a bad one changes nothing. With `keep_version`
+    the rule set being replaced is kept in `rule_versions` first (what Undo goes back to);
+    writing the same rules again keeps no version (nothing to undo)."""
+    rows = compiled_rows(cur, rules)
+    current = read_rules(cur)
+    if keep_version and current != [Rule(*r[1:8]) for r in rows]:
+        cur.execute(
+            "INSERT INTO rule_versions (version, saved_at, rules) SELECT "
+            "COALESCE(MAX(version), 0) + 1, now()::TIMESTAMP, ? FROM rule_versions",
+            [json.dumps([r.to_dict() for r in current], ensure_ascii=False)],
+        )
+        # The oldest versions go beyond MAX_VERSIONS: undo is for the last changes.
+        cur.execute(
+            "DELETE FROM rule_versions WHERE version <= "
+            "(SELECT MAX(version) FROM rule_versions) - ?", [MAX_VERSIONS]
+        )
     cur.execute("DELETE FROM rules")
     if rows:
         cur.executemany(
@@ -268,8 +302,45 @@ def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
         )
 
 
+def versions(cur: duckdb.DuckDBPyConnection) -> int:
+    """How many earlier rule sets Undo can go back to."""
+    return int(cur.execute("SELECT count(*) FROM rule_versions").fetchone()[0])
+
+
+def previous_rules(cur: duckdb.DuckDBPyConnection) -> list[Rule] | None:
+    """The rule set in place before the last change (None when there is none kept)."""
+    row = cur.execute(
+        "SELECT rules FROM rule_versions ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return [Rule(**d) for d in json.loads(row[0])]
+
+
+def undo(cur: duckdb.DuckDBPyConnection) -> list[Rule] | None:
+    """Put back the previous rule set, inside the caller's transaction, and forget that
+    version (Undo again goes one further back). None when there is nothing to undo."""
+    previous = previous_rules(cur)
+    if previous is None:
+        return None
+    write_rules(cur, previous, keep_version=False)
+    cur.execute("DELETE FROM rule_versions WHERE version = (SELECT MAX(version) "
+                "FROM rule_versions)")
+    return previous
+
+
+def matching_names(names: list[str], kind: str, pattern: str) -> list[str]:
+    """The names among `names` that `pattern` matches the way a rule's condition would
+    (equals / one_of / wildcard / regex / url_path): for bulk edits of touchpoint names.
+    Raises RuleError for a bad pattern."""
+    c = compile_rule(Rule("touchpoint", kind, pattern, "hide"))
+    rx = re.compile(c.regex)
+    # Names are short and refused patterns never get here (nested repeats are refused).
+    return [n for n in names if isinstance(n, str) and rx.match(n)]
+
+
 # -- the SQL applying them (read by db/derived.py) ----------------------------------------
-def _hits_ctes(p: str, source: str, actions: str) -> str:
+def _hits_ctes(p: str, source: str, actions: str, rules: str = "rules") -> str:
     """CTEs `{p}_f`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
     (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
     for each action in `actions` (an SQL list of code literals).
@@ -282,14 +353,14 @@ def _hits_ctes(p: str, source: str, actions: str) -> str:
         "WHEN f.field = 'touchpoint' THEN e.touchpoint WHEN f.field = 'channel' THEN e.channel "
         "WHEN f.field = 'device' THEN e.device ELSE e.stage END"
     )
-    return f"""{p}_f AS (SELECT DISTINCT field, path FROM rules WHERE action IN ({actions})),
+    return f"""{p}_f AS (SELECT DISTINCT field, path FROM {rules} WHERE action IN ({actions})),
 {p}_ev AS (SELECT e.event_id, e.touchpoint, f.field, {val} AS v
     FROM {source} e CROSS JOIN {p}_f f),
 {p}_v AS (SELECT DISTINCT field, v, touchpoint FROM {p}_ev WHERE v IS NOT NULL),
 {p}_m AS (SELECT r.position, r.action, v.field, v.v, v.touchpoint,
         CASE WHEN r.rewrite IS NULL THEN r.value
              ELSE TRIM(regexp_replace(v.v, r.regex, r.rewrite)) END AS out
-    FROM {p}_v v JOIN rules r ON r.field = v.field AND r.action IN ({actions})
+    FROM {p}_v v JOIN {rules} r ON r.field = v.field AND r.action IN ({actions})
     WHERE regexp_matches(v.v, r.regex)
       AND (r.only_regex IS NULL OR regexp_matches(v.touchpoint, r.only_regex))),
 {p}_h AS (SELECT ev.event_id, m.position, m.action, m.out,
@@ -307,25 +378,46 @@ def _hits_ctes(p: str, source: str, actions: str) -> str:
     FROM {p}_h WHERE k = 1 GROUP BY event_id)"""
 
 
-def rule_ctes(events: str) -> str:
+def rule_ctes(events: str, rules: str = "rules") -> str:
     """CTE definitions (without WITH) ending in `ru_ev`: the events of `events` (a relation
     with the events table's columns) that no rule hides, with touchpoint, stage, channel and
-    online after the rules and the touchpoint map.
+    online after the rules and the touchpoint map. `rules` is the relation holding the
+    rules (the `rules` table, or a preview's rules not yet stored: `preview_rules_cte`).
 
     Precedence per field: a rule, then (stage, channel, online) the touchpoint map's row of
     the renamed touchpoint; the stage then falls back to the file's stage, the channel is the
     event's own before the map's (as without rules)."""
     return f"""ru_e0 AS (SELECT * FROM {events}),
-{_hits_ctes("ru1", "ru_e0", "'touchpoint'")},
+{_hits_ctes("ru1", "ru_e0", "'touchpoint'", rules)},
 ru_e1 AS (SELECT e.event_id, e.customer_id, e.ts, COALESCE(p.touchpoint, e.touchpoint)
         AS touchpoint, COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel)
         AS channel, t.online, e.device, e.revenue, e.import_id, e.attributes
     FROM ru_e0 e LEFT JOIN ru1_pick p ON p.event_id = e.event_id
     LEFT JOIN touchpoints t ON t.touchpoint = COALESCE(p.touchpoint, e.touchpoint)),
-{_hits_ctes("ru2", "ru_e1", "'stage', 'channel', 'online', 'hide'")},
+{_hits_ctes("ru2", "ru_e1", "'stage', 'channel', 'online', 'hide'", rules)},
 ru_ev AS (SELECT e.event_id, e.customer_id, e.ts, e.touchpoint,
         COALESCE(p.stage, e.stage) AS stage, COALESCE(p.channel, e.channel) AS channel,
         CASE WHEN p.online IS NULL THEN e.online ELSE p.online = 1 END AS online,
         e.device, e.revenue, e.import_id
     FROM ru_e1 e LEFT JOIN ru2_pick p ON p.event_id = e.event_id
     WHERE p.hidden IS NULL)"""
+
+
+def preview_rules_cte(name: str, rows: list[list[Any]], params: dict[str, Any]) -> str:
+    """A CTE `name` holding `rows` (from `compiled_rows`) with the `rules` table's columns,
+    every value a bound parameter (rule text is data, never SQL), for previewing rules that
+    are not stored yet."""
+    if not rows:
+        cols = ", ".join(f"CAST(NULL AS {'INTEGER' if c == 'position' else 'VARCHAR'}) AS {c}"
+                         for c in COLUMNS)
+        return f"{name} AS (SELECT {cols} WHERE 1 = 0)"
+    selects = []
+    for i, row in enumerate(rows):
+        parts = []
+        for col, value in zip(COLUMNS, row, strict=True):
+            key = f"{name}_{i}_{col}"
+            params[key] = value
+            typ = "INTEGER" if col == "position" else "VARCHAR"
+            parts.append(f"CAST(${key} AS {typ}) AS {col}")
+        selects.append("SELECT " + ", ".join(parts))
+    return f"{name} AS ({' UNION ALL '.join(selects)})"
