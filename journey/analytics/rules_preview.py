@@ -2,9 +2,9 @@
 
 The rules being edited are not stored: they are compiled and checked like stored ones
 (`rules.compiled_rows`, so a bad rule is refused with the same message before anything runs)
-and bound as SQL parameters into a CTE that the very SQL the store applies
-(`rules.rule_ctes`) reads instead of the `rules` table. "Before" is what the applied rules give
-today (`journey_events`); "after" is what the edited rules would give.
+and bound as SQL parameters into the very SQL the store applies (`rules.rule_ctes`).
+"Before" is what the applied rules give today (`journey_events`); "after" is what the
+edited rules would give.
 
 Speed: on a big store the preview runs on a fixed sample of customers (whole journeys, chosen
 by a hash of the customer id, so the same customers every time) holding about
@@ -15,6 +15,7 @@ it is a sample. Below that size it reads everything and its counts are exact.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from journey.analytics.flows import _positions, fold_sql, sankey_from_rows
 from journey.db import derived, rules
 from journey.db.engine import Engine, EngineLike
 
-PREVIEW_EVENTS = 50_000  # about this many events are read; ~0.3 s on the dev machine
+PREVIEW_EVENTS = 30_000  # about this many events are read (see scripts/bench_rules.py)
 SANKEY_STEPS = 4
 SANKEY_TOP = 6
 
@@ -54,41 +55,39 @@ class RulesPreview:
         return int(self.changes["after"].dropna().nunique()) if len(self.changes) else 0
 
 
-def _sample_ctes(engine: Engine, max_events: int, params: dict[str, Any]) -> tuple[
-        str, bool, int, int]:
-    """`pv_c` (the sampled customer ids) and `pv_e` (their imported events)."""
+def _sample(engine: Engine, max_events: int, t: str) -> tuple[bool, int, int]:
+    """Temp table `{t}_c`: the customers read (all, or a fixed hash-ordered sample of whole
+    journeys holding about `max_events` events)."""
     n_events, n_customers = engine.one(
         "SELECT COUNT(*), COUNT(DISTINCT customer_id) FROM events",
         purpose="rules_preview.size",
     ) or (0, 0)
     n_events, n_customers = int(n_events or 0), int(n_customers or 0)
     if n_events <= max_events:
-        ctes = ("pv_c AS (SELECT DISTINCT customer_id FROM events),\n"
-                "pv_e AS (SELECT * FROM events)")
-        return ctes, False, n_events, n_customers
+        engine.rows(f"CREATE TEMP TABLE {t}_c AS SELECT DISTINCT customer_id FROM events",
+                    purpose="rules_preview.sample")
+        return False, n_events, n_customers
     # Whole journeys of a fixed set of customers: the mean journey length gives how many.
-    params["pv_n"] = max(1, int(max_events * n_customers / n_events))
-    ctes = (
-        "pv_c AS (SELECT customer_id FROM (SELECT DISTINCT customer_id FROM events) d "
-        "ORDER BY HASH(customer_id), customer_id LIMIT $pv_n),\n"
-        "pv_e AS (SELECT e.* FROM events e JOIN pv_c c ON c.customer_id = e.customer_id)"
-    )
-    return ctes, True, n_events, n_customers
+    n = max(1, int(max_events * n_customers / n_events))
+    engine.rows(
+        f"CREATE TEMP TABLE {t}_c AS SELECT customer_id FROM (SELECT DISTINCT customer_id "
+        "FROM events) d ORDER BY HASH(customer_id), customer_id LIMIT $n", {"n": n},
+        purpose="rules_preview.sample")
+    return True, n_events, n_customers
 
 
-def _sankey(engine: Engine, head: str, relation: str, params: dict[str, Any],
-            purpose: str) -> dict[str, Any]:
-    """The step Sankey (touchpoint level, repeats collapsed) of `relation`'s events."""
+def _sankey(engine: Engine, relation: str, purpose: str) -> dict[str, Any]:
+    """The step Sankey (touchpoint level, repeats collapsed) of `relation`'s events
+    (customer_id, event_id, ts, touchpoint, stage, channel)."""
     steps_src = (
         f"pv_j AS (SELECT customer_id AS cid, ROW_NUMBER() OVER (PARTITION BY customer_id "
         f"ORDER BY ts, event_id) AS g, ts, touchpoint, stage, 0 AS stage_position, channel "
         f"FROM {relation})"
     )
     steps = derived.steps_ctes("pv_j", level="touchpoint", keep_repeats=False, session=False)
-    p = dict(params, top=SANKEY_TOP)
+    p: dict[str, Any] = {"top": SANKEY_TOP}
     pos = _positions("j_st", None, p, steps=SANKEY_STEPS, start_at=None, end_at=None)
-    sql = (f"WITH {head},\n{steps_src},\n{steps},\n{pos},\n"
-           f"{fold_sql('j_st WHERE step = 1')}")
+    sql = f"WITH {steps_src},\n{steps},\n{pos},\n{fold_sql('j_st WHERE step = 1')}"
     rows = engine.rows(sql, p, purpose=purpose)
     return sankey_from_rows(rows, steps=SANKEY_STEPS, right_aligned=False)
 
@@ -96,22 +95,49 @@ def _sankey(engine: Engine, head: str, relation: str, params: dict[str, Any],
 def preview(source: EngineLike, edited: list[rules.Rule], *,
             max_events: int = PREVIEW_EVENTS) -> RulesPreview:
     """What `edited` would change, against the rules applied now. Raises RuleError (the
-    rule's number and what to fix) for a rule that could not be applied."""
+    rule's number and what to fix) for a rule that could not be applied.
+
+    Works in temporary tables of the caller's cursor (dropped before returning), so that
+    the rules run once over the sample, not once per figure; nothing is written to the
+    store."""
     engine = Engine.of(source)
     rows = rules.compiled_rows(engine.con, edited)  # checks every rule first
+    t = f"_pv{uuid.uuid4().hex[:12]}"
+    try:
+        return _preview(engine, rows, len(edited), max_events, t)
+    finally:
+        for suffix in ("c", "e", "b", "a", "h"):
+            engine.rows(f"DROP TABLE IF EXISTS {t}_{suffix}", purpose="rules_preview.drop")
+
+
+def _preview(engine: Engine, rows: list[list[Any]], n_rules: int, max_events: int,
+             t: str) -> RulesPreview:
+    sampled, all_events, all_customers = _sample(engine, max_events, t)
+    engine.rows(f"CREATE TEMP TABLE {t}_e AS SELECT e.* FROM events e "
+                f"JOIN {t}_c c ON c.customer_id = e.customer_id",
+                purpose="rules_preview.events")
+    # Before: the journeys as the applied rules made them.
+    engine.rows(f"CREATE TEMP TABLE {t}_b AS SELECT j.event_id, j.customer_id, j.ts, "
+                "j.touchpoint, j.stage, j.channel FROM journey_events j "
+                f"JOIN {t}_c c ON c.customer_id = j.customer_id",
+                purpose="rules_preview.before")
     params: dict[str, Any] = {}
-    sample, sampled, all_events, all_customers = _sample_ctes(engine, max_events, params)
-    head = (f"{rules.preview_rules_cte('pv_rules', rows, params)},\n{sample},\n"
-            f"{rules.rule_ctes('pv_e', 'pv_rules')},\n"
-            "pv_b AS (SELECT j.event_id, j.customer_id, j.ts, j.touchpoint, j.stage, j.channel "
-            "FROM journey_events j JOIN pv_c c ON c.customer_id = j.customer_id)")
+    ctes = rules.rule_ctes(f"{t}_e", rows, params)
+    # After: what the edited rules would make of the same events; and each rule's hits.
+    engine.rows(f"CREATE TEMP TABLE {t}_a AS WITH {ctes} SELECT event_id, customer_id, ts, "
+                "touchpoint, stage, channel FROM ru_ev", params, purpose="rules_preview.after")
+    params = {}
+    ctes = rules.rule_ctes(f"{t}_e", rows, params)
+    engine.rows(f"CREATE TEMP TABLE {t}_h AS WITH {ctes} SELECT event_id, position, k "
+                "FROM ru1_h UNION ALL SELECT event_id, position, k FROM ru2_h", params,
+                purpose="rules_preview.hits")
 
     changes = engine.df(
-        f"WITH {head}\nSELECT b.touchpoint AS before, a.touchpoint AS after, COUNT(*) AS events,"
-        " COUNT(DISTINCT e.customer_id) AS customers "
-        "FROM pv_e e LEFT JOIN pv_b b ON b.event_id = e.event_id "
-        "LEFT JOIN ru_ev a ON a.event_id = e.event_id GROUP BY b.touchpoint, a.touchpoint",
-        params, purpose="rules_preview.changes",
+        "SELECT b.touchpoint AS before, a.touchpoint AS after, COUNT(*) AS events, "
+        f"COUNT(DISTINCT e.customer_id) AS customers FROM {t}_e e "
+        f"LEFT JOIN {t}_b b ON b.event_id = e.event_id "
+        f"LEFT JOIN {t}_a a ON a.event_id = e.event_id GROUP BY b.touchpoint, a.touchpoint",
+        purpose="rules_preview.changes",
     )
     changes["events"] = changes["events"].astype(int)
     changes["customers"] = changes["customers"].astype(int)
@@ -125,27 +151,23 @@ def preview(source: EngineLike, edited: list[rules.Rule], *,
     changes = changes.where(changes.notna(), None)
 
     hits = engine.df(
-        f"WITH {head}\nSELECT position AS rule, COUNT(DISTINCT event_id) AS matched, "
-        "COUNT(DISTINCT CASE WHEN k = 1 THEN event_id END) AS decisive FROM ("
-        "SELECT event_id, position, k FROM ru1_h UNION ALL "
-        "SELECT event_id, position, k FROM ru2_h) h GROUP BY position",
-        params, purpose="rules_preview.per_rule",
+        "SELECT position AS rule, COUNT(DISTINCT event_id) AS matched, "
+        "COUNT(DISTINCT CASE WHEN k = 1 THEN event_id END) AS decisive "
+        f"FROM {t}_h GROUP BY position", purpose="rules_preview.per_rule",
     )
-    per_rule = pd.DataFrame({"rule": range(1, len(edited) + 1)}).merge(
+    per_rule = pd.DataFrame({"rule": range(1, n_rules + 1)}).merge(
         hits, on="rule", how="left").fillna(0).astype(int)
-
-    before = _sankey(engine, head, "pv_b", params, "rules_preview.sankey_before")
-    after = _sankey(engine, head, "ru_ev", params, "rules_preview.sankey_after")
-    events = int(changes["events"].sum()) if len(changes) else 0
-    customers = int(engine.one(f"WITH {head}\nSELECT COUNT(*) FROM pv_c", params,
-                               purpose="rules_preview.customers")[0]) if sampled \
-        else all_customers
+    customers = int(engine.one(f"SELECT COUNT(*) FROM {t}_c",
+                               purpose="rules_preview.customers")[0])
     return RulesPreview(
-        sampled=sampled, customers=customers, events=events, all_customers=all_customers,
-        all_events=all_events,
+        sampled=sampled, customers=customers,
+        events=int(changes["events"].sum()) if len(changes) else 0,
+        all_customers=all_customers, all_events=all_events,
         hidden_before=int(changes.loc[changes["before"].isna(), "events"].sum()),
         hidden_after=int(changes.loc[changes["after"].isna(), "events"].sum()),
-        per_rule=per_rule, changes=changes, sankey_before=before, sankey_after=after,
+        per_rule=per_rule, changes=changes,
+        sankey_before=_sankey(engine, f"{t}_b", "rules_preview.sankey_before"),
+        sankey_after=_sankey(engine, f"{t}_a", "rules_preview.sankey_after"),
     )
 
 

@@ -340,29 +340,88 @@ def matching_names(names: list[str], kind: str, pattern: str) -> list[str]:
 
 
 # -- the SQL applying them (read by db/derived.py) ----------------------------------------
-def _hits_ctes(p: str, source: str, actions: str, rules: str = "rules") -> str:
-    """CTEs `{p}_f`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
-    (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
-    for each action in `actions` (an SQL list of code literals).
+def stored_rows(cur: duckdb.DuckDBPyConnection) -> list[list[Any]]:
+    """The `rules` table's rows (compiled form included) in order, for `rule_ctes`."""
+    return [list(r) for r in cur.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM rules ORDER BY position").fetchall()]
 
-    The regexes run on the distinct (field, value, touchpoint) triples, never per event: a
-    non-constant pattern is compiled per row, and there are far fewer distinct values than
-    events. Events then find their rules by equality joins."""
-    val = (
-        "CASE WHEN f.path IS NOT NULL THEN json_extract_string(e.attributes, f.path) "
-        "WHEN f.field = 'touchpoint' THEN e.touchpoint WHEN f.field = 'channel' THEN e.channel "
-        "WHEN f.field = 'device' THEN e.device ELSE e.stage END"
-    )
-    return f"""{p}_f AS (SELECT DISTINCT field, path FROM {rules} WHERE action IN ({actions})),
-{p}_ev AS (SELECT e.event_id, e.touchpoint, f.field, {val} AS v
-    FROM {source} e CROSS JOIN {p}_f f),
+
+def unchecked_rows(rules: list[Rule]) -> list[list[Any]]:
+    """Rows like `compiled_rows` without the store's checks (SQL shape tests, no cursor)."""
+    out = []
+    for i, rule in enumerate(rules):
+        c = compile_rule(rule)
+        out.append([i + 1, normalise_field(rule.field), rule.kind, rule.pattern, rule.action,
+                    rule.value, rule.only_for, rule.rule_set, c.regex, c.rewrite, c.path,
+                    c.only_regex])
+    return out
+
+
+def _hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[Any]],
+               params: dict[str, Any]) -> str:
+    """CTEs `{p}_ev`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
+    (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
+    for each action of `actions`, among the rules `rows` (`compiled_rows` / `stored_rows`).
+
+    Every rule's text reaches the SQL as a bound parameter (`$rN_regex`...), never as SQL
+    text, and sits directly in its regexp call: DuckDB compiles a constant pattern once,
+    whereas a pattern read from a column is compiled again for every row (~60 µs each,
+    which made a rule set cost seconds on 50,000 events). The regexes run on the distinct
+    (field, value, touchpoint) triples, never per event; events then find their rules by
+    equality joins."""
+    mine = [r for r in rows if r[4] in actions]
+    fields: dict[str, str | None] = {}
+    for r in mine:
+        fields.setdefault(r[1], r[10])
+    ev = []
+    for k, (field, path) in enumerate(fields.items()):
+        params[f"{p}_f{k}"] = field
+        if path is not None:
+            params[f"{p}_p{k}"] = path
+            val = f"json_extract_string(e.attributes, CAST(${p}_p{k} AS VARCHAR))"
+        elif field in BASE_FIELDS:
+            val = f"e.{field}"  # a column name of the code's own list, not user text
+        else:
+            raise ValueError(f"A rule on {field!r} has no JSON path.")
+        ev.append(f"SELECT e.event_id, e.touchpoint, CAST(${p}_f{k} AS VARCHAR) AS field, "
+                  f"CAST({val} AS VARCHAR) AS v FROM {source} e")
+    if not ev:
+        ev = ["SELECT CAST(NULL AS BIGINT) AS event_id, CAST(NULL AS VARCHAR) AS touchpoint, "
+              "CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS v WHERE 1 = 0"]
+    # One pass over the distinct values, crossed with the rule numbers: each rule's
+    # condition sits in its own CASE branch with its own constant pattern, and `{p}_v` is
+    # read once (a CTE read by one SELECT per rule was computed again for each of them).
+    conds, outs, ids = [], [], []
+    for r in mine:
+        q = f"${p}_r{r[0]}_"
+        key = f"{p}_r{r[0]}_"
+        params[key + "field"], params[key + "rx"] = r[1], r[8]
+        cond = f"v.field = {q}field AND regexp_matches(v.v, {q}rx)"
+        if r[11] is not None:
+            params[key + "only"] = r[11]
+            cond += f" AND regexp_matches(v.touchpoint, {q}only)"
+        if r[9] is None:
+            params[key + "value"] = r[5]
+            out = f"CAST({q}value AS VARCHAR)"
+        else:
+            params[key + "rw"] = r[9]
+            out = f"TRIM(regexp_replace(v.v, {q}rx, {q}rw))"
+        pos = int(r[0])
+        ids.append(f"SELECT {pos} AS position, '{r[4]}' AS action")
+        conds.append(f"WHEN {pos} THEN {cond}")
+        outs.append(f"WHEN {pos} THEN {out}")
+    if mine:
+        m = [f"SELECT r.position, r.action, v.field, v.v, v.touchpoint, "
+             f"CASE r.position {' '.join(outs)} END AS out "
+             f"FROM {p}_v v CROSS JOIN ({' UNION ALL '.join(ids)}) r "
+             f"WHERE CASE r.position {' '.join(conds)} ELSE FALSE END"]
+    else:
+        m = ["SELECT 0 AS position, CAST(NULL AS VARCHAR) AS action, field, v, touchpoint, "
+             f"CAST(NULL AS VARCHAR) AS out FROM {p}_v WHERE 1 = 0"]
+    nl = "\n    UNION ALL "
+    return f"""{p}_ev AS ({nl.join(ev)}),
 {p}_v AS (SELECT DISTINCT field, v, touchpoint FROM {p}_ev WHERE v IS NOT NULL),
-{p}_m AS (SELECT r.position, r.action, v.field, v.v, v.touchpoint,
-        CASE WHEN r.rewrite IS NULL THEN r.value
-             ELSE TRIM(regexp_replace(v.v, r.regex, r.rewrite)) END AS out
-    FROM {p}_v v JOIN {rules} r ON r.field = v.field AND r.action IN ({actions})
-    WHERE regexp_matches(v.v, r.regex)
-      AND (r.only_regex IS NULL OR regexp_matches(v.touchpoint, r.only_regex))),
+{p}_m AS ({nl.join(m)}),
 {p}_h AS (SELECT ev.event_id, m.position, m.action, m.out,
         ROW_NUMBER() OVER (PARTITION BY ev.event_id, m.action ORDER BY m.position) AS k
     FROM {p}_ev ev JOIN {p}_m m ON m.field = ev.field AND m.v = ev.v
@@ -378,46 +437,26 @@ def _hits_ctes(p: str, source: str, actions: str, rules: str = "rules") -> str:
     FROM {p}_h WHERE k = 1 GROUP BY event_id)"""
 
 
-def rule_ctes(events: str, rules: str = "rules") -> str:
+def rule_ctes(events: str, rows: list[list[Any]], params: dict[str, Any]) -> str:
     """CTE definitions (without WITH) ending in `ru_ev`: the events of `events` (a relation
     with the events table's columns) that no rule hides, with touchpoint, stage, channel and
-    online after the rules and the touchpoint map. `rules` is the relation holding the
-    rules (the `rules` table, or a preview's rules not yet stored: `preview_rules_cte`).
+    online after the rules and the touchpoint map. `rows` are the rules (`stored_rows` for
+    the applied ones, `compiled_rows` for a preview); their text goes into `params`.
 
     Precedence per field: a rule, then (stage, channel, online) the touchpoint map's row of
     the renamed touchpoint; the stage then falls back to the file's stage, the channel is the
     event's own before the map's (as without rules)."""
     return f"""ru_e0 AS (SELECT * FROM {events}),
-{_hits_ctes("ru1", "ru_e0", "'touchpoint'", rules)},
+{_hits_ctes("ru1", "ru_e0", ("touchpoint",), rows, params)},
 ru_e1 AS (SELECT e.event_id, e.customer_id, e.ts, COALESCE(p.touchpoint, e.touchpoint)
         AS touchpoint, COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel)
         AS channel, t.online, e.device, e.revenue, e.import_id, e.attributes
     FROM ru_e0 e LEFT JOIN ru1_pick p ON p.event_id = e.event_id
     LEFT JOIN touchpoints t ON t.touchpoint = COALESCE(p.touchpoint, e.touchpoint)),
-{_hits_ctes("ru2", "ru_e1", "'stage', 'channel', 'online', 'hide'", rules)},
+{_hits_ctes("ru2", "ru_e1", ("stage", "channel", "online", "hide"), rows, params)},
 ru_ev AS (SELECT e.event_id, e.customer_id, e.ts, e.touchpoint,
         COALESCE(p.stage, e.stage) AS stage, COALESCE(p.channel, e.channel) AS channel,
         CASE WHEN p.online IS NULL THEN e.online ELSE p.online = 1 END AS online,
         e.device, e.revenue, e.import_id
     FROM ru_e1 e LEFT JOIN ru2_pick p ON p.event_id = e.event_id
     WHERE p.hidden IS NULL)"""
-
-
-def preview_rules_cte(name: str, rows: list[list[Any]], params: dict[str, Any]) -> str:
-    """A CTE `name` holding `rows` (from `compiled_rows`) with the `rules` table's columns,
-    every value a bound parameter (rule text is data, never SQL), for previewing rules that
-    are not stored yet."""
-    if not rows:
-        cols = ", ".join(f"CAST(NULL AS {'INTEGER' if c == 'position' else 'VARCHAR'}) AS {c}"
-                         for c in COLUMNS)
-        return f"{name} AS (SELECT {cols} WHERE 1 = 0)"
-    selects = []
-    for i, row in enumerate(rows):
-        parts = []
-        for col, value in zip(COLUMNS, row, strict=True):
-            key = f"{name}_{i}_{col}"
-            params[key] = value
-            typ = "INTEGER" if col == "position" else "VARCHAR"
-            parts.append(f"CAST(${key} AS {typ}) AS {col}")
-        selects.append("SELECT " + ", ".join(parts))
-    return f"{name} AS ({' UNION ALL '.join(selects)})"
