@@ -87,28 +87,33 @@ def main() -> None:
     path = str(Path(folder) / "rules.duckdb")
     built = build(path, args.events)
     print(f"{args.events:,} events: store built (with journeys) in {built:.1f} s")
+    with open("/proc/loadavg") as fh:  # the dev machine is shared: say how busy it was
+        print(f"load average before: {fh.read().split()[0]}")
     with Store(path) as store:
         rules = rule_list(store)
-        times = []
+        times, cpus = [], []
         for _ in range(args.repeat + 1):  # the first run warms up
             cur = store.cursor()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             pv = rules_preview.preview(cur, rules)
             times.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
             cur.close()
-        print(f"preview of {len(rules)} rules: {statistics.median(times[1:]):.2f} s median "
-              f"(first {times[0]:.2f} s), on {pv.customers:,} customers / {pv.events:,} "
-              f"events ({'sample' if pv.sampled else 'all'}); "
+        print(f"preview of {len(rules)} rules: {statistics.median(times[1:]):.2f} s wall, "
+              f"{statistics.median(cpus[1:]):.2f} s CPU (median; first {times[0]:.2f} s), on "
+              f"{pv.customers:,} customers / {pv.events:,} events "
+              f"({'sample' if pv.sampled else 'all'}); "
               f"hidden {pv.hidden_before:,} -> {pv.hidden_after:,}")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         store.set_rules(rules)
-        apply_s = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         n = store.cursor().execute("SELECT count(*) FROM journey_events").fetchone()[0]
-        print(f"apply {len(rules)} rules (re-derive every journey): {apply_s:.1f} s; "
-              f"{n:,} events left in journeys")
-        t0 = time.perf_counter()
+        print(f"apply {len(rules)} rules (re-derive every journey): {wall:.1f} s wall, "
+              f"{cpu:.1f} s CPU; {n:,} events left in journeys")
+        t0, c0 = time.perf_counter(), time.process_time()
         store.undo_rules()
-        print(f"undo (back to no rules): {time.perf_counter() - t0:.1f} s")
+        print(f"undo (back to no rules): {time.perf_counter() - t0:.1f} s wall, "
+              f"{time.process_time() - c0:.1f} s CPU")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss:,.0f} MB")
     if args.keep:

@@ -183,3 +183,29 @@ def test_checklist_of_a_store_without_events(tmp_path):
 
 def test_attribute_names_are_the_kept_columns(store):
     assert rules_preview.attribute_names(store.cursor()) == ["page_location"]
+
+
+def test_cli_undo(store, tmp_path, capsys):
+    from journey.cli import main
+
+    store.set_rules([HIDE])
+    store.close()
+    db = str(tmp_path / "p.duckdb")
+    assert main(["rules", "undo", "--db", db]) == 0
+    assert "Back to the previous rules: 0 rules; 9 events in journeys." in capsys.readouterr().out
+    assert main(["rules", "undo", "--db", db]) == 1
+    assert "Nothing to undo" in capsys.readouterr().err
+
+
+# -- capture groups: our `\1`, Spark's `$1` --------------------------------------------------
+def test_capture_groups_in_the_users_syntax_and_in_sparks():
+    from journey.db.rules import compile_rule, spark_rewrite
+
+    rule = Rule("page_location", "url_path", "/product/*", "touchpoint", r"Product \1")
+    assert compile_rule(rule).rewrite == r"Product \1"
+    assert spark_rewrite(r"Product \1") == "Product $1"
+    # A literal backslash and a dollar sign stay literal on both sides.
+    stored = compile_rule(Rule("touchpoint", "regex", "^(a)(b)$", "touchpoint",
+                               r"Price \ $5 \2")).rewrite
+    assert stored == r"Price \\ $5 \2"
+    assert spark_rewrite(stored) == r"Price \\ \$5 $2"

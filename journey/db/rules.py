@@ -193,6 +193,31 @@ def new_value(rule: Rule, value: str) -> str | None:
     return _REWRITE_REF.sub(lambda g: m.group(int(g.group(1))) or "", rule.value or "").strip()
 
 
+
+def spark_rewrite(rewrite: str) -> str:
+    """A stored RE2 rewrite (`\\1` = first group, `\\\\` = a backslash) in the syntax of
+    Spark's `regexp_replace` (Java: `$1` = first group, `\\$` = a dollar sign, `\\\\` = a
+    backslash). People write `\\1` in rules and the store keeps it: SQL sent to Spark must
+    pass every rewrite parameter through this."""
+    out = []
+    i = 0
+    while i < len(rewrite):
+        ch = rewrite[i]
+        nxt = rewrite[i + 1] if i + 1 < len(rewrite) else ""
+        if ch == "\\" and nxt.isdigit():
+            out.append("$" + nxt)
+            i += 2
+        elif ch == "\\" and nxt == "\\":
+            out.append("\\\\")
+            i += 2
+        elif ch == "$":
+            out.append("\\$")
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
 # -- storage -----------------------------------------------------------------------------
 COLUMNS = ("position", "field", "kind", "pattern", "action", "value", "only_for", "rule_set",
            "regex", "rewrite", "path", "only_regex")
