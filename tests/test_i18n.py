@@ -125,6 +125,10 @@ DYNAMIC_FAMILIES = {
     "data.kind.": "file kinds (import)",
     "data.target.": "target fields of the mapping editor",
     "store.": "store errors by StoreError.code, and their hints",
+    "rules_ui.kind.": "a rule's match kind (ui/rules_editor.py)",
+    "rules_ui.action.": "a rule's action",
+    "rules_ui.online.": "online / offline values of a rule",
+    "rules_ui.set.": "ready-made rule sets by name",
 }
 
 
@@ -142,7 +146,7 @@ def _strings_in_code() -> tuple[set[str], set[str]]:
     return literals, prefixes
 
 
-@pytest.mark.parametrize("area", ["app.json", "store.json"])
+@pytest.mark.parametrize("area", ["app.json", "store.json", "rules_ui.json"])
 def test_every_key_is_used(area: str) -> None:
     literals, prefixes = _strings_in_code()
     keys = json.loads((i18n.LOCALES_DIR / "en" / area).read_text(encoding="utf-8"))

@@ -8,5 +8,6 @@
 - widgets.py, charts.py, tables.py: what pages draw alike (empty states, downloads, guard,
   charts, tables that become HTML tables when projecting)
 - workshop.py: projector CSS and chart sizes; typography.py: French widget texts, whole words
-- data_actions.py: the Data page's buttons
+- data_actions.py: the Data page's buttons; rules_editor.py: its touchpoint rules editor, preview,
+  Apply / Undo, and the bulk stage assignment
 """

@@ -226,3 +226,38 @@ def persona_rows(df: pd.DataFrame) -> list[tuple[str, str | None]]:
             desc = r.get("description")
             rows.append((name, desc if isinstance(desc, str) and desc.strip() else None))
     return rows
+
+
+# -- touchpoint rules ----------------------------------------------------------------------
+def apply_rules(store: Store, rules: list[Any]) -> int:
+    """Store `rules` (the rule set replaced is kept for Undo) and re-derive every journey in
+    the same transaction; returns the events now in journeys. A bad rule raises RuleError
+    and changes nothing. The data version moves, so every page's cached figures are redone."""
+    from journey.db.rules import journey_event_count
+
+    store.set_rules(list(rules))
+    return journey_event_count(store.cursor())
+
+
+def undo_rules(store: Store) -> list[Any] | None:
+    """Back to the rule set before the last change; None when no earlier set is kept."""
+    return store.undo_rules()
+
+
+def rules_file(rules: list[Any]) -> bytes:
+    """The rules as the CSV file `python -m journey rules export` writes."""
+    from journey.cli.rules import to_csv
+
+    return to_csv(list(rules))
+
+
+def rules_from_file(data: bytes) -> list[Any]:
+    """Rules from an uploaded rules file (StoreError saying what is wrong with the file)."""
+    from journey.cli.rules import from_csv
+
+    return from_csv(data)
+
+
+def assign_stage(store: Store, touchpoints: list[str], stage: str | None) -> int:
+    """Put many touchpoints in one stage at once (the Data page's bulk assignment)."""
+    return store.assign_stage(touchpoints, stage)

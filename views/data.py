@@ -15,6 +15,7 @@ from journey.ingest import demo, formats, messages
 from journey.ingest.importer import ImportReport, Preview, Problem
 from ui import data_actions as actions
 from ui import import_advice as advice
+from ui import rules_editor
 from ui.filenames import download_name
 from ui.page import PageContext, current_context
 from ui.tables import show_table
@@ -333,10 +334,19 @@ def _read_only(ctx: PageContext) -> None:
     }))
     show_table(ctx, ctx.store.personas().fillna("").rename(columns={
         "persona": ctx.t("filter.persona"), "description": ctx.t("data.col.description")}))
+    # The applied touchpoint rules, to read on the wall; editing them needs the normal view.
+    st.header(ctx.t("rules_ui.title"))
+    rules = rules_editor.rules_table(ctx)
+    if rules.empty:
+        st.info(ctx.t("rules_ui.none"))
+    else:
+        show_table(ctx, rules)
 
 
 # -- the journey model editors ----------------------------------------------------------
 def _touchpoints_tab(ctx: PageContext) -> None:
+    rules_editor.bulk_stage(ctx)
+    st.divider()
     st.caption(ctx.t("data.touchpoints_help"))
     tps = ctx.store.touchpoints()
     known = set(tps["touchpoint"])
@@ -456,6 +466,8 @@ def render(ctx: PageContext) -> None:
         _imports_section(ctx)
     with guard(ctx):
         _backup_section(ctx)
+    with guard(ctx):
+        rules_editor.render_rules(ctx)
     st.header(ctx.t("data.model"))
     tabs = st.tabs([ctx.t("data.tab.touchpoints"), ctx.t("data.tab.stages"),
                     ctx.t("data.tab.personas"), ctx.t("data.tab.answers")])

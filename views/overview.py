@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from journey import i18n
-from journey.analytics import flows, metrics, reach
+from journey.analytics import flows, metrics, reach, setup
 from journey.present import stat_charts
 from ui.charts import show_chart
 from ui.page import PageContext, current_context
@@ -18,15 +18,18 @@ def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(ctx.t("page.overview"))
     ov: dict | None = None
+    todo: list[str] = []
 
     with guard(ctx):
         if not ctx.has_data:
             empty_state(ctx, "no_data")
             return
+        todo = _checklist(ctx)
         ov = ctx.query(metrics.overview)
         if not ov["customers"] and not ov["responses"]:
             caption(ctx.caption(n=0))
-            empty_state(ctx, "no_match")
+            if not todo:  # else the checklist above already says what is missing
+                empty_state(ctx, "no_match")
             return
 
         # -- tiles: each says what it counts and on how many (reach.totals) -------------
@@ -77,7 +80,11 @@ def render(ctx: PageContext) -> None:
         st.subheader(ctx.t("overview.funnel"))
         fun = ctx.query(reach.funnel)
         if fun.empty or int(fun["customers"].max()) == 0:
-            empty_state(ctx, "no_match")
+            # Not the filters' fault when the setup checklist above has open points.
+            if todo:
+                st.info(ctx.t("setup.see_checklist"), icon=":material/checklist:")
+            else:
+                empty_state(ctx, "no_match")
         else:
             chart = stat_charts.funnel(fun, lang=lang, labels=ctx.stage_labels())
             show_chart(ctx, chart)
@@ -155,6 +162,36 @@ def render(ctx: PageContext) -> None:
             caption(ctx.caption(n=ov["customers"] if ov else None,
                                    extra=ctx.t("overview.dropoff_note")))
             download_buttons(ctx, df=shown.drop(columns=["rate"]), name="top-dropoffs")
+
+
+def _checklist(ctx: PageContext) -> list[str]:
+    """What keeps the data from drawing a map yet (store-wide, `setup.checklist`), each point
+    with its count and where to fix it; the open points' codes (empty: nothing to do)."""
+    lang = ctx.lang
+    check = ctx.query(setup.checklist)
+    items = list(check["items"])
+    if not items:
+        return items
+    with st.container(border=True):
+        st.subheader(ctx.t("setup.title"))
+        for item in items:
+            if item == "unstaged":
+                one = check["unstaged_touchpoints"] == 1
+                st.warning(ctx.t("setup.unstaged_one" if one else "setup.unstaged",
+                                 n=i18n.fmt_int(check["unstaged_touchpoints"], lang),
+                                 events=i18n.fmt_int(check["unstaged_events"], lang)),
+                           icon=":material/label_off:")
+            elif item == "no_conversion":
+                st.warning(ctx.t("setup.no_conversion" if check["conversion_known"]
+                                 else "setup.no_conversion_stage",
+                                 stage=i18n.md_escape(ctx.stage_label(check["conversion_stage"]))),
+                           icon=":material/flag:")
+            else:
+                st.warning(ctx.t("setup.no_events"), icon=":material/timeline:")
+        if not ctx.workshop:  # the Data page is read-only while projecting
+            st.page_link("views/data.py", label=ctx.t("setup.go_data"),
+                         icon=":material/arrow_forward:")
+    return items
 
 
 def _conversion_hidden(ctx: PageContext) -> bool:

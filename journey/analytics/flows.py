@@ -303,8 +303,16 @@ def _sankey_sql(
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
     else:
         journeys_src = "j_st WHERE step = 1"
-    sql = (
-        f"{with_sql},\n{pos},\n"
+    sql = f"{with_sql},\n{pos},\n{fold_sql(journeys_src)}"
+    return sql, params
+
+
+def fold_sql(journeys_src: str) -> str:
+    """The tail of a Sankey query over a `j_pos(pos, node, next_node, ends)` CTE (needs the
+    `$steps` and `$top` parameters): rows (pos, label, is_other, next_label, next_is_other,
+    ends, n) with the nodes past the top K of a step folded into Other, plus one row with
+    pos 0 whose n counts the journeys of `journeys_src`. `sankey_from_rows` reads them."""
+    return (
         # At the last step the next node and the end do not matter (no drop-off there).
         "j_agg AS (SELECT pos, node, "
         "CASE WHEN pos < $steps THEN next_node ELSE NULL END AS next_node, "
@@ -330,7 +338,6 @@ def _sankey_sql(
         "SELECT 0 AS pos, NULL AS label, 0 AS is_other, NULL AS next_label, "
         f"NULL AS next_is_other, 0 AS ends, COUNT(*) AS n FROM {journeys_src}"
     )
-    return sql, params
 
 
 def sankey(
@@ -358,10 +365,10 @@ def sankey(
     """
     sql, params = _sankey_sql(filters, options, steps, top, start_at, end_at, drill)
     rows = Engine.of(source).rows(sql, params, purpose="flows.sankey")
-    return _sankey_from_rows(rows, steps=check_steps(steps), right_aligned=bool(end_at))
+    return sankey_from_rows(rows, steps=check_steps(steps), right_aligned=bool(end_at))
 
 
-def _sankey_from_rows(rows: list[tuple], *, steps: int, right_aligned: bool) -> dict[str, Any]:
+def sankey_from_rows(rows: list[tuple], *, steps: int, right_aligned: bool) -> dict[str, Any]:
     journeys = 0
     nodes: dict[tuple[int, str | None, int], int] = {}
     links: dict[tuple[int, str | None, int, str | None, int], int] = {}

@@ -62,6 +62,9 @@ def add_parser(
     add_db(q)
     q.add_argument("n", type=int)
 
+    q = sub.add_parser("undo", help="back to the rules before the last change")
+    add_db(q)
+
     q = sub.add_parser("export", help="write the rules to a CSV file")
     add_db(q)
     q.add_argument("file")
@@ -90,6 +93,14 @@ def _run(args: argparse.Namespace) -> int:
         if cmd == "export":
             Path(args.file).write_bytes(to_csv(rules))
             print(f"Wrote {len(rules)} rules to {args.file}.")
+            return 0
+        if cmd == "undo":
+            back = store.undo_rules()
+            if back is None:
+                print("Nothing to undo: no earlier rule set is kept.", file=sys.stderr)
+                return 1
+            n = journey_event_count(store.cursor())
+            print(f"Back to the previous rules: {len(back)} rules; {n} events in journeys.")
             return 0
         if cmd == "use":
             model = set(store.stages()["stage"])

@@ -52,6 +52,8 @@ it transpiles to Spark SQL.
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from journey.db import rules
@@ -257,14 +259,17 @@ def _new_keys_sql(scope: str) -> str:
     )
 
 
-def _events_select(scope: str) -> str:
+def _events_select(scope: str, rule_rows: list[list[Any]] | None = None,
+                   params: dict[str, Any] | None = None) -> str:
+    """journey_events' SELECT; the rules (`rules.stored_rows`) put their text in `params`."""
+    params = {} if params is None else params
     events = "events"
     if scope:
         events = "(SELECT * FROM events WHERE customer_id IN (SELECT customer_id FROM _dv_ac))"
     w = "PARTITION BY k.cid ORDER BY e.ts, e.event_id"
     stage_node = f"COALESCE(e.stage, '{NO_STAGE}')"
     return f"""
-WITH {rules.rule_ctes(events)}
+WITH {rules.rule_ctes(events, rule_rows or [], params)}
 SELECT event_id, customer_id, cid, ts, touchpoint, stage, stage_position, channel, device,
        revenue, persona, import_id, online, seq, CAST(cid AS BIGINT) * {G_STRIDE} + seq AS g,
        next_touchpoint, next_stage_node, next_ts, prev_device,
@@ -391,10 +396,14 @@ def _reach_select(scope: str, n_stages: int) -> str:
     return f"WITH {ctes} SELECT cid, k, reach_seq, reach_ts FROM r_all"
 
 
-def _per_customer_tables(scope: str, n_stages: int = 5) -> list[tuple[str, str]]:
-    """(table, SELECT) for every table keyed by cid, in dependency order."""
+def _per_customer_tables(
+    scope: str, n_stages: int = 5, rule_rows: list[list[Any]] | None = None,
+    params: dict[str, Any] | None = None,
+) -> list[tuple[str, str]]:
+    """(table, SELECT) for every table keyed by cid, in dependency order. The journey_events
+    SELECT binds the rules' text: run it with `params` (filled here), the others without."""
     return [
-        ("journey_events", _events_select(scope)),
+        ("journey_events", _events_select(scope, rule_rows, params)),
         ("tp_steps", _steps_select("touchpoint", scope)),
         ("stage_steps", _steps_select("stage", scope)),
         ("device_switches", _switches_select(scope)),
@@ -501,8 +510,9 @@ def _drop_temps(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _count(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(cur.execute(sql).fetchall()[0][0])
+def _count(cur: duckdb.DuckDBPyConnection, sql: str,
+           params: dict[str, Any] | None = None) -> int:
+    return int(cur.execute(sql, params).fetchall()[0][0])
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
@@ -519,8 +529,10 @@ def _full(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(f"CREATE OR REPLACE TABLE customer_persona AS {_persona_select('')}")
     cur.execute("CREATE TABLE IF NOT EXISTS customer_keys (customer_id VARCHAR, cid INTEGER)")
     cur.execute(_new_keys_sql(""))
-    for table, select in _per_customer_tables("", _n_stages(cur)):
-        cur.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+    params: dict[str, Any] = {}
+    for table, select in _per_customer_tables("", _n_stages(cur), rules.stored_rows(cur),
+                                              params):
+        cur.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", _params(table, params))
 
 
 def _n_stages(cur: duckdb.DuckDBPyConnection) -> int:
@@ -588,7 +600,8 @@ def _incremental(cur: duckdb.DuckDBPyConnection) -> None:
         "WHERE customer_id IN (SELECT customer_id FROM _dv_ac)"
     )
     n_stages = _n_stages(cur)
-    tables = _per_customer_tables("x", n_stages)
+    params: dict[str, Any] = {}
+    tables = _per_customer_tables("x", n_stages, rules.stored_rows(cur), params)
     # customer_stage_reach depends on the whole stage model (the funnel's chain): after a
     # stage model edit it is recomputed for everyone (one cheap pass), else like the others.
     reach_all = _count(cur, "SELECT count(*) FROM _dv_st") > 0
@@ -597,11 +610,16 @@ def _incremental(cur: duckdb.DuckDBPyConnection) -> None:
     for table, _select in tables:
         cur.execute(f"DELETE FROM {table} WHERE cid IN (SELECT cid FROM _dv_cids)")
     for table, select in tables:
-        cur.execute(f"INSERT INTO {table} {select}")
+        cur.execute(f"INSERT INTO {table} {select}", _params(table, params))
     if reach_all:
         cur.execute(
             f"CREATE OR REPLACE TABLE customer_stage_reach AS {_reach_select('', n_stages)}"
         )
+
+
+def _params(table: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The bound rule texts for journey_events' statement; none for the other tables."""
+    return params if table == "journey_events" else None
 
 
 def all_sql() -> list[str]:
@@ -611,6 +629,16 @@ def all_sql() -> list[str]:
     for scope in ("", "x"):
         out += [_persona_select(scope), _new_keys_sql(scope)]
         out += [select for _t, select in _per_customer_tables(scope)]
+        # With rules of every kind and action on a base field and on a kept column.
+        sample = rules.unchecked_rows([
+            rules.Rule("touchpoint", "one_of", "a|b", "hide"),
+            rules.Rule("page_location", "url_path", "/p/*", "touchpoint", r"P \1",
+                       only_for="page_view"),
+            rules.Rule("channel", "regex", "^(cpc)$", "channel", "Paid"),
+            rules.Rule("touchpoint", "wildcard", "P *", "stage", "consideration"),
+            rules.Rule("device", "equals", "kiosk", "online", "offline"),
+        ])
+        out.append(_events_select(scope, sample, {}))
     return out
 
 
@@ -650,8 +678,10 @@ def verify_sample(
     sampled = _count(cur, "SELECT count(*) FROM _dv_ac")
     checks = [("customer_persona", "customer_id", _persona_select("x"),
                "customer_id IN (SELECT customer_id FROM _dv_pc)")]
+    params: dict[str, Any] = {}
     checks += [(table, "cid", select, "cid IN (SELECT cid FROM _dv_cids)")
-               for table, select in _per_customer_tables("x", _n_stages(cur))]
+               for table, select in _per_customer_tables("x", _n_stages(cur),
+                                                         rules.stored_rows(cur), params)]
     diffs: list[tuple[str, int]] = []
     try:
         for table, key, select, where in checks:
@@ -671,7 +701,7 @@ def verify_sample(
             n = _count(
                 cur,
                 f"SELECT COUNT(DISTINCT {key}) FROM (({fresh}) EXCEPT ALL ({stored}) "
-                f"UNION ALL (({stored}) EXCEPT ALL ({fresh}))) d",
+                f"UNION ALL (({stored}) EXCEPT ALL ({fresh}))) d", _params(table, params),
             )
             if n:
                 diffs.append((table, n))

@@ -16,6 +16,7 @@ so a rule costs one regex per distinct value (see `rule_ctes`).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -32,6 +33,7 @@ TEXT_ACTIONS = ("touchpoint", "stage", "channel")
 MAX_PATTERN = 500  # characters; longer patterns are refused
 MAX_VALUE = 200
 MAX_RULES = 500
+MAX_VERSIONS = 50  # earlier rule sets kept for Undo
 ONE_OF_SEP = "|"  # one_of patterns list their values separated by "|"
 
 # A quantified group that itself contains a quantifier: (a+)+, (a*)*, (\w+\s?)*, (a|aa){2,}.
@@ -191,6 +193,31 @@ def new_value(rule: Rule, value: str) -> str | None:
     return _REWRITE_REF.sub(lambda g: m.group(int(g.group(1))) or "", rule.value or "").strip()
 
 
+
+def spark_rewrite(rewrite: str) -> str:
+    """A stored RE2 rewrite (`\\1` = first group, `\\\\` = a backslash) in the syntax of
+    Spark's `regexp_replace` (Java: `$1` = first group, `\\$` = a dollar sign, `\\\\` = a
+    backslash). People write `\\1` in rules and the store keeps it: SQL sent to Spark must
+    pass every rewrite parameter through this."""
+    out = []
+    i = 0
+    while i < len(rewrite):
+        ch = rewrite[i]
+        nxt = rewrite[i + 1] if i + 1 < len(rewrite) else ""
+        if ch == "\\" and nxt.isdigit():
+            out.append("$" + nxt)
+            i += 2
+        elif ch == "\\" and nxt == "\\":
+            out.append("\\\\")
+            i += 2
+        elif ch == "$":
+            out.append("\\$")
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
 # -- storage -----------------------------------------------------------------------------
 COLUMNS = ("position", "field", "kind", "pattern", "action", "value", "only_for", "rule_set",
            "regex", "rewrite", "path", "only_regex")
@@ -211,6 +238,16 @@ CREATE TABLE rules (
     only_regex VARCHAR
 );
 ALTER TABLE events ADD COLUMN attributes VARCHAR;
+"""
+
+# Migration 5: the rule sets replaced by each change, newest last, so Undo can put one back
+# (a JSON list of the rules as people write them; the compiled form is recomputed).
+VERSIONS_MIGRATION = """
+CREATE TABLE rule_versions (
+    version INTEGER PRIMARY KEY,
+    saved_at TIMESTAMP NOT NULL,
+    rules VARCHAR NOT NULL
+);
 """
 
 
@@ -240,9 +277,9 @@ def journey_event_count(cur: duckdb.DuckDBPyConnection) -> int:
     return int(cur.execute("SELECT count(*) FROM journey_events").fetchone()[0])
 
 
-def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
-    """Replace the stored rules with `rules`, inside the caller's transaction. Every rule is
-    checked before anything is written, so a bad one changes nothing."""
+def compiled_rows(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> list[list[Any]]:
+    """The `rules` table's rows for `rules` (position from 1), every rule checked first: a
+    bad one raises RuleError naming it ("Rule 3: ..."), and nothing is written anywhere."""
     if len(rules) > MAX_RULES:
         raise RuleError("rules.err.too_many", limit=MAX_RULES)
     rows = []
@@ -260,6 +297,28 @@ def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
         rows.append([i + 1, rule.field, rule.kind, rule.pattern, rule.action,
                      (rule.value or "").strip() or None, rule.only_for or None, rule.rule_set,
                      c.regex, c.rewrite, c.path, c.only_regex])
+    return rows
+
+
+def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *,
+                keep_version: bool = True) -> None:
+    """Replace the stored rules with `rules`, inside the caller's transaction. Every rule is
+    checked before anything is written, so a bad one changes nothing. With `keep_version`
+    the rule set being replaced is kept in `rule_versions` first (what Undo goes back to);
+    writing the same rules again keeps no version (nothing to undo)."""
+    rows = compiled_rows(cur, rules)
+    current = read_rules(cur)
+    if keep_version and current != [Rule(*r[1:8]) for r in rows]:
+        cur.execute(
+            "INSERT INTO rule_versions (version, saved_at, rules) SELECT "
+            "COALESCE(MAX(version), 0) + 1, now()::TIMESTAMP, ? FROM rule_versions",
+            [json.dumps([r.to_dict() for r in current], ensure_ascii=False)],
+        )
+        # The oldest versions go beyond MAX_VERSIONS: undo is for the last changes.
+        cur.execute(
+            "DELETE FROM rule_versions WHERE version <= "
+            "(SELECT MAX(version) FROM rule_versions) - ?", [MAX_VERSIONS]
+        )
     cur.execute("DELETE FROM rules")
     if rows:
         cur.executemany(
@@ -268,30 +327,126 @@ def write_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
         )
 
 
-# -- the SQL applying them (read by db/derived.py) ----------------------------------------
-def _hits_ctes(p: str, source: str, actions: str) -> str:
-    """CTEs `{p}_f`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
-    (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
-    for each action in `actions` (an SQL list of code literals).
+def versions(cur: duckdb.DuckDBPyConnection) -> int:
+    """How many earlier rule sets Undo can go back to."""
+    return int(cur.execute("SELECT count(*) FROM rule_versions").fetchone()[0])
 
-    The regexes run on the distinct (field, value, touchpoint) triples, never per event: a
-    non-constant pattern is compiled per row, and there are far fewer distinct values than
-    events. Events then find their rules by equality joins."""
-    val = (
-        "CASE WHEN f.path IS NOT NULL THEN json_extract_string(e.attributes, f.path) "
-        "WHEN f.field = 'touchpoint' THEN e.touchpoint WHEN f.field = 'channel' THEN e.channel "
-        "WHEN f.field = 'device' THEN e.device ELSE e.stage END"
-    )
-    return f"""{p}_f AS (SELECT DISTINCT field, path FROM rules WHERE action IN ({actions})),
-{p}_ev AS (SELECT e.event_id, e.touchpoint, f.field, {val} AS v
-    FROM {source} e CROSS JOIN {p}_f f),
+
+def previous_rules(cur: duckdb.DuckDBPyConnection) -> list[Rule] | None:
+    """The rule set in place before the last change (None when there is none kept)."""
+    row = cur.execute(
+        "SELECT rules FROM rule_versions ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return [Rule(**d) for d in json.loads(row[0])]
+
+
+def undo(cur: duckdb.DuckDBPyConnection) -> list[Rule] | None:
+    """Put back the previous rule set, inside the caller's transaction, and forget that
+    version (Undo again goes one further back). None when there is nothing to undo."""
+    previous = previous_rules(cur)
+    if previous is None:
+        return None
+    write_rules(cur, previous, keep_version=False)
+    cur.execute("DELETE FROM rule_versions WHERE version = (SELECT MAX(version) "
+                "FROM rule_versions)")
+    return previous
+
+
+def matching_names(names: list[str], kind: str, pattern: str) -> list[str]:
+    """The names among `names` that `pattern` matches the way a rule's condition would
+    (equals / one_of / wildcard / regex / url_path): for bulk edits of touchpoint names.
+    Raises RuleError for a bad pattern."""
+    c = compile_rule(Rule("touchpoint", kind, pattern, "hide"))
+    rx = re.compile(c.regex)
+    # Names are short and refused patterns never get here (nested repeats are refused).
+    return [n for n in names if isinstance(n, str) and rx.match(n)]
+
+
+# -- the SQL applying them (read by db/derived.py) ----------------------------------------
+def stored_rows(cur: duckdb.DuckDBPyConnection) -> list[list[Any]]:
+    """The `rules` table's rows (compiled form included) in order, for `rule_ctes`."""
+    return [list(r) for r in cur.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM rules ORDER BY position").fetchall()]
+
+
+def unchecked_rows(rules: list[Rule]) -> list[list[Any]]:
+    """Rows like `compiled_rows` without the store's checks (SQL shape tests, no cursor)."""
+    out = []
+    for i, rule in enumerate(rules):
+        c = compile_rule(rule)
+        out.append([i + 1, normalise_field(rule.field), rule.kind, rule.pattern, rule.action,
+                    rule.value, rule.only_for, rule.rule_set, c.regex, c.rewrite, c.path,
+                    c.only_regex])
+    return out
+
+
+def _hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[Any]],
+               params: dict[str, Any]) -> str:
+    """CTEs `{p}_ev`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
+    (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
+    for each action of `actions`, among the rules `rows` (`compiled_rows` / `stored_rows`).
+
+    Every rule's text reaches the SQL as a bound parameter (`$rN_regex`...), never as SQL
+    text, and sits directly in its regexp call: DuckDB compiles a constant pattern once,
+    whereas a pattern read from a column is compiled again for every row (~60 µs each,
+    which made a rule set cost seconds on 50,000 events). The regexes run on the distinct
+    (field, value, touchpoint) triples, never per event; events then find their rules by
+    equality joins."""
+    mine = [r for r in rows if r[4] in actions]
+    fields: dict[str, str | None] = {}
+    for r in mine:
+        fields.setdefault(r[1], r[10])
+    ev = []
+    for k, (field, path) in enumerate(fields.items()):
+        params[f"{p}_f{k}"] = field
+        if path is not None:
+            params[f"{p}_p{k}"] = path
+            val = f"json_extract_string(e.attributes, CAST(${p}_p{k} AS VARCHAR))"
+        elif field in BASE_FIELDS:
+            val = f"e.{field}"  # a column name of the code's own list, not user text
+        else:
+            raise ValueError(f"A rule on {field!r} has no JSON path.")
+        ev.append(f"SELECT e.event_id, e.touchpoint, CAST(${p}_f{k} AS VARCHAR) AS field, "
+                  f"CAST({val} AS VARCHAR) AS v FROM {source} e")
+    if not ev:
+        ev = ["SELECT CAST(NULL AS BIGINT) AS event_id, CAST(NULL AS VARCHAR) AS touchpoint, "
+              "CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS v WHERE 1 = 0"]
+    # One pass over the distinct values, crossed with the rule numbers: each rule's
+    # condition sits in its own CASE branch with its own constant pattern, and `{p}_v` is
+    # read once (a CTE read by one SELECT per rule was computed again for each of them).
+    conds, outs, ids = [], [], []
+    for r in mine:
+        q = f"${p}_r{r[0]}_"
+        key = f"{p}_r{r[0]}_"
+        params[key + "field"], params[key + "rx"] = r[1], r[8]
+        cond = f"v.field = {q}field AND regexp_matches(v.v, {q}rx)"
+        if r[11] is not None:
+            params[key + "only"] = r[11]
+            cond += f" AND regexp_matches(v.touchpoint, {q}only)"
+        if r[9] is None:
+            params[key + "value"] = r[5]
+            out = f"CAST({q}value AS VARCHAR)"
+        else:
+            params[key + "rw"] = r[9]
+            out = f"TRIM(regexp_replace(v.v, {q}rx, {q}rw))"
+        pos = int(r[0])
+        ids.append(f"SELECT {pos} AS position, '{r[4]}' AS action")
+        conds.append(f"WHEN {pos} THEN {cond}")
+        outs.append(f"WHEN {pos} THEN {out}")
+    if mine:
+        m = [f"SELECT r.position, r.action, v.field, v.v, v.touchpoint, "
+             f"CASE r.position {' '.join(outs)} END AS out "
+             f"FROM {p}_v v CROSS JOIN ({' UNION ALL '.join(ids)}) r "
+             f"WHERE CASE r.position {' '.join(conds)} ELSE FALSE END"]
+    else:
+        m = ["SELECT 0 AS position, CAST(NULL AS VARCHAR) AS action, field, v, touchpoint, "
+             f"CAST(NULL AS VARCHAR) AS out FROM {p}_v WHERE 1 = 0"]
+    nl = "\n    UNION ALL "
+    return f"""{p}_ev AS ({nl.join(ev)}),
 {p}_v AS (SELECT DISTINCT field, v, touchpoint FROM {p}_ev WHERE v IS NOT NULL),
-{p}_m AS (SELECT r.position, r.action, v.field, v.v, v.touchpoint,
-        CASE WHEN r.rewrite IS NULL THEN r.value
-             ELSE TRIM(regexp_replace(v.v, r.regex, r.rewrite)) END AS out
-    FROM {p}_v v JOIN rules r ON r.field = v.field AND r.action IN ({actions})
-    WHERE regexp_matches(v.v, r.regex)
-      AND (r.only_regex IS NULL OR regexp_matches(v.touchpoint, r.only_regex))),
+{p}_m AS ({nl.join(m)}),
 {p}_h AS (SELECT ev.event_id, m.position, m.action, m.out,
         ROW_NUMBER() OVER (PARTITION BY ev.event_id, m.action ORDER BY m.position) AS k
     FROM {p}_ev ev JOIN {p}_m m ON m.field = ev.field AND m.v = ev.v
@@ -307,22 +462,23 @@ def _hits_ctes(p: str, source: str, actions: str) -> str:
     FROM {p}_h WHERE k = 1 GROUP BY event_id)"""
 
 
-def rule_ctes(events: str) -> str:
+def rule_ctes(events: str, rows: list[list[Any]], params: dict[str, Any]) -> str:
     """CTE definitions (without WITH) ending in `ru_ev`: the events of `events` (a relation
     with the events table's columns) that no rule hides, with touchpoint, stage, channel and
-    online after the rules and the touchpoint map.
+    online after the rules and the touchpoint map. `rows` are the rules (`stored_rows` for
+    the applied ones, `compiled_rows` for a preview); their text goes into `params`.
 
     Precedence per field: a rule, then (stage, channel, online) the touchpoint map's row of
     the renamed touchpoint; the stage then falls back to the file's stage, the channel is the
     event's own before the map's (as without rules)."""
     return f"""ru_e0 AS (SELECT * FROM {events}),
-{_hits_ctes("ru1", "ru_e0", "'touchpoint'")},
+{_hits_ctes("ru1", "ru_e0", ("touchpoint",), rows, params)},
 ru_e1 AS (SELECT e.event_id, e.customer_id, e.ts, COALESCE(p.touchpoint, e.touchpoint)
         AS touchpoint, COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel)
         AS channel, t.online, e.device, e.revenue, e.import_id, e.attributes
     FROM ru_e0 e LEFT JOIN ru1_pick p ON p.event_id = e.event_id
     LEFT JOIN touchpoints t ON t.touchpoint = COALESCE(p.touchpoint, e.touchpoint)),
-{_hits_ctes("ru2", "ru_e1", "'stage', 'channel', 'online', 'hide'")},
+{_hits_ctes("ru2", "ru_e1", ("stage", "channel", "online", "hide"), rows, params)},
 ru_ev AS (SELECT e.event_id, e.customer_id, e.ts, e.touchpoint,
         COALESCE(p.stage, e.stage) AS stage, COALESCE(p.channel, e.channel) AS channel,
         CASE WHEN p.online IS NULL THEN e.online ELSE p.online = 1 END AS online,

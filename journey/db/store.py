@@ -140,6 +140,8 @@ MIGRATIONS: list[str] = [
         margin DOUBLE
     );
     """,
+    # 6: the rule sets each rule change replaced, for Undo (journey/db/rules.py).
+    rules_sql.VERSIONS_MIGRATION,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -588,6 +590,36 @@ class Store:
             cur.execute("DELETE FROM snapshot_lanes WHERE name = ?", [name])
             cur.execute("DELETE FROM snapshots WHERE name = ?", [name])
         return True
+
+    def undo_rules(self) -> list[rules_sql.Rule] | None:
+        """Put back the rule set in place before the last change (journeys re-derived at
+        once); None, changing nothing, when no earlier set is kept."""
+        with self.transaction() as cur:
+            return rules_sql.undo(cur)
+
+    def rule_versions(self) -> int:
+        """How many earlier rule sets Undo can go back to."""
+        return rules_sql.versions(self.cursor())
+
+    def assign_stage(self, touchpoints: list[str], stage: str | None) -> int:
+        """Put every touchpoint of `touchpoints` in `stage` (None: no stage) in the touchpoint
+        map, keeping their channel and online flag; returns how many. An unknown stage raises
+        StoreError and changes nothing."""
+        names = sorted({str(t) for t in touchpoints if isinstance(t, str) and t.strip()})
+        if not names:
+            raise StoreError(code="bulk_none")
+        with self.transaction() as cur:
+            if stage is not None and not cur.execute(
+                    "SELECT count(*) FROM stages WHERE stage = ?", [stage]).fetchone()[0]:
+                known = ", ".join(r[0] for r in cur.execute(
+                    "SELECT stage FROM stages ORDER BY position, stage").fetchall())
+                raise StoreError(code="bulk_stage", stage=stage, stages=known)
+            cur.executemany(
+                "INSERT INTO touchpoints (touchpoint, stage) VALUES (?, ?) "
+                "ON CONFLICT (touchpoint) DO UPDATE SET stage = excluded.stage",
+                [[n, stage] for n in names],
+            )
+        return len(names)
 
     # -- notes (journey map opportunities) ----------------------------------
     def notes(self, persona: str | None = None) -> pd.DataFrame:
