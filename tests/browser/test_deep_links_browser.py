@@ -25,6 +25,8 @@ LINKS = [
     ("/network", "Touchpoint network", [], True),
     ("/nps", "NPS & voice of customer", [], True),
     ("/data", "Data", [], True),
+    ("/attribution", "Attribution", [], True),
+    ("/variants", "Variants & loops", [], True),
     ("/overview?persona=Deal+hunter&workshop=1", "Overview",
      ["persona=Deal+hunter", "workshop=1"], False),
 ]
@@ -57,7 +59,7 @@ def test_deep_links_on_a_fresh_server(app_server, browser_demo_db, browser, wait
             if has_sidebar:
                 assert filters.count() >= 4, path
                 nav = page.locator('[data-testid="stSidebarNav"]').get_by_role("link")
-                assert nav.count() == 6, (path, nav.all_inner_texts())
+                assert nav.count() == 8, (path, nav.all_inner_texts())
                 if re.search(r"[?&]persona=", path):
                     assert re.search(r"Busy parent|Deal hunter", filters.first.inner_text())
             else:
