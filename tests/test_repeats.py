@@ -288,6 +288,11 @@ def test_cli_repeaters_nps_counted_by_hand(tmp_path, capsys):
     got = _cli_json(capsys, db, "repeaters-nps", "--service", "Hotline")
     assert got["service"] == ["Hotline"]
     assert (got["repeaters"]["n"], got["repeaters"]["detractors"]) == (2, 2)
+    # Without --json, one readable line per side.
+    assert main(["query", "repeaters-nps", "--db", str(db)]) == 0
+    text = capsys.readouterr().out
+    assert "repeaters          n=3, promoters=0, detractors=3, nps=-100.0" in text
+    assert "service            Chatbot, Hotline, Service client" in text
     assert main(["query", "repeaters-nps", "--window-days", "0", "--db", str(db)]) == 2
     assert "window" in capsys.readouterr().err
 

@@ -199,7 +199,11 @@ def _table(value: Any) -> str:
     if isinstance(value, dict):
         parts = []
         for k, v in value.items():
-            if isinstance(v, pd.DataFrame | list):
+            if isinstance(v, dict):  # one line: "repeaters  n=18, nps=-33.3, ..."
+                parts.append(f"{k:18} " + ", ".join(f"{a}={_plain(b)}" for a, b in v.items()))
+            elif isinstance(v, list) and not any(isinstance(x, dict) for x in v):
+                parts.append(f"{k:18} " + ", ".join(str(_plain(x)) for x in v))
+            elif isinstance(v, pd.DataFrame | list):
                 frame = v if isinstance(v, pd.DataFrame) else pd.DataFrame(v)
                 parts.append(f"\n{k}:\n{_table(frame)}")
             else:
