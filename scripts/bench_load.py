@@ -10,7 +10,8 @@ Builds a demo store (or uses --db), starts the app on a free loopback port, then
    session) open every page `--rounds` times, all at once.
 It reports errors (Streamlit exception boxes, error alerts, timeouts), page times (median and
 95th percentile), and CPU read from /proc: the server process's own, per page view, and that
-of everything else this script started (Chromium, Playwright). Under load, page times that grow
+of everything else this script started (Chromium, Playwright), and the machine's load average
+sampled every 5 s while the sessions run. Under load, page times that grow
 while the server's CPU per view stays flat come from contention for the cores (browsers,
 other work), not from the app. Never a test: figures depend on the machine. Everything stays
 on 127.0.0.1, and the run is bounded: --deadline seconds in all.
@@ -78,7 +79,9 @@ async def open_page(page, url: str, title: str) -> tuple[float, str | None]:
     """Seconds to interactive, and what went wrong (None when nothing did)."""
     t0 = time.perf_counter()
     try:
-        await page.goto(url)
+        # The same bound for the navigation as for the page: Playwright's own 30 s default
+        # counted a page still loading on a saturated machine as an error.
+        await page.goto(url, timeout=PAGE_TIMEOUT_MS)
         await page.wait_for_function(IDLE_JS, arg=title, timeout=PAGE_TIMEOUT_MS, polling=100)
     except Exception as exc:  # noqa: BLE001 - a timeout is a result here
         return time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc)[:120]}"
@@ -130,9 +133,20 @@ async def run(url: str, server_pid: int, sessions: int, rounds: int, deadline: f
             finally:
                 await context.close()
 
+        # The machine's 1-minute load average, sampled while the sessions run: on a shared
+        # machine the page times mean little without it.
+        out["load"] = []
+
+        async def sample_load() -> None:
+            while True:
+                out["load"].append(os.getloadavg()[0])
+                await asyncio.sleep(5)
+
+        sampler = asyncio.create_task(sample_load())
         cpu0, others0, t0 = server_cpu(server_pid), tree_cpu(me, server_pid), time.perf_counter()
         await asyncio.gather(*(walk(k) for k in range(sessions)))
         out["wall"] = time.perf_counter() - t0
+        sampler.cancel()
         out["server_cpu"] = server_cpu(server_pid) - cpu0
         # Chromium's processes that ended with their context are not counted: a lower bound.
         out["others_cpu"] = tree_cpu(me, server_pid) - others0
@@ -164,6 +178,9 @@ def report(out: dict, sessions: int, customers: str) -> None:
           f"{out['server_cpu'] / wall:.2f} cores busy on average")
     print(f"browsers and driver CPU (lower bound): {out['others_cpu']:.1f} s, "
           f"{out['others_cpu'] / wall:.2f} cores on average ({cores} cores)")
+    if out.get("load"):
+        print(f"load average (1 min) during the run: median {statistics.median(out['load']):.1f}, "
+              f"max {max(out['load']):.1f} ({len(out['load'])} samples, {cores} cores)")
     for k, path, error in out["errors"][:20]:
         print(f"  session {k} {path}: {error}")
 

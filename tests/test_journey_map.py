@@ -356,3 +356,50 @@ def test_compare_two_demo_personas_ranks_the_biggest_real_difference_first(demo_
     assert best[1] == "device:mobile"
     assert top["value_a"] > 50 and top["value_b"] < 25
     assert 0 < top["margin"] < abs(top["delta"])
+
+
+# -- the demo's words fit the touchpoint they are quoted under ------------------------------
+def _negative_texts(touchpoint: str) -> set[str]:
+    """Every negative text (a complaint, or one naming its cause) the demo can draw for a
+    touchpoint, in either language; `touchpoint` in English or in French."""
+    from journey.ingest import demo
+
+    english = {fr: en for en, fr in demo.NAMES_FR.items()}.get(touchpoint, touchpoint)
+    return {text for lang in ("en", "fr")
+            for cat, texts in demo.COMMENTS[lang][english].items()
+            if cat not in ("positive", "passive") for text in texts}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_demo_pain_points_quote_only_their_own_touchpoints_complaints(demo_store, tmp_path,
+                                                                      lang):
+    """An "Influencer post" detractor never says "the product page did not load": every
+    word quoted on a pain point is one of that touchpoint's negative texts (or, quoted for
+    the stage, one of the stage's touchpoints'), on the whole map and per persona."""
+    from journey.ingest import demo
+
+    if lang == "en":
+        store, personas = demo_store, [p.name for p in demo.PERSONAS]
+    else:
+        store = Store(tmp_path / "fr.duckdb")
+        demo.load_sample(store, customers=1500, seed=7, lang="fr")
+        personas = [demo.PERSONAS_FR[p.name][0] for p in demo.PERSONAS]
+    try:
+        cur = store.cursor()
+        quoted = 0
+        for persona in [None, *personas]:
+            jm = build_map(cur, Filters(), lang=lang, persona=persona)
+            for col in jm.stages:
+                for pain in col.pain_points:
+                    if pain.verbatim_scope == journey_map.VERBATIMS_STAGE:
+                        allowed = set().union(*(_negative_texts(t.name)
+                                                for t in col.touchpoints))
+                    else:
+                        allowed = _negative_texts(pain.touchpoint)
+                    for words in pain.verbatims:
+                        assert words in allowed, (persona, pain.touchpoint, words)
+                        quoted += 1
+        assert quoted >= 10  # the check ran on real quotes
+    finally:
+        if store is not demo_store:
+            store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -222,6 +223,78 @@ def test_cli(tmp_path, capsys):
     assert contacts[1]["customers_repeating"] == 1
     code = main(["query", "repeats", "--window-days", "-1", "--db", str(db), "--json"])
     assert code == 2 and "window" in capsys.readouterr().err
+
+
+def _cli_json(capsys, db, *args: str):
+    code = main(["query", *args, "--db", str(db), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+
+
+def test_cli_repeats_by_persona_counted_by_hand(tmp_path, capsys):
+    """The page's per-persona share, from the command line. Service contacts: Parent a
+    (Hotline day 1, 3: a repeat) and b (Chatbot then Hotline next day: a repeat), f none;
+    Senior c (three calls: repeats), e (Service client ten days apart: none within 7 days),
+    d none. So Parent 2 of 2, Senior 1 of 2."""
+    db = tmp_path / "cli.duckdb"
+    small_store(db, touchpoints=TOUCHPOINTS, events=EVENTS, customers=CUSTOMERS,
+                responses=RESPONSES).close()
+    data = _cli_json(capsys, db, "repeats", "--by", "persona")
+    assert [(d["kind"], d["scope"], d["persona"], d["customers"], d["customers_repeating"])
+            for d in data] == [("repeat_by_persona", "persona", "Parent", 2, 2),
+                               ("repeat_by_persona", "persona", "Senior", 2, 1)]
+    assert data[0]["share"] == 1.0 and data[1]["share"] == 0.5
+    # Wilson 95% interval of 1 in 2: half-width z·√(p(1-p)/n + z²/4n²)/(1 + z²/n).
+    z = 1.96
+    half = z * math.sqrt(0.25 / 2 + z * z / 16) / (1 + z * z / 2)
+    assert data[1]["margin"] == pytest.approx(100 * half, abs=0.01)
+    # A 14-day window makes e's second visit a repeat; the filters narrow as everywhere.
+    data = _cli_json(capsys, db, "repeats", "--by", "persona", "--window-days", "14",
+                     "--persona", "Senior")
+    assert [(d["persona"], d["customers"], d["customers_repeating"]) for d in data] == [
+        ("Senior", 2, 2)]
+    # Any other grouping is refused with the choices, never silently ignored.
+    assert main(["query", "repeats", "--by", "month", "--db", str(db), "--json"]) == 2
+    assert "--by persona" in capsys.readouterr().err
+
+
+def test_cli_repeaters_nps_counted_by_hand(tmp_path, capsys):
+    """Repeaters a, b, c answered 2, 3, 0 (three detractors: NPS -100); the others d, e,
+    f answered 10, 9, 10 (three promoters: +100). Adjusted Wald, each side n' = 3 + 3 = 6:
+    others p' = 3.75/6 = 0.625, d' = 0.75/6 = 0.125, NPS' = 0.5, var = (0.625 + 0.125 -
+    0.25)/6 = 1/12; the repeaters mirror it; margin = 1.96·√(1/12 + 1/12), in points."""
+    db = tmp_path / "cli.duckdb"
+    small_store(db, touchpoints=TOUCHPOINTS, events=EVENTS, customers=CUSTOMERS,
+                responses=RESPONSES).close()
+    got = _cli_json(capsys, db, "repeaters-nps")
+    assert got["kind"] == "nps_repeaters_vs_others"
+    assert got["window_days"] == 7.0
+    assert got["service"] == ["Chatbot", "Hotline", "Service client"]
+    assert {k: got["repeaters"][k] for k in ("n", "promoters", "detractors", "nps")} == {
+        "n": 3, "promoters": 0, "detractors": 3, "nps": -100.0}
+    assert {k: got["others"][k] for k in ("n", "promoters", "detractors", "nps")} == {
+        "n": 3, "promoters": 3, "detractors": 0, "nps": 100.0}
+    assert got["delta"] == pytest.approx(-200.0)
+    assert got["margin"] == pytest.approx(100 * 1.96 * math.sqrt(2 / 12), abs=0.01)
+    assert got["significant"] is False  # three answers a side: never a finding
+    assert got["repeaters"]["small_sample"] and got["others"]["small_sample"]
+    # With 14 days e (9) repeats too: repeaters 4 answers, 1 promoter, 3 detractors.
+    got = _cli_json(capsys, db, "repeaters-nps", "--window-days", "14")
+    assert (got["repeaters"]["n"], got["repeaters"]["nps"]) == (4, -50.0)
+    assert (got["others"]["n"], got["others"]["nps"]) == (2, 100.0)
+    assert got["delta"] == pytest.approx(-150.0)
+    # Only the hotline counts as service: a and c repeat; b's chatbot-then-hotline does not.
+    got = _cli_json(capsys, db, "repeaters-nps", "--service", "Hotline")
+    assert got["service"] == ["Hotline"]
+    assert (got["repeaters"]["n"], got["repeaters"]["detractors"]) == (2, 2)
+    # Without --json, one readable line per side.
+    assert main(["query", "repeaters-nps", "--db", str(db)]) == 0
+    text = capsys.readouterr().out
+    assert "repeaters          n=3, promoters=0, detractors=3, nps=-100.0" in text
+    assert "service            Chatbot, Hotline, Service client" in text
+    assert main(["query", "repeaters-nps", "--window-days", "0", "--db", str(db)]) == 2
+    assert "window" in capsys.readouterr().err
 
 
 def test_the_customers_who_keep_contacting_service(store):

@@ -227,26 +227,31 @@ def test_responses_at_every_stage_with_scores_in_range(store: Store) -> None:
                       "AND e.stage = r.stage)") == 0
 
 
-def test_comments_in_both_languages_match_the_score(store: Store) -> None:
+def test_comments_in_both_languages_match_the_score_and_the_touchpoint(store: Store) -> None:
     rows = store.cursor().execute(
-        "SELECT comment, nps FROM responses WHERE comment IS NOT NULL").fetchall()
-    lang_of = {text: lang for lang, cats in demo.COMMENTS.items()
-               for texts in cats.values() for text in texts}
-    category = {text: cat for cats in demo.COMMENTS.values()
-                for cat, texts in cats.items() for text in texts}
-    langs = [lang_of[c] for c, _ in rows]
+        "SELECT comment, nps, touchpoint FROM responses WHERE comment IS NOT NULL").fetchall()
+    # (language, touchpoint, category) of every text; every text is unique in the table.
+    drawn_from = {text: (lang, tp, cat) for lang, tps in demo.COMMENTS.items()
+                  for tp, cats in tps.items() for cat, texts in cats.items() for text in texts}
+    assert len(drawn_from) == sum(len(texts) for tps in demo.COMMENTS.values()
+                                  for cats in tps.values() for texts in cats.values())
+    langs = [drawn_from[c][0] for c, _, _ in rows]
     assert langs.count("fr") > 200 and langs.count("en") > 100
-    for comment, nps in rows:
-        if category[comment] == "positive":
+    for comment, nps, touchpoint in rows:
+        _lang, about, category = drawn_from[comment]
+        assert about == touchpoint, (touchpoint, comment)  # words about that touchpoint
+        if category == "positive":
             assert nps >= 9, comment
-        elif category[comment] == "passive":
+        elif category == "passive":
             assert nps in (7, 8), comment
         else:
             assert nps <= 6, comment
     # The cause shows through: failed payments and late parcels get their own complaints.
-    assert {"payment", "delivery"} <= {category[c] for c, _ in rows}
+    assert {"payment", "delivery"} <= {drawn_from[c][2] for c, _, _ in rows}
     for lang in ("en", "fr"):
-        assert sum(len(texts) for texts in demo.COMMENTS[lang].values()) >= 30
+        for tp in demo.TP_NAMES:  # every touchpoint has words for every sentiment
+            assert all(demo.COMMENTS[lang][tp][cat] for cat in ("positive", "passive",
+                                                                "negative")), tp
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -310,10 +315,15 @@ def test_french_demo_is_the_same_demo_in_french() -> None:
                                                     "en magasin", "téléphone", "hors ligne"}
     assert set(fr.personas["persona"]) == {"Parent pressé", "Senior prudent",
                                            "Chasseur de bonnes affaires", "Fan fidèle"}
-    english = {c for texts in demo.COMMENTS["en"].values() for c in texts}
-    french = {c for texts in demo.COMMENTS["fr"].values() for c in texts}
+    english = {c for cats in demo.COMMENTS["en"].values() for texts in cats.values()
+               for c in texts}
+    french = {c for cats in demo.COMMENTS["fr"].values() for texts in cats.values()
+              for c in texts}
     comments = set(fr.responses["comment"].dropna())
     assert comments and comments <= french and not comments & english
+    # The same draw, in French: each French comment is the English one's counterpart.
+    en_c, fr_c = en.responses["comment"], fr.responses["comment"]
+    assert (en_c.isna() == fr_c.isna()).all()
     # English names of the data never leak into the French demo.
     assert not set(fr.events["touchpoint"].astype(str)) & {"Product page", "Payment failed"}
 

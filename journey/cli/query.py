@@ -38,7 +38,7 @@ from journey.db.store import Store
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
     "csat", "ces", "paths", "overview", "attribution", "fix-first", "variants",
-    "repeats", "changes",
+    "repeats", "repeaters-nps", "changes",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -75,7 +75,9 @@ def add_parser(
         "--session-gap", type=float, default=None, metavar="MINUTES",
         help="split journeys after this much inactivity (default: one journey per customer)",
     )
-    g.add_argument("--by", choices=BY_CHOICES, default="stage", help="nps/csat/ces grouping")
+    g.add_argument("--by", choices=BY_CHOICES, default="stage",
+                   help="nps/csat/ces grouping; repeats --by persona: the repeat contacts' "
+                   "share per persona")
     g.add_argument(
         "--model", choices=attribution.MODELS, default=None,
         help="attribution model: " + " | ".join(attribution.MODELS),
@@ -197,7 +199,11 @@ def _table(value: Any) -> str:
     if isinstance(value, dict):
         parts = []
         for k, v in value.items():
-            if isinstance(v, pd.DataFrame | list):
+            if isinstance(v, dict):  # one line: "repeaters  n=18, nps=-33.3, ..."
+                parts.append(f"{k:18} " + ", ".join(f"{a}={_plain(b)}" for a, b in v.items()))
+            elif isinstance(v, list) and not any(isinstance(x, dict) for x in v):
+                parts.append(f"{k:18} " + ", ".join(str(_plain(x)) for x in v))
+            elif isinstance(v, pd.DataFrame | list):
                 frame = v if isinstance(v, pd.DataFrame) else pd.DataFrame(v)
                 parts.append(f"\n{k}:\n{_table(frame)}")
             else:
@@ -246,6 +252,8 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
                    "median_minutes", "nps", "nps_n", "nps_margin"]]
     if kind == "repeats":
         return _repeats(args, engine, filters, options)
+    if kind == "repeaters-nps":
+        return _repeaters_nps(args, engine, filters)
     if kind == "paths":
         return flows.top_paths(
             engine, filters, options, steps=args.steps,
@@ -271,9 +279,13 @@ def _repeats(
     args: argparse.Namespace, engine: Engine, filters: Filters, options: FlowOptions
 ) -> pd.DataFrame:
     """Loops (kind "loop") then repeat contacts of service touchpoints (kind
-    "repeat_contact"; its first row, touchpoint null, counts all of them together)."""
-    if not args.window_days > 0:
-        raise UsageError(f"--window-days {args.window_days}: give a number of days above 0.")
+    "repeat_contact"; its first row, touchpoint null, counts all of them together); with
+    --by persona, the repeat contacts' share per persona instead."""
+    _check_window(args)
+    if args.by == "persona":
+        return _repeats_by_persona(args, engine, filters)
+    if args.by not in ("stage", "touchpoint"):  # "stage" is --by's default: the usual rows
+        raise UsageError(f"--by {args.by}: repeats is per touchpoint, or --by persona.")
     loops = repeats.loops(engine, filters, options).assign(kind="loop", scope="touchpoint")
     contacts = repeats.repeat_contacts(
         engine, filters, window_days=args.window_days, service=args.service or None,
@@ -284,6 +296,39 @@ def _repeats(
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)
+
+
+def _check_window(args: argparse.Namespace) -> None:
+    if not args.window_days > 0:
+        raise UsageError(f"--window-days {args.window_days}: give a number of days above 0.")
+
+
+def _repeats_by_persona(
+    args: argparse.Namespace, engine: Engine, filters: Filters
+) -> pd.DataFrame:
+    """The Variants & loops page's per-persona table: per persona (null: customers without
+    one, last) the customers who contacted a service touchpoint, those who contacted one
+    again within the window, the share and its 95% margin (points). Largest share first."""
+    df = repeats.repeat_by_persona(
+        engine, filters, window_days=args.window_days, service=args.service or None,
+    ).assign(kind="repeat_by_persona", scope="persona")
+    columns = ["kind", "scope", "persona", "customers", "customers_repeating", "share",
+               "margin"]
+    return df[columns] if not df.empty else pd.DataFrame(columns=columns)
+
+
+def _repeaters_nps(args: argparse.Namespace, engine: Engine, filters: Filters) -> dict:
+    """The page's NPS of the customers who keep contacting service against the others:
+    {kind, window_days, service, repeaters: {n, promoters, detractors, nps, margin,
+    small_sample}, others: {...}, delta, margin, significant} (see repeats.repeater_nps)."""
+    _check_window(args)
+    got = repeats.repeater_nps(
+        engine, filters, window_days=args.window_days, service=args.service or None,
+    )
+    # Which touchpoints counted as service and the window: a script reading the figure
+    # must know what "repeater" meant for it.
+    return {"kind": "nps_repeaters_vs_others", "window_days": args.window_days,
+            "service": repeats.service_touchpoints(engine, args.service or None), **got}
 
 
 def _changes(args: argparse.Namespace, store: Store, filters: Filters) -> pd.DataFrame:

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from journey.db.store import EVENT_ID_STRIDE, Store, StoreError
+from journey.ingest.demo_comments import CAUSES, COMMENTS, SENTIMENTS
 
 # -- the world ------------------------------------------------------------------------
 WINDOW_START = np.datetime64("2026-01-01", "D")
 N_DAYS = 181  # 2026-01-01 .. 2026-06-30
 # When people are active, by hour of day (7:00-24:00): busy lunchtimes and evenings.
 HOUR_WEIGHTS = np.array([1, 2, 3, 4, 4, 6, 6, 4, 4, 4, 5, 7, 9, 10, 9, 6, 3], dtype=float)
-GENERATOR_VERSION = 2  # part of the content hash: bump when the data it draws changes
+GENERATOR_VERSION = 3  # part of the content hash: bump when the data it draws changes
 MAX_STEPS = 48  # a journey longer than this is cut short (very rare: ~0.1% of customers)
 
 STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
@@ -217,93 +218,7 @@ REGIONS = {"Île-de-France": .30, "Auvergne-Rhône-Alpes": .14, "Provence-Alpes-
            "Nouvelle-Aquitaine": .10, "Occitanie": .10, "Hauts-de-France": .08,
            "Grand Est": .08, "Bretagne": .05, "Belgique": .05}
 
-# Survey comments, picked to match the score and what went wrong.
-COMMENTS: dict[str, dict[str, list[str]]] = {
-    "en": {
-        "positive": [
-            "Lovely lamp, exactly as pictured. Will order again.",
-            "Fast delivery and beautiful packaging.",
-            "The app makes it so easy to reorder.",
-            "Great quality for the price, very happy.",
-            "The staff in the store were really helpful.",
-            "Smooth checkout, took me two minutes.",
-            "Love the community tips for styling my living room.",
-            "Arrived a day early, well protected.",
-            "Best cushions I've bought in years.",
-            "Friendly, quick answer from the chatbot.",
-        ],
-        "passive": [
-            "Fine overall, nothing special.",
-            "Good products but a bit pricey.",
-            "Delivery was OK, the tracking could be clearer.",
-            "Nice site, though the filters are confusing.",
-            "It did the job.",
-            "Decent, I compared with other shops first.",
-        ],
-        "negative": [
-            "Hard to find what I needed on the site.",
-            "The colour was not what the photo showed.",
-            "Too many e-mails after my order.",
-            "Waited 20 minutes on the hotline.",
-            "Return process is far too complicated.",
-            "The product page did not load on my phone.",
-        ],
-        "payment": [
-            "My card was refused twice for no reason.",
-            "Payment kept failing, I gave up.",
-            "Checkout error and no one could tell me why.",
-            "Charged but the order never showed up as paid.",
-        ],
-        "delivery": [
-            "Delivery was a week late and nobody warned me.",
-            "Still waiting for my parcel, very disappointed.",
-            "The delivery slot was missed twice.",
-            "Late delivery, the gift arrived after the birthday.",
-        ],
-    },
-    "fr": {
-        "positive": [
-            "Très belle lampe, conforme à la photo. Je recommanderai.",
-            "Livraison rapide et emballage soigné.",
-            "L'appli est vraiment pratique pour recommander.",
-            "Excellent rapport qualité-prix, très satisfaite.",
-            "Vendeurs en magasin très attentionnés.",
-            "Paiement simple et rapide, rien à redire.",
-            "J'adore les idées déco partagées par la communauté.",
-            "Colis arrivé en avance et bien protégé.",
-            "Des coussins magnifiques, toute la famille adore.",
-            "Le chatbot m'a répondu tout de suite, merci\u202f!",
-        ],
-        "passive": [
-            "Correct dans l'ensemble, sans plus.",
-            "Bons produits mais un peu chers.",
-            "Livraison correcte, le suivi pourrait être plus clair.",
-            "Site agréable, mais les filtres sont peu clairs.",
-            "Ça fait le travail.",
-            "Bien, mais j'ai comparé les prix ailleurs avant.",
-        ],
-        "negative": [
-            "Difficile de trouver ce que je cherchais sur le site.",
-            "La couleur ne correspond pas du tout à la photo.",
-            "Beaucoup trop de mails après ma commande.",
-            "Vingt minutes d'attente à la hotline.",
-            "Les retours sont bien trop compliqués.",
-            "La fiche produit ne s'affichait pas sur mon téléphone.",
-        ],
-        "payment": [
-            "Ma carte a été refusée deux fois sans explication.",
-            "Le paiement échouait sans arrêt, j'ai abandonné.",
-            "Erreur au moment de payer, personne n'a su m'expliquer.",
-            "Débitée mais la commande n'apparaît pas comme payée.",
-        ],
-        "delivery": [
-            "Livraison avec une semaine de retard, sans prévenir.",
-            "J'attends toujours mon colis, très déçue.",
-            "Le livreur est passé en dehors du créneau, deux fois.",
-            "Livré en retard, le cadeau est arrivé après l'anniversaire.",
-        ],
-    },
-}
+# Survey comments: per touchpoint and sentiment (and cause), in demo_comments.py.
 FRENCH_SHARE = 0.6  # a French brand: most comments are in French
 
 # The French demo (`lang="fr"`, loaded when the app speaks French): the same customers and
@@ -379,6 +294,22 @@ def _transition_matrix(p: Persona) -> np.ndarray:
     return m / m.sum(axis=1, keepdims=True)
 
 
+def _comment_table(lang: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """COMMENTS[lang] as flat arrays, so a million answers get their comment by indexing:
+    (texts, offset[category, touchpoint], count[category, touchpoint]); categories are
+    SENTIMENTS then CAUSES, and a count of 0 means that touchpoint has no such list."""
+    cats = SENTIMENTS + CAUSES
+    texts: list[str] = []
+    offset = np.zeros((len(cats), N_TP), dtype=np.int64)
+    count = np.zeros((len(cats), N_TP), dtype=np.int64)
+    for c, cat in enumerate(cats):
+        for t, name in enumerate(TP_NAMES):
+            found = COMMENTS[lang][name].get(cat, [])
+            offset[c, t], count[c, t] = len(texts), len(found)
+            texts.extend(found)
+    return np.array(texts, dtype=object), offset, count
+
+
 def _check_tables() -> None:
     # Catch typos in the tables above at import time, not as silent zero probabilities.
     assert set(BASE) == set(TP_NAMES), set(TP_NAMES) ^ set(BASE)
@@ -387,9 +318,18 @@ def _check_tables() -> None:
         assert set(p.start) <= set(TP_NAMES), p.name
         assert all(s in known and d in known for s, d in p.tweaks), p.name
     assert abs(sum(p.share for p in PERSONAS) - 1) < 1e-9
+    # Every touchpoint has every sentiment in both languages, the same number of texts in
+    # each (the French demo draws the same comment by index), and causes only where known.
+    for name in TP_NAMES:
+        en, fr = COMMENTS["en"][name], COMMENTS["fr"][name]
+        assert set(SENTIMENTS) <= set(en) <= set(SENTIMENTS + CAUSES), name
+        assert {k: len(v) for k, v in en.items()} == {k: len(v) for k, v in fr.items()}, name
+        assert all(en[s] for s in SENTIMENTS), name
+    assert set(COMMENTS["en"]) == set(COMMENTS["fr"]) == set(TP_NAMES)
 
 
 _check_tables()
+COMMENT_TABLES = {lang: _comment_table(lang) for lang in ("en", "fr")}
 
 
 def _pick(rng: np.random.Generator, probs: dict[str, float], size: int,
@@ -605,19 +545,28 @@ def _responses(rng: np.random.Generator, cust: np.ndarray, tp: np.ndarray, stage
     has_ces = (stage[at] >= STAGES.index("purchase")) & (rng.random(k) < 0.6)
     ces = pd.array(np.where(has_ces, ces, np.nan)).astype("Int64")
 
-    # Comments: the cause first (a failed payment, a late parcel), else by score.
+    # Comments: about the touchpoint answered about, in the score's sentiment; a detractor
+    # names the cause (a failed payment, a late parcel) where that touchpoint has such words.
+    # The draws (`french`, `pick`) are the same whatever the texts, so every other figure of
+    # the demo stays as it was.
+    where = tp[at]
+    cats = SENTIMENTS + CAUSES
+    has = {c: COMMENT_TABLES["en"][2][cats.index(c)] > 0 for c in CAUSES}
     category = np.select(
-        [(nps <= 6) & failed[at], (nps <= 6) & late[at], nps <= 6, nps <= 8],
-        ["payment", "delivery", "negative", "passive"], "positive")
+        [(nps <= 6) & failed[at] & has["payment"][where],
+         (nps <= 6) & late[at] & has["delivery"][where], nps <= 6, nps <= 8],
+        [cats.index("payment"), cats.index("delivery"), cats.index("negative"),
+         cats.index("passive")], cats.index("positive"))
     french = rng.random(k) < FRENCH_SHARE  # drawn in both languages: the same numbers
     if lang == "fr":
         french[:] = True
     pick = rng.random(k)
     comment = np.full(k, None, dtype=object)
     for tongue, flag in (("fr", french), ("en", ~french)):
-        for cat, texts in COMMENTS[tongue].items():
-            sel = flag & (category == cat)
-            comment[sel] = np.array(texts, dtype=object)[(pick[sel] * len(texts)).astype(int)]
+        texts, offset, count = COMMENT_TABLES[tongue]
+        n_texts = count[category[flag], where[flag]]
+        comment[flag] = texts[offset[category[flag], where[flag]]
+                              + (pick[flag] * n_texts).astype(np.int64)]
     comment[rng.random(k) >= 0.45] = None  # most people skip the free-text box
 
     delay_s = rng.exponential(20 * 3600, k) + 600
