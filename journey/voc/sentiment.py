@@ -7,7 +7,7 @@ Two parts, combined:
   ("mais", "but": the clause after weighs more). Idioms come first, so "pas terrible",
   "pas mal", "rien à redire", "sans plus" mean what they mean. It needs no data: it alone
   scores a store without scored answers (and the labelled regression set).
-- the **model**: TF-IDF word 1-2-grams and character 2-5-grams (within words), a ridge
+- the **model**: TF-IDF word 1-2-grams and character 2-4-grams (within words), a ridge
   regression of the answer's NPS score (0-10) on them. Learned per store from the answers that
   have both a comment and an NPS, k-fold *by answer*: each answer's comment is scored by a model
   that never saw that answer (nor its score); answers without a score are scored by a model of
@@ -21,6 +21,7 @@ Everything runs offline: nothing is fetched; scikit-learn fits the model in-proc
 from __future__ import annotations
 
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -42,7 +43,7 @@ FOLDS = 5
 # Weights of the two parts in the combined score (before tanh). The lexicon's is the same
 # with or without a model, so a store's labels move little when the model arrives.
 LEXICON_WEIGHT = 1.0
-MODEL_WEIGHT = 0.7
+MODEL_WEIGHT = 1.0
 # Negation reaches this many words after the negator.
 NEGATION_SPAN = 3
 NEGATION_FACTOR = -0.8
@@ -176,16 +177,39 @@ class Scored:
     model_used: bool
 
 
-def _vectoriser() -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_union
+# Hashed n-grams need no vocabulary: chunks of a big store vectorise in parallel processes
+# and the result does not depend on how the comments were split.
+N_FEATURES = 2 ** 20
+PARALLEL_FROM = 20_000  # comments; below, starting worker processes costs more than it saves
 
-    return make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                        strip_accents="unicode", max_features=300_000, dtype=np.float32),
-        TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True,
-                        strip_accents="unicode", max_features=300_000, dtype=np.float32),
-    )
+
+def _hashed(texts: list[str]) -> Any:
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    common = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
+              "strip_accents": "unicode", "dtype": np.float32}
+    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), **common)
+    words = HashingVectorizer(ngram_range=(1, 2), **common)
+    return hstack([chars.transform(texts), words.transform(texts)]).tocsr()
+
+
+def _features(texts: list[str]) -> Any:
+    """TF-IDF (sublinear) of character 2-4-grams within words and word 1-2-grams."""
+    from scipy.sparse import vstack
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    if len(texts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        from joblib import Parallel, delayed
+
+        jobs = min(os.cpu_count() or 1, 4)
+        size = -(-len(texts) // jobs)
+        parts = Parallel(n_jobs=jobs)(
+            delayed(_hashed)(texts[i:i + size]) for i in range(0, len(texts), size))
+        counts = vstack(parts).tocsr()
+    else:
+        counts = _hashed(texts)
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
 
 
 def model_predictions(
@@ -193,7 +217,7 @@ def model_predictions(
 ) -> np.ndarray | None:
     """The model's predicted NPS score for each comment, out of fold (None: too few scored).
 
-    The vocabulary and IDF are fitted on every comment (they use no score); the ridge
+    The IDF is fitted on every comment (it uses no score); the ridge
     regression is fitted k times, each time without the fold it then predicts, so an answer's
     own score never reaches its comment. Comments without a score get a model of all scored
     answers. Folds are shuffled with `seed`: the same store gives the same scores.
@@ -205,14 +229,14 @@ def model_predictions(
     scored = np.flatnonzero(~np.isnan(y))
     if len(scored) < MIN_TRAINING:
         return None
-    x = _vectoriser().fit_transform(list(texts)).tocsr()
+    x = _features(list(texts))
     out = np.empty(len(texts), dtype=float)
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(scored):
-        model = Ridge(alpha=1.0, solver="sparse_cg").fit(x[scored[train]], y[scored[train]])
+        model = Ridge(alpha=1.0, solver="lsqr").fit(x[scored[train]], y[scored[train]])
         out[scored[test]] = model.predict(x[scored[test]])
     unscored = np.flatnonzero(np.isnan(y))
     if len(unscored):
-        model = Ridge(alpha=1.0, solver="sparse_cg").fit(x[scored], y[scored])
+        model = Ridge(alpha=1.0, solver="lsqr").fit(x[scored], y[scored])
         out[unscored] = model.predict(x[unscored])
     return out
 
