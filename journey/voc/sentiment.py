@@ -249,7 +249,7 @@ def score_comments(
     first = [detect_language(t, "?") for t in texts]
     # Undecided short comments take the language most of the store's comments are in.
     usual = max(LANGUAGES, key=lambda lang: sum(1 for v in first if v == lang))
-    languages = [detect_language(t, usual) for t in texts]
+    languages = [usual if v == "?" else v for v in first]
     lex = np.array([lexicon_score(t, lang) for t, lang in zip(texts, languages, strict=True)])
     raw = LEXICON_WEIGHT * np.arctanh(np.clip(lex, -0.999, 0.999))
     pred = model_predictions(texts, nps, seed=seed) if nps is not None else None
