@@ -1,4 +1,5 @@
-"""The core's layers import only downward: cli -> present -> analytics/ingest -> db, i18n a leaf.
+"""The core's layers import only downward: cli -> present -> analytics/ingest -> voc -> db,
+i18n a leaf.
 
 Read from the source (every import statement, function-level ones too), so a late import
 cannot hide an upward arrow or a cycle between layers.
@@ -16,10 +17,11 @@ CORE = ROOT / "journey"
 ALLOWED: dict[str, set[str]] = {
     "i18n": set(),
     "db": {"i18n"},
-    "ingest": {"db", "i18n"},
-    "analytics": {"db", "i18n"},
+    "voc": {"db", "i18n"},
+    "ingest": {"voc", "db", "i18n"},
+    "analytics": {"voc", "db", "i18n"},
     "present": {"analytics", "i18n"},
-    "cli": {"present", "analytics", "ingest", "db", "i18n"},
+    "cli": {"present", "analytics", "ingest", "voc", "db", "i18n"},
 }
 
 

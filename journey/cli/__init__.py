@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from journey import i18n
 from journey.cli import export_map, query, rules, snapshot, store_health
 from journey.db import health
 from journey.db.store import Store, StoreError
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove one import and everything it brought")
     _add_db(p)
     p.add_argument("import_id", type=int)
+
+    p = sub.add_parser(
+        "rescore", help="score every comment's language and sentiment again (voice of the "
+        "customer; imports do it by themselves)")
+    _add_db(p)
 
     p = sub.add_parser("info", help="what the store holds")
     _add_db(p)
@@ -161,6 +167,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"There is no import {args.import_id}. See `imports`.", file=sys.stderr)
                 return 1
         print(f"Removed import {args.import_id}.")
+        return 0
+    if args.command == "rescore":
+        from journey.voc import sentiment
+
+        with Store(args.db) as store:
+            scored = sentiment.rescore(store)
+        print(i18n.t("voc.rescored", "en", n=scored))
         return 0
     if args.command == "sample":
         from journey.ingest import demo

@@ -29,6 +29,7 @@ from journey.analytics import (
     repeats,
     snapshots,
     variants,
+    voc,
 )
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
@@ -38,7 +39,7 @@ from journey.db.store import Store
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
     "csat", "ces", "paths", "overview", "attribution", "fix-first", "variants",
-    "repeats", "repeaters-nps", "changes",
+    "repeats", "repeaters-nps", "changes", "verbatims",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -105,6 +106,14 @@ def add_parser(
                    help="changes: the snapshot to compare to (default: the map today)")
     g.add_argument("--notes", action="store_true",
                    help="changes: the notes that changed ({stage, before, after}) instead")
+    g.add_argument("--sentiment", choices=voc.LABELS, default=None,
+                   help="verbatims: only comments with this sentiment label")
+    g.add_argument("--language", choices=voc.LANGUAGES, default=None,
+                   help="verbatims: only comments detected in this language")
+    g.add_argument("--search", default=None, metavar="TEXT",
+                   help="verbatims: only comments containing TEXT (case-insensitive)")
+    g.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="verbatims: at most N comments, newest first (default: all)")
     g.add_argument("--json", action="store_true", help="print plain JSON")
     p.set_defaults(handler=run)
     return p
@@ -228,6 +237,11 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
         return devices.device_switching(engine, filters)
     if kind == "attribution":
         return _attribution(args, engine, filters)
+    if kind == "verbatims":
+        if args.limit is not None and args.limit < 0:
+            raise UsageError(f"--limit {args.limit}: give 0 or more.")
+        return voc.verbatims(engine, filters, label=args.sentiment, language=args.language,
+                             search=args.search, limit=args.limit)
     if kind == "fix-first":
         return fix_first.fix_first(engine, filters, top=args.top)
     options = FlowOptions(

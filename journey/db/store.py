@@ -142,6 +142,14 @@ MIGRATIONS: list[str] = [
     """,
     # 6: the rule sets each rule change replaced, for Undo (journey/db/rules.py).
     rules_sql.VERSIONS_MIGRATION,
+    # 7: voice of the customer (issue 13): each comment's detected language and sentiment
+    # (score in [-1, 1] and its label), written by journey/voc/sentiment.refresh after every
+    # import; kept on the answer so removing an import removes them with it.
+    """
+    ALTER TABLE responses ADD COLUMN language VARCHAR;
+    ALTER TABLE responses ADD COLUMN sentiment DOUBLE;
+    ALTER TABLE responses ADD COLUMN sentiment_label VARCHAR;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from journey.db.store import EVENT_ID_STRIDE, Store, StoreError
 from journey.ingest.demo_comments import CAUSES, COMMENTS, SENTIMENTS
+from journey.voc import sentiment
 
 # -- the world ------------------------------------------------------------------------
 WINDOW_START = np.datetime64("2026-01-01", "D")
@@ -678,13 +679,17 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42,
                 "CAST(touchpoint AS VARCHAR), CAST(channel AS VARCHAR), CAST(device AS VARCHAR), "
                 "CAST(stage AS VARCHAR), revenue, ?, NULL FROM demo_events", [base, import_id])
             cur.execute(
-                "INSERT INTO responses SELECT response_id + ?, CAST(customer_id AS VARCHAR), ts, "
+                "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
+                "csat, ces, comment, import_id, ces_high_is_easy) "
+                "SELECT response_id + ?, CAST(customer_id AS VARCHAR), ts, "
                 "CAST(stage AS VARCHAR), CAST(touchpoint AS VARCHAR), nps, csat, ces, comment, "
                 "?, TRUE FROM demo_responses", [base, import_id])
         finally:
             for view in ("demo_tp", "demo_personas", "demo_customers", "demo_events",
                          "demo_responses"):
                 cur.unregister(view)
+        # The demo's comments get their sentiment like an imported survey's.
+        sentiment.refresh(cur)
         summary = {
             "import_id": import_id,
             "events": len(data.events),

@@ -27,6 +27,7 @@ from journey.ingest.limits import CancelFn, Cancelled, Checkpoint, LimitError, L
 from journey.ingest.loader import DryRun, Loader, ProgressFn, Rejected
 from journey.ingest.plan import IGNORE, make_plan, unused_note
 from journey.ingest.report import Fix, ImportReport, Preview, Problem
+from journey.voc import sentiment
 
 __all__ = [
     "IGNORE", "TARGETS", "Fix", "ImportReport", "Limits", "Preview", "Problem", "disk_full",
@@ -181,6 +182,10 @@ def import_file(
                 with store.transaction() as cur, _interrupt_on_cancel(cur, cancel):
                     Loader(cur, prep, plan, report, skip_bad_rows, step, limits).run(
                         store, dry_run)
+                    if plan.kind == "responses":
+                        # Same transaction: the answers land with their comments scored.
+                        step.step(0.95, "Scoring the comments")
+                        sentiment.refresh(cur)
                     # The last checkpoint: still inside the transaction, so a cancel here
                     # rolls back; the journey tables are refreshed, then it commits.
                     step.step(1.0, "Refreshing the journeys")

@@ -1,0 +1,305 @@
+"""Sentiment of each verbatim, French or English: a lexicon, and a model learned from the
+store's own scored answers, strictly out of fold.
+
+Two parts, combined:
+- the **lexicon** (`lexicon.py`, hand-written): words and idioms with a polarity, negation
+  ("pas", "never", "n't" flip the next three words), boosters ("très", "really") and contrast
+  ("mais", "but": the clause after weighs more). Idioms come first, so "pas terrible",
+  "pas mal", "rien à redire", "sans plus" mean what they mean. It needs no data: it alone
+  scores a store without scored answers (and the labelled regression set).
+- the **model**: TF-IDF word 1-2-grams and character 2-4-grams (within words), a ridge
+  regression of the answer's NPS score (0-10) on them. Learned per store from the answers that
+  have both a comment and an NPS, k-fold *by answer*: each answer's comment is scored by a model
+  that never saw that answer (nor its score); answers without a score are scored by a model of
+  all scored answers. Used only from `MIN_TRAINING` scored comments up.
+
+Score in [-1, 1] = tanh(lexicon + the model's standardised prediction, weighted); the label is
+negative below -NEUTRAL_BAND, positive above +NEUTRAL_BAND, neutral between.
+Everything runs offline: nothing is fetched; scikit-learn fits the model in-process.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from journey.voc import lexicon as lx
+
+LANGUAGES = ("fr", "en")
+LABELS = ("negative", "neutral", "positive")
+# |score| at or below this is neutral. Chosen on the labelled set (tests/data), never on the
+# real exports.
+NEUTRAL_BAND = 0.15
+# Fewer scored comments than this and the model is not learned: the lexicon alone scores.
+MIN_TRAINING = 100
+FOLDS = 5
+# Weights of the two parts in the combined score (before tanh). The lexicon's is the same
+# with or without a model, so a store's labels move little when the model arrives.
+LEXICON_WEIGHT = 1.0
+MODEL_WEIGHT = 1.0
+# Negation reaches this many words after the negator.
+NEGATION_SPAN = 3
+NEGATION_FACTOR = -0.8
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents off, apostrophes and punctuation as spaces: the form the lexicon
+    and the language cues are written in."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_TOKEN.findall(text))
+
+
+_ACCENTS = frozenset("éèêàùçôîâûëïœ")
+
+
+def detect_language(text: str | None, default: str | None = None) -> str | None:
+    """'fr', 'en' or None (no letters): stop words of each language counted in the comment,
+    French accents counting for French; a tie (a short "ras", "ok") goes to French when the
+    comment has accents, else to `default` (the store's usual language), else English."""
+    if not text or not text.strip():
+        return None
+    tokens = fold(text).split()
+    if not tokens:
+        return None
+    fr = sum(1 for t in tokens if t in lx.STOP_FR)
+    en = sum(1 for t in tokens if t in lx.STOP_EN)
+    accents = sum(1 for ch in text.lower() if ch in _ACCENTS)
+    fr += min(accents, 3)
+    if fr == en:
+        return "fr" if accents else (default or "en")
+    return "fr" if fr > en else "en"
+
+
+def _phrases() -> dict[int, dict[tuple[str, ...], float]]:
+    # Idioms and multi-word lexicon entries by length, to match the longest first.
+    table: dict[int, dict[tuple[str, ...], float]] = {}
+    for phrase, value in list(lx.WORDS.items()) + list(lx.IDIOMS.items()):
+        words = tuple(fold(phrase).split())
+        if len(words) > 1:
+            table.setdefault(len(words), {})[words] = value
+    return dict(sorted(table.items(), reverse=True))
+
+
+_PHRASES = _phrases()
+# The single-word lexicon of each language (the shared words, then the language's own).
+_WORDS = {lang: {**lx.WORDS, **(lx.WORDS_FR if lang == "fr" else lx.WORDS_EN)}
+          for lang in LANGUAGES}
+
+
+_PAUSE = re.compile(r"^\W*\w+\s*[,:!.…]")
+
+
+def _opens_with_pause(text: str) -> bool:
+    # "Super, encore une heure…": a one-word exclamation set off by punctuation.
+    return bool(_PAUSE.match(text))
+
+
+def lexicon_score(text: str | None, language: str | None = None) -> float:
+    """The lexicon's score of one comment, in [-1, 1] (0 without any sentiment word)."""
+    if not text:
+        return 0.0
+    tokens = fold(text).split()
+    lang = language or detect_language(text) or "en"
+    words = _WORDS.get(lang, _WORDS["en"])
+    total = 0.0
+    weight = 1.0       # contrast: the clause after "mais"/"but" counts more
+    negate_left = 0    # words still under a negation
+    boost = 1.0
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        matched = False
+        for size, table in _PHRASES.items():
+            if i + size <= n and tuple(tokens[i:i + size]) in table:
+                total += weight * boost * table[tuple(tokens[i:i + size])]
+                i += size
+                negate_left, boost, matched = 0, 1.0, True
+                break
+        if matched:
+            continue
+        if tok in lx.CONTRAST:
+            total *= 0.6
+            weight = 1.4
+            negate_left, boost = 0, 1.0
+        elif tok in lx.NEGATORS or (tok == lx.EN_NT and i > 0 and tokens[i - 1].endswith("n")):
+            negate_left = NEGATION_SPAN
+        elif tok in lx.BOOSTERS and tok not in words:
+            boost *= lx.BOOSTERS[tok]
+        elif tok in words and words[tok] != 0.0:
+            value = words[tok] * boost
+            if negate_left > 0:
+                value *= NEGATION_FACTOR
+            total += weight * value
+            boost = 1.0
+            negate_left = max(negate_left - 1, 0)
+        else:
+            negate_left = max(negate_left - 1, 0)
+        i += 1
+    if (tokens and tokens[0] in lx.IRONY_OPENERS and _opens_with_pause(text)
+            and any(t in lx.COMPLAINT_CUES for t in tokens[1:])):
+        opener = words.get(tokens[0], 0.0)
+        rest = total - opener
+        if rest <= 0.0:
+            # The praise was sarcasm: it adds to the complaint instead of cancelling it.
+            total = rest - abs(opener)
+    # VADER's normalisation: a few strong words approach ±1 without reaching it.
+    return total / math.sqrt(total * total + 1.0)
+
+
+def label(score: float) -> str:
+    """negative | neutral | positive for a score in [-1, 1]."""
+    if score > NEUTRAL_BAND:
+        return "positive"
+    if score < -NEUTRAL_BAND:
+        return "negative"
+    return "neutral"
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Per comment (in the order given): language, score in [-1, 1], label, and whether the
+    learned model took part (False: the lexicon alone)."""
+
+    language: list[str | None]
+    score: np.ndarray
+    label: list[str]
+    model_used: bool
+
+
+# Hashed n-grams need no vocabulary: chunks of a big store vectorise in parallel processes
+# and the result does not depend on how the comments were split.
+N_FEATURES = 2 ** 20
+PARALLEL_FROM = 20_000  # comments; below, starting worker processes costs more than it saves
+
+
+def _hashed(texts: list[str]) -> Any:
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    common = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
+              "strip_accents": "unicode", "dtype": np.float32}
+    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), **common)
+    words = HashingVectorizer(ngram_range=(1, 2), **common)
+    return hstack([chars.transform(texts), words.transform(texts)]).tocsr()
+
+
+def _features(texts: list[str]) -> Any:
+    """TF-IDF (sublinear) of character 2-4-grams within words and word 1-2-grams."""
+    from scipy.sparse import vstack
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    if len(texts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        from joblib import Parallel, delayed
+
+        jobs = min(os.cpu_count() or 1, 4)
+        size = -(-len(texts) // jobs)
+        parts = Parallel(n_jobs=jobs)(
+            delayed(_hashed)(texts[i:i + size]) for i in range(0, len(texts), size))
+        counts = vstack(parts).tocsr()
+    else:
+        counts = _hashed(texts)
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
+
+
+def model_predictions(
+    texts: Sequence[str], nps: Sequence[float | None], *, folds: int = FOLDS, seed: int = 0,
+) -> np.ndarray | None:
+    """The model's predicted NPS score for each comment, out of fold (None: too few scored).
+
+    The IDF is fitted on every comment (it uses no score); the ridge
+    regression is fitted k times, each time without the fold it then predicts, so an answer's
+    own score never reaches its comment. Comments without a score get a model of all scored
+    answers. Folds are shuffled with `seed`: the same store gives the same scores.
+    """
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold
+
+    y = np.array([np.nan if v is None else float(v) for v in nps], dtype=float)
+    scored = np.flatnonzero(~np.isnan(y))
+    if len(scored) < MIN_TRAINING:
+        return None
+    x = _features(list(texts))
+    out = np.empty(len(texts), dtype=float)
+    for train, test in KFold(folds, shuffle=True, random_state=seed).split(scored):
+        model = Ridge(alpha=1.0, solver="lsqr").fit(x[scored[train]], y[scored[train]])
+        out[scored[test]] = model.predict(x[scored[test]])
+    unscored = np.flatnonzero(np.isnan(y))
+    if len(unscored):
+        model = Ridge(alpha=1.0, solver="lsqr").fit(x[scored], y[scored])
+        out[unscored] = model.predict(x[unscored])
+    return out
+
+
+def score_comments(
+    texts: Sequence[str], nps: Sequence[float | None] | None = None, *, seed: int = 0,
+) -> Scored:
+    """Language, score and label of each comment; `nps` (same order, None where unanswered)
+    lets the model learn from the scored ones, out of fold."""
+    first = [detect_language(t, "?") for t in texts]
+    # Undecided short comments take the language most of the store's comments are in.
+    usual = max(LANGUAGES, key=lambda lang: sum(1 for v in first if v == lang))
+    languages = [usual if v == "?" else v for v in first]
+    lex = np.array([lexicon_score(t, lang) for t, lang in zip(texts, languages, strict=True)])
+    raw = LEXICON_WEIGHT * np.arctanh(np.clip(lex, -0.999, 0.999))
+    pred = model_predictions(texts, nps, seed=seed) if nps is not None else None
+    if pred is not None:
+        # Standardised, so the weight means the same whatever the store's score spread.
+        spread = float(np.std(pred)) or 1.0
+        raw = raw + MODEL_WEIGHT * (pred - float(np.mean(pred))) / spread
+    score = np.tanh(raw)
+    return Scored(languages, score, [label(s) for s in score], pred is not None)
+
+
+def refresh(cur: Any, *, seed: int = 0) -> int:
+    """Rescore every comment of the store (`cur` inside the caller's transaction) and write
+    language, sentiment and sentiment_label on its answer; answers without a comment get
+    NULLs. Returns how many comments were scored.
+
+    Everything is rescored, not only a new import's comments: the model learns from all
+    scored answers, so a new file changes what it knows about the old ones.
+    """
+    rows = cur.execute(
+        "SELECT response_id, comment, nps FROM responses "
+        "WHERE comment IS NOT NULL AND trim(comment) <> '' ORDER BY response_id"
+    ).fetchall()
+    cur.execute(
+        "UPDATE responses SET language = NULL, sentiment = NULL, sentiment_label = NULL "
+        "WHERE language IS NOT NULL OR sentiment IS NOT NULL"
+    )
+    if not rows:
+        return 0
+    ids = [r[0] for r in rows]
+    nps = [r[2] if r[2] is not None and 0 <= r[2] <= 10 else None for r in rows]
+    result = score_comments([str(r[1]) for r in rows], nps, seed=seed)
+    import pandas as pd
+
+    frame = pd.DataFrame({"response_id": ids, "language": result.language,
+                          "sentiment": result.score, "sentiment_label": result.label})
+    cur.register("voc_scores", frame)
+    try:
+        cur.execute(
+            "UPDATE responses SET language = s.language, sentiment = s.sentiment, "
+            "sentiment_label = s.sentiment_label FROM voc_scores s "
+            "WHERE responses.response_id = s.response_id"
+        )
+    finally:
+        cur.unregister("voc_scores")
+    return len(rows)
+
+
+def rescore(store: Any, *, seed: int = 0) -> int:
+    """Rescore every comment of `store` (a `journey.db.store.Store`) in one transaction: for
+    a store upgraded from before sentiment existed, or after removing an import."""
+    with store.transaction() as cur:
+        return refresh(cur, seed=seed)

@@ -1,0 +1,113 @@
+"""Quality and speed of the voice-of-the-customer sentiment (issue 13).
+
+    python scripts/bench_voc.py [--real DIR] [--n 100000]
+
+1. AUC, promoters' (9-10) vs detractors' (0-6) comments, on the two real NPS exports in
+   ../shared/real-exports (skipped when absent): each file is imported into a fresh store the
+   way a user would (`importer.import_file`, which scores the comments), and the stored
+   sentiment is compared with the stored NPS. The model part is out of fold (5 folds by
+   answer), so no comment is scored by a model that saw its own answer's score. The lexicon
+   alone and the model alone are printed beside the combination.
+2. Accuracy on tests/data/verbatims_labelled.csv (negative/neutral/positive), lexicon alone:
+   that set has no scores to learn from.
+3. Time to score N verbatims with their scores (language, lexicon, vectorising, 5 + 1 ridge
+   fits): comments drawn from the two files and the labelled set, each made distinct.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from journey.db.store import Store  # noqa: E402
+from journey.ingest import importer  # noqa: E402
+from journey.voc import sentiment  # noqa: E402
+
+FILES = ("nps_benavent_fr.csv", "nps_miro_feedback.csv")
+LABELLED = ROOT / "tests" / "data" / "verbatims_labelled.csv"
+
+
+def _auc(nps: np.ndarray, score: np.ndarray) -> float:
+    keep = (nps >= 9) | (nps <= 6)
+    return float(roc_auc_score(nps[keep] >= 9, score[keep]))
+
+
+def real_file(path: Path) -> tuple[list[str], np.ndarray]:
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "b.duckdb") as store:
+        report = importer.import_file(store, path)
+        if not report.ok:
+            raise SystemExit(report.to_text())
+        rows = store.cursor().execute(
+            "SELECT comment, nps, sentiment FROM responses WHERE sentiment IS NOT NULL "
+            "AND nps BETWEEN 0 AND 10 ORDER BY response_id").fetchall()
+    texts = [r[0] for r in rows]
+    nps = np.array([r[1] for r in rows], dtype=float)
+    stored = np.array([r[2] for r in rows], dtype=float)
+    lex = np.array([sentiment.lexicon_score(t) for t in texts])
+    model = sentiment.model_predictions(texts, list(nps))
+    print(f"{path.name}: {len(texts):,} scored comments, {int(((nps >= 9) | (nps <= 6)).sum()):,}"
+          f" promoters or detractors")
+    print(f"  AUC stored sentiment (lexicon + out-of-fold model): {_auc(nps, stored):.3f}")
+    print(f"  AUC lexicon alone: {_auc(nps, lex):.3f}")
+    if model is not None:
+        print(f"  AUC model alone (out of fold): {_auc(nps, model):.3f}")
+    return texts, nps
+
+
+def labelled() -> list[str]:
+    with LABELLED.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    result = sentiment.score_comments([r["text"] for r in rows])
+    for lang in ("fr", "en", None):
+        part = [(g, r) for g, r in zip(result.label, rows, strict=True)
+                if lang is None or r["lang"] == lang]
+        acc = sum(g == r["label"] for g, r in part) / len(part)
+        print(f"labelled set {lang or 'all'}: accuracy {acc:.1%} on {len(part)}")
+    return [r["text"] for r in rows]
+
+
+def speed(pool: list[tuple[str, float | None]], n: int) -> None:
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(pool), size=n)
+    # Distinct texts (a customer number appended), so nothing is scored twice for free.
+    texts = [f"{pool[i][0]} (client {k})" for k, i in enumerate(picks)]
+    nps = [pool[i][1] for i in picks]
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    result = sentiment.score_comments(texts, nps)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    print(f"{n:,} verbatims scored (model used: {result.model_used}): {wall:.1f} s wall, "
+          f"{cpu:.1f} s CPU, on {os.cpu_count()} cores")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "real-exports")
+    parser.add_argument("--n", type=int, default=100_000, help="verbatims to time (0: skip)")
+    args = parser.parse_args()
+    pool: list[tuple[str, float | None]] = []
+    for name in FILES:
+        path = args.real / name
+        if path.is_file():
+            texts, nps = real_file(path)
+            pool += list(zip(texts, nps.tolist(), strict=True))
+        else:
+            print(f"{name}: not found in {args.real}, skipped")
+    pool += [(t, None) for t in labelled()]
+    if args.n > 0:
+        speed(pool, args.n)
+
+
+if __name__ == "__main__":
+    main()
