@@ -34,7 +34,8 @@ def test_cancel_an_import(app_server, empty_db, tmp_path: Path, page, wait_idle,
     page.goto(base + "/data?lang=en")
     expect(page.locator("h1").first).to_have_text("Data", timeout=90_000)
     wait_idle(page)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(big))
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.first.set_input_files(str(big))  # the import one, not the rules file's
     wait_idle(page)
     page.get_by_text("would be imported").first.wait_for(timeout=120_000)
     page.get_by_role("button", name="Import 1 file").click()

@@ -162,7 +162,8 @@ def test_a_french_visitor_sees_no_english(app_server, french_page, wait_idle, sc
     # editors' missing values are dashes: tests/app/test_data_page.py).
     csv = tmp_path_factory.mktemp("csv") / "salon.csv"
     Path(csv).write_bytes(UNMAPPED_CSV)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(csv))
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.first.set_input_files(str(csv))  # the import one, not the rules file's
     wait_idle(page)
     page.wait_for_timeout(1500)
     assert _visible_english(page) == []

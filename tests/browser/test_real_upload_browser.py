@@ -36,7 +36,8 @@ def test_french_nps_survey_through_the_browser(app_server, empty_db, page, wait_
     page.goto(base + "/data?lang=en")
     expect(page.locator("h1").first).to_have_text("Data", timeout=90_000)
     wait_idle(page)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(FILE))
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.first.set_input_files(str(FILE))  # the import one, not the rules file's
     wait_idle(page)
     page.get_by_text("13,954 rows of Survey responses would be imported").first.wait_for(
         timeout=90_000

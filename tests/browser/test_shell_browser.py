@@ -70,7 +70,8 @@ def test_upload_french_excel_csv(app_server, browser_demo_db, page, wait_idle, s
     _sidebar_link(page, "Data").click()
     expect(page.locator("h1").first).to_have_text("Data", timeout=90_000)
     wait_idle(page)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(csv))
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.first.set_input_files(str(csv))  # the import one, not the rules file's
     wait_idle(page)
     page.get_by_text("export-crm.csv").first.wait_for()
     assert_no_exception(page)
