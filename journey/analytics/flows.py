@@ -142,7 +142,7 @@ class Drill:
         return cls(step, kind, name, next_kind, next_name, steps, top, start_at, end_at)
 
 
-def _positions(
+def positions_sql(
     src: str, table: str | None, params: dict[str, Any], *, steps: int,
     start_at: str | None, end_at: str | None, prefix: str = "",
 ) -> str:
@@ -225,7 +225,7 @@ def _drill_ctes(drill: Drill, params: dict[str, Any]) -> str:
     if KIND_OTHER in (drill.kind, drill.next_kind):
         params[f"{q}top"] = drill.top
     params[f"{q}step"] = drill.step
-    ctes = [_positions("j_base", None, params, steps=drill.steps, start_at=drill.start_at,
+    ctes = [positions_sql("j_base", None, params, steps=drill.steps, start_at=drill.start_at,
                        end_at=drill.end_at, prefix=q)]
     ctes.append(
         f"{q}j_rk AS (SELECT pos, node, ROW_NUMBER() OVER (PARTITION BY pos "
@@ -295,7 +295,7 @@ def _sankey_sql(
     params["top"] = int(top)
     # Precomputed: the anchors and the journey count read the tables themselves, so that
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
-    pos = _positions("j_st", options.step_table if pre else None, params, steps=steps,
+    pos = positions_sql("j_st", options.step_table if pre else None, params, steps=steps,
                      start_at=start_at or None, end_at=end_at or None)
     if pre:
         # One journey per customer in scope (every customer has a first step).

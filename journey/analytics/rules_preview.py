@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from journey.analytics.flows import _positions, fold_sql, sankey_from_rows
+from journey.analytics.flows import fold_sql, positions_sql, sankey_from_rows
 from journey.db import derived, rules
 from journey.db.engine import Engine, EngineLike
 
@@ -87,7 +87,7 @@ def _sankey(engine: Engine, relation: str, purpose: str) -> dict[str, Any]:
     )
     steps = derived.steps_ctes("pv_j", level="touchpoint", keep_repeats=False, session=False)
     p: dict[str, Any] = {"top": SANKEY_TOP}
-    pos = _positions("j_st", None, p, steps=SANKEY_STEPS, start_at=None, end_at=None)
+    pos = positions_sql("j_st", None, p, steps=SANKEY_STEPS, start_at=None, end_at=None)
     sql = f"WITH {steps_src},\n{steps},\n{pos},\n{fold_sql('j_st WHERE step = 1')}"
     rows = engine.rows(sql, p, purpose=purpose)
     return sankey_from_rows(rows, steps=SANKEY_STEPS, right_aligned=False)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from journey.analytics import scope
+from journey.analytics.filters import Filters
 from journey.db.engine import Engine, EngineLike
 
 CONVERSION_SETTING = "setting:conversion_stage"
@@ -38,12 +40,15 @@ def checklist(source: EngineLike, filters: Any = None) -> dict[str, Any]:
         "SELECT COALESCE((SELECT value FROM meta WHERE key = ?), 'purchase')",
         [CONVERSION_SETTING], purpose="setup.conversion_stage",
     )[0]
-    pos = engine.one("SELECT MIN(position) FROM stages WHERE stage = ?", [conv],
-                     purpose="setup.conversion_position")[0]
+    known = bool(engine.one("SELECT COUNT(*) FROM stages WHERE stage = ?", [conv],
+                            purpose="setup.conversion_known")[0])
     converting = 0
-    if pos is not None:
+    if known:
+        # The one definition of "reached the conversion stage" (scope.converted), per event.
+        params: dict[str, Any] = {}
+        reached = scope.converted("stage_position", Filters(conversion_stage=conv), params)
         converting = int(engine.one(
-            "SELECT COUNT(*) FROM journey_events WHERE stage_position >= ?", [int(pos)],
+            f"SELECT COALESCE(SUM({reached}), 0) FROM journey_events", params,
             purpose="setup.converting")[0] or 0)
     items = []
     if not events:
@@ -56,7 +61,7 @@ def checklist(source: EngineLike, filters: Any = None) -> dict[str, Any]:
     return {
         "events": events, "touchpoints": touchpoints, "unstaged_touchpoints": unstaged_tp,
         "unstaged_events": unstaged_ev, "conversion_stage": conv,
-        "conversion_known": pos is not None, "converting_events": converting, "items": items,
+        "conversion_known": known, "converting_events": converting, "items": items,
     }
 
 
