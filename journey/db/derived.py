@@ -83,7 +83,7 @@ DERIVED_TABLES = (
 _W = "PARTITION BY cid ORDER BY g"
 
 # Temp tables of one refresh: changed imports / map rows, affected customers and their keys.
-_TEMPS = ("_dv_fp", "_dv_imp", "_dv_tp", "_dv_st", "_dv_pc", "_dv_ac", "_dv_cids")
+_TEMPS = ("_dv_fp", "_dv_imp", "_dv_tp", "_dv_st", "_dv_pc", "_dv_rc", "_dv_ac", "_dv_cids")
 
 
 def node_expr(level: str) -> str:
@@ -483,8 +483,34 @@ _AFFECTED_SQL = [
     "UNION SELECT customer_id FROM journey_events WHERE import_id IN "
     "(SELECT import_id FROM _dv_imp WHERE ev = 1) "
     "OR touchpoint IN (SELECT touchpoint FROM _dv_tp) OR stage IN (SELECT stage FROM _dv_st) "
-    "UNION SELECT customer_id FROM _dv_pc",
+    "UNION SELECT customer_id FROM _dv_pc "
+    # Customers with an event a changed rule may decide otherwise (`_rule_changes`).
+    "UNION SELECT customer_id FROM _dv_rc",
 ]
+
+# No rule changed: no customer is affected by the rules.
+_NO_RULE_CHANGES_SQL = (
+    "CREATE TEMP TABLE _dv_rc AS SELECT customer_id FROM events WHERE 1 = 0"
+)
+
+
+def _rule_changes(cur: duckdb.DuckDBPyConnection) -> None:
+    """Temp table `_dv_rc`: the customers with an event whose journey values may differ
+    between the rules of the last refresh (`derived_rules`) and the rules now: events some
+    added, removed, edited or moved rule matches, or a rule after such a rule on the same
+    target (first match wins), under the old or the new rules (rules.changed_events_ctes).
+    Everyone else's rows stay as they are."""
+    old = [list(r) for r in cur.execute(
+        f"SELECT {', '.join(rules.COLUMNS)} FROM derived_rules ORDER BY position").fetchall()]
+    params: dict[str, Any] = {}
+    ctes = rules.changed_events_ctes("events", old, rules.stored_rows(cur), params)
+    if ctes is None:
+        cur.execute(_NO_RULE_CHANGES_SQL)
+        return
+    cur.execute(
+        f"CREATE TEMP TABLE _dv_rc AS WITH {ctes} SELECT DISTINCT customer_id FROM events "
+        "WHERE event_id IN (SELECT event_id FROM rc_ev)", params,
+    )
 
 
 def _has_tables(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -561,25 +587,30 @@ def refresh(cur: duckdb.DuckDBPyConnection) -> str:
     cur.execute(_CHANGED_IMPORTS_SQL)
     for sql in _CHANGED_MAP_SQL:
         cur.execute(sql)
+    rules_changed = _count(cur, _CHANGED_RULES_SQL) > 0
+    if rules_changed:
+        _rule_changes(cur)
+    else:
+        cur.execute(_NO_RULE_CHANGES_SQL)
     changed = _count(
         cur,
         "SELECT (SELECT count(*) FROM _dv_imp) + (SELECT count(*) FROM _dv_tp) "
-        "+ (SELECT count(*) FROM _dv_st)",
+        "+ (SELECT count(*) FROM _dv_st) + (SELECT count(*) FROM _dv_rc)",
     )
-    if _count(cur, _CHANGED_RULES_SQL):
-        # Any rule can touch any customer (a regex on an attribute): rebuild everything.
-        # Finding the customers whose events match the old or new rules is possible but not
-        # yet done.
-        _full(cur)
-        _finish(cur)
-        return "full"
     if not changed:
+        if rules_changed:
+            # A rule change no event feels (a rule on a value nobody has): only the copy
+            # of the rules moves, so the next refresh compares with these rules.
+            _finish(cur)
+            return "incremental"
         _drop_temps(cur)
         return "none"
     for sql in _AFFECTED_SQL:
         cur.execute(sql)
     affected = _count(cur, "SELECT count(*) FROM _dv_ac")
     known = _count(cur, "SELECT count(*) FROM customer_summary")
+    # Too broad a change (a first import, a stage model edit, a rule set switched on that
+    # renames most events): deleting and re-inserting most rows costs more than rebuilding.
     if affected > FULL_SHARE * known:
         _full(cur)
         _finish(cur)
@@ -625,7 +656,7 @@ def _params(table: str, params: dict[str, Any]) -> dict[str, Any] | None:
 def all_sql() -> list[str]:
     """Every statement a full and an incremental refresh may run (for the portability test)."""
     out = [_FINGERPRINT_SQL, _CHANGED_IMPORTS_SQL, *_CHANGED_MAP_SQL, *_AFFECTED_SQL,
-           *_SNAPSHOT_SQL, _CHANGED_RULES_SQL]
+           *_SNAPSHOT_SQL, _CHANGED_RULES_SQL, _NO_RULE_CHANGES_SQL]
     for scope in ("", "x"):
         out += [_persona_select(scope), _new_keys_sql(scope)]
         out += [select for _t, select in _per_customer_tables(scope)]
@@ -639,6 +670,10 @@ def all_sql() -> list[str]:
             rules.Rule("device", "equals", "kiosk", "online", "offline"),
         ])
         out.append(_events_select(scope, sample, {}))
+    # Which customers a rule change affects (old rules: the sample without its first rule).
+    ctes = rules.changed_events_ctes("events", sample[1:], sample, {})
+    out.append(f"WITH {ctes} SELECT DISTINCT customer_id FROM events "
+               "WHERE event_id IN (SELECT event_id FROM rc_ev)")
     return out
 
 

@@ -485,3 +485,93 @@ ru_ev AS (SELECT e.event_id, e.customer_id, e.ts, e.touchpoint,
         e.device, e.revenue, e.import_id
     FROM ru_e1 e LEFT JOIN ru2_pick p ON p.event_id = e.event_id
     WHERE p.hidden IS NULL)"""
+
+
+# -- which events a rule change can affect (read by db/derived.py) -------------------------
+# What makes two rules the same for the events: field, condition, action and new value
+# (columns of `stored_rows`: field, action, value, regex, rewrite, path, only_regex). The
+# pattern as written and the ready-made set's name change no event.
+def _rule_key(row: list[Any]) -> tuple[Any, ...]:
+    return (row[1], row[4], row[5], row[8], row[9], row[10], row[11])
+
+
+def _unmatched(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> tuple[set[int], set[int]]:
+    """Indexes of `a` and of `b` outside one longest common subsequence of the two."""
+    n, m = len(a), len(b)
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best[i][j] = (best[i + 1][j + 1] + 1 if a[i] == b[j]
+                          else max(best[i + 1][j], best[i][j + 1]))
+    kept_a, kept_b, i, j = set(), set(), 0, 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            kept_a.add(i)
+            kept_b.add(j)
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return set(range(n)) - kept_a, set(range(m)) - kept_b
+
+
+def changed_tails(old: list[list[Any]], new: list[list[Any]],
+                  actions: tuple[str, ...]) -> list[list[Any]]:
+    """The rules (old and new) whose condition decides which events a change from `old` to
+    `new` can affect, for the targets `actions`.
+
+    Per target the first matching rule wins. Take, per target, a longest common subsequence
+    of the two lists (the rules kept, in the same order); the others are the rules added,
+    removed, edited or moved. An event that none of those matches is matched, in both
+    lists, by the same kept rules in the same order, so its first match (and its result
+    for that target, given the same input values) is the same: only events some changed
+    rule matches, under either list, can change. (Moving a rule makes it a changed one;
+    the rules it jumped over stay kept.) Positions are renumbered (unique) so that the
+    rows can be bound together."""
+    out: list[list[Any]] = []
+    for action in actions:
+        a = [r for r in old if r[4] == action]
+        b = [r for r in new if r[4] == action]
+        gone, added = _unmatched([_rule_key(r) for r in a], [_rule_key(r) for r in b])
+        out += [a[i] for i in sorted(gone)] + [b[j] for j in sorted(added)]
+    return [[k + 1, *r[1:]] for k, r in enumerate(out)]
+
+
+PHASE2_ACTIONS = ("stage", "channel", "online", "hide")
+
+
+def changed_events_ctes(events: str, old: list[list[Any]], new: list[list[Any]],
+                        params: dict[str, Any]) -> str | None:
+    """CTE definitions (without WITH) ending in `rc_ev(event_id)`: the events of `events`
+    whose journey values may differ between the rule lists `old` and `new` (a superset:
+    events some changed rule matches under either list). None when no event can change.
+
+    Touchpoint rules see the imported values, so the changed touchpoint rules are matched
+    on those. The other rules see the touchpoint as renamed and the map's row of it: an
+    event whose renaming does not change has the same inputs under both lists, so their
+    changed rules are matched on the inputs the new list gives (`rc_e1`, as `ru_e1`); an
+    event whose renaming changes is already in."""
+    tp = changed_tails(old, new, ("touchpoint",))
+    other = changed_tails(old, new, PHASE2_ACTIONS)
+    if not tp and not other:
+        return None
+    ctes = [f"rc_e0 AS (SELECT * FROM {events})"]
+    picks = []
+    if tp:
+        ctes.append(_hits_ctes("rc1", "rc_e0", ("touchpoint",), tp, params))
+        picks.append("SELECT event_id FROM rc1_h")
+    if other:
+        new_tp = [r for r in new if r[4] == "touchpoint"]
+        ctes.append(_hits_ctes("rcn", "rc_e0", ("touchpoint",), new_tp, params))
+        ctes.append(
+            "rc_e1 AS (SELECT e.event_id, COALESCE(p.touchpoint, e.touchpoint) AS touchpoint, "
+            "COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel) AS channel, "
+            "e.device, e.attributes FROM rc_e0 e LEFT JOIN rcn_pick p ON p.event_id = "
+            "e.event_id LEFT JOIN touchpoints t ON t.touchpoint = "
+            "COALESCE(p.touchpoint, e.touchpoint))"
+        )
+        ctes.append(_hits_ctes("rc2", "rc_e1", PHASE2_ACTIONS, other, params))
+        picks.append("SELECT event_id FROM rc2_h")
+    ctes.append(f"rc_ev AS ({' UNION '.join(picks)})")
+    return ",\n".join(ctes)
