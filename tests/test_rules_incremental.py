@@ -167,3 +167,20 @@ def test_property_incremental_equals_rebuild(monkeypatch, first, changes):
         equal_to_rebuild(store)
     store.undo_rules()
     equal_to_rebuild(store)
+
+
+def test_a_map_edit_brings_back_events_a_hide_rule_hid_through_the_map(tmp_path):
+    # The hide rule reads the stage the map gives: moving "x" out of awareness un-hides A's
+    # event, though A has no journey event at "x" for the map change to be found by.
+    events = [("A", _t(0), "x", None, None, None), ("A", _t(1), "y", None, None, None)]
+    events += [(f"B{i}", _t(0), "y", None, None, None) for i in range(10)]
+    with Store(tmp_path / "m.duckdb") as store:
+        add_import(store, events=events, event_columns=COLS,
+                   touchpoints=[("x", "awareness", None, None)])
+        store.set_rules([Rule("stage", "equals", "awareness", "hide")])
+        store.assign_stage(["x"], "consideration")
+        assert store.last_refresh == "incremental"
+        assert store.cursor().execute(
+            "SELECT touchpoint FROM journey_events WHERE customer_id = 'A' ORDER BY seq"
+        ).fetchall() == [("x",), ("y",)]
+        equal_to_rebuild(store)

@@ -384,23 +384,38 @@ def unchecked_rows(rules: list[Rule]) -> list[list[Any]]:
 
 def _hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[Any]],
                params: dict[str, Any]) -> str:
-    """CTEs `{p}_ev`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
-    (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
-    for each action of `actions`, among the rules `rows` (`compiled_rows` / `stored_rows`).
+    """CTEs ending in `{p}_pick` and `{p}_h`: per event of `source` (event_id, touchpoint,
+    channel, device, stage, attributes) the first matching rule's result for each action of
+    `actions` (`{p}_pick`: event_id, touchpoint, stage, channel, online, hidden; only events
+    some rule decides), and every matching rule (`{p}_h`: event_id, position, action, out,
+    k = 1 for the first match per action), among the rules `rows` (`compiled_rows` /
+    `stored_rows`).
 
     Every rule's text reaches the SQL as a bound parameter (`$rN_regex`...), never as SQL
     text, and sits directly in its regexp call: DuckDB compiles a constant pattern once,
     whereas a pattern read from a column is compiled again for every row (~60 µs each,
-    which made a rule set cost seconds on 50,000 events). The regexes run on the distinct
-    (field, value, touchpoint) triples, never per event; events then find their rules by
-    equality joins."""
+    which made a rule set cost seconds on 50,000 events).
+
+    A rule's result depends only on the event's touchpoint and the values of the fields the
+    rules read, so everything is decided once per distinct tuple of those values (`{p}_t`:
+    a few thousand tuples for a million events), and each event then finds its tuple's
+    picks by one equality join (NULL-safe: a missing attribute is a value like any other):
+    no per-event regex, no per-event ranking or grouping."""
     mine = [r for r in rows if r[4] in actions]
+    if not mine:
+        # No rule for these actions: empty results, without reading the events.
+        none = "CAST(NULL AS VARCHAR)"
+        return (f"{p}_pick AS (SELECT CAST(NULL AS BIGINT) AS event_id, {none} AS touchpoint, "
+                f"{none} AS stage, {none} AS channel, CAST(NULL AS INTEGER) AS online, "
+                f"CAST(NULL AS INTEGER) AS hidden FROM {source} WHERE 1 = 0),\n"
+                f"{p}_h AS (SELECT CAST(NULL AS BIGINT) AS event_id, 0 AS position, "
+                f"{none} AS action, {none} AS out, CAST(0 AS BIGINT) AS k "
+                f"FROM {source} WHERE 1 = 0)")
     fields: dict[str, str | None] = {}
     for r in mine:
         fields.setdefault(r[1], r[10])
-    ev = []
+    cols, keys = [], ["tp"]
     for k, (field, path) in enumerate(fields.items()):
-        params[f"{p}_f{k}"] = field
         if path is not None:
             params[f"{p}_p{k}"] = path
             val = f"json_extract_string(e.attributes, CAST(${p}_p{k} AS VARCHAR))"
@@ -408,58 +423,64 @@ def _hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[An
             val = f"e.{field}"  # a column name of the code's own list, not user text
         else:
             raise ValueError(f"A rule on {field!r} has no JSON path.")
-        ev.append(f"SELECT e.event_id, e.touchpoint, CAST(${p}_f{k} AS VARCHAR) AS field, "
-                  f"CAST({val} AS VARCHAR) AS v FROM {source} e")
-    if not ev:
-        ev = ["SELECT CAST(NULL AS BIGINT) AS event_id, CAST(NULL AS VARCHAR) AS touchpoint, "
-              "CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS v WHERE 1 = 0"]
-    # One pass over the distinct values, crossed with the rule numbers: each rule's
-    # condition sits in its own CASE branch with its own constant pattern, and `{p}_v` is
-    # read once (a CTE read by one SELECT per rule was computed again for each of them).
+        cols.append(f"CAST({val} AS VARCHAR) AS f{k}")
+        keys.append(f"f{k}")
+    col_of = {field: f"f{k}" for k, field in enumerate(fields)}
+    ev = (f"SELECT e.event_id, e.touchpoint AS tp{''.join(', ' + c for c in cols)} "
+          f"FROM {source} e")
+    tuple_cols = ", ".join(keys)
+    # One pass over the distinct tuples, crossed with the rule numbers: each rule's
+    # condition sits in its own CASE branch with its own constant pattern.
     conds, outs, ids = [], [], []
     for r in mine:
         q = f"${p}_r{r[0]}_"
         key = f"{p}_r{r[0]}_"
-        params[key + "field"], params[key + "rx"] = r[1], r[8]
-        cond = f"v.field = {q}field AND regexp_matches(v.v, {q}rx)"
+        params[key + "rx"] = r[8]
+        v = f"t.{col_of[r[1]]}"
+        cond = f"regexp_matches({v}, {q}rx)"
         if r[11] is not None:
             params[key + "only"] = r[11]
-            cond += f" AND regexp_matches(v.touchpoint, {q}only)"
+            cond += f" AND regexp_matches(t.tp, {q}only)"
         if r[9] is None:
             params[key + "value"] = r[5]
             out = f"CAST({q}value AS VARCHAR)"
         else:
             params[key + "rw"] = r[9]
-            out = f"TRIM(regexp_replace(v.v, {q}rx, {q}rw))"
+            out = f"TRIM(regexp_replace({v}, {q}rx, {q}rw))"
         pos = int(r[0])
         ids.append(f"SELECT {pos} AS position, '{r[4]}' AS action")
         conds.append(f"WHEN {pos} THEN {cond}")
         outs.append(f"WHEN {pos} THEN {out}")
+    t_cols = ", ".join(f"t.{c}" for c in keys)
     if mine:
-        m = [f"SELECT r.position, r.action, v.field, v.v, v.touchpoint, "
+        m = (f"SELECT {t_cols}, r.position, r.action, "
              f"CASE r.position {' '.join(outs)} END AS out "
-             f"FROM {p}_v v CROSS JOIN ({' UNION ALL '.join(ids)}) r "
-             f"WHERE CASE r.position {' '.join(conds)} ELSE FALSE END"]
+             f"FROM {p}_t t CROSS JOIN ({' UNION ALL '.join(ids)}) r "
+             f"WHERE CASE r.position {' '.join(conds)} ELSE FALSE END")
     else:
-        m = ["SELECT 0 AS position, CAST(NULL AS VARCHAR) AS action, field, v, touchpoint, "
-             f"CAST(NULL AS VARCHAR) AS out FROM {p}_v WHERE 1 = 0"]
-    nl = "\n    UNION ALL "
-    return f"""{p}_ev AS ({nl.join(ev)}),
-{p}_v AS (SELECT DISTINCT field, v, touchpoint FROM {p}_ev WHERE v IS NOT NULL),
-{p}_m AS ({nl.join(m)}),
-{p}_h AS (SELECT ev.event_id, m.position, m.action, m.out,
-        ROW_NUMBER() OVER (PARTITION BY ev.event_id, m.action ORDER BY m.position) AS k
-    FROM {p}_ev ev JOIN {p}_m m ON m.field = ev.field AND m.v = ev.v
-        AND m.touchpoint = ev.touchpoint
-    WHERE m.out IS NULL OR m.out <> ''),
-{p}_pick AS (SELECT event_id,
-        MAX(CASE WHEN action = 'touchpoint' THEN out END) AS touchpoint,
-        MAX(CASE WHEN action = 'stage' THEN out END) AS stage,
-        MAX(CASE WHEN action = 'channel' THEN out END) AS channel,
-        MAX(CASE WHEN action = 'online' THEN
-            CASE WHEN LOWER(out) = 'online' THEN 1 ELSE 0 END END) AS online,
-        MAX(CASE WHEN action = 'hide' THEN 1 END) AS hidden
-    FROM {p}_h WHERE k = 1 GROUP BY event_id)"""
+        m = (f"SELECT {t_cols}, 0 AS position, CAST(NULL AS VARCHAR) AS action, "
+             f"CAST(NULL AS VARCHAR) AS out FROM {p}_t t WHERE 1 = 0")
+    same = " AND ".join(
+        "ev.tp = x.tp" if c == "tp" else f"ev.{c} IS NOT DISTINCT FROM x.{c}" for c in keys)
+    x_cols = ", ".join(f"x.{c}" for c in keys)
+    return f"""{p}_ev AS ({ev}),
+{p}_t AS (SELECT DISTINCT {tuple_cols} FROM {p}_ev),
+{p}_m AS (SELECT {tuple_cols}, position, action, out FROM ({m}) mm
+    WHERE out IS NULL OR out <> ''),
+{p}_mk AS (SELECT {tuple_cols}, position, action, out, ROW_NUMBER() OVER (
+        PARTITION BY {tuple_cols}, action ORDER BY position) AS k FROM {p}_m),
+{p}_tp AS (SELECT {x_cols},
+        MAX(CASE WHEN x.action = 'touchpoint' THEN x.out END) AS touchpoint,
+        MAX(CASE WHEN x.action = 'stage' THEN x.out END) AS stage,
+        MAX(CASE WHEN x.action = 'channel' THEN x.out END) AS channel,
+        MAX(CASE WHEN x.action = 'online' THEN
+            CASE WHEN LOWER(x.out) = 'online' THEN 1 ELSE 0 END END) AS online,
+        MAX(CASE WHEN x.action = 'hide' THEN 1 END) AS hidden
+    FROM {p}_mk x WHERE x.k = 1 GROUP BY {x_cols}),
+{p}_pick AS (SELECT ev.event_id, x.touchpoint, x.stage, x.channel, x.online, x.hidden
+    FROM {p}_ev ev JOIN {p}_tp x ON {same}),
+{p}_h AS (SELECT ev.event_id, x.position, x.action, x.out, x.k
+    FROM {p}_ev ev JOIN {p}_mk x ON {same})"""
 
 
 def rule_ctes(events: str, rows: list[list[Any]], params: dict[str, Any]) -> str:
