@@ -523,16 +523,50 @@ def _hidden_map_sql(stored: list[list[Any]], params: dict[str, Any]) -> str:
     )
 
 
+# Customers of the fixed hash-ordered sample that estimates how broad a rule change is.
+SHARE_SAMPLE = 2000
+
+
+def _rule_change_share(cur: duckdb.DuckDBPyConnection) -> float:
+    """The share of a fixed sample of customers (the first `SHARE_SAMPLE` in hash order) that
+    the rule change affects: an estimate, used only to choose between the incremental path
+    and a full rebuild (both give the same tables)."""
+    params: dict[str, Any] = {"n": SHARE_SAMPLE}
+    sql = _share_sql(_old_rules(cur), rules.stored_rows(cur), params)
+    if sql is None:
+        return 0.0
+    hit, size = cur.execute(sql, params).fetchall()[0]
+    return float(hit or 0) / float(size) if size else 0.0
+
+
+def _share_sql(old: list[list[Any]], new: list[list[Any]],
+               params: dict[str, Any]) -> str | None:
+    sample = ("(SELECT * FROM events WHERE customer_id IN (SELECT customer_id FROM "
+              "customer_keys ORDER BY HASH(customer_id), customer_id LIMIT $n))")
+    ctes = rules.changed_events_ctes(sample, old, new, params)
+    if ctes is None:
+        return None
+    return (
+        f"WITH {ctes} SELECT (SELECT COUNT(DISTINCT customer_id) FROM rc_e0 WHERE event_id IN "
+        "(SELECT event_id FROM rc_ev)), (SELECT COUNT(*) FROM (SELECT customer_id FROM "
+        "customer_keys ORDER BY HASH(customer_id), customer_id LIMIT $n) k)"
+    )
+
+
+def _old_rules(cur: duckdb.DuckDBPyConnection) -> list[list[Any]]:
+    """The rules as of the last refresh (`derived_rules`), in `rules.stored_rows` form."""
+    return [list(r) for r in cur.execute(
+        f"SELECT {', '.join(rules.COLUMNS)} FROM derived_rules ORDER BY position").fetchall()]
+
+
 def _rule_changes(cur: duckdb.DuckDBPyConnection) -> None:
     """Temp table `_dv_rc`: the customers with an event whose journey values may differ
     between the rules of the last refresh (`derived_rules`) and the rules now: events some
     added, removed, edited or moved rule matches, or a rule after such a rule on the same
     target (first match wins), under the old or the new rules (rules.changed_events_ctes).
     Everyone else's rows stay as they are."""
-    old = [list(r) for r in cur.execute(
-        f"SELECT {', '.join(rules.COLUMNS)} FROM derived_rules ORDER BY position").fetchall()]
     params: dict[str, Any] = {}
-    ctes = rules.changed_events_ctes("events", old, rules.stored_rows(cur), params)
+    ctes = rules.changed_events_ctes("events", _old_rules(cur), rules.stored_rows(cur), params)
     if ctes is None:
         cur.execute(_NO_RULE_CHANGES_SQL)
         return
@@ -617,6 +651,12 @@ def refresh(cur: duckdb.DuckDBPyConnection) -> str:
     for sql in _CHANGED_MAP_SQL:
         cur.execute(sql)
     rules_changed = _count(cur, _CHANGED_RULES_SQL) > 0
+    if rules_changed and _rule_change_share(cur) > FULL_SHARE:
+        # Too broad (a rule set switched on renames most events): finding every affected
+        # customer would cost a pass over all events before rebuilding them all anyway.
+        _full(cur)
+        _finish(cur)
+        return "full"
     if rules_changed:
         _rule_changes(cur)
     else:
@@ -703,6 +743,7 @@ def all_sql() -> list[str]:
         ])
         out.append(_events_select(scope, sample, {}))
     out.append(_hidden_map_sql(sample, {}))
+    out.append(_share_sql(sample[1:], sample, {}) or "")
     # Which customers a rule change affects (old rules: the sample without its first rule).
     ctes = rules.changed_events_ctes("events", sample[1:], sample, {})
     out.append(f"WITH {ctes} SELECT DISTINCT customer_id FROM events "
