@@ -42,7 +42,8 @@ import as of the last refresh, `derived_touchpoints` / `derived_stages` a copy o
 the stage model. A refresh compares them with the current tables; the customers whose
 events or customers rows changed, or who have an event at a touchpoint / in a stage whose
 mapping changed, are recomputed (delete + insert), nothing else. A change of the rule list
-(`derived_rules` is its copy) rebuilds everything for now. When more than
+(`derived_rules` is its copy) recomputes the customers with an event a changed rule matches
+under the old or the new rules (`rules.changed_events_ctes`). When more than
 `FULL_SHARE` of the customers are touched (a first import, a stage model edit...), or the
 derived tables are missing or of an older layout, everything is rebuilt from scratch.
 This needs no help from the writer: an import, a removal, a map edit or a test's raw
