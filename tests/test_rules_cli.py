@@ -95,3 +95,17 @@ def test_import_of_a_wrong_file_says_what_is_missing(db, tmp_path, capsys):
     bad.write_text("name,pattern\nx,y\n", encoding="utf-8")
     assert main(["rules", "import", str(bad), "--db", db]) == 2
     assert "lacks the column(s) field, kind, action" in capsys.readouterr().err
+
+
+def test_a_wrong_rules_file_is_said_in_the_readers_language():
+    from journey.db.store import StoreError
+
+    with pytest.raises(StoreError) as missing:
+        from_csv(b"name,pattern\nx,y\n")
+    fr = missing.value.text("fr", "app")
+    assert fr.startswith("Il manque au fichier de règles") and "field, kind, action" in fr
+    assert "\u202f;" in fr and "\u202f:" in fr and "lacks" not in fr
+    assert "lacks the column(s) field, kind, action" in missing.value.text("en", "app")
+    with pytest.raises(StoreError) as encoding:
+        from_csv("field,kind\n\xe9".encode("latin-1"))
+    assert "UTF-8\u202f: enregistrez" in encoding.value.text("fr", "app")

@@ -65,13 +65,14 @@ def _sample(engine: Engine, max_events: int, t: str) -> tuple[bool, int, int]:
     ) or (0, 0)
     n_events, n_customers = int(n_events or 0), int(n_customers or 0)
     if n_events <= max_events:
-        engine.rows(f"CREATE TEMP TABLE {t}_c AS SELECT DISTINCT customer_id FROM events",
+        engine.rows(f"CREATE TEMP TABLE {t}_c AS SELECT customer_id, cid FROM customer_keys "
+                    "WHERE customer_id IN (SELECT customer_id FROM events)",
                     purpose="rules_preview.sample")
         return False, n_events, n_customers
     # Whole journeys of a fixed set of customers: the mean journey length gives how many.
     n = max(1, int(max_events * n_customers / n_events))
     engine.rows(
-        f"CREATE TEMP TABLE {t}_c AS SELECT customer_id FROM customer_keys "
+        f"CREATE TEMP TABLE {t}_c AS SELECT customer_id, cid FROM customer_keys "
         "ORDER BY HASH(customer_id), customer_id LIMIT $n", {"n": n},
         purpose="rules_preview.sample")
     return True, n_events, n_customers
@@ -107,7 +108,7 @@ def preview(source: EngineLike, edited: list[rules.Rule], *,
     try:
         return _preview(engine, rows, len(edited), max_events, t)
     finally:
-        for suffix in ("c", "e", "b", "a", "h"):
+        for suffix in ("c", "e", "b", "x", "a", "h"):
             engine.rows(f"DROP TABLE IF EXISTS {t}_{suffix}", purpose="rules_preview.drop")
 
 
@@ -120,18 +121,22 @@ def _preview(engine: Engine, rows: list[list[Any]], n_rules: int, max_events: in
     # Before: the journeys as the applied rules made them.
     engine.rows(f"CREATE TEMP TABLE {t}_b AS SELECT j.event_id, j.customer_id, j.ts, "
                 "j.touchpoint, j.stage, j.channel FROM journey_events j "
-                f"JOIN {t}_c c ON c.customer_id = j.customer_id",
+                f"WHERE j.cid IN (SELECT cid FROM {t}_c)",
                 purpose="rules_preview.before")
     params: dict[str, Any] = {}
     ctes = rules.rule_ctes(f"{t}_e", rows, params)
-    # After: what the edited rules would make of the same events; and each rule's hits.
-    engine.rows(f"CREATE TEMP TABLE {t}_a AS WITH {ctes} SELECT event_id, customer_id, ts, "
-                "touchpoint, stage, channel FROM ru_ev", params, purpose="rules_preview.after")
-    params = {}
-    ctes = rules.rule_ctes(f"{t}_e", rows, params)
-    engine.rows(f"CREATE TEMP TABLE {t}_h AS WITH {ctes} SELECT event_id, position, k "
-                "FROM ru1_h UNION ALL SELECT event_id, position, k FROM ru2_h", params,
-                purpose="rules_preview.hits")
+    # After: what the edited rules would make of the same events, and each rule's hits, in
+    # one statement so that the rules run once (rows of kind 0 are events, 1 are hits).
+    engine.rows(f"CREATE TEMP TABLE {t}_x AS WITH {ctes} SELECT 0 AS kind, event_id, "
+                "customer_id, ts, touchpoint, stage, channel, CAST(NULL AS INTEGER) AS "
+                "position, CAST(NULL AS BIGINT) AS k FROM ru_ev UNION ALL SELECT 1 AS kind, "
+                "event_id, NULL, NULL, NULL, NULL, NULL, position, k FROM ru1_h "
+                "UNION ALL SELECT 1 AS kind, event_id, NULL, NULL, NULL, NULL, NULL, "
+                "position, k FROM ru2_h", params, purpose="rules_preview.after")
+    engine.rows(f"CREATE TEMP TABLE {t}_a AS SELECT event_id, customer_id, ts, touchpoint, "
+                f"stage, channel FROM {t}_x WHERE kind = 0", purpose="rules_preview.after_rows")
+    engine.rows(f"CREATE TEMP TABLE {t}_h AS SELECT event_id, position, k FROM {t}_x "
+                "WHERE kind = 1", purpose="rules_preview.hits")
 
     changes = engine.df(
         "SELECT b.touchpoint AS before, a.touchpoint AS after, COUNT(*) AS events, "

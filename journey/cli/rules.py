@@ -172,12 +172,13 @@ def from_csv(data: bytes) -> list[Rule]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise StoreError("The rules file is not UTF-8 text: save it as CSV UTF-8.") from exc
+        raise StoreError(code="rules_file_encoding") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in FILE_COLUMNS[:4] if c not in (reader.fieldnames or [])]
     if missing:
-        raise StoreError(f"The rules file lacks the column(s) {', '.join(missing)}; its "
-                         f"header must be: {','.join(FILE_COLUMNS)}.")
+        # A code, not a sentence: the Data page says it in the reader's language.
+        raise StoreError(code="rules_file_columns", missing=", ".join(missing),
+                         header=",".join(FILE_COLUMNS))
     rules = []
     for row in reader:
         cells = {c: _cell(row.get(c)) for c in FILE_COLUMNS}

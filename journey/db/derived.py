@@ -42,7 +42,8 @@ import as of the last refresh, `derived_touchpoints` / `derived_stages` a copy o
 the stage model. A refresh compares them with the current tables; the customers whose
 events or customers rows changed, or who have an event at a touchpoint / in a stage whose
 mapping changed, are recomputed (delete + insert), nothing else. A change of the rule list
-(`derived_rules` is its copy) rebuilds everything for now. When more than
+(`derived_rules` is its copy) recomputes the customers with an event a changed rule matches
+under the old or the new rules (`rules.changed_events_ctes`). When more than
 `FULL_SHARE` of the customers are touched (a first import, a stage model edit...), or the
 derived tables are missing or of an older layout, everything is rebuilt from scratch.
 This needs no help from the writer: an import, a removal, a map edit or a test's raw
@@ -83,7 +84,7 @@ DERIVED_TABLES = (
 _W = "PARTITION BY cid ORDER BY g"
 
 # Temp tables of one refresh: changed imports / map rows, affected customers and their keys.
-_TEMPS = ("_dv_fp", "_dv_imp", "_dv_tp", "_dv_st", "_dv_pc", "_dv_ac", "_dv_cids")
+_TEMPS = ("_dv_fp", "_dv_imp", "_dv_tp", "_dv_st", "_dv_pc", "_dv_rc", "_dv_ac", "_dv_cids")
 
 
 def node_expr(level: str) -> str:
@@ -306,8 +307,10 @@ FROM (
     JOIN customer_keys k ON k.customer_id = e.customer_id
     LEFT JOIN stages s ON s.stage = e.stage
     LEFT JOIN customer_persona cp ON cp.customer_id = e.customer_id
-) x
-ORDER BY g"""
+) x"""
+# No ORDER BY g: nothing reads journey_events in its stored order (every window and list
+# orders by g itself), and an incremental refresh appends out of order anyway; sorting a
+# million wide rows cost ~15 % of the rebuild.
 
 
 def _scoped_events(scope: str) -> str:
@@ -483,8 +486,95 @@ _AFFECTED_SQL = [
     "UNION SELECT customer_id FROM journey_events WHERE import_id IN "
     "(SELECT import_id FROM _dv_imp WHERE ev = 1) "
     "OR touchpoint IN (SELECT touchpoint FROM _dv_tp) OR stage IN (SELECT stage FROM _dv_st) "
-    "UNION SELECT customer_id FROM _dv_pc",
+    "UNION SELECT customer_id FROM _dv_pc "
+    # Customers with an event a changed rule may decide otherwise (`_rule_changes`).
+    "UNION SELECT customer_id FROM _dv_rc",
 ]
+
+# No rule changed: no customer is affected by the rules.
+_NO_RULE_CHANGES_SQL = (
+    "CREATE TEMP TABLE _dv_rc AS SELECT customer_id FROM events WHERE 1 = 0"
+)
+
+
+def _map_changes_behind_hide_rules(cur: duckdb.DuckDBPyConnection) -> None:
+    """Add to `_dv_rc` the customers with an event at a touchpoint whose map row changed,
+    hidden ones included, when a hide rule exists.
+
+    `_AFFECTED_SQL` finds a map change's customers in journey_events, which lacks the events
+    a rule hides; a hide rule may read the map's stage or channel, so an event hidden by the
+    old map row can come back with the new one. Its touchpoint as renamed is recomputed
+    here (the touchpoint rules only)."""
+    stored = rules.stored_rows(cur)
+    if not any(r[4] == "hide" for r in stored):
+        return
+    if not _count(cur, "SELECT count(*) FROM _dv_tp"):
+        return
+    params: dict[str, Any] = {}
+    cur.execute(_hidden_map_sql(stored, params), params)
+
+
+def _hidden_map_sql(stored: list[list[Any]], params: dict[str, Any]) -> str:
+    hits = rules._hits_ctes("hm", "hm_e0", ("touchpoint",), stored, params)
+    return (
+        f"INSERT INTO _dv_rc WITH hm_e0 AS (SELECT * FROM events), {hits} "
+        "SELECT DISTINCT e.customer_id FROM hm_e0 e LEFT JOIN hm_pick p "
+        "ON p.event_id = e.event_id "
+        "WHERE COALESCE(p.touchpoint, e.touchpoint) IN (SELECT touchpoint FROM _dv_tp)"
+    )
+
+
+# Customers of the fixed hash-ordered sample that estimates how broad a rule change is.
+SHARE_SAMPLE = 2000
+
+
+def _rule_change_share(cur: duckdb.DuckDBPyConnection) -> float:
+    """The share of a fixed sample of customers (the first `SHARE_SAMPLE` in hash order) that
+    the rule change affects: an estimate, used only to choose between the incremental path
+    and a full rebuild (both give the same tables)."""
+    params: dict[str, Any] = {"n": SHARE_SAMPLE}
+    sql = _share_sql(_old_rules(cur), rules.stored_rows(cur), params)
+    if sql is None:
+        return 0.0
+    hit, size = cur.execute(sql, params).fetchall()[0]
+    return float(hit or 0) / float(size) if size else 0.0
+
+
+def _share_sql(old: list[list[Any]], new: list[list[Any]],
+               params: dict[str, Any]) -> str | None:
+    sample = ("(SELECT * FROM events WHERE customer_id IN (SELECT customer_id FROM "
+              "customer_keys ORDER BY HASH(customer_id), customer_id LIMIT $n))")
+    ctes = rules.changed_events_ctes(sample, old, new, params)
+    if ctes is None:
+        return None
+    return (
+        f"WITH {ctes} SELECT (SELECT COUNT(DISTINCT customer_id) FROM rc_e0 WHERE event_id IN "
+        "(SELECT event_id FROM rc_ev)), (SELECT COUNT(*) FROM (SELECT customer_id FROM "
+        "customer_keys ORDER BY HASH(customer_id), customer_id LIMIT $n) k)"
+    )
+
+
+def _old_rules(cur: duckdb.DuckDBPyConnection) -> list[list[Any]]:
+    """The rules as of the last refresh (`derived_rules`), in `rules.stored_rows` form."""
+    return [list(r) for r in cur.execute(
+        f"SELECT {', '.join(rules.COLUMNS)} FROM derived_rules ORDER BY position").fetchall()]
+
+
+def _rule_changes(cur: duckdb.DuckDBPyConnection) -> None:
+    """Temp table `_dv_rc`: the customers with an event whose journey values may differ
+    between the rules of the last refresh (`derived_rules`) and the rules now: events some
+    added, removed, edited or moved rule matches, or a rule after such a rule on the same
+    target (first match wins), under the old or the new rules (rules.changed_events_ctes).
+    Everyone else's rows stay as they are."""
+    params: dict[str, Any] = {}
+    ctes = rules.changed_events_ctes("events", _old_rules(cur), rules.stored_rows(cur), params)
+    if ctes is None:
+        cur.execute(_NO_RULE_CHANGES_SQL)
+        return
+    cur.execute(
+        f"CREATE TEMP TABLE _dv_rc AS WITH {ctes} SELECT DISTINCT customer_id FROM events "
+        "WHERE event_id IN (SELECT event_id FROM rc_ev)", params,
+    )
 
 
 def _has_tables(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -561,25 +651,39 @@ def refresh(cur: duckdb.DuckDBPyConnection) -> str:
     cur.execute(_CHANGED_IMPORTS_SQL)
     for sql in _CHANGED_MAP_SQL:
         cur.execute(sql)
-    changed = _count(
-        cur,
-        "SELECT (SELECT count(*) FROM _dv_imp) + (SELECT count(*) FROM _dv_tp) "
-        "+ (SELECT count(*) FROM _dv_st)",
-    )
-    if _count(cur, _CHANGED_RULES_SQL):
-        # Any rule can touch any customer (a regex on an attribute): rebuild everything.
-        # Finding the customers whose events match the old or new rules is possible but not
-        # yet done.
+    rules_changed = _count(cur, _CHANGED_RULES_SQL) > 0
+    if rules_changed and _rule_change_share(cur) > FULL_SHARE:
+        # Too broad (a rule set switched on renames most events): finding every affected
+        # customer would cost a pass over all events before rebuilding them all anyway.
         _full(cur)
         _finish(cur)
         return "full"
+    if rules_changed:
+        _rule_changes(cur)
+    else:
+        cur.execute(_NO_RULE_CHANGES_SQL)
+    _map_changes_behind_hide_rules(cur)
+    changed = _count(
+        cur,
+        "SELECT (SELECT count(*) FROM _dv_imp) + (SELECT count(*) FROM _dv_tp) "
+        "+ (SELECT count(*) FROM _dv_st) + (SELECT count(*) FROM _dv_rc)",
+    )
     if not changed:
+        if rules_changed:
+            # A rule change no event feels (a rule on a value nobody has): only the copy
+            # of the rules moves, so the next refresh compares with these rules.
+            _finish(cur)
+            return "incremental"
         _drop_temps(cur)
         return "none"
     for sql in _AFFECTED_SQL:
         cur.execute(sql)
     affected = _count(cur, "SELECT count(*) FROM _dv_ac")
-    known = _count(cur, "SELECT count(*) FROM customer_summary")
+    # Every customer ever keyed, not only those with journey rows: rules that hid all of
+    # some customers' events would otherwise make a small change look like most of them.
+    known = _count(cur, "SELECT count(*) FROM customer_keys")
+    # Too broad a change (a first import, a stage model edit, a rule set switched on that
+    # renames most events): deleting and re-inserting most rows costs more than rebuilding.
     if affected > FULL_SHARE * known:
         _full(cur)
         _finish(cur)
@@ -625,7 +729,7 @@ def _params(table: str, params: dict[str, Any]) -> dict[str, Any] | None:
 def all_sql() -> list[str]:
     """Every statement a full and an incremental refresh may run (for the portability test)."""
     out = [_FINGERPRINT_SQL, _CHANGED_IMPORTS_SQL, *_CHANGED_MAP_SQL, *_AFFECTED_SQL,
-           *_SNAPSHOT_SQL, _CHANGED_RULES_SQL]
+           *_SNAPSHOT_SQL, _CHANGED_RULES_SQL, _NO_RULE_CHANGES_SQL]
     for scope in ("", "x"):
         out += [_persona_select(scope), _new_keys_sql(scope)]
         out += [select for _t, select in _per_customer_tables(scope)]
@@ -639,6 +743,12 @@ def all_sql() -> list[str]:
             rules.Rule("device", "equals", "kiosk", "online", "offline"),
         ])
         out.append(_events_select(scope, sample, {}))
+    out.append(_hidden_map_sql(sample, {}))
+    out.append(_share_sql(sample[1:], sample, {}) or "")
+    # Which customers a rule change affects (old rules: the sample without its first rule).
+    ctes = rules.changed_events_ctes("events", sample[1:], sample, {})
+    out.append(f"WITH {ctes} SELECT DISTINCT customer_id FROM events "
+               "WHERE event_id IN (SELECT event_id FROM rc_ev)")
     return out
 
 

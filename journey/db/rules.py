@@ -384,23 +384,38 @@ def unchecked_rows(rules: list[Rule]) -> list[list[Any]]:
 
 def _hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[Any]],
                params: dict[str, Any]) -> str:
-    """CTEs `{p}_ev`, `{p}_v`, `{p}_m`, `{p}_h` ending in `{p}_pick`: per event of `source`
-    (event_id, touchpoint, channel, device, stage, attributes) the first matching rule's result
-    for each action of `actions`, among the rules `rows` (`compiled_rows` / `stored_rows`).
+    """CTEs ending in `{p}_pick` and `{p}_h`: per event of `source` (event_id, touchpoint,
+    channel, device, stage, attributes) the first matching rule's result for each action of
+    `actions` (`{p}_pick`: event_id, touchpoint, stage, channel, online, hidden; only events
+    some rule decides), and every matching rule (`{p}_h`: event_id, position, action, out,
+    k = 1 for the first match per action), among the rules `rows` (`compiled_rows` /
+    `stored_rows`).
 
     Every rule's text reaches the SQL as a bound parameter (`$rN_regex`...), never as SQL
     text, and sits directly in its regexp call: DuckDB compiles a constant pattern once,
     whereas a pattern read from a column is compiled again for every row (~60 µs each,
-    which made a rule set cost seconds on 50,000 events). The regexes run on the distinct
-    (field, value, touchpoint) triples, never per event; events then find their rules by
-    equality joins."""
+    which made a rule set cost seconds on 50,000 events).
+
+    A rule's result depends only on the event's touchpoint and the values of the fields the
+    rules read, so everything is decided once per distinct tuple of those values (`{p}_t`:
+    a few thousand tuples for a million events), and each event then finds its tuple's
+    picks by one equality join (NULL-safe: a missing attribute is a value like any other):
+    no per-event regex, no per-event ranking or grouping."""
     mine = [r for r in rows if r[4] in actions]
+    if not mine:
+        # No rule for these actions: empty results, without reading the events.
+        none = "CAST(NULL AS VARCHAR)"
+        return (f"{p}_pick AS (SELECT CAST(NULL AS BIGINT) AS event_id, {none} AS touchpoint, "
+                f"{none} AS stage, {none} AS channel, CAST(NULL AS INTEGER) AS online, "
+                f"CAST(NULL AS INTEGER) AS hidden FROM {source} WHERE 1 = 0),\n"
+                f"{p}_h AS (SELECT CAST(NULL AS BIGINT) AS event_id, 0 AS position, "
+                f"{none} AS action, {none} AS out, CAST(0 AS BIGINT) AS k "
+                f"FROM {source} WHERE 1 = 0)")
     fields: dict[str, str | None] = {}
     for r in mine:
         fields.setdefault(r[1], r[10])
-    ev = []
+    cols, keys = [], ["tp"]
     for k, (field, path) in enumerate(fields.items()):
-        params[f"{p}_f{k}"] = field
         if path is not None:
             params[f"{p}_p{k}"] = path
             val = f"json_extract_string(e.attributes, CAST(${p}_p{k} AS VARCHAR))"
@@ -408,58 +423,64 @@ def _hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[An
             val = f"e.{field}"  # a column name of the code's own list, not user text
         else:
             raise ValueError(f"A rule on {field!r} has no JSON path.")
-        ev.append(f"SELECT e.event_id, e.touchpoint, CAST(${p}_f{k} AS VARCHAR) AS field, "
-                  f"CAST({val} AS VARCHAR) AS v FROM {source} e")
-    if not ev:
-        ev = ["SELECT CAST(NULL AS BIGINT) AS event_id, CAST(NULL AS VARCHAR) AS touchpoint, "
-              "CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS v WHERE 1 = 0"]
-    # One pass over the distinct values, crossed with the rule numbers: each rule's
-    # condition sits in its own CASE branch with its own constant pattern, and `{p}_v` is
-    # read once (a CTE read by one SELECT per rule was computed again for each of them).
+        cols.append(f"CAST({val} AS VARCHAR) AS f{k}")
+        keys.append(f"f{k}")
+    col_of = {field: f"f{k}" for k, field in enumerate(fields)}
+    ev = (f"SELECT e.event_id, e.touchpoint AS tp{''.join(', ' + c for c in cols)} "
+          f"FROM {source} e")
+    tuple_cols = ", ".join(keys)
+    # One pass over the distinct tuples, crossed with the rule numbers: each rule's
+    # condition sits in its own CASE branch with its own constant pattern.
     conds, outs, ids = [], [], []
     for r in mine:
         q = f"${p}_r{r[0]}_"
         key = f"{p}_r{r[0]}_"
-        params[key + "field"], params[key + "rx"] = r[1], r[8]
-        cond = f"v.field = {q}field AND regexp_matches(v.v, {q}rx)"
+        params[key + "rx"] = r[8]
+        v = f"t.{col_of[r[1]]}"
+        cond = f"regexp_matches({v}, {q}rx)"
         if r[11] is not None:
             params[key + "only"] = r[11]
-            cond += f" AND regexp_matches(v.touchpoint, {q}only)"
+            cond += f" AND regexp_matches(t.tp, {q}only)"
         if r[9] is None:
             params[key + "value"] = r[5]
             out = f"CAST({q}value AS VARCHAR)"
         else:
             params[key + "rw"] = r[9]
-            out = f"TRIM(regexp_replace(v.v, {q}rx, {q}rw))"
+            out = f"TRIM(regexp_replace({v}, {q}rx, {q}rw))"
         pos = int(r[0])
         ids.append(f"SELECT {pos} AS position, '{r[4]}' AS action")
         conds.append(f"WHEN {pos} THEN {cond}")
         outs.append(f"WHEN {pos} THEN {out}")
+    t_cols = ", ".join(f"t.{c}" for c in keys)
     if mine:
-        m = [f"SELECT r.position, r.action, v.field, v.v, v.touchpoint, "
+        m = (f"SELECT {t_cols}, r.position, r.action, "
              f"CASE r.position {' '.join(outs)} END AS out "
-             f"FROM {p}_v v CROSS JOIN ({' UNION ALL '.join(ids)}) r "
-             f"WHERE CASE r.position {' '.join(conds)} ELSE FALSE END"]
+             f"FROM {p}_t t CROSS JOIN ({' UNION ALL '.join(ids)}) r "
+             f"WHERE CASE r.position {' '.join(conds)} ELSE FALSE END")
     else:
-        m = ["SELECT 0 AS position, CAST(NULL AS VARCHAR) AS action, field, v, touchpoint, "
-             f"CAST(NULL AS VARCHAR) AS out FROM {p}_v WHERE 1 = 0"]
-    nl = "\n    UNION ALL "
-    return f"""{p}_ev AS ({nl.join(ev)}),
-{p}_v AS (SELECT DISTINCT field, v, touchpoint FROM {p}_ev WHERE v IS NOT NULL),
-{p}_m AS ({nl.join(m)}),
-{p}_h AS (SELECT ev.event_id, m.position, m.action, m.out,
-        ROW_NUMBER() OVER (PARTITION BY ev.event_id, m.action ORDER BY m.position) AS k
-    FROM {p}_ev ev JOIN {p}_m m ON m.field = ev.field AND m.v = ev.v
-        AND m.touchpoint = ev.touchpoint
-    WHERE m.out IS NULL OR m.out <> ''),
-{p}_pick AS (SELECT event_id,
-        MAX(CASE WHEN action = 'touchpoint' THEN out END) AS touchpoint,
-        MAX(CASE WHEN action = 'stage' THEN out END) AS stage,
-        MAX(CASE WHEN action = 'channel' THEN out END) AS channel,
-        MAX(CASE WHEN action = 'online' THEN
-            CASE WHEN LOWER(out) = 'online' THEN 1 ELSE 0 END END) AS online,
-        MAX(CASE WHEN action = 'hide' THEN 1 END) AS hidden
-    FROM {p}_h WHERE k = 1 GROUP BY event_id)"""
+        m = (f"SELECT {t_cols}, 0 AS position, CAST(NULL AS VARCHAR) AS action, "
+             f"CAST(NULL AS VARCHAR) AS out FROM {p}_t t WHERE 1 = 0")
+    same = " AND ".join(
+        "ev.tp = x.tp" if c == "tp" else f"ev.{c} IS NOT DISTINCT FROM x.{c}" for c in keys)
+    x_cols = ", ".join(f"x.{c}" for c in keys)
+    return f"""{p}_ev AS ({ev}),
+{p}_t AS (SELECT DISTINCT {tuple_cols} FROM {p}_ev),
+{p}_m AS (SELECT {tuple_cols}, position, action, out FROM ({m}) mm
+    WHERE out IS NULL OR out <> ''),
+{p}_mk AS (SELECT {tuple_cols}, position, action, out, ROW_NUMBER() OVER (
+        PARTITION BY {tuple_cols}, action ORDER BY position) AS k FROM {p}_m),
+{p}_tp AS (SELECT {x_cols},
+        MAX(CASE WHEN x.action = 'touchpoint' THEN x.out END) AS touchpoint,
+        MAX(CASE WHEN x.action = 'stage' THEN x.out END) AS stage,
+        MAX(CASE WHEN x.action = 'channel' THEN x.out END) AS channel,
+        MAX(CASE WHEN x.action = 'online' THEN
+            CASE WHEN LOWER(x.out) = 'online' THEN 1 ELSE 0 END END) AS online,
+        MAX(CASE WHEN x.action = 'hide' THEN 1 END) AS hidden
+    FROM {p}_mk x WHERE x.k = 1 GROUP BY {x_cols}),
+{p}_pick AS (SELECT ev.event_id, x.touchpoint, x.stage, x.channel, x.online, x.hidden
+    FROM {p}_ev ev JOIN {p}_tp x ON {same}),
+{p}_h AS (SELECT ev.event_id, x.position, x.action, x.out, x.k
+    FROM {p}_ev ev JOIN {p}_mk x ON {same})"""
 
 
 def rule_ctes(events: str, rows: list[list[Any]], params: dict[str, Any]) -> str:
@@ -485,3 +506,93 @@ ru_ev AS (SELECT e.event_id, e.customer_id, e.ts, e.touchpoint,
         e.device, e.revenue, e.import_id
     FROM ru_e1 e LEFT JOIN ru2_pick p ON p.event_id = e.event_id
     WHERE p.hidden IS NULL)"""
+
+
+# -- which events a rule change can affect (read by db/derived.py) -------------------------
+# What makes two rules the same for the events: field, condition, action and new value
+# (columns of `stored_rows`: field, action, value, regex, rewrite, path, only_regex). The
+# pattern as written and the ready-made set's name change no event.
+def _rule_key(row: list[Any]) -> tuple[Any, ...]:
+    return (row[1], row[4], row[5], row[8], row[9], row[10], row[11])
+
+
+def _unmatched(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> tuple[set[int], set[int]]:
+    """Indexes of `a` and of `b` outside one longest common subsequence of the two."""
+    n, m = len(a), len(b)
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best[i][j] = (best[i + 1][j + 1] + 1 if a[i] == b[j]
+                          else max(best[i + 1][j], best[i][j + 1]))
+    kept_a, kept_b, i, j = set(), set(), 0, 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            kept_a.add(i)
+            kept_b.add(j)
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return set(range(n)) - kept_a, set(range(m)) - kept_b
+
+
+def changed_tails(old: list[list[Any]], new: list[list[Any]],
+                  actions: tuple[str, ...]) -> list[list[Any]]:
+    """The rules (old and new) whose condition decides which events a change from `old` to
+    `new` can affect, for the targets `actions`.
+
+    Per target the first matching rule wins. Take, per target, a longest common subsequence
+    of the two lists (the rules kept, in the same order); the others are the rules added,
+    removed, edited or moved. An event that none of those matches is matched, in both
+    lists, by the same kept rules in the same order, so its first match (and its result
+    for that target, given the same input values) is the same: only events some changed
+    rule matches, under either list, can change. (Moving a rule makes it a changed one;
+    the rules it jumped over stay kept.) Positions are renumbered (unique) so that the
+    rows can be bound together."""
+    out: list[list[Any]] = []
+    for action in actions:
+        a = [r for r in old if r[4] == action]
+        b = [r for r in new if r[4] == action]
+        gone, added = _unmatched([_rule_key(r) for r in a], [_rule_key(r) for r in b])
+        out += [a[i] for i in sorted(gone)] + [b[j] for j in sorted(added)]
+    return [[k + 1, *r[1:]] for k, r in enumerate(out)]
+
+
+PHASE2_ACTIONS = ("stage", "channel", "online", "hide")
+
+
+def changed_events_ctes(events: str, old: list[list[Any]], new: list[list[Any]],
+                        params: dict[str, Any]) -> str | None:
+    """CTE definitions (without WITH) ending in `rc_ev(event_id)`: the events of `events`
+    whose journey values may differ between the rule lists `old` and `new` (a superset:
+    events some changed rule matches under either list). None when no event can change.
+
+    Touchpoint rules see the imported values, so the changed touchpoint rules are matched
+    on those. The other rules see the touchpoint as renamed and the map's row of it: an
+    event whose renaming does not change has the same inputs under both lists, so their
+    changed rules are matched on the inputs the new list gives (`rc_e1`, as `ru_e1`); an
+    event whose renaming changes is already in."""
+    tp = changed_tails(old, new, ("touchpoint",))
+    other = changed_tails(old, new, PHASE2_ACTIONS)
+    if not tp and not other:
+        return None
+    ctes = [f"rc_e0 AS (SELECT * FROM {events})"]
+    picks = []
+    if tp:
+        ctes.append(_hits_ctes("rc1", "rc_e0", ("touchpoint",), tp, params))
+        picks.append("SELECT event_id FROM rc1_h")
+    if other:
+        new_tp = [r for r in new if r[4] == "touchpoint"]
+        ctes.append(_hits_ctes("rcn", "rc_e0", ("touchpoint",), new_tp, params))
+        ctes.append(
+            "rc_e1 AS (SELECT e.event_id, COALESCE(p.touchpoint, e.touchpoint) AS touchpoint, "
+            "COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel) AS channel, "
+            "e.device, e.attributes FROM rc_e0 e LEFT JOIN rcn_pick p ON p.event_id = "
+            "e.event_id LEFT JOIN touchpoints t ON t.touchpoint = "
+            "COALESCE(p.touchpoint, e.touchpoint))"
+        )
+        ctes.append(_hits_ctes("rc2", "rc_e1", PHASE2_ACTIONS, other, params))
+        picks.append("SELECT event_id FROM rc2_h")
+    ctes.append(f"rc_ev AS ({' UNION '.join(picks)})")
+    return ",\n".join(ctes)
