@@ -515,7 +515,7 @@ def _map_changes_behind_hide_rules(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _hidden_map_sql(stored: list[list[Any]], params: dict[str, Any]) -> str:
-    hits = rules._hits_ctes("hm", "hm_e0", ("touchpoint",), stored, params)
+    hits = rules.hits_ctes("hm", "hm_e0", ("touchpoint",), stored, params)
     return (
         f"INSERT INTO _dv_rc WITH hm_e0 AS (SELECT * FROM events), {hits} "
         "SELECT DISTINCT e.customer_id FROM hm_e0 e LEFT JOIN hm_pick p "

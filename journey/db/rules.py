@@ -382,7 +382,7 @@ def unchecked_rows(rules: list[Rule]) -> list[list[Any]]:
     return out
 
 
-def _hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[Any]],
+def hits_ctes(p: str, source: str, actions: tuple[str, ...], rows: list[list[Any]],
                params: dict[str, Any]) -> str:
     """CTEs ending in `{p}_pick` and `{p}_h`: per event of `source` (event_id, touchpoint,
     channel, device, stage, attributes) the first matching rule's result for each action of
@@ -493,13 +493,13 @@ def rule_ctes(events: str, rows: list[list[Any]], params: dict[str, Any]) -> str
     the renamed touchpoint; the stage then falls back to the file's stage, the channel is the
     event's own before the map's (as without rules)."""
     return f"""ru_e0 AS (SELECT * FROM {events}),
-{_hits_ctes("ru1", "ru_e0", ("touchpoint",), rows, params)},
+{hits_ctes("ru1", "ru_e0", ("touchpoint",), rows, params)},
 ru_e1 AS (SELECT e.event_id, e.customer_id, e.ts, COALESCE(p.touchpoint, e.touchpoint)
         AS touchpoint, COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel)
         AS channel, t.online, e.device, e.revenue, e.import_id, e.attributes
     FROM ru_e0 e LEFT JOIN ru1_pick p ON p.event_id = e.event_id
     LEFT JOIN touchpoints t ON t.touchpoint = COALESCE(p.touchpoint, e.touchpoint)),
-{_hits_ctes("ru2", "ru_e1", ("stage", "channel", "online", "hide"), rows, params)},
+{hits_ctes("ru2", "ru_e1", ("stage", "channel", "online", "hide"), rows, params)},
 ru_ev AS (SELECT e.event_id, e.customer_id, e.ts, e.touchpoint,
         COALESCE(p.stage, e.stage) AS stage, COALESCE(p.channel, e.channel) AS channel,
         CASE WHEN p.online IS NULL THEN e.online ELSE p.online = 1 END AS online,
@@ -580,11 +580,11 @@ def changed_events_ctes(events: str, old: list[list[Any]], new: list[list[Any]],
     ctes = [f"rc_e0 AS (SELECT * FROM {events})"]
     picks = []
     if tp:
-        ctes.append(_hits_ctes("rc1", "rc_e0", ("touchpoint",), tp, params))
+        ctes.append(hits_ctes("rc1", "rc_e0", ("touchpoint",), tp, params))
         picks.append("SELECT event_id FROM rc1_h")
     if other:
         new_tp = [r for r in new if r[4] == "touchpoint"]
-        ctes.append(_hits_ctes("rcn", "rc_e0", ("touchpoint",), new_tp, params))
+        ctes.append(hits_ctes("rcn", "rc_e0", ("touchpoint",), new_tp, params))
         ctes.append(
             "rc_e1 AS (SELECT e.event_id, COALESCE(p.touchpoint, e.touchpoint) AS touchpoint, "
             "COALESCE(t.stage, e.stage) AS stage, COALESCE(e.channel, t.channel) AS channel, "
@@ -592,7 +592,7 @@ def changed_events_ctes(events: str, old: list[list[Any]], new: list[list[Any]],
             "e.event_id LEFT JOIN touchpoints t ON t.touchpoint = "
             "COALESCE(p.touchpoint, e.touchpoint))"
         )
-        ctes.append(_hits_ctes("rc2", "rc_e1", PHASE2_ACTIONS, other, params))
+        ctes.append(hits_ctes("rc2", "rc_e1", PHASE2_ACTIONS, other, params))
         picks.append("SELECT event_id FROM rc2_h")
     ctes.append(f"rc_ev AS ({' UNION '.join(picks)})")
     return ",\n".join(ctes)
