@@ -42,8 +42,9 @@ def test_french_nps_survey_through_the_browser(app_server, empty_db, page, wait_
     page.get_by_text("13,954 rows of Survey responses would be imported").first.wait_for(
         timeout=90_000
     )
-    body = page.inner_text("body")
-    assert "'satisfaction' reads like CSAT" in body  # said before importing
+    # Said before importing (the preview's notes stream in after its headline: wait for them).
+    page.get_by_text("'satisfaction' reads like CSAT").first.wait_for(timeout=90_000)
+    wait_idle(page)
     assert_no_exception(page)
     screenshot(page, "data-dry-run-real-nps")
     page.get_by_role("button", name=re.compile(r"^Import 1 file")).click()
