@@ -391,8 +391,7 @@ def test_cancel_while_reading(store: Store, tmp_path: Path, temp_folder: Path) -
     assert _left_in(temp_folder) == []
 
 
-@pytest.mark.parametrize("at", ["Reading rows", "Checking values", "Writing to the store",
-                                "Refreshing the journeys"])
+@pytest.mark.parametrize("at", ["reading_rows", "checking_values", "writing", "refreshing"])
 def test_cancel_between_steps_rolls_back(store: Store, tmp_path: Path, temp_folder: Path,
                                          at: str) -> None:
     path = tmp_path / "events.csv"
@@ -494,7 +493,7 @@ def test_a_stop_raised_in_a_progress_update_leaves_nothing(
     before = _snapshot(store)
 
     def progress(fraction: float, message: str) -> None:
-        if message == "Checking values":
+        if message == "checking_values":
             raise _Stop()
 
     with pytest.raises(_Stop):
@@ -511,12 +510,12 @@ def test_no_progress_update_after_the_commit(store: Store, tmp_path: Path) -> No
     seen: list[str] = []
 
     def progress(fraction: float, message: str) -> None:
-        if "Refreshing the journeys" in seen:
+        if "refreshing" in seen:
             raise _Stop()
         seen.append(message)
 
     report = importer.import_file(store, path, progress=progress)
-    assert report.ok and seen[-1] == "Refreshing the journeys", (seen, report.to_text())
+    assert report.ok and seen[-1] == "refreshing", (seen, report.to_text())
 
 
 def test_csv_cell_over_the_limit(store: Store, tmp_path: Path) -> None:
@@ -531,17 +530,32 @@ def test_csv_cell_over_the_limit(store: Store, tmp_path: Path) -> None:
     assert importer.import_file(store, path, limits=Limits(max_cell=5_000)).ok
 
 
-def test_every_progress_step_is_said_in_french(store: Store, tmp_path: Path) -> None:
+def test_every_progress_step_is_a_code_said_in_both_languages(store: Store,
+                                                               tmp_path: Path) -> None:
+    """The core reports steps as codes, never English words; the app says each in the
+    reader's language (a responses file has one more step: its comments are scored)."""
     from journey.ingest import messages
 
-    path = tmp_path / "events.csv"
-    path.write_bytes(HEADER + _rows(100, 20_000))
-    seen: list[str] = []
-    assert importer.import_file(store, path, progress=lambda f, m: seen.append(m)).ok
-    assert set(seen) == set(messages.STEPS)
-    for step in seen:
-        assert messages.step_text(step, "en") == step
-        assert messages.step_text(step, "fr") not in (step, f"ingest.step.{messages.STEPS[step]}")
+    events = tmp_path / "events.csv"
+    events.write_bytes(HEADER + _rows(100, 20_000))
+    answers = tmp_path / "answers.csv"
+    answers.write_text("customer_id,timestamp,stage,nps,comment\n"
+                       "c1,2024-01-02 10:00,purchase,9,Très bien\n", encoding="utf-8")
+    seen: dict[str, list[str]] = {"events": [], "answers": []}
+    for name, path in (("events", events), ("answers", answers)):
+        report = importer.import_file(store, path, progress=lambda f, m, n=name:
+                                      seen[n].append(m) if m not in seen[n] else None)
+        assert report.ok, report.to_text()
+    assert seen["events"] == ["reading_file", "checking_columns", "reading_rows",
+                              "checking_values", "writing", "refreshing"]
+    assert seen["answers"] == ["reading_file", "checking_columns", "reading_rows",
+                               "checking_values", "writing", "scoring", "refreshing"]
+    assert messages.step_text("scoring", "en") == "Scoring the comments"
+    assert messages.step_text("scoring", "fr") == "Analyse du ton des commentaires"
+    assert messages.step_text("refreshing", "fr") == "Mise à jour des parcours"
+    for step in messages.STEPS:
+        en, fr = messages.step_text(step, "en"), messages.step_text(step, "fr")
+        assert en != step and fr not in (step, en, f"ingest.step.{step}")
 
 
 def test_excel_preview_reads_only_the_first_rows_of_the_sheet(

@@ -130,3 +130,57 @@ def test_backup_while_the_store_is_open_in_this_process(sound: Path, tmp_path: P
         cur.close()
         n = store.info()["events"]
     assert health.check(out).tables["events"] == n
+
+
+HOLDER = """
+import sys, time
+from journey.db.store import Store
+store = Store(sys.argv[1])
+# Every commit checkpoints too: the copy must never catch the file mid-checkpoint.
+store._con.execute("SET checkpoint_threshold = '1KB'")
+i = 0
+while True:
+    i += 1
+    with store.transaction() as cur:  # two values, always written together
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('setting:pair_a', ?)", [str(i)])
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('setting:pair_b', ?)", [str(i)])
+    if i == 1:
+        print("ready", flush=True)
+    time.sleep(0.002)
+"""
+
+
+def test_backup_while_another_process_holds_the_store(sound: Path, tmp_path: Path) -> None:
+    """The app holds the store (DuckDB lets no other process open it) and keeps writing:
+    `python -m journey backup` still makes a copy, consistent to a commit."""
+    path = _copy(sound, tmp_path / "held.duckdb")
+    events = health.check(path).tables["events"]
+    # argv with "streamlit" in it: the lock reader takes it for the app
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), "streamlit"],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    outs = [tmp_path / f"held-{k}.duckdb" for k in range(3)]
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        for out in outs:
+            done = subprocess.run(
+                [sys.executable, "-m", "journey", "backup", "--db", str(path), "--out", str(out)],
+                cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            assert f"to {out}" in done.stdout
+        assert holder.poll() is None  # it held the store throughout
+    finally:
+        holder.kill()
+        holder.wait()
+    pairs = []
+    for out in outs:
+        report = health.check(out)
+        assert report.ok, report.problems
+        assert report.tables["events"] == events
+        con = duckdb.connect(str(out), read_only=True)
+        a, b = (con.execute("SELECT value FROM meta WHERE key = ?", [f"setting:pair_{k}"])
+                .fetchone()[0] for k in "ab")
+        con.close()
+        assert a == b  # both writes of a commit, or neither
+        pairs.append(int(a))
+        assert sorted(p.name for p in out.parent.iterdir() if "backup" in p.name) == []
+    assert pairs == sorted(pairs) and pairs[0] >= 1

@@ -15,10 +15,11 @@ import streamlit as st
 
 from journey import i18n
 from journey.db.store import Store
-from journey.ingest import demo
+from journey.ingest import demo, messages
 from journey.ingest.importer import ImportReport
 from journey.ingest.report import Fix
 from ui import data_actions as actions
+from ui.cancel import rerun_requested
 
 IGNORE = "ignore"
 SKIP_KEY = "data_skip_bad"  # the page's "Skip bad rows" checkbox
@@ -30,20 +31,70 @@ def with_ignored(columns: list[str], mapping: dict[str, str]) -> dict[str, str]:
     return {c: mapping.get(c, IGNORE) for c in columns}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _dry_run(file_id: str, name: str, kind: str | None, mapping_key: str, data_version: int,
-             _store: Store, _data: bytes, _mapping: dict[str, str]) -> ImportReport:
+DRY_RUNS = "data_dry_runs"  # session state: finished dry runs by file, kind, mapping, data
+DRY_RUNS_KEPT = 16
+
+
+def _dry_run(name: str, store: Store, data: bytes, kind: str | None,
+             mapping: dict[str, str], progress: Any, cancel: Any) -> ImportReport:
     from journey.ingest import importer
 
     try:
-        path = actions.spool(name, _data)
+        path = actions.spool(name, data)
     except OSError as exc:  # the temp folder is full or not writable
         return actions.failed_report(name, exc)
     try:
-        return importer.import_file(_store, path, kind=kind, mapping=_mapping, dry_run=True,
-                                    file_name=name)
+        return importer.import_file(store, path, kind=kind, mapping=mapping, dry_run=True,
+                                    file_name=name, progress=progress, cancel=cancel)
     finally:
         os.unlink(path)
+
+
+def _cancel_check(key: tuple[Any, ...]) -> None:
+    """Cancel clicked: the next runs show the check as cancelled instead of starting it."""
+    st.session_state[f"dry_cancelled_{key[0]}"] = key
+
+
+def _checked(ctx: Any, up: Any, key: tuple[Any, ...], kind: str | None,
+             mapping: dict[str, str]) -> ImportReport | None:
+    """The dry run of this upload as it stands (file, kind, mapping, data version): from the
+    session's finished ones, or run now under a progress bar with a Cancel button. None when
+    the user cancelled it (the page then offers to run it again)."""
+    ss = st.session_state
+    done: dict[tuple[Any, ...], ImportReport] = ss.setdefault(DRY_RUNS, {})
+    if key in done:
+        return done[key]
+    fid = key[0]
+    if ss.get(f"dry_cancelled_{fid}") == key:
+        st.warning(ctx.t("mends.dry_run.cancelled", name=i18n.md_escape(up.name)),
+                   icon=":material/cancel:")
+        if st.button(ctx.t("mends.dry_run.again"), key=f"dry_again_{fid}",
+                     icon=":material/refresh:"):
+            ss.pop(f"dry_cancelled_{fid}", None)
+            st.rerun()
+        return None
+    # Reading a whole file can take minutes (a big CSV, a workbook near its limit): the
+    # check reports its steps, and a click on Cancel asks Streamlit for a new run, which
+    # stops this one at its next progress update (a callback marks it cancelled first).
+    # Between updates, one long DuckDB statement is interrupted as soon as a rerun is asked.
+    st.button(ctx.t("mends.dry_run.cancel"), key=f"dry_cancel_{fid}", icon=":material/cancel:",
+              on_click=_cancel_check, args=(key,))
+    bar = st.progress(0.0, text=ctx.t("mends.dry_run.checking", name=i18n.md_escape(up.name)))
+
+    def progress(fraction: float, message: str = "") -> None:
+        step = messages.step_text(message, ctx.lang) if message else ""
+        text = i18n.labelled(up.name, step, ctx.lang) if message else up.name
+        bar.progress(max(0.0, min(1.0, float(fraction))), text=i18n.md_escape(text))
+
+    report = _dry_run(up.name, ctx.store, up.getvalue(), kind, mapping, progress,
+                      rerun_requested())
+    bar.empty()  # with a rerun pending, Streamlit stops this run here
+    if report.problems and report.problems[0].code == "cancelled":
+        return None  # never kept: the next run decides (cancelled, or checked again)
+    if len(done) >= DRY_RUNS_KEPT:
+        done.pop(next(iter(done)))
+    done[key] = report
+    return report
 
 
 def _apply(fix: Fix, mapping_key: str, editor_key: str, kind_key: str,
@@ -73,8 +124,10 @@ def show_dry_run(ctx: Any, up: Any, fid: str, kind_choice: str, kind: str | None
     """Under an upload: what importing it now would do, and one click per fix."""
     lang = ctx.lang
     full = with_ignored(columns, mapping)
-    report = _dry_run(fid, up.name, kind, repr(sorted(full.items())), ctx.data_version,
-                      ctx.store, up.getvalue(), full)
+    key = (fid, up.name, kind, repr(sorted(full.items())), ctx.data_version)
+    report = _checked(ctx, up, key, kind, full)
+    if report is None:
+        return
     keys = (f"mapping_value_{fid}_{kind_choice}", f"mapping_{fid}_{kind_choice}", f"kind_{fid}")
     if report.ok:
         st.success(ctx.t(

@@ -53,11 +53,20 @@ def run_backup(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists():
         raise StoreError(f"{out} already exists: pick a new file name for the backup.")
-    with Store(db_path(args)) as store:
-        cur = store.cursor()
-        try:
-            health.backup(cur, out)
-        finally:
-            cur.close()
+    try:
+        store = Store(db_path(args))
+    except StoreError as exc:
+        if exc.code not in ("locked_app", "locked_cli"):
+            raise
+        # The app (or an import) holds the store: copy its files under the write lock
+        # they take for every commit.
+        health.backup_held(db_path(args), out)
+    else:
+        with store:
+            cur = store.cursor()
+            try:
+                health.backup(cur, out)
+            finally:
+                cur.close()
     print(f"Backed up {db_path(args)} to {out} ({out.stat().st_size / 1e6:.1f} MB).")
     return 0

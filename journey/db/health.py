@@ -165,3 +165,45 @@ def backup(con: duckdb.DuckDBPyConnection, out: str | Path) -> Path:
         raise
     con.execute("DETACH parcours_backup")
     return out
+
+
+def backup_held(path: str | Path, out: str | Path) -> Path:
+    """Back up a store another process holds open (the app): DuckDB lets no second process
+    open it, so its file and write-ahead log are copied byte for byte under the store's write
+    lock (no commit or checkpoint runs meanwhile), then the copy is opened on its own, which
+    replays the log into it, and checked to be a Parcours store before it takes the name
+    `out`. Where files cannot be locked (Windows) it refuses with a StoreError."""
+    import os
+    import shutil
+    import tempfile
+
+    from journey.db.store import StoreError  # the store imports this module
+    from journey.db.write_lock import CAN_LOCK_FILES, writing
+
+    path, out = Path(path), Path(out)
+    if not CAN_LOCK_FILES:
+        raise StoreError(f"{path} is open in another program: stop it, then back up again.")
+    if out.exists():
+        raise FileExistsError(f"{out} already exists: pick a new file name for the backup.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Beside `out`: the finished copy is renamed into place, never seen half-written.
+    with tempfile.TemporaryDirectory(prefix="parcours-backup-", dir=out.parent) as work:
+        copy = Path(work) / "backup.duckdb"
+        with writing(path):
+            shutil.copyfile(path, copy)
+            wal = path.with_name(path.name + ".wal")
+            if wal.exists():
+                shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        try:
+            con = duckdb.connect(str(copy))
+        except duckdb.Error as exc:
+            raise StoreError(**classify(path, exc)) from exc
+        try:
+            con.execute("CHECKPOINT")  # the log folded into the file: one file to keep
+            con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.Error as exc:
+            raise StoreError(**classify(path, exc)) from exc
+        finally:
+            con.close()
+        os.link(copy, out)  # fails rather than overwrite a file made meanwhile
+    return out

@@ -19,6 +19,7 @@ import pandas as pd
 from journey import i18n
 from journey.db import health
 from journey.db import rules as rules_sql
+from journey.db.write_lock import writing
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "parcours.duckdb"
 
@@ -215,8 +216,9 @@ class Store:
         self.last_refresh: str | None = None  # what the last commit did to derived tables
         try:
             self._con.execute("SET TimeZone = 'UTC'")
-            self._migrate()
-            self._ensure_derived()
+            with writing(self.path):  # a backup copying the file waits for the migration
+                self._migrate()
+                self._ensure_derived()
         except duckdb.Error as exc:
             # A truncated or damaged file often opens and fails on its first read.
             self._con.close()
@@ -230,7 +232,8 @@ class Store:
         return cur
 
     def close(self) -> None:
-        self._con.close()
+        with writing(self.path):  # closing checkpoints: it writes the file
+            self._con.close()
 
     def __enter__(self) -> Store:
         return self
@@ -248,7 +251,9 @@ class Store:
         in the transaction and recomputes only the customers they touch, so callers need
         not say what they wrote. `full_rebuild=True` forces a rebuild from scratch.
         """
-        with self._lock:
+        # The write lock too: a backup of the file from another process waits for the
+        # commit (and any checkpoint it triggers) and this commit waits for the copy.
+        with self._lock, writing(self.path):
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -514,7 +519,7 @@ class Store:
     def _snapshot_write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         # A snapshot changes no figure: no derived refresh, and the data version (the key of
         # every cached figure) stays as it is.
-        with self._lock:
+        with self._lock, writing(self.path):
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:

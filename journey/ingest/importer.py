@@ -156,7 +156,7 @@ def import_file(
     try:
         limits = limits or Limits.from_env()
         with tempfile.TemporaryDirectory(prefix="parcours-import-") as work:
-            step.step(0.0, "Reading the file")
+            step.step(0.0, "reading_file")
             path = _materialize(source, work, report.file_name)
             prep = readers.prepare(path, report.file_name, work, limits=limits, tick=step)
             report.encoding, report.delimiter = prep.encoding, prep.delimiter
@@ -177,18 +177,18 @@ def import_file(
             if problems:
                 report.problems.extend(problems)
                 return report
-            step.step(0.1, "Checking the columns")
+            step.step(0.1, "checking_columns")
             try:
                 with store.transaction() as cur, _interrupt_on_cancel(cur, cancel):
                     Loader(cur, prep, plan, report, skip_bad_rows, step, limits).run(
                         store, dry_run)
                     if plan.kind == "responses":
                         # Same transaction: the answers land with their comments scored.
-                        step.step(0.95, "Scoring the comments")
+                        step.step(0.95, "scoring")
                         sentiment.refresh(cur)
                     # The last checkpoint: still inside the transaction, so a cancel here
                     # rolls back; the journey tables are refreshed, then it commits.
-                    step.step(1.0, "Refreshing the journeys")
+                    step.step(1.0, "refreshing")
             except DryRun:
                 report.ok = True
             except duckdb.InterruptException:

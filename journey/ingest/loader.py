@@ -110,9 +110,9 @@ class Loader:
     def run(self, store: Store, dry_run: bool = False) -> None:
         self.import_id = store.next_import_id(self.cur)
         self._stage_table()
-        self.progress(0.2, "Reading rows")
+        self.progress(0.2, "reading_rows")
         self._typed_table()
-        self.progress(0.5, "Checking values")
+        self.progress(0.5, "checking_values")
         fatal = self._structure() or self._cell_lengths()
         total, good, bad_rows = self._validate()
         if fatal or (self.report.problems and not self.skip):
@@ -132,7 +132,7 @@ class Loader:
             ))
             self.fail()
         self.report.rows_imported = good - present
-        self.progress(0.7, "Writing to the store")
+        self.progress(0.7, "writing")
         self._insert()
         if self.plan.kind == "responses":
             # Inside the transaction, so a dry run says it too: a responses file changes no

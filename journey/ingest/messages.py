@@ -143,22 +143,16 @@ def fix_text(code: str, params: dict[str, Any], lang: str = "en", surface: str =
     return _fill(template(f"fix.{code}.{surface}", lang), lang, p)
 
 
-# The steps an import reports to its progress callback (in English, as the core says them),
-# and their catalogue keys: the app shows them in the reader's language.
-STEPS = {
-    "Reading the file": "reading_file",
-    "Checking the columns": "checking_columns",
-    "Reading rows": "reading_rows",
-    "Checking values": "checking_values",
-    "Writing to the store": "writing",
-    "Refreshing the journeys": "refreshing",
-}
+# The steps an import reports to its progress callback, as codes (catalogue keys
+# "ingest.step.<code>"): the core says no words, the app and the CLI say them in the reader's
+# language.
+STEPS = ("reading_file", "checking_columns", "reading_rows", "checking_values", "writing",
+         "scoring", "refreshing")
 
 
-def step_text(message: str, lang: str = "en") -> str:
-    """A progress step in `lang` (a message we do not know is shown as it is)."""
-    code = STEPS.get(message)
-    return template(f"step.{code}", lang) if code else message
+def step_text(code: str, lang: str = "en") -> str:
+    """A progress step's code in `lang` (anything else, a caller's own text, as it is)."""
+    return template(f"step.{code}", lang) if code in STEPS else code
 
 
 def join_fixes(texts: list[str], lang: str = "en") -> str:

@@ -1,0 +1,57 @@
+"""The check that starts when a file is dropped (a dry run of its import, which reads the
+whole file) can be cancelled like the import itself, and run again (issue 16, item 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from journey.db.store import Store
+
+ROWS = 800_000  # ~28 MB: its check reads for long enough to click Cancel
+
+
+@pytest.fixture(scope="module")
+def empty_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cancel_check") / "empty.duckdb"
+    with Store(path) as store:
+        store.set_setting("demo_autoload", "off")
+    return str(path)
+
+
+def test_cancel_the_check_of_a_dropped_file(app_server, empty_db, tmp_path: Path, page,
+                                            wait_idle, assert_no_exception) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    big = tmp_path / "big.csv"
+    with open(big, "w", encoding="utf-8") as f:
+        f.write("customer_id,timestamp,touchpoint,channel\n")
+        for i in range(ROWS):
+            f.write(f"C{i % 50_000},2026-03-{1 + i % 28:02d} 10:{i % 60:02d},Page {i % 40},web\n")
+    base = app_server(empty_db, TMPDIR=str(temp))
+    page.goto(base + "/data?lang=en")
+    expect(page.locator("h1").first).to_have_text("Data", timeout=90_000)
+    wait_idle(page)
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.first.set_input_files(str(big))  # the import one, not the rules file's
+    cancel = page.get_by_role("button", name="Cancel check")
+    cancel.wait_for(timeout=120_000)
+    cancel.click()
+    page.get_by_text("Check of big.csv cancelled").first.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    body = page.inner_text("body")
+    assert "would be imported" not in body
+    assert "Cancel check" not in body
+    # The rest of the upload's card is still there (kind, layout, mapping).
+    assert "Which column is what" in body
+    # Nothing of the check is left in the temp folder (spooled copy, work files).
+    assert sorted(p.name for p in temp.iterdir()) == []
+    # Checked again on request, to the end this time.
+    page.get_by_role("button", name="Check again").click()
+    page.get_by_text("would be imported").first.wait_for(timeout=240_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "Ready: 800,000 rows of" in page.inner_text("body")
