@@ -92,6 +92,28 @@ def test_service_names_in_english_and_french():
         assert not repeats.is_service_name(name), name
 
 
+def test_the_french_demo_has_the_service_touchpoints_of_the_english_one(tmp_path):
+    """The same touchpoints are service in both demos ("Chatbot" is "Assistant en ligne")."""
+    from journey.db.store import Store
+    from journey.ingest.demo import NAMES_FR, TP_NAMES, load_sample
+
+    for name in TP_NAMES:
+        assert repeats.is_service_name(NAMES_FR[name]) == repeats.is_service_name(name), name
+    for name in ("Assistante virtuelle", "Aide en ligne", "Conseiller clientèle"):
+        assert repeats.is_service_name(name), name
+    with Store(tmp_path / "fr.duckdb") as s:
+        load_sample(s, customers=300, seed=3, lang="fr")
+        assert repeats.service_touchpoints(s.cursor()) == [
+            "Assistant en ligne", "Hotline", "Service client"]
+
+
+def test_one_query_counts_contacts_per_touchpoint_and_across_them():
+    """The per-touchpoint and the all-service counts share one definition (one LAG, one
+    window test), so they cannot drift apart."""
+    ctes, _params = repeats._contacts_ctes(Filters(), ["Hotline", "Chatbot"], 7.0)
+    assert ctes.count("LAG(") == 1 and ctes.count("DATE_DIFF(") == 1
+
+
 def test_service_touchpoints_by_name(store):
     assert repeats.service_touchpoints(store.cursor()) == ["Chatbot", "Hotline", "Service client"]
     assert repeats.service_touchpoints(store.cursor(), ["site"]) == ["site"]

@@ -45,6 +45,8 @@ SERVICE_PATTERN = re.compile(
     r"\b(hotline|hot line|call ?cent(er|re)|contact cent(er|re)|chat ?bot|chat|live chat|"
     r"customer (service|care|support)|support|help ?desk|help ?line|complaints?|"
     r"service (client|clients|après-vente|apres-vente|consommateurs?)|sav|assistance|"
+    # a chatbot by its French names ("Assistant en ligne", "assistante virtuelle")
+    r"assistante?s?|aide en ligne|agent conversationnel|conseill[eè]re? client(èle)?|"
     r"réclamations?|reclamations?|centre d'appels?|centre de contact|t[ée]l[ée]conseil)\b",
     re.IGNORECASE,
 )
@@ -142,18 +144,21 @@ def _contacts_ctes(
         "CASE WHEN prev_ts IS NOT NULL AND DATE_DIFF('microsecond', prev_ts, ts) <= $win_us "
         "THEN 1 ELSE 0 END"
     )
+    # One query for both views of a contact: each contact is counted at its touchpoint
+    # (k = the touchpoint) and at "any service touchpoint" (k = NULL), so the previous
+    # contact, the window test and the counts are written once.
     return (
         f"WITH fe AS ({sql}),\n"
         "r_e AS (SELECT cid, g, ts, touchpoint FROM fe "
         f"WHERE touchpoint IN ({', '.join(names)})),\n"
-        "r_et AS (SELECT cid, touchpoint, ts, LAG(ts) OVER (PARTITION BY cid, touchpoint "
-        "ORDER BY g) AS prev_ts FROM r_e),\n"
-        "r_ea AS (SELECT cid, ts, LAG(ts) OVER (PARTITION BY cid ORDER BY g) AS prev_ts "
-        "FROM r_e),\n"
-        f"r_t AS (SELECT cid, touchpoint, COUNT(*) AS contacts, SUM({within}) AS repeats "
-        "FROM r_et GROUP BY cid, touchpoint),\n"
-        f"r_a AS (SELECT cid, COUNT(*) AS contacts, SUM({within}) AS repeats, "
-        "MIN(ts) AS first_ts, MAX(ts) AS last_ts FROM r_ea GROUP BY cid)"
+        "r_k AS (SELECT cid, touchpoint AS k, g, ts FROM r_e "
+        "UNION ALL SELECT cid, CAST(NULL AS VARCHAR) AS k, g, ts FROM r_e),\n"
+        "r_p AS (SELECT cid, k, ts, LAG(ts) OVER (PARTITION BY cid, k ORDER BY g) AS prev_ts "
+        "FROM r_k),\n"
+        f"r_c AS (SELECT cid, k, COUNT(*) AS contacts, SUM({within}) AS repeats, "
+        "MIN(ts) AS first_ts, MAX(ts) AS last_ts FROM r_p GROUP BY cid, k),\n"
+        "r_t AS (SELECT cid, k AS touchpoint, contacts, repeats FROM r_c WHERE k IS NOT NULL),\n"
+        "r_a AS (SELECT cid, contacts, repeats, first_ts, last_ts FROM r_c WHERE k IS NULL)"
     ), params
 
 
