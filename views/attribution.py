@@ -31,7 +31,8 @@ URL = UrlState(
           label="attribution.level"),
     Param(K_HALF_LIFE, "int", int(attribution.DEFAULT_HALF_LIFE_DAYS), lo=1, hi=MAX_DAYS,
           widget=K_HALF_LIFE, label="attribution.half_life"),
-    Param(K_LOOKBACK, "int", 0, lo=0, hi=MAX_DAYS, widget=K_LOOKBACK,
+    # No value: no window (the whole journey), shown as "no limit", never as a 0.
+    Param(K_LOOKBACK, "int", None, lo=1, hi=MAX_DAYS, widget=K_LOOKBACK,
           label="attribution.lookback"),
 )
 
@@ -67,9 +68,9 @@ def _controls(ctx: PageContext) -> attribution.AttributionOptions:
     c2.number_input(ctx.t("attribution.half_life"), min_value=1, max_value=MAX_DAYS, step=1,
                     key=K_HALF_LIFE, help=ctx.t("attribution.half_life_help"),
                     persist_state="session")
-    c3.number_input(ctx.t("attribution.lookback"), min_value=0, max_value=MAX_DAYS, step=1,
-                    key=K_LOOKBACK, help=ctx.t("attribution.lookback_help"),
-                    persist_state="session")
+    c3.number_input(ctx.t("attribution.lookback"), min_value=1, max_value=MAX_DAYS, step=1,
+                    value=None, key=K_LOOKBACK, placeholder=ctx.t("mends.lookback.none"),
+                    help=ctx.t("mends.lookback.help"), persist_state="session")
     values = URL.widget_values()
     URL.write(values)
     lookback = int(values[K_LOOKBACK] or 0)

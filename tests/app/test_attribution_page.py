@@ -86,3 +86,23 @@ def test_every_key_of_the_area_is_used():
         root / "app.py", *(root / "views").glob("*.py"), *(root / "ui").glob("*.py"),
         *(root / "journey").rglob("*.py")])
     assert [k for k in _area("en") if f'"{k}"' not in code] == []
+
+
+def test_no_lookback_window_reads_no_limit_not_zero(demo_db, app_test):
+    """The lookback's default is no window: the box is empty with "No limit" in it (a 0 read
+    as "zero days"); a value counts, and emptying it is no window again."""
+    at = app_test(demo_db, page=PAGE)
+    _clean(at)
+    box = at.number_input(key="attribution_lookback")
+    assert box.value is None
+    assert box.proto.placeholder == "No limit"
+    assert box.proto.min == 1
+    box.set_value(30).run()
+    _clean(at)
+    assert at.query_params.get("attribution_lookback") in ("30", ["30"])
+    at.number_input(key="attribution_lookback").set_value(None).run()
+    _clean(at)
+    assert "attribution_lookback" not in at.query_params
+    fr = app_test(demo_db, page=PAGE, query_params={"lang": "fr"})
+    _clean(fr)
+    assert fr.number_input(key="attribution_lookback").proto.placeholder == "Sans limite"
