@@ -214,11 +214,8 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
         if not s.touchpoints:
             box.text(ctx.t("map.none"))
         for tp in s.touchpoints:
-            where = ctx.t("map.online") if tp.online else (
-                ctx.t("map.offline") if tp.online is False else "")
             box.text(tp.name)
-            box.caption(md(" · ".join(x for x in (tp.channel or "", where,
-                                                  i18n.fmt_int(tp.customers, lang)) if x)))
+            box.caption(md(journey_map.touchpoint_detail(tp, lang)))
 
     for c, s in zip(lane(ctx.t("map.lane_customers")), jm.stages, strict=True):
         delta = (ctx.t("map.to_next_short", pct=i18n.fmt_pct(s.conversion_to_next, lang, 0))

@@ -200,19 +200,44 @@ def _int(value: Any) -> int:
 _UNKNOWN = {"channel": "map.channel_unknown", "device": "map.device_unknown"}
 
 
+def touchpoint_detail(tp: TouchpointCell, lang: str) -> str:
+    """Under a touchpoint on the map: its channel, online or offline, its customers
+    ("web · online · 120"). A channel the offline words already say ("in person" beside
+    "in person / offline") is said once."""
+    where = _t("map.online", lang) if tp.online else (
+        _t("map.offline", lang) if tp.online is False else "")
+    said = {w.strip().casefold() for w in where.split("/")}
+    channel = tp.channel or ""
+    if channel.strip().casefold() in said:
+        channel = ""
+    return " · ".join(x for x in (channel, where, i18n.fmt_int(tp.customers, lang)) if x)
+
+
 def _mix(df: pd.DataFrame, stage: str, by: str, lang: str) -> tuple[tuple[str, float], ...]:
     """(name, share of the stage's events), largest first; stage_mix() already sorts.
     Events without a device read "in person / offline" at an offline touchpoint, else
     "device not recorded"."""
     if df is None or df.empty:
         return ()
-    words = {metrics.MIX_OFFLINE: _t("map.offline", lang),
-             metrics.MIX_UNKNOWN: _t(_UNKNOWN[by], lang)}
     sub = df[df["stage"] == stage]
-    return tuple(
-        (str(name) if kind == metrics.MIX_VALUE else words[kind], _num(share) or 0.0)
-        for name, kind, share in zip(sub[by], sub["kind"], sub["share"], strict=True)
-    )
+    out: dict[str, float] = {}
+    for name, share in zip(_mix_names(sub, by, lang), sub["share"], strict=True):
+        out[name] = out.get(name, 0.0) + (_num(share) or 0.0)
+    # Largest first again (a folded pair may outgrow the names before it); ties keep
+    # stage_mix()'s order.
+    return tuple(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def _mix_names(df: pd.DataFrame, by: str, lang: str) -> list[str]:
+    """The names a mix shows: a value as recorded, else the words for offline / not
+    recorded; a recorded value the offline words already say ("offline", "in person") is
+    folded into them, so a card never reads "offline · in person / offline"."""
+    offline = _t("map.offline", lang)
+    said = {w.strip().casefold() for w in offline.split("/")}
+    words = {metrics.MIX_OFFLINE: offline, metrics.MIX_UNKNOWN: _t(_UNKNOWN[by], lang)}
+    return [words[k] if k != metrics.MIX_VALUE else
+            offline if str(n).strip().casefold() in said else str(n)
+            for n, k in zip(df[by], df["kind"], strict=True)]
 
 
 def title_for(filters: Filters, lang: str) -> str:
@@ -304,10 +329,7 @@ def _top_mix(df: pd.DataFrame, by: str, lang: str) -> tuple[tuple[str, float], .
     mixes summed over stages (their events count every event once, stage or not)."""
     if df is None or df.empty:
         return ()
-    words = {metrics.MIX_OFFLINE: _t("map.offline", lang),
-             metrics.MIX_UNKNOWN: _t(_UNKNOWN[by], lang)}
-    g = df.assign(name=[str(n) if k == metrics.MIX_VALUE else words[k]
-                        for n, k in zip(df[by], df["kind"], strict=True)])
+    g = df.assign(name=_mix_names(df, by, lang))
     g = g.groupby("name", as_index=False)["events"].sum()
     total = float(g["events"].sum())
     if total <= 0:

@@ -30,6 +30,7 @@ from journey.analytics.journey_map import (
     JourneyMap,
     PersonaCard,
     StageColumn,
+    touchpoint_detail,
 )
 from journey.analytics.stats import SMALL_SAMPLE
 
@@ -178,14 +179,8 @@ def _tp_text(s: StageColumn, lay: _Layout, lang: str) -> str:
     chars = lay.chars(14)
     lines: list[str] = []
     for tp in s.touchpoints:
-        where = _t("map.online", lang) if tp.online else (
-            _t("map.offline", lang) if tp.online is False else ""
-        )
         lines += _wrap(tp.name, chars, 1)
-        detail = " · ".join(
-            x for x in (tp.channel or "", where, i18n.fmt_int(tp.customers, lang)) if x
-        )
-        lines += _wrap(detail, chars, 1)
+        lines += _wrap(touchpoint_detail(tp, lang), chars, 1)
     return "\n".join(lines[:7])
 
 
