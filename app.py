@@ -83,8 +83,18 @@ PAGES = [
     ("views/variants.py", "page.variants", "variants", ":material/repeat:"),
     ("views/data.py", "page.data", "data", ":material/database:"),
 ]
+# Workshop mode's tabs run across the top of the screen, in projector-sized text: short
+# names ("Map", "Loops") keep the eight of them on one row at 1440 px; each page's heading
+# still gives its full name.
+WORKSHOP_TABS = {
+    "page.overview": "mends.tab.overview", "page.flows": "mends.tab.flows",
+    "page.network": "mends.tab.network", "page.nps": "mends.tab.nps",
+    "page.journey_map": "mends.tab.journey_map", "page.attribution": "mends.tab.attribution",
+    "page.variants": "mends.tab.variants", "page.data": "mends.tab.data",
+}
 pages = [
-    st.Page(path, title=i18n.t(key, lang), url_path=url, icon=icon)
+    st.Page(path, title=i18n.t(WORKSHOP_TABS[key] if workshop else key, lang), url_path=url,
+            icon=icon)
     for path, key, url, icon in PAGES
 ]
 

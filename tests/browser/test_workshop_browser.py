@@ -148,8 +148,10 @@ def test_entering_and_leaving_keeps_the_comparison(app_server, browser_demo_db, 
     assert not page.dialogs
 
 
-PAGES = [("overview", "Overview"), ("flows", "Flows"), ("network", "Touchpoint network"),
-         ("nps", "NPS & voice of customer"), ("journey-map", "Journey map"), ("data", "Data")]
+# (path, the short tab name of workshop mode, the page's heading)
+PAGES = [("overview", "Overview", "Overview"), ("flows", "Flows", "Flows"),
+         ("network", "Network", "Touchpoint network"), ("nps", "NPS", "NPS & voice of customer"),
+         ("journey-map", "Map", "Journey map"), ("data", "Data", "Data")]
 
 
 def _network_label_px(page) -> float:
@@ -172,8 +174,8 @@ def test_every_page_is_readable_from_the_back_of_the_room(
     page.goto(base + "/overview?lang=en&workshop=1&persona=Busy+parent")
     wait_idle(page)
     tabs = page.get_by_test_id("stTopNav")
-    for url, title in PAGES:
-        tabs.get_by_role("link", name=title, exact=True).click()
+    for url, tab, title in PAGES:
+        tabs.get_by_role("link", name=tab, exact=True).click()
         expect(page.locator("h1").first).to_have_text(title, timeout=90_000)
         wait_idle(page)
         assert_no_exception(page)
@@ -200,3 +202,24 @@ def test_every_page_is_readable_from_the_back_of_the_room(
             assert page.get_by_text("Remove demo data").count() == 0
         screenshot(page, f"workshop-{url}")
     assert not page.dialogs
+
+
+TAB_TOPS = """() => [...document.querySelectorAll('[data-testid="stTopNav"] a')]
+    .filter(a => a.getBoundingClientRect().width > 0)
+    .map(a => [a.innerText.trim(), Math.round(a.getBoundingClientRect().top),
+               Math.round(a.getBoundingClientRect().right)])"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_eight_tabs_fit_one_row_at_1440(app_server, browser_demo_db, page, wait_idle,
+                                            assert_no_exception, lang: str) -> None:
+    """Projecting from a 1440 px laptop: the eight page tabs stay on one row, all in view."""
+    base = app_server(browser_demo_db)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(base + f"/overview?lang={lang}&workshop=1")
+    wait_idle(page)
+    assert_no_exception(page)
+    tabs = page.evaluate(TAB_TOPS)
+    assert len(tabs) == 8, tabs
+    assert len({top for _name, top, _right in tabs}) == 1, tabs
+    assert max(right for _name, _top, right in tabs) <= 1440, tabs
