@@ -625,3 +625,33 @@ def test_a_really_full_disk_at_commit(small_disk: Path, tmp_path: Path) -> None:
         assert "no transaction is active" not in report.to_text()
         filler.unlink()  # space freed: the same import now lands, as the message says
         assert importer.import_file(store, path).ok
+
+
+@pytest.mark.parametrize("stop_after", [3, 40])
+def test_the_dry_run_of_a_big_workbook_can_be_cancelled(
+        store: Store, tmp_path: Path, temp_folder: Path, stop_after: int) -> None:
+    """What the Data page runs when a workbook is dropped (a dry run, the whole sheet) asks
+    `cancel` while it scans the sheet XML (3 asks) and while it converts rows (40): either
+    way it stops with a "cancelled" report and leaves no temp file."""
+    path = tmp_path / "big.xlsx"
+
+    def rows() -> Iterator[bytes]:
+        yield (b'<row r="1"><c r="A1" t="inlineStr"><is><t>customer</t></is></c>'
+               b'<c r="B1" t="inlineStr"><is><t>date</t></is></c>'
+               b'<c r="C1" t="inlineStr"><is><t>page</t></is></c></row>')
+        for i in range(2, 120_002):
+            yield (f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>c{i}</t></is></c>'
+                   f'<c r="B{i}" t="inlineStr"><is><t>2024-01-02</t></is></c>'
+                   f'<c r="C{i}" t="inlineStr"><is><t>Home</t></is></c></row>').encode()
+
+    _raw_workbook(path, rows())
+    asked: list[float] = []
+
+    def cancel() -> bool:
+        asked.append(0)
+        return len(asked) > stop_after
+
+    report = importer.import_file(store, path, dry_run=True, cancel=cancel)
+    assert [p.code for p in report.problems] == ["cancelled"], report.to_text()
+    assert len(asked) == stop_after + 1
+    assert _left_in(temp_folder) == []
