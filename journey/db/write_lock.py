@@ -5,8 +5,8 @@ read-only: so `python -m journey backup` cannot open a store the app holds. It c
 read the file's bytes, and a copy of the file and its write-ahead log is a consistent store
 as long as no commit or checkpoint runs while it is taken. Every write of a `Store` (a
 transaction, with the commit and any checkpoint it triggers, migrations, the checkpoint on
-close) holds this lock, and the copy holds it too: the app's writes wait for the copy (a
-second or so per GB), its reads go on.
+close) holds this lock, and the copy holds it too: the app's writes wait for the copy (see
+scripts/bench_backup.py for how long), its reads go on.
 
 The lock is an advisory `flock` on a small file beside the store (`<store>.parcours-lock`),
 re-entrant within a process; where `fcntl` does not exist (Windows) it only serialises the
