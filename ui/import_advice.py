@@ -77,9 +77,12 @@ def _checked(ctx: Any, up: Any, key: tuple[Any, ...], kind: str | None,
     # check reports its steps, and a click on Cancel asks Streamlit for a new run, which
     # stops this one at its next progress update (a callback marks it cancelled first).
     # Between updates, one long DuckDB statement is interrupted as soon as a rerun is asked.
-    st.button(ctx.t("mends.dry_run.cancel"), key=f"dry_cancel_{fid}", icon=":material/cancel:",
-              on_click=_cancel_check, args=(key,))
-    bar = st.progress(0.0, text=ctx.t("mends.dry_run.checking", name=i18n.md_escape(up.name)))
+    slot = st.empty()  # the button and the bar go when the check is done
+    with slot.container():
+        st.button(ctx.t("mends.dry_run.cancel"), key=f"dry_cancel_{fid}",
+                  icon=":material/cancel:", on_click=_cancel_check, args=(key,))
+        bar = st.progress(0.0, text=ctx.t("mends.dry_run.checking",
+                                          name=i18n.md_escape(up.name)))
 
     def progress(fraction: float, message: str = "") -> None:
         step = messages.step_text(message, ctx.lang) if message else ""
@@ -88,7 +91,7 @@ def _checked(ctx: Any, up: Any, key: tuple[Any, ...], kind: str | None,
 
     report = _dry_run(up.name, ctx.store, up.getvalue(), kind, mapping, progress,
                       rerun_requested())
-    bar.empty()  # with a rerun pending, Streamlit stops this run here
+    slot.empty()  # with a rerun pending, Streamlit stops this run here
     if report.problems and report.problems[0].code == "cancelled":
         return None  # never kept: the next run decides (cancelled, or checked again)
     if len(done) >= DRY_RUNS_KEPT:
