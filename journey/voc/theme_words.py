@@ -49,7 +49,7 @@ bien bon bonne bons bonnes super top parfait parfaite parfaits excellent excelle
 genial geniale agreable agreables satisfait satisfaite content contente tres mauvais
 mauvaise nul nulle correct correcte ok okay bof mal mieux meilleur meilleure sympa
 good great nice excellent perfect awesome amazing love loved like best better bad worse
-worst poor fine well happy overall pretty quite
+worst poor fine well happy overall pretty quite lovely redire nickel impeccable
 """.split())
 
 STOP = STOP_FR | STOP_EN | GENERIC
