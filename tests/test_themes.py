@@ -221,3 +221,25 @@ def test_themes_cli_rename_merge_pin(db: Path, capsys) -> None:
     # The verbatims carry their theme's label.
     assert main(["query", "verbatims", "--db", str(db), "--json", "--search", "prix"]) == 0
     assert {r["theme"] for r in json.loads(capsys.readouterr().out)} == {"Prix"}
+
+
+# -- the real French file -----------------------------------------------------------------
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real-exports"
+
+
+@pytest.mark.skipif(not (REAL / "nps_benavent_fr.csv").is_file(),
+                    reason="the real exports (../shared/real-exports) are not here")
+def test_real_french_file_has_readable_themes(tmp_path: Path) -> None:
+    with Store(tmp_path / "r.duckdb") as store:
+        assert importer.import_file(store, REAL / "nps_benavent_fr.csv").ok
+        df = themes.themes(store.cursor(), Filters())
+    labels = df["label"].tolist()
+    assert 6 <= len(labels) <= theme_model.MAX_THEMES
+    # The subjects a reader of the file finds: waiting at the till, prices, advice, staff.
+    for word in ("caisse", "prix", "conseils", "personnel"):
+        assert any(word in label for label in labels), (word, labels)
+    nps = dict(zip(df["label"], df["nps"], strict=True))
+    price = min(v for k, v in nps.items() if k.startswith("prix"))
+    staff = max(v for k, v in nps.items() if k.startswith("personnel"))
+    assert price < staff - 30  # prices cost NPS, friendly staff earns it
+    assert int(df["size"].sum()) > 2_500  # most of the 3,838 comments have a theme

@@ -88,7 +88,7 @@ def _drivers(ctx: PageContext) -> None:
     where = ctx.t("themes.all_stages") if stage == ALL else ctx.stage_label(stage)
     costly = part[part["impact"] < 0].head(TOP_COSTS)
     if costly.empty:
-        st.caption(ctx.t("themes.no_cost", stage=where))
+        st.caption(ctx.t("themes.no_cost", stage=i18n.md_escape(where)))
     else:
         st.markdown(ctx.t("themes.top_costs", count=len(costly),
                           stage=i18n.md_escape(where)))
