@@ -90,17 +90,22 @@ def label_of(top: list[str], surfaces: dict[str, str]) -> str:
     return " · ".join(surfaces.get(p, p) for p in picked)
 
 
-def _word_projection(vocab: np.ndarray) -> np.ndarray:
-    """terms × words: a pair's weight goes half to each of its words, so "livraison retard"
-    and "livraison" + "retard" compare as the same subject."""
+def _word_projection(vocab: np.ndarray) -> object:
+    """terms × words (sparse: a big vocabulary would not fit dense): a pair's weight goes
+    half to each of its words, so "livraison retard" and "livraison" + "retard" compare as
+    the same subject."""
+    from scipy.sparse import csr_matrix
+
     words = sorted({w for t in vocab for w in t.split()})
     index = {w: i for i, w in enumerate(words)}
-    out = np.zeros((len(vocab), len(words)), dtype=float)
+    rows, cols, vals = [], [], []
     for i, term in enumerate(vocab):
         parts = term.split()
         for p in parts:
-            out[i, index[p]] += 1.0 / len(parts)
-    return out
+            rows.append(i)
+            cols.append(index[p])
+            vals.append(1.0 / len(parts))
+    return csr_matrix((vals, (rows, cols)), shape=(len(vocab), len(words)))
 
 
 def _merge_alike(w: np.ndarray, h: np.ndarray,
@@ -110,7 +115,7 @@ def _merge_alike(w: np.ndarray, h: np.ndarray,
     ("attente · caisse" and "caisse · attente · longue"); merged, it is one theme."""
     project = _word_projection(vocab)
     while h.shape[0] > 1:
-        by_word = h @ project
+        by_word = np.asarray((project.T @ h.T).T)
         unit = by_word / np.maximum(np.linalg.norm(by_word, axis=1, keepdims=True), 1e-12)
         sim = unit @ unit.T
         np.fill_diagonal(sim, -1.0)
