@@ -90,8 +90,7 @@ def _drivers(ctx: PageContext) -> None:
     if costly.empty:
         st.caption(ctx.t("themes.no_cost", stage=i18n.md_escape(where)))
     else:
-        st.markdown(ctx.t("themes.top_costs", count=len(costly),
-                          stage=i18n.md_escape(where)))
+        st.markdown(ctx.t("themes.top_costs", stage=i18n.md_escape(where)))
         cols = st.columns(TOP_COSTS)
         for col, row in zip(cols, costly.itertuples(index=False), strict=False):
             col.metric(
@@ -101,6 +100,9 @@ def _drivers(ctx: PageContext) -> None:
                            nps=i18n.fmt_signed(float(row.nps), ctx.lang, 0),
                            others=i18n.fmt_signed(float(row.nps_others), ctx.lang, 0),
                            margin=i18n.fmt_num(float(row.margin), ctx.lang, 1)),
+                # A cost whose interval holds 0 is said to be possibly noise, not hidden.
+                delta=ctx.t("map.could_be_noise") if row.noise else None, delta_color="off",
+                delta_arrow="off",
             )
     chart = tc.drivers(part, lang=ctx.lang)
     table = pd.DataFrame({

@@ -89,6 +89,8 @@ def drivers(df: pd.DataFrame, *, lang: str, width: int = sc.DEFAULT_WIDTH
     data["impact_text"] = [
         sc._t("themes.impact_mark", lang, impact=sc._signed(i, lang, 1),
               n=sc._int(n, lang)) for i, n in zip(data["impact"], data["n"], strict=True)]
+    # Right of the interval, and never inside a bar that points left.
+    data["text_x"] = data["hi"].clip(lower=0.0)
     order = data["theme"].tolist()
     tooltip = [
         alt.Tooltip("theme:N", title=sc._t("themes.theme", lang)),
@@ -101,7 +103,7 @@ def drivers(df: pd.DataFrame, *, lang: str, width: int = sc.DEFAULT_WIDTH
         alt.Tooltip("verdict:N", title=sc._t("map.col_verdict", lang)),
     ]
     y = alt.Y("theme:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
-    base = alt.Chart(data[["theme", "gap", "lo", "hi", "noise", "impact", "impact_text",
+    base = alt.Chart(data[["theme", "gap", "lo", "hi", "text_x", "noise", "impact", "impact_text",
                            "n", "nps", "nps_others", "margin", "verdict"]])
     color = alt.condition("datum.noise", alt.value(NOISE_COLOR), alt.value(sc.BAR_COLOR))
     bars = base.mark_bar().encode(
@@ -109,6 +111,6 @@ def drivers(df: pd.DataFrame, *, lang: str, width: int = sc.DEFAULT_WIDTH
         color=color, tooltip=tooltip)
     rules = base.mark_rule(color="#333").encode(y=y, x="lo:Q", x2="hi:Q", tooltip=tooltip)
     text = base.mark_text(align="left", dx=6, fontSize=11, color="#333").encode(
-        y=y, x=alt.X("hi:Q"), text="impact_text:N")
+        y=y, x=alt.X("text_x:Q"), text="impact_text:N")
     chart = alt.layer(bars, rules, text).properties(width=width, height=alt.Step(30))
     return sc._finish(chart, lang)
