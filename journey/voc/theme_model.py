@@ -7,6 +7,7 @@ texts: storing the themes and keeping users' edits is `themes.py`.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,6 +133,7 @@ def _merge_alike(w: np.ndarray, h: np.ndarray,
 def find(texts: Sequence[str], *, seed: int = 0, max_themes: int = MAX_THEMES) -> Themes:
     """Themes of `texts` and each text's primary theme (or none)."""
     from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
 
     n = len(texts)
     none = Themes([], np.full(n, -1, dtype=int), np.zeros(n))
@@ -152,9 +154,14 @@ def find(texts: Sequence[str], *, seed: int = 0, max_themes: int = MAX_THEMES) -
     if n > FIT_SAMPLE:
         fit_rows = np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))
     model = NMF(n_components=k, init="nndsvd", max_iter=300, random_state=seed)
-    model.fit(x[fit_rows])
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        # Stopping at max_iter still leaves usable themes, and the fit's error measure may
+        # take the root of a rounding-negative 0: no warning in an import's output.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x[fit_rows])
+        projected = model.transform(x)
     vocab = np.array(vec.get_feature_names_out())
-    w, h = _merge_alike(model.transform(x), model.components_.copy(), vocab)
+    w, h = _merge_alike(projected, model.components_.copy(), vocab)
     k = h.shape[0]
     best = w.argmax(axis=1)
     strength = w[np.arange(n), best]
