@@ -11,7 +11,12 @@
 2. Accuracy on tests/data/verbatims_labelled.csv (negative/neutral/positive), lexicon alone:
    that set has no scores to learn from.
 3. Time to score N verbatims with their scores (language, lexicon, vectorising, 5 + 1 ridge
-   fits): comments drawn from the two files and the labelled set, each made distinct.
+   fits) and to find their themes (TF-IDF of word terms, NMF fitted on a seeded sample, every
+   comment projected): comments drawn from the two files and the labelled set, each made
+   distinct.
+4. The themes found on each real file once imported (the store's own, as the NPS page and
+   `query themes` show them), as a Markdown table for the README: label, size, share, NPS
+   with its 95% margin.
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
+from journey.analytics import themes  # noqa: E402
+from journey.analytics.filters import Filters  # noqa: E402
 from journey.db.store import Store  # noqa: E402
 from journey.ingest import importer  # noqa: E402
-from journey.voc import sentiment  # noqa: E402
+from journey.voc import sentiment, theme_model  # noqa: E402
 
 FILES = ("nps_benavent_fr.csv", "nps_miro_feedback.csv")
 LABELLED = ROOT / "tests" / "data" / "verbatims_labelled.csv"
@@ -52,6 +59,7 @@ def real_file(path: Path) -> tuple[list[str], np.ndarray]:
         rows = store.cursor().execute(
             "SELECT comment, nps, sentiment FROM responses WHERE sentiment IS NOT NULL "
             "AND nps BETWEEN 0 AND 10 ORDER BY response_id").fetchall()
+        found = themes.themes(store.cursor(), Filters())
     texts = [r[0] for r in rows]
     nps = np.array([r[1] for r in rows], dtype=float)
     stored = np.array([r[2] for r in rows], dtype=float)
@@ -63,7 +71,20 @@ def real_file(path: Path) -> tuple[list[str], np.ndarray]:
     print(f"  AUC lexicon alone: {_auc(nps, lex):.3f}")
     if model is not None:
         print(f"  AUC model alone (out of fold): {_auc(nps, model):.3f}")
+    print_themes(path.name, found)
     return texts, nps
+
+
+def print_themes(name: str, found: object) -> None:
+    """The store's themes as a Markdown table (what the README shows)."""
+    total = int(found["size"].sum())
+    print(f"\nThemes of {name} ({total:,} comments in a theme):\n")
+    print("| theme | comments | share | NPS ± 95% margin (n) |")
+    print("|---|---:|---:|---:|")
+    for r in found.itertuples(index=False):
+        print(f"| {r.label} | {r.size:,} | {r.share:.1%} | {r.nps:+.1f} ± {r.margin:.1f} "
+              f"({r.nps_n:,}) |")
+    print()
 
 
 def labelled() -> list[str]:
@@ -89,6 +110,14 @@ def speed(pool: list[tuple[str, float | None]], n: int) -> None:
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     print(f"{n:,} verbatims scored (model used: {result.model_used}): {wall:.1f} s wall, "
           f"{cpu:.1f} s CPU, on {os.cpu_count()} cores")
+    cpu1, wall1 = time.process_time(), time.perf_counter()
+    found = theme_model.find(texts)
+    twall, tcpu = time.perf_counter() - wall1, time.process_time() - cpu1
+    themed = int((found.theme >= 0).sum())
+    print(f"{n:,} verbatims themed ({len(found.themes)} themes, {themed:,} comments in one): "
+          f"{twall:.1f} s wall, {tcpu:.1f} s CPU")
+    print(f"scored and themed: {wall + twall:.1f} s wall, of which theming "
+          f"{twall / (wall + twall):.0%}")
 
 
 def main() -> None:

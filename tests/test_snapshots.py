@@ -189,7 +189,7 @@ def test_a_version_4_store_upgrades_with_nothing_lost(tmp_path):
         "INSERT INTO notes VALUES ('', 'purchase', 'Keep me', TIMESTAMP '2024-01-01')")
     con.close()
     with Store(path) as s:
-        assert s.schema_version == SCHEMA_VERSION == 7
+        assert s.schema_version == SCHEMA_VERSION == 8
         assert s.data_version == 3
         assert list(s.notes()["note"]) == ["Keep me"]
         assert s.snapshots().empty

@@ -35,7 +35,7 @@ def _add_events(store: Store, import_id: int, customer: str) -> None:
 def test_new_store_has_default_stages_and_nothing_else(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
         info = store.info()
-        assert info["schema_version"] == SCHEMA_VERSION == 7
+        assert info["schema_version"] == SCHEMA_VERSION == 8
         assert (info["events"], info["customers"], info["imports"], info["stages"]) == (0, 0, 0, 5)
         stages = store.stages()
         assert list(stages["stage"]) == [
@@ -72,7 +72,7 @@ def test_v1_file_upgrades_with_nothing_lost(tmp_path):
     con.close()
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 7
+        assert store.schema_version == SCHEMA_VERSION == 8
         assert store.data_version == 7
         row = store.cursor().execute(
             "SELECT customer_id, nps, ces, comment, ces_high_is_easy FROM responses"

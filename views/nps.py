@@ -19,6 +19,7 @@ from journey import i18n
 from journey.analytics import compare, metrics
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
+from ui import voc_themes
 from ui.charts import show_chart
 from ui.page import PageContext, current_context
 from ui.tables import show_table
@@ -357,6 +358,7 @@ def render(ctx: PageContext) -> None:
         _section_stacked(ctx, by)
         _section_heatmap(ctx, metric)
         _section_trend(ctx)
+        voc_themes.render(ctx)
         search, group = _section_verbatims(ctx)
         URL.write({"nps_metric": metric, "nps_by": by, "nps_group": group,
                    "nps_q": search[:SEARCH_MAX]})

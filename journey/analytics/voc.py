@@ -36,8 +36,9 @@ def verbatims(
 
     label: negative | neutral | positive; language: fr | en; search: a case-insensitive
     substring (bound as a parameter, matched with strpos: `%` and quotes are plain text).
-    theme is null until themes exist. sentiment is in [-1, 1], null for an answer imported
-    before sentiment was scored (re-import or `python -m journey rescore`).
+    theme is the comment's primary theme (its label; null: none). sentiment is in [-1, 1],
+    null for an answer imported before sentiment was scored (re-import or `python -m
+    journey rescore`).
     """
     if label is not None and label not in LABELS:
         raise ValueError(f"Unknown sentiment label {label!r}: pick {', '.join(LABELS)}.")
@@ -62,8 +63,9 @@ def verbatims(
         f"WITH fr AS ({sql}) "
         "SELECT fr.response_id AS id, fr.customer_id AS customer, fr.stage, fr.touchpoint, "
         "fr.nps, fr.comment, r.language, r.sentiment, r.sentiment_label AS label, "
-        "CAST(NULL AS VARCHAR) AS theme "
+        "COALESCE(t.user_label, t.label) AS theme "
         "FROM fr JOIN responses r ON r.response_id = fr.response_id "
+        "LEFT JOIN themes t ON t.theme_id = r.theme_id "
         f"WHERE {' AND '.join(conds)} "
         "ORDER BY CASE WHEN fr.ts IS NULL THEN 1 ELSE 0 END, fr.ts DESC, fr.response_id"
         f"{tail}"

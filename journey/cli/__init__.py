@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import duckdb
 
 from journey import i18n
-from journey.cli import export_map, query, rules, snapshot, store_health
+from journey.cli import export_map, query, rules, snapshot, store_health, themes
 from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import tempfiles
@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("import_id", type=int)
 
     p = sub.add_parser(
-        "rescore", help="score every comment's language and sentiment again (voice of the "
+        "rescore", help="score every comment's language and sentiment, and find its themes, "
+        "again (voice of the "
         "customer; imports do it by themselves)")
     _add_db(p)
 
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     store_health.add_parsers(sub, _add_db)
     rules.add_parser(sub, _add_db)
     snapshot.add_parser(sub, _add_db)
+    themes.add_parser(sub, _add_db)
     return parser
 
 
@@ -169,10 +171,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"Removed import {args.import_id}.")
         return 0
     if args.command == "rescore":
-        from journey.voc import sentiment
+        from journey.voc import sentiment, themes
 
         with Store(args.db) as store:
             scored = sentiment.rescore(store)
+            themes.recompute(store)
         print(i18n.t("voc.rescored", "en", n=scored))
         return 0
     if args.command == "sample":

@@ -22,12 +22,14 @@ from journey.analytics import (
     attribution,
     compare,
     devices,
+    drivers,
     fix_first,
     flows,
     metrics,
     reach,
     repeats,
     snapshots,
+    themes,
     variants,
     voc,
 )
@@ -39,7 +41,7 @@ from journey.db.store import Store
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
     "csat", "ces", "paths", "overview", "attribution", "fix-first", "variants",
-    "repeats", "repeaters-nps", "changes", "verbatims",
+    "repeats", "repeaters-nps", "changes", "verbatims", "themes", "drivers",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -78,7 +80,7 @@ def add_parser(
     )
     g.add_argument("--by", choices=BY_CHOICES, default="stage",
                    help="nps/csat/ces grouping; repeats --by persona: the repeat contacts' "
-                   "share per persona")
+                   "share per persona; drivers: per stage or touchpoint")
     g.add_argument(
         "--model", choices=attribution.MODELS, default=None,
         help="attribution model: " + " | ".join(attribution.MODELS),
@@ -242,6 +244,15 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
             raise UsageError(f"--limit {args.limit}: give 0 or more.")
         return voc.verbatims(engine, filters, label=args.sentiment, language=args.language,
                              search=args.search, limit=args.limit)
+    if kind == "themes":
+        # What a script reads: {id, label, size, share, nps, examples}, with the n and
+        # margin every NPS is shown with.
+        return themes.themes(engine, filters)[
+            ["id", "label", "size", "share", "nps", "nps_n", "margin", "pinned", "examples"]]
+    if kind == "drivers":
+        if args.by not in drivers.BY:
+            raise UsageError(f"--by {args.by}: drivers are per stage or touchpoint.")
+        return drivers.drivers(engine, filters, by=args.by)
     if kind == "fix-first":
         return fix_first.fix_first(engine, filters, top=args.top)
     options = FlowOptions(

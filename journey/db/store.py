@@ -151,6 +151,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE responses ADD COLUMN sentiment DOUBLE;
     ALTER TABLE responses ADD COLUMN sentiment_label VARCHAR;
     """,
+    # 8: themes of the verbatims (issue 13), written by journey/voc/themes.refresh after every
+    # import of answers: each theme's automatic label and term weights (to find it again at
+    # the next recompute), the user's label, pin and merge; each answer's primary theme and
+    # how strongly it belongs there (kept on the answer, so removing an import removes it).
+    """
+    CREATE TABLE themes (
+        theme_id INTEGER PRIMARY KEY,
+        label VARCHAR NOT NULL,
+        user_label VARCHAR,
+        pinned BOOLEAN NOT NULL DEFAULT FALSE,
+        merged_into INTEGER,
+        active BOOLEAN NOT NULL DEFAULT TRUE,
+        terms VARCHAR NOT NULL
+    );
+    ALTER TABLE responses ADD COLUMN theme_id INTEGER;
+    ALTER TABLE responses ADD COLUMN theme_weight DOUBLE;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from journey.db.store import EVENT_ID_STRIDE, Store, StoreError
 from journey.ingest.demo_comments import CAUSES, COMMENTS, SENTIMENTS
-from journey.voc import sentiment
+from journey.voc import sentiment, themes
 
 # -- the world ------------------------------------------------------------------------
 WINDOW_START = np.datetime64("2026-01-01", "D")
@@ -690,6 +690,7 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42,
                 cur.unregister(view)
         # The demo's comments get their sentiment like an imported survey's.
         sentiment.refresh(cur)
+        themes.refresh(cur)
         summary = {
             "import_id": import_id,
             "events": len(data.events),

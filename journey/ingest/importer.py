@@ -27,7 +27,7 @@ from journey.ingest.limits import CancelFn, Cancelled, Checkpoint, LimitError, L
 from journey.ingest.loader import DryRun, Loader, ProgressFn, Rejected
 from journey.ingest.plan import IGNORE, make_plan, unused_note
 from journey.ingest.report import Fix, ImportReport, Preview, Problem
-from journey.voc import sentiment
+from journey.voc import sentiment, themes
 
 __all__ = [
     "IGNORE", "TARGETS", "Fix", "ImportReport", "Limits", "Preview", "Problem", "disk_full",
@@ -186,6 +186,8 @@ def import_file(
                         # Same transaction: the answers land with their comments scored.
                         step.step(0.95, "scoring")
                         sentiment.refresh(cur)
+                        # And their themes found again, keeping the users' edits.
+                        themes.refresh(cur)
                     # The last checkpoint: still inside the transaction, so a cancel here
                     # rolls back; the journey tables are refreshed, then it commits.
                     step.step(1.0, "refreshing")

@@ -49,9 +49,9 @@ def _verbatim_table(at):
 def test_demo_store_renders_every_section(app_test, demo_db):
     at = _run(app_test, demo_db)
     subheaders = [s.value for s in at.main.subheader]
-    assert len(subheaders) == 5
-    # bars, stacked, heatmap, trend
-    assert len(_charts(at)) == 4
+    assert len(subheaders) == 7  # with themes and drivers (ui/voc_themes.py)
+    # bars, stacked, heatmap, trend, themes × stages, drivers
+    assert len(_charts(at)) == 6
     # NPS shown with its n, equal to the core's number
     overall = _direct(demo_db, metrics.nps, by=None).iloc[0]
     label, value = at.metric[0].label, at.metric[0].value

@@ -1,0 +1,191 @@
+"""Finding themes in verbatims: TF-IDF of word terms, NMF, one primary theme per comment.
+
+Offline and deterministic: scikit-learn's NMF with the NNDSVD start (no random draw) and,
+where a sample is taken, a sample drawn with the given seed. Pure computation on a list of
+texts: storing the themes and keeping users' edits is `themes.py`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from journey.voc import theme_words as tw
+
+# At most this many themes, and fewer when the comments are few: a theme needs at least
+# MIN_SIZE comments (and MIN_SHARE of them) to be called recurring.
+MAX_THEMES = 10
+MIN_SIZE = 3
+MIN_SHARE = 0.01
+# A comment joins its strongest theme only if its weight there reaches this share of the
+# strongest weight any comment has on that theme; weaker ties leave it without a theme.
+MIN_WEIGHT = 0.08
+# The NMF is fitted on at most this many comments (a seeded sample), then every comment is
+# projected on it: 100,000 verbatims cost one fit on the sample and one cheap projection.
+FIT_SAMPLE = 12_000
+EXAMPLES = 3
+# Two components with term weights this alike (cosine) are one subject split in two.
+MERGE_SIMILAR = 0.3
+LABEL_TERMS = 3
+
+
+@dataclass(frozen=True)
+class Found:
+    """One theme: its label from its top terms, the terms' weights (for matching across
+    recomputes) and its size."""
+
+    label: str
+    terms: dict[str, float]
+    size: int
+
+
+@dataclass(frozen=True)
+class Themes:
+    """themes[k] for k = 0..; theme[i] is comment i's theme (-1: none) and weight[i] how
+    strongly it belongs there (examples are the strongest)."""
+
+    themes: list[Found]
+    theme: np.ndarray
+    weight: np.ndarray
+
+
+def _vectorise(tokens: list[list[tuple[str, str]]]) -> tuple[object, object]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(tokens)
+    vec = TfidfVectorizer(
+        analyzer=tw.terms_of, min_df=max(MIN_SIZE, int(n * 0.002)), max_df=0.5,
+        sublinear_tf=True, max_features=20_000, dtype=np.float32,
+    )
+    return vec, vec.fit_transform(tokens)
+
+
+def _surfaces(tokens: list[list[tuple[str, str]]], vocab: set[str]) -> dict[str, str]:
+    """The most frequent written form of each stem (accents kept): labels read
+    "livraisons" or "livraison" as people wrote it, not a stem nobody writes."""
+    seen: dict[str, Counter[str]] = {}
+    for doc in tokens:
+        for key, surface in doc:
+            if key in vocab:
+                seen.setdefault(key, Counter())[surface] += 1
+    return {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in seen.items()}
+
+
+def label_of(top: list[str], surfaces: dict[str, str]) -> str:
+    """A short label from a theme's top terms: a pair first when it leads ("délai
+    attente"), then single words not already said, at most LABEL_TERMS words."""
+    picked: list[str] = []
+    for term in top:
+        parts = term.split()
+        if all(p in picked for p in parts):
+            continue
+        if len(picked) + len(parts) > LABEL_TERMS:
+            continue
+        picked += [p for p in parts if p not in picked]
+        if len(picked) >= LABEL_TERMS:
+            break
+    return " · ".join(surfaces.get(p, p) for p in picked)
+
+
+def _word_projection(vocab: np.ndarray) -> object:
+    """terms × words (sparse: a big vocabulary would not fit dense): a pair's weight goes
+    half to each of its words, so "livraison retard" and "livraison" + "retard" compare as
+    the same subject."""
+    from scipy.sparse import csr_matrix
+
+    words = sorted({w for t in vocab for w in t.split()})
+    index = {w: i for i, w in enumerate(words)}
+    rows, cols, vals = [], [], []
+    for i, term in enumerate(vocab):
+        parts = term.split()
+        for p in parts:
+            rows.append(i)
+            cols.append(index[p])
+            vals.append(1.0 / len(parts))
+    return csr_matrix((vals, (rows, cols)), shape=(len(vocab), len(words)))
+
+
+def _merge_alike(w: np.ndarray, h: np.ndarray,
+                 vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge components whose words weigh alike (cosine above MERGE_SIMILAR), the closest
+    pair first: NMF asked for more themes than the comments hold splits one subject in two
+    ("attente · caisse" and "caisse · attente · longue"); merged, it is one theme."""
+    project = _word_projection(vocab)
+    while h.shape[0] > 1:
+        by_word = np.asarray((project.T @ h.T).T)
+        unit = by_word / np.maximum(np.linalg.norm(by_word, axis=1, keepdims=True), 1e-12)
+        sim = unit @ unit.T
+        np.fill_diagonal(sim, -1.0)
+        a, b = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        if sim[a, b] < MERGE_SIMILAR:
+            break
+        a, b = min(a, b), max(a, b)
+        h[a] += h[b]
+        w[:, a] += w[:, b]
+        h, w = np.delete(h, b, axis=0), np.delete(w, b, axis=1)
+    return w, h
+
+
+def find(texts: Sequence[str], *, seed: int = 0, max_themes: int = MAX_THEMES) -> Themes:
+    """Themes of `texts` and each text's primary theme (or none)."""
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    n = len(texts)
+    none = Themes([], np.full(n, -1, dtype=int), np.zeros(n))
+    floor = max(MIN_SIZE, int(np.ceil(n * MIN_SHARE)))
+    k = min(max_themes, n // floor)
+    if k < 1:
+        return none
+    # Each comment is split into words once: the vectoriser and the labels share them.
+    tokens = [tw.words(t) for t in texts]
+    try:
+        vec, x = _vectorise(tokens)
+    except ValueError:  # no term in enough comments
+        return none
+    if x.shape[1] < 2:
+        return none
+    k = min(k, x.shape[1])
+    fit_rows = np.arange(n)
+    if n > FIT_SAMPLE:
+        fit_rows = np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))
+    model = NMF(n_components=k, init="nndsvd", max_iter=300, random_state=seed)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        # Stopping at max_iter still leaves usable themes, and the fit's error measure may
+        # take the root of a rounding-negative 0: no warning in an import's output.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x[fit_rows])
+        projected = model.transform(x)
+    vocab = np.array(vec.get_feature_names_out())
+    w, h = _merge_alike(projected, model.components_.copy(), vocab)
+    k = h.shape[0]
+    best = w.argmax(axis=1)
+    strength = w[np.arange(n), best]
+    top_weight = np.maximum(w.max(axis=0), 1e-12)
+    theme = np.where(strength >= MIN_WEIGHT * top_weight[best], best, -1)
+    theme[strength <= 0] = -1
+    # Themes too small to recur are dropped: their comments are left without a theme.
+    sizes = np.bincount(theme[theme >= 0], minlength=k)
+    keep = [j for j in range(k) if sizes[j] >= floor]
+    surfaces = _surfaces(tokens, {t for t in vocab if " " not in t})
+    found: list[Found] = []
+    remap = np.full(k, -1, dtype=int)
+    # Biggest first, ties by the label: the order (and the ids a new store gets) is stable.
+    order = []
+    for j in keep:
+        top_idx = np.argsort(-h[j], kind="stable")[:12]
+        top = [str(vocab[i]) for i in top_idx if h[j, i] > 0]
+        order.append((-int(sizes[j]), label_of(top, surfaces), j, top_idx))
+    for new, (neg, label, j, top_idx) in enumerate(sorted(order, key=lambda o: o[:2])):
+        norm = float(np.linalg.norm(h[j])) or 1.0
+        weights = {str(vocab[i]): round(float(h[j, i]) / norm, 4) for i in top_idx
+                   if h[j, i] > 0}
+        found.append(Found(label, weights, -neg))
+        remap[j] = new
+    theme = np.where(theme >= 0, remap[np.maximum(theme, 0)], -1)
+    weight = np.where(theme >= 0, strength, 0.0)
+    return Themes(found, theme, weight)

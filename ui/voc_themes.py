@@ -1,0 +1,169 @@
+"""The NPS & voice-of-customer page's themes: themes by stage (heatmap), drivers (what costs
+NPS, with margins), and the theme editor (rename, merge, pin).
+
+UI only: the figures come from `journey.analytics.themes` / `drivers`, the charts from
+`journey.present.theme_charts`, the edits go through `journey.voc.themes` (kept in the store,
+kept across the recompute that follows each import). Theme labels are user text: escaped
+wherever Streamlit renders Markdown, plain text in grids and charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from journey import i18n
+from journey.analytics import drivers as drv
+from journey.analytics import themes as th
+from journey.present import theme_charts as tc
+from journey.voc import themes as edits
+from ui.charts import show_chart
+from ui.page import PageContext
+from ui.tables import show_table
+from ui.widgets import caption as show_caption
+from ui.widgets import download_buttons
+
+ALL = "__all__"
+TOP_COSTS = 3
+
+
+def render(ctx: PageContext) -> None:
+    """Themes by stage, drivers and the theme editor; an empty state without themes."""
+    st.subheader(ctx.t("themes.title"))
+    listing = ctx.query(th.themes)
+    if listing.empty or int(listing["size"].sum()) == 0:
+        st.info(ctx.t("themes.empty"), icon=":material/chat_bubble_outline:")
+        if not listing.empty:
+            _editor(ctx, listing)
+        return
+    st.caption(ctx.t("themes.intro"))
+    _heatmap(ctx)
+    _drivers(ctx)
+    _editor(ctx, listing)
+
+
+def _heatmap(ctx: PageContext) -> None:
+    value = st.segmented_control(
+        ctx.t("themes.value"), tc.VALUES, key="themes_w_value", required=True,
+        format_func=lambda v: ctx.t(f"themes.value.{v}"),
+    ) or "share"
+    df = ctx.query(th.by_stage)
+    chart = tc.heatmap(df, lang=ctx.lang, value=value, stage_labels=ctx.stage_labels())
+    table = pd.DataFrame({
+        ctx.t("themes.theme"): df["label"].astype(str).to_numpy(),
+        ctx.t("charts.by.stage"): [ctx.stage_label(s) for s in df["stage"]],
+        ctx.t("charts.n"): df["size"].astype(int).to_numpy(),
+        ctx.t("themes.value.share") + " (%)": (df["share"].astype(float) * 100).round(1)
+        .to_numpy(),
+        "NPS": df["nps"].astype(float).round(1).to_numpy(),
+        ctx.t("charts.margin"): df["margin"].astype(float).round(1).to_numpy(),
+    })
+    caption = ctx.caption(n=int(df["size"].sum()) if not df.empty else 0)
+    show_chart(ctx, chart)
+    show_caption(caption)
+    download_buttons(ctx, df=table, chart=chart, name=f"themes-by-stage-{value}")
+
+
+def _drivers(ctx: PageContext) -> None:
+    st.subheader(ctx.t("themes.drivers"))
+    df = ctx.query(drv.drivers, by="stage")
+    if df.empty:
+        st.info(ctx.t("themes.no_drivers"), icon=":material/info:")
+        return
+    stages = [s for s in dict.fromkeys(df.loc[df["scope"] == "stage", "group"].tolist())
+              if isinstance(s, str)]
+    options = [ALL, *stages]
+    # The conversion stage first: what costs NPS where customers buy.
+    default = ctx.filters.conversion_stage if ctx.filters.conversion_stage in stages else ALL
+    if st.session_state.get("themes_w_stage") not in options:
+        st.session_state["themes_w_stage"] = default
+    stage = st.selectbox(
+        ctx.t("themes.at_stage"), options, key="themes_w_stage",
+        format_func=lambda s: ctx.t("themes.all_stages") if s == ALL else ctx.stage_label(s),
+    )
+    part = df[df["scope"] == "all"] if stage == ALL else df[
+        (df["scope"] == "stage") & (df["group"] == stage)]
+    where = ctx.t("themes.all_stages") if stage == ALL else ctx.stage_label(stage)
+    costly = part[part["impact"] < 0].head(TOP_COSTS)
+    if costly.empty:
+        st.caption(ctx.t("themes.no_cost", stage=i18n.md_escape(where)))
+    else:
+        st.markdown(ctx.t("themes.top_costs", stage=i18n.md_escape(where)))
+        cols = st.columns(TOP_COSTS)
+        for col, row in zip(cols, costly.itertuples(index=False), strict=False):
+            col.metric(
+                i18n.md_escape(str(row.label)),
+                ctx.t("themes.points", value=i18n.fmt_signed(float(row.impact), ctx.lang, 1)),
+                help=ctx.t("themes.impact_help", n=i18n.fmt_int(int(row.n), ctx.lang),
+                           nps=i18n.fmt_signed(float(row.nps), ctx.lang, 0),
+                           others=i18n.fmt_signed(float(row.nps_others), ctx.lang, 0),
+                           margin=i18n.fmt_num(float(row.margin), ctx.lang, 1)),
+                # A cost whose interval holds 0 is said to be possibly noise, not hidden.
+                delta=ctx.t("map.could_be_noise") if row.noise else None, delta_color="off",
+                delta_arrow="off",
+            )
+    chart = tc.drivers(part, lang=ctx.lang)
+    table = pd.DataFrame({
+        ctx.t("themes.theme"): part["label"].astype(str).to_numpy(),
+        ctx.t("charts.n"): part["n"].astype(int).to_numpy(),
+        ctx.t("themes.value.share") + " (%)": (part["share"] * 100).round(1).to_numpy(),
+        "NPS": part["nps"].round(1).to_numpy(),
+        ctx.t("themes.col.nps_others"): part["nps_others"].round(1).to_numpy(),
+        ctx.t("themes.col.gap"): part["gap"].round(1).to_numpy(),
+        ctx.t("charts.col_diff_margin"): part["margin"].round(1).to_numpy(),
+        ctx.t("map.col_verdict"): [ctx.t("map.could_be_noise") if n else
+                                   ctx.t("map.beyond_noise") for n in part["noise"]],
+        ctx.t("themes.col.impact"): part["impact"].round(2).to_numpy(),
+    })
+    show_chart(ctx, chart)
+    show_caption(ctx.caption(n=int(part["group_n"].max()), extra=ctx.t("themes.drivers_note")))
+    show_table(ctx, table, key="themes_drivers")
+    download_buttons(ctx, df=table, chart=chart, name="theme-drivers")
+
+
+def _editor(ctx: PageContext, listing: pd.DataFrame) -> None:
+    """Rename, merge, pin: written to the store at once, kept across recomputes."""
+    labels = {int(i): str(lab) for i, lab in zip(listing["id"], listing["label"], strict=True)}
+    ids = list(labels)
+    with st.expander(ctx.t("themes.manage"), expanded=False):
+        table = pd.DataFrame({
+            "id": ids, ctx.t("themes.theme"): [labels[i] for i in ids],
+            ctx.t("themes.col.auto"): listing["auto_label"].astype(str).to_numpy(),
+            ctx.t("charts.n"): listing["size"].astype(int).to_numpy(),
+            ctx.t("themes.col.pinned"): listing["pinned"].astype(bool).to_numpy(),
+            ctx.t("themes.col.examples"): [" | ".join(map(str, ex))
+                                           for ex in listing["examples"]],
+        })
+        show_table(ctx, table, key="themes_list")
+        theme = st.selectbox(ctx.t("themes.pick"), ids, key="themes_w_pick",
+                             format_func=lambda i: f"{i} · {labels.get(i, '')}")
+        if theme is None:
+            return
+        with st.form("themes_rename", border=False):
+            label = st.text_input(ctx.t("themes.new_label"), max_chars=edits.LABEL_MAX,
+                                  key="themes_w_label")
+            if st.form_submit_button(ctx.t("themes.rename")):
+                _apply(ctx, lambda: edits.rename(ctx.store, theme, label))
+        others = [i for i in ids if i != theme]
+        if others:
+            with st.form("themes_merge", border=False):
+                other = st.selectbox(ctx.t("themes.merge_from"), others, key="themes_w_other",
+                                     format_func=lambda i: f"{i} · {labels.get(i, '')}")
+                if st.form_submit_button(ctx.t("themes.merge")):
+                    _apply(ctx, lambda: edits.merge(ctx.store, theme, int(other)))
+        pinned = bool(listing.loc[listing["id"] == theme, "pinned"].iloc[0])
+        key = "themes.unpin" if pinned else "themes.pin"
+        if st.button(ctx.t(key), key="themes_w_pin", help=ctx.t("themes.pin_help")):
+            _apply(ctx, lambda: edits.pin(ctx.store, theme, not pinned))
+
+
+def _apply(ctx: PageContext, edit: Callable[[], None]) -> None:
+    try:
+        edit()
+    except edits.ThemeError as exc:
+        st.error(i18n.md_escape(str(exc)), icon=":material/error:")
+        return
+    # The store's data version moved: every figure on the page is read again.
+    st.rerun()
