@@ -304,7 +304,7 @@ def score_comments(
 # -- what the store holds: incremental scoring ---------------------------------------------
 # Bump when the lexicon, the features or the weights change: the next import (or `rescore`)
 # then rescores every comment, so no store mixes two scorers' labels.
-SCORER_VERSION = "2"
+SCORER_VERSION = "3"
 # A full rescore also happens when the answers the model learns from have grown by this
 # factor since the last full scoring (a model of 1.5x the answers is a different model), or
 # when the store first has MIN_TRAINING of them (the model arrives). Otherwise an import

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from journey import i18n
-from journey.analytics import metrics
+from journey.analytics import metrics, voc, voc_journeys
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from journey.present import stat_charts as sc
@@ -42,16 +42,26 @@ def _group_table(at):
     return at.expander[0].dataframe[0].value
 
 
-def _verbatim_table(at):
-    return at.dataframe[-1].value
+def _verbatim_rows(at) -> list[str]:
+    # The explorer's page of verbatims: one Markdown block each, its details in grey.
+    return [m.value for m in at.markdown if ":gray[" in m.value]
+
+
+def _total_shown(at) -> int:
+    # "comments 1–20 of 57": the explorer's caption says how many match.
+    for c in at.caption:
+        if "comments " in c.value and " of " in c.value:
+            return int(c.value.rsplit(" of ", 1)[1].split()[0].replace(",", ""))
+    return 0
 
 
 def test_demo_store_renders_every_section(app_test, demo_db):
     at = _run(app_test, demo_db)
     subheaders = [s.value for s in at.main.subheader]
-    assert len(subheaders) == 5
-    # bars, stacked, heatmap, trend
-    assert len(_charts(at)) == 4
+    # groups, stacked, heatmap, trend; sentiment over time, detractors' journeys, verbatims
+    assert len(subheaders) == 7
+    # bars, stacked, heatmap, trend, sentiment over time
+    assert len(_charts(at)) == 5
     # NPS shown with its n, equal to the core's number
     overall = _direct(demo_db, metrics.nps, by=None).iloc[0]
     label, value = at.metric[0].label, at.metric[0].value
@@ -60,7 +70,8 @@ def test_demo_store_renders_every_section(app_test, demo_db):
     # every chart captioned with the filters and n
     n_captions = [c.value for c in at.caption if "n = " in c.value]
     assert len(n_captions) >= 4
-    assert len(_verbatim_table(at)) > 0
+    assert len(_verbatim_rows(at)) == 20  # a full first page
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims)
 
 
 def test_empty_store_explains_what_to_do(app_test, empty_db):
@@ -114,26 +125,46 @@ def test_bad_url_values_fall_back(app_test, demo_db):
 @pytest.mark.parametrize("search", ["livr", "j'ai", "%'_"])
 def test_search_narrows_the_verbatims(app_test, demo_db, search):
     at = _run(app_test, demo_db)
-    all_rows = len(_verbatim_table(at))
+    all_rows = _total_shown(at)
     at.text_input(key="nps_w_q").set_value(search).run()
     assert not at.exception and not at.error
-    expected = _direct(demo_db, metrics.verbatims, search=search, limit=200)
-    if expected.empty:
+    expected = _direct(demo_db, voc.count_verbatims, search=search)
+    if expected == 0:
         assert any("No comment" in i.value for i in at.info)
         return
-    table = _verbatim_table(at)
-    assert len(table) == len(expected) < all_rows
-    assert all(search.lower() in c.lower() for c in table["Comment"])
+    assert _total_shown(at) == expected < all_rows
+    rows = _verbatim_rows(at)
+    assert len(rows) == min(expected, 20)
+    # Every comment shown has the term highlighted.
+    assert all(":orange-background[" in r for r in rows)
 
 
 def test_score_group_filter(app_test, demo_db):
     at = _run(app_test, demo_db)
     at.selectbox(key="nps_w_group").set_value("detractor").run()
-    table = _verbatim_table(at)
-    assert set(table["Score group"]) == {"Detractors (0-6)"}
-    assert (table["NPS"] <= 6).all()
-    expected = _direct(demo_db, metrics.verbatims, group="detractor", limit=200)
-    assert len(table) == len(expected)
+    rows = _verbatim_rows(at)
+    scores = [int(r.split("NPS ")[1].split()[0]) for r in rows]
+    assert len(scores) == len(rows) == 20 and max(scores) <= 6
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, group="detractor")
+
+
+def test_sentiment_stage_and_path_filters(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    at.selectbox(key="words_w_label").set_value("negative").run()
+    rows = _verbatim_rows(at)
+    assert rows and all(r.endswith("Negative]") for r in rows)
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative")
+    at.selectbox(key="words_w_stage").set_value("purchase").run()
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative",
+                                       filters=Filters(stages=("purchase",)))
+    assert all(" Purchase · " in r or "Purchase · " in r for r in _verbatim_rows(at))
+    at.selectbox(key="words_w_stage").set_value("all").run()
+    top = _direct(demo_db, voc_journeys.by_variant, top=10).iloc[0]
+    at.selectbox(key="words_w_path").set_value(top["key"]).run()
+    assert not at.exception
+    expected = _direct(demo_db, voc.count_verbatims, label="negative", path=tuple(top["path"]))
+    assert _total_shown(at) == expected
+    assert len(_verbatim_rows(at)) == min(expected, 20)
 
 
 def test_persona_filter_changes_the_nps(app_test, demo_db):
@@ -155,7 +186,7 @@ def _a_day_without_answers(db: str) -> str:
         f = Filters(since=day.date(), until=day.date())
         if all(_direct(db, fn, f, by=None).empty for fn in (metrics.nps, metrics.csat,
                                                             metrics.ces)) \
-                and _direct(db, metrics.verbatims, f, limit=1).empty:
+                and _direct(db, voc.verbatims, f, limit=1).empty:
             return day.date().isoformat()
     pytest.skip("every day of the demo has answers")
 
