@@ -255,6 +255,9 @@ def _section_explorer(ctx: PageContext) -> tuple[str, str]:
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = 1
     if pages > 1:
+        # Fewer pages than before (a narrower filter): back to the first, never past the end.
+        if int(st.session_state.get("words_w_page") or 1) > pages:
+            st.session_state["words_w_page"] = 1
         page = int(st.number_input(ctx.t("words.page", pages=i18n.fmt_int(pages, ctx.lang)),
                                    min_value=1, max_value=pages, value=1, step=1,
                                    key="words_w_page"))

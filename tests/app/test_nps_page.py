@@ -199,3 +199,20 @@ def test_filter_matching_nothing(app_test, demo_db):
     no_match = i18n.t("shell.empty.no_match", "en", button="Reset filters")
     assert no_match in [i.value for i in at.info]
     assert not at.metric and not at.dataframe
+
+
+def test_explorer_pages(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    total = _total_shown(at)
+    first = _verbatim_rows(at)
+    at.number_input(key="words_w_page").set_value(2).run()
+    second = _verbatim_rows(at)
+    assert len(second) == min(20, total - 20) and second != first
+    assert any("comments 21–" in c.value for c in at.caption)
+    # A narrower filter keeps the page while it exists, else goes back to the first one.
+    at.text_input(key="nps_w_q").set_value("livr").run()
+    assert not at.exception
+    matching = _direct(demo_db, voc.count_verbatims, search="livr")
+    assert 0 < matching
+    start = "comments 21–" if matching > 20 else "comments 1–"
+    assert any(start in c.value for c in at.caption)
