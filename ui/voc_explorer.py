@@ -120,6 +120,39 @@ def _journeys_table(ctx: PageContext, df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _stats_columns(ctx: PageContext, df: pd.DataFrame) -> dict[str, Any]:
+    return {
+        ctx.t("words.col.customers"): df["customers"].astype(int).to_numpy(),
+        ctx.t("charts.n"): df["nps_n"].astype(int).to_numpy(),
+        "NPS": pd.array([_num(x) for x in df["nps"]], dtype="Float64"),
+        ctx.t("charts.margin"): pd.array([_num(x) for x in df["nps_margin"]], dtype="Float64"),
+        ctx.t("voc.sentiment"): pd.array([_num(x, 2) for x in df["sentiment"]],
+                                         dtype="Float64"),
+        ctx.t("words.col.sentiment_margin"): pd.array(
+            [_num(x, 2) for x in df["sentiment_margin"]], dtype="Float64"),
+    }
+
+
+def _section_points(ctx: PageContext) -> None:
+    """NPS and sentiment per stage and per drop-off point, in an expander."""
+    with st.expander(ctx.t("words.by_stage_dropoff"), expanded=False):
+        stages = ctx.query(voc_journeys.by_stage)
+        drops = ctx.query(voc_journeys.by_dropoff)
+        if stages.empty and drops.empty:
+            st.caption(ctx.t("words.no_journeys"))
+            return
+        if not stages.empty:
+            show_table(ctx, pd.DataFrame({
+                ctx.t("charts.by.stage"): [ctx.stage_label(s) for s in stages["stage"]],
+                **_stats_columns(ctx, stages)}), key="words_by_stage")
+        if not drops.empty:
+            show_table(ctx, pd.DataFrame({
+                ctx.t("words.col.dropoff_point"): [
+                    ctx.t("words.converted") if k == voc_journeys.KIND_CONVERTED else str(tp)
+                    for k, tp in zip(drops["kind"], drops["touchpoint"], strict=True)],
+                **_stats_columns(ctx, drops)}), key="words_by_dropoff")
+
+
 def _section_journeys(ctx: PageContext) -> None:
     st.subheader(ctx.t("words.journeys"))
     st.caption(ctx.t("words.journeys_intro"))
@@ -290,4 +323,5 @@ def render(ctx: PageContext) -> tuple[str, str]:
     search text and score group (the page keeps them in its URL)."""
     _section_trend(ctx)
     _section_journeys(ctx)
+    _section_points(ctx)
     return _section_explorer(ctx)

@@ -216,3 +216,14 @@ def test_explorer_pages(app_test, demo_db):
     assert 0 < matching
     start = "comments 21–" if matching > 20 else "comments 1–"
     assert any(start in c.value for c in at.caption)
+
+
+def test_nps_and_sentiment_by_stage_and_dropoff_point(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    stages = _direct(demo_db, voc_journeys.by_stage)
+    drops = _direct(demo_db, voc_journeys.by_dropoff)
+    expander = next(e for e in at.expander if "drop-off point" in e.label)
+    by_stage, by_drop = expander.dataframe[0].value, expander.dataframe[1].value
+    assert len(by_stage) == len(stages) and len(by_drop) == len(drops)
+    assert list(by_stage["Answers (n)"]) == stages["nps_n"].tolist()
+    assert by_drop["Last step (journeys that did not convert)"].iloc[-1] == "Converted journeys"
