@@ -11,9 +11,10 @@
 2. Accuracy on tests/data/verbatims_labelled.csv (negative/neutral/positive), lexicon alone:
    that set has no scores to learn from.
 3. Time to score N verbatims with their scores (language, lexicon, vectorising, 5 + 1 ridge
-   fits) and to find their themes (TF-IDF of word terms, NMF fitted on a seeded sample, every
-   comment projected): comments drawn from the two files and the labelled set, each made
-   distinct.
+   fits), its parts, and an import of 1,000 new comments into a store of those N
+   (incremental); then the time to find their themes (TF-IDF of word terms, NMF fitted on a
+   seeded sample, every comment projected): comments drawn from the two files and the
+   labelled set, each made distinct.
 4. The themes found on each real file once imported (the store's own, as the NPS page and
    `query themes` show them), as a Markdown table for the README: label, size, share, NPS
    with its 95% margin.
@@ -99,25 +100,56 @@ def labelled() -> list[str]:
     return [r["text"] for r in rows]
 
 
-def speed(pool: list[tuple[str, float | None]], n: int) -> None:
+def _clock() -> tuple[float, float]:
+    return time.process_time(), time.perf_counter()
+
+
+def _since(start: tuple[float, float]) -> str:
+    cpu, wall = time.process_time() - start[0], time.perf_counter() - start[1]
+    return f"{wall:.1f} s wall, {cpu:.1f} s CPU"
+
+
+def speed(pool: list[tuple[str, float | None]], n: int, new: int = 1_000) -> None:
     rng = np.random.default_rng(0)
     picks = rng.integers(0, len(pool), size=n)
     # Distinct texts (a customer number appended), so nothing is scored twice for free.
     texts = [f"{pool[i][0]} (client {k})" for k, i in enumerate(picks)]
     nps = [pool[i][1] for i in picks]
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    start = _clock()
     result = sentiment.score_comments(texts, nps)
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    print(f"{n:,} verbatims scored (model used: {result.model_used}): {wall:.1f} s wall, "
-          f"{cpu:.1f} s CPU, on {os.cpu_count()} cores")
-    cpu1, wall1 = time.process_time(), time.perf_counter()
+    scored = time.perf_counter() - start[1]
+    print(f"{n:,} verbatims scored, full (model used: {result.model_used}): {_since(start)}, "
+          f"on {os.cpu_count()} cores")
+    # Where the time goes, part by part (the same steps again).
+    start = _clock()
+    languages = sentiment._languages(texts)
+    sentiment._lexicon_part(texts, languages)
+    print(f"  language + lexicon: {_since(start)}")
+    start = _clock()
+    sentiment._features(texts)
+    print(f"  n-gram features (TF-IDF): {_since(start)}")
+    # An import of `new` comments into a store holding the n above, all scored: what
+    # `sentiment.refresh` does then (lexicon of the new ones, features of all, one fit).
+    from sklearn.linear_model import Ridge
+
+    extra = [f"{pool[int(i)][0]} (new {k})" for k, i in
+             enumerate(rng.integers(0, len(pool), size=new))]
+    trained = [(t, y) for t, y in zip(texts, nps, strict=True) if y is not None]
+    start = _clock()
+    sentiment._lexicon_part(extra, sentiment._languages(extra))
+    x = sentiment._features([t for t, _ in trained] + extra)
+    model = Ridge(alpha=1.0, solver="lsqr").fit(x[:len(trained)], [y for _, y in trained])
+    model.predict(x[len(trained):])
+    print(f"an import of {new:,} new comments into that store (incremental: only they are "
+          f"scored, one fit on the {len(trained):,} scored answers): {_since(start)}")
+    start = _clock()
     found = theme_model.find(texts)
-    twall, tcpu = time.perf_counter() - wall1, time.process_time() - cpu1
     themed = int((found.theme >= 0).sum())
+    twall = time.perf_counter() - start[1]
     print(f"{n:,} verbatims themed ({len(found.themes)} themes, {themed:,} comments in one): "
-          f"{twall:.1f} s wall, {tcpu:.1f} s CPU")
-    print(f"scored and themed: {wall + twall:.1f} s wall, of which theming "
-          f"{twall / (wall + twall):.0%}")
+          f"{_since(start)}")
+    print(f"scored (full) and themed: {scored + twall:.1f} s wall, of which theming "
+          f"{twall / (scored + twall):.0%}")
 
 
 def main() -> None:

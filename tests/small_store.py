@@ -2,7 +2,8 @@
 
 `add_import(store, events=..., ...)` writes one import as the importer would (an `imports`
 row, then its touchpoint map, customers, events and responses, in one transaction, so the
-derived tables refresh once). Rows are tuples in the column order named by `*_columns`, so
+derived tables refresh once) and scores the comments' sentiment as an import does.
+Rows are tuples in the column order named by `*_columns`, so
 each test keeps the compact shape that reads best for its figures; event ids keep list order
 inside an import and import order across imports (`EVENT_ID_STRIDE`), as real imports do.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from journey.db.store import EVENT_ID_STRIDE, Store
+from journey.voc import sentiment
 
 EVENT_COLUMNS = ("customer_id", "ts", "touchpoint", "device", "revenue")
 TOUCHPOINT_COLUMNS = ("touchpoint", "stage", "channel", "online")
@@ -80,6 +82,9 @@ def add_import(
                 [[iid * EVENT_ID_STRIDE + i, *e, iid] for i, e in enumerate(events)])
         _insert(cur, "responses", ["response_id", *response_columns, "import_id"],
                 [[iid * EVENT_ID_STRIDE + i, *r, iid] for i, r in enumerate(responses)])
+        if responses:
+            # As the importer does: the answers land with their comments' sentiment.
+            sentiment.refresh(cur)
     return iid
 
 

@@ -360,22 +360,24 @@ def test_compare_two_demo_personas_ranks_the_biggest_real_difference_first(demo_
 
 # -- the demo's words fit the touchpoint they are quoted under ------------------------------
 def _negative_texts(touchpoint: str) -> set[str]:
-    """Every negative text (a complaint, or one naming its cause) the demo can draw for a
-    touchpoint, in either language; `touchpoint` in English or in French."""
+    """Every text the demo can draw for a touchpoint that is not praise, in either language;
+    `touchpoint` in English or in French. (Which of them are quoted is the stored sentiment
+    label's call: a passive "some newsletters are interesting, others not" may be negative.)"""
     from journey.ingest import demo
 
     english = {fr: en for en, fr in demo.NAMES_FR.items()}.get(touchpoint, touchpoint)
     return {text for lang in ("en", "fr")
             for cat, texts in demo.COMMENTS[lang][english].items()
-            if cat not in ("positive", "passive") for text in texts}
+            if cat != "positive" for text in texts}
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_demo_pain_points_quote_only_their_own_touchpoints_complaints(demo_store, tmp_path,
                                                                       lang):
     """An "Influencer post" detractor never says "the product page did not load": every
-    word quoted on a pain point is one of that touchpoint's negative texts (or, quoted for
-    the stage, one of the stage's touchpoints'), on the whole map and per persona."""
+    word quoted on a pain point is one of that touchpoint's texts (or, quoted for the stage,
+    one of the stage's touchpoints'), never its praise, and labelled negative in the store,
+    on the whole map and per persona."""
     from journey.ingest import demo
 
     if lang == "en":
@@ -398,6 +400,11 @@ def test_demo_pain_points_quote_only_their_own_touchpoints_complaints(demo_store
                         allowed = _negative_texts(pain.touchpoint)
                     for words in pain.verbatims:
                         assert words in allowed, (persona, pain.touchpoint, words)
+                        # Negative as words: the stored label, never an NPS alone.
+                        labels = {r[0] for r in cur.execute(
+                            "SELECT sentiment_label FROM responses WHERE comment = ?",
+                            [words]).fetchall()}
+                        assert "negative" in labels, words
                         quoted += 1
         assert quoted >= 10  # the check ran on real quotes
     finally:

@@ -145,3 +145,20 @@ def test_persona_card_by_hand(store):
     # of the 4 customers with a desktop event (a2, a4, b1, b2).
     desk = build_map(cur, Filters(devices=("desktop",)), lang="en", persona="Busy").card
     assert (desk.customers, desk.all_customers) == (2, 4)
+
+
+def test_pain_words_are_negative_by_their_stored_label_not_by_the_nps(store):
+    cur = store.cursor()
+    labels = dict(cur.execute("SELECT comment, sentiment_label FROM responses "
+                              "WHERE comment IS NOT NULL").fetchall())
+    # The lexicon's labels, stored at import: the two complaints are negative.
+    assert labels[MISLEADING] == labels["Search results useless"] == "negative"
+    assert labels["Loved the ad"] == "positive"
+    # A detractor's comment relabelled neutral is no longer quoted (its NPS 1 is not
+    # enough); a promoter's comment labelled negative would be, on its own touchpoint.
+    cur.execute("UPDATE responses SET sentiment_label = 'neutral' WHERE comment = ?",
+                [MISLEADING])
+    cur.execute("UPDATE responses SET sentiment_label = 'negative' WHERE comment = ?",
+                ["Loved the ad"])
+    ad = _pains(build_map(cur, Filters(), lang="en"), "awareness")["Ad"]
+    assert ad.verbatims == ("Loved the ad",) and ad.verbatim_scope == VERBATIMS_TOUCHPOINT

@@ -66,6 +66,10 @@ ALLOWED = [
             "save_note's toast: its one caller passes ctx.t('map.saved'), a literal key"),
     Allowed("app.py", "import_advice.demo_banner(store_facts(store)['demo_share'], lang)",
             "catalogue text filled only with i18n.fmt_int counts"),
+    Allowed("ui/voc_explorer.py",
+            "highlight(str(row['comment']), term) + '  \\n:gray[' + i18n.md_escape(meta) + ']'",
+            "highlight() escapes every piece of the comment with md_escape and wraps matches "
+            "in its own directive (tests/test_voc_explorer.py feeds it hostile comments)"),
 ]
 # These render their options as Markdown too: what format_func returns is checked.
 OPTIONS_MARKDOWN = {"radio", "segmented_control", "pills"}

@@ -10,7 +10,7 @@ import pytest
 import sqlglot
 from small_store import RESPONSE_COLUMNS, small_store
 
-from journey.analytics import metrics, reach
+from journey.analytics import metrics, reach, voc, voc_journeys
 from journey.analytics.filters import Filters
 from journey.db.engine import Engine
 from journey.db.store import Store
@@ -266,8 +266,8 @@ def test_heatmap_persona_by_stage(cur):
 
 
 def test_verbatims_only_non_empty_comments_newest_first(cur):
-    df = metrics.verbatims(cur, Filters())
-    assert list(df.columns) == metrics.VERBATIM_COLUMNS
+    df = voc.verbatims(cur, Filters())
+    assert list(df.columns) == voc.VERBATIM_COLUMNS
     # 6 real comments; "" and "   " and NULL are left out.
     assert len(df) == 6
     assert df["ts"].is_monotonic_decreasing
@@ -276,7 +276,7 @@ def test_verbatims_only_non_empty_comments_newest_first(cur):
 
 def test_verbatims_search_and_group(cur):
     def comments(**kw):
-        return sorted(metrics.verbatims(cur, Filters(), **kw)["comment"])
+        return sorted(voc.verbatims(cur, Filters(), **kw)["comment"])
 
     assert comments(search="wait") == ["Didn't like the wait", "WAIT was too long"]
     # User text with LIKE wildcards and quotes is matched literally.
@@ -287,9 +287,9 @@ def test_verbatims_search_and_group(cur):
     assert comments(search="'; DROP TABLE responses; --") == []
     assert comments(group="detractor") == ["WAIT was too long", "boring ad"]
     assert comments(group="passive", search="WAIT") == ["Didn't like the wait"]
-    assert len(metrics.verbatims(cur, Filters(), limit=2)) == 2
+    assert len(voc.verbatims(cur, Filters(), limit=2)) == 2
     with pytest.raises(ValueError):
-        metrics.verbatims(cur, Filters(), group="fan")
+        voc.verbatims(cur, Filters(), group="fan")
     # The table survived the search above.
     assert cur.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == len(RESPONSES)
 
@@ -329,7 +329,7 @@ def test_empty_results_are_empty_frames(cur):
         assert metrics.csat(cur, nobody, by=by).empty
         assert metrics.ces(cur, nobody, by=by).empty
     assert list(metrics.heatmap(cur, nobody).columns) == ["persona", "stage", "n", "value"]
-    assert list(metrics.verbatims(cur, nobody).columns) == metrics.VERBATIM_COLUMNS
+    assert list(voc.verbatims(cur, nobody).columns) == voc.VERBATIM_COLUMNS
     assert metrics.nps_trend(cur, nobody).empty
     none = Filters(channels=["carrier pigeon"])
     assert metrics.stage_mix(cur, none, "device").empty
@@ -430,7 +430,12 @@ def test_every_sql_transpiles_to_spark(cur):
             metrics.ces(engine, f, by=by)
         for metric in ("nps", "csat", "ces"):
             metrics.heatmap(engine, f, metric=metric)
-        metrics.verbatims(engine, f, search="x", group="promoter")
+        voc.verbatims(engine, f, search="x", group="promoter", label="negative",
+                      path=["ad", "site"])
+        voc_journeys.by_variant(engine, f)
+        voc_journeys.by_dropoff(engine, f)
+        voc_journeys.by_stage(engine, f)
+        voc_journeys.variant_customers(engine, f, ["ad", "site"])
         reach.funnel(engine, f)
         metrics.overview(engine, f)
         metrics.stage_mix(engine, f, "channel")

@@ -185,3 +185,67 @@ def test_rescore_fills_answers_written_without_scores(tmp_path: Path, capsys) ->
         (n,) = store.cursor().execute(
             "SELECT COUNT(*) FROM responses WHERE sentiment IS NOT NULL").fetchone()
     assert n == 3
+
+
+SURVEY_2 = (
+    "customer_id;date;nps;comment\n"
+    "c5;2025-03-05;3;Livraison en retard, très déçu\n"
+    "c6;2025-03-06;10;Perfect, thank you\n"
+).encode()
+
+
+def _scored_texts(monkeypatch) -> list[str]:
+    """Every comment the lexicon scores from now on, in order (the scoring's one entry)."""
+    seen: list[str] = []
+    real = sentiment.lexicon_score
+
+    def counting(text, language=None):
+        seen.append(text)
+        return real(text, language)
+
+    monkeypatch.setattr(sentiment, "lexicon_score", counting)
+    return seen
+
+
+def test_an_import_scores_only_its_own_comments(tmp_path: Path, monkeypatch) -> None:
+    with Store(tmp_path / "v.duckdb") as store:
+        assert importer.import_file(store, SURVEY, file_name="survey.csv").ok
+        cur = store.cursor()
+        before = cur.execute("SELECT response_id, language, sentiment, sentiment_label "
+                             "FROM responses ORDER BY response_id").fetchall()
+        assert not sentiment.needs_full(cur)
+        seen = _scored_texts(monkeypatch)
+        assert importer.import_file(store, SURVEY_2, file_name="survey2.csv").ok
+        # The two new comments only; the three scored before keep their scores exactly.
+        assert seen == ["Livraison en retard, très déçu", "Perfect, thank you"]
+        after = cur.execute("SELECT response_id, language, sentiment, sentiment_label "
+                            "FROM responses ORDER BY response_id").fetchall()
+        assert after[:4] == before
+        got = {r[0]: r[1:] for r in cur.execute(
+            "SELECT customer_id, language, sentiment_label FROM responses").fetchall()}
+        assert got["c5"] == ("fr", "negative") and got["c6"] == ("en", "positive")
+        # `rescore` is the explicit full one: all five comments.
+        seen.clear()
+        assert sentiment.rescore(store) == 5
+        assert len(seen) == 5
+
+
+def test_a_new_scorer_or_a_grown_model_rescores_everything(tmp_path: Path,
+                                                          monkeypatch) -> None:
+    with Store(tmp_path / "v.duckdb") as store:
+        assert importer.import_file(store, SURVEY, file_name="survey.csv").ok
+        cur = store.cursor()
+        # 3 answers with a comment and an NPS; the model would arrive at 4 of them.
+        monkeypatch.setattr(sentiment, "MIN_TRAINING", 4)
+        assert not sentiment.needs_full(cur)
+        seen = _scored_texts(monkeypatch)
+        assert importer.import_file(store, SURVEY_2, file_name="survey2.csv").ok
+        assert len(seen) == 5  # 5 >= 4: the model arrives, every comment is rescored
+        assert cur.execute("SELECT value FROM meta WHERE key = 'voc_trained_on'"
+                           ).fetchone() == ("5",)
+        # 5 -> 7 would be below 1.5x: incremental again ...
+        monkeypatch.setattr(sentiment, "MIN_TRAINING", 2)
+        assert not sentiment.needs_full(cur)
+        # ... but a new scorer version rescores everything at the next import.
+        monkeypatch.setattr(sentiment, "SCORER_VERSION", "test")
+        assert sentiment.needs_full(cur)

@@ -16,10 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
-from journey.analytics import compare, metrics
+from journey.analytics import compare, metrics, voc
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
-from ui import voc_themes
+from ui import voc_explorer, voc_themes
 from ui.charts import show_chart
 from ui.page import PageContext, current_context
 from ui.tables import show_table
@@ -280,51 +280,6 @@ def _section_trend(ctx: PageContext) -> None:
         st.caption(ctx.t("nps_page.trend_note", min=sc.SMALL_SAMPLE))
 
 
-def _section_verbatims(ctx: PageContext) -> tuple[str, str]:
-    st.subheader(ctx.t("nps_page.verbatims"))
-    left, right = st.columns([2, 1])
-    search = left.text_input(
-        ctx.t("nps_page.search"), key="nps_w_q", max_chars=SEARCH_MAX,
-        placeholder=ctx.t("nps_page.search_placeholder"),
-    ) or ""
-    group = right.selectbox(
-        ctx.t("nps_page.score_group"), SCORE_GROUPS, key="nps_w_group",
-        format_func=lambda g: ctx.t(f"nps_page.group.{g}"),
-    ) or "all"
-    df = ctx.query(
-        metrics.verbatims,
-        search=search.strip() or None,
-        group=None if group == "all" else group,
-        limit=VERBATIM_LIMIT,
-    )
-    if df.empty:
-        st.info(ctx.t("nps_page.no_verbatims"), icon=":material/chat_bubble_outline:")
-        return search, group
-    # Plain text in a data grid: comments are user data and are never rendered as markup.
-    lang = ctx.lang
-    table = pd.DataFrame({
-        ctx.t("nps_page.col.date"): [
-            i18n.fmt_date(ts, lang) if ts is not None and ts == ts else "" for ts in df["ts"]
-        ],
-        ctx.t("charts.by.persona"): df["persona"].fillna("").astype(str).to_numpy(),
-        ctx.t("charts.by.stage"): _display_column(ctx, "stage", df["stage"]).to_numpy(),
-        ctx.t("charts.by.touchpoint"): df["touchpoint"].fillna("").astype(str).to_numpy(),
-        "NPS": pd.array(df["nps"], dtype="Int64"),
-        ctx.t("charts.score_group"): [
-            ctx.t(f"nps_page.group.{g}") if isinstance(g, str) else "" for g in df["group"]
-        ],
-        ctx.t("nps_page.col.comment"): df["comment"].astype(str).to_numpy(),
-    })
-    shown = len(table)
-    key = "nps_page.verbatims_count_max" if shown >= VERBATIM_LIMIT else "nps_page.verbatims_count"
-    show_caption(ctx.caption(extra=ctx.t(key, count=i18n.fmt_int(shown, lang))))
-    show_table(ctx, table, key="nps_verbatims", column_config={
-        ctx.t("nps_page.col.comment"): st.column_config.TextColumn(width="large"),
-    })
-    download_buttons(ctx, df=table, name="verbatims")
-    return search, group
-
-
 def _no_responses(ctx: PageContext) -> None:
     st.info(ctx.t("nps_page.no_responses"), icon=":material/rate_review:")
     st.page_link("views/data.py", label=ctx.t("nps_page.go_data"),
@@ -348,7 +303,7 @@ def render(ctx: PageContext) -> None:
         any_match = any(
             not ctx.query(fn, by=None).empty
             for fn in (metrics.nps, metrics.csat, metrics.ces)
-        ) or not ctx.query(metrics.verbatims, limit=1).empty
+        ) or not ctx.query(voc.verbatims, limit=1).empty
         if not any_match:
             empty_state(ctx, "no_match")
             URL.write(URL.widget_values())
@@ -359,7 +314,7 @@ def render(ctx: PageContext) -> None:
         _section_heatmap(ctx, metric)
         _section_trend(ctx)
         voc_themes.render(ctx)
-        search, group = _section_verbatims(ctx)
+        search, group = voc_explorer.render(ctx)
         URL.write({"nps_metric": metric, "nps_by": by, "nps_group": group,
                    "nps_q": search[:SEARCH_MAX]})
 

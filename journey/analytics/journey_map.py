@@ -261,23 +261,22 @@ def map_filters(filters: Filters, persona: str | None) -> Filters:
     return filters.replace(personas=(persona,))
 
 
-# A negative answer: a detractor's NPS; without an NPS, a dissatisfied CSAT (1-2 of 5);
-# without either, a hard CES (1-2 once normalised so that higher = easier). A comment with no
-# score at all is not judged: Parcours reads no sentiment into words.
-_NEGATIVE_SQL = (
-    "(fr.nps BETWEEN 0 AND 6 OR (fr.nps IS NULL AND fr.csat BETWEEN 1 AND 2) OR "
-    "(fr.nps IS NULL AND fr.csat IS NULL AND "
-    "(CASE WHEN fr.ces_high_is_easy = FALSE THEN 8 - fr.ces ELSE fr.ces END) BETWEEN 1 AND 2))"
-)
+# A pain point quotes words that are negative *as words*: the comment's stored sentiment
+# label (journey/voc/sentiment.py, scored at import). A detractor's "great staff, shame about
+# the price" is no complaint about the staff, and an NPS alone says nothing about the words;
+# a comment not scored yet (`python -m journey rescore`) is never quoted.
+_NEGATIVE_SQL = "r.sentiment_label = 'negative'"
 
 
 def negative_verbatims(source: EngineLike, filters: Filters) -> pd.DataFrame:
-    """Negative comments under `filters`, at most VERBATIM_CANDIDATES per (stage,
-    touchpoint), worst first: [stage, touchpoint, nps, comment].
+    """Negative comments (by their sentiment label) under `filters`, at most
+    VERBATIM_CANDIDATES per (stage, touchpoint), worst first: [stage, touchpoint, nps,
+    comment].
 
-    Worst = lowest NPS, then lowest CSAT, then newest; a touchpoint is the answer's own (or
-    where the store placed it, as every score of the map counts it); touchpoint NULL = an
-    answer about its stage as a whole. Positive and passive answers never appear.
+    Worst = lowest NPS, then lowest CSAT, then the most negative words, then newest; a
+    touchpoint is the answer's own (or where the store placed it, as every score of the map
+    counts it); touchpoint NULL = an answer about its stage as a whole. Comments labelled
+    neutral or positive never appear, whatever their score.
     """
     sql, params = scope.responses_sql(filters)
     params["v_per"] = VERBATIM_CANDIDATES
@@ -285,9 +284,10 @@ def negative_verbatims(source: EngineLike, filters: Filters) -> pd.DataFrame:
         f"WITH fr AS ({sql}), neg AS (SELECT fr.stage, fr.touchpoint, fr.nps, fr.comment, "
         "ROW_NUMBER() OVER (PARTITION BY fr.stage, fr.touchpoint ORDER BY "
         "CASE WHEN fr.nps IS NULL THEN 1 ELSE 0 END, fr.nps, "
-        "CASE WHEN fr.csat IS NULL THEN 1 ELSE 0 END, fr.csat, "
+        "CASE WHEN fr.csat IS NULL THEN 1 ELSE 0 END, fr.csat, r.sentiment, "
         "CASE WHEN fr.ts IS NULL THEN 1 ELSE 0 END, fr.ts DESC, fr.response_id) AS rn "
-        "FROM fr WHERE fr.comment IS NOT NULL AND trim(fr.comment) <> '' "
+        "FROM fr JOIN responses r ON r.response_id = fr.response_id "
+        "WHERE fr.comment IS NOT NULL AND trim(fr.comment) <> '' "
         f"AND {_NEGATIVE_SQL}) "
         "SELECT stage, touchpoint, nps, comment, rn FROM neg WHERE rn <= $v_per "
         "ORDER BY CASE WHEN stage IS NULL THEN 1 ELSE 0 END, stage, "

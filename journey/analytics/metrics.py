@@ -53,9 +53,6 @@ NPS_COLUMNS = [
 ]
 CSAT_COLUMNS = ["n", "satisfied", "csat_pct", "margin"]
 CES_COLUMNS = ["n", "mean", "ease_pct"]
-VERBATIM_COLUMNS = [
-    "ts", "customer_id", "persona", "stage", "touchpoint", "nps", "group", "comment",
-]
 TOP_TOUCHPOINT_COLUMNS = ["touchpoint", "stage", "channel", "online", "customers", "events"]
 
 
@@ -250,57 +247,6 @@ def heatmap(
     df["value"] = df["value"].astype("float64")
     # Row order: the rows dimension's own order (stage position / month / n), then columns.
     return df[out_cols].reset_index(drop=True)
-
-
-# -- verbatims ----------------------------------------------------------------------------
-
-
-_GROUP_CONDITIONS = {
-    "promoter": "fr.nps BETWEEN 9 AND 10",
-    "passive": "fr.nps BETWEEN 7 AND 8",
-    "detractor": "fr.nps BETWEEN 0 AND 6",
-}
-
-
-def verbatims(
-    source: EngineLike,
-    filters: Filters,
-    *,
-    search: str | None = None,
-    group: str | None = None,
-    limit: int = 200,
-) -> pd.DataFrame:
-    """Non-empty comments, newest first: [ts, customer_id, persona, stage, touchpoint, nps,
-    group, comment]; group is promoter | passive | detractor (None without an NPS answer).
-
-    `search` is a case-insensitive substring, bound as a parameter and matched with strpos,
-    so `%`, `_` and quotes in the user's text are plain characters (no LIKE escaping needed).
-    """
-    if group is not None and group not in _GROUP_CONDITIONS:
-        raise ValueError(f"Unknown group {group!r}: pick promoter, passive or detractor.")
-    sql, params = scope.responses_sql(filters)
-    conds = ["fr.comment IS NOT NULL", "trim(fr.comment) <> ''"]
-    if search:
-        params["v_search"] = search
-        conds.append("strpos(lower(fr.comment), lower($v_search)) > 0")
-    if group:
-        conds.append(_GROUP_CONDITIONS[group])
-    params["v_limit"] = max(int(limit), 0)
-    q = (
-        f"WITH fr AS ({sql}) "
-        "SELECT fr.ts, fr.customer_id, fr.persona, fr.stage, fr.touchpoint, fr.nps, "
-        "CASE WHEN fr.nps BETWEEN 9 AND 10 THEN 'promoter' "
-        "WHEN fr.nps BETWEEN 7 AND 8 THEN 'passive' "
-        "WHEN fr.nps BETWEEN 0 AND 6 THEN 'detractor' END AS nps_group, "
-        "fr.comment "
-        f"FROM fr WHERE {' AND '.join(conds)} "
-        "ORDER BY CASE WHEN fr.ts IS NULL THEN 1 ELSE 0 END, fr.ts DESC, fr.response_id "
-        "LIMIT $v_limit"
-    )
-    df = _run(Engine.of(source), q, params, "verbatims").rename(columns={"nps_group": "group"})
-    if df.empty:
-        return _empty(VERBATIM_COLUMNS)
-    return df[VERBATIM_COLUMNS]
 
 
 # -- overview and journey-map helpers --------------------------------------------------------

@@ -75,8 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "rescore", help="score every comment's language and sentiment, and find its themes, "
-        "again (voice of the "
-        "customer; imports do it by themselves)")
+        "again (voice of the customer; an import scores its own new comments by itself)")
     _add_db(p)
 
     p = sub.add_parser("info", help="what the store holds")

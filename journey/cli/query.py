@@ -32,6 +32,7 @@ from journey.analytics import (
     themes,
     variants,
     voc,
+    voc_journeys,
 )
 from journey.analytics.filters import Filters
 from journey.analytics.scope import MAX_STEPS, MIN_STEPS, FlowOptions
@@ -41,7 +42,7 @@ from journey.db.store import Store
 KINDS = (
     "sankey", "transitions", "funnel", "dropoffs", "nps", "devices",
     "csat", "ces", "paths", "overview", "attribution", "fix-first", "variants",
-    "repeats", "repeaters-nps", "changes", "verbatims", "themes", "drivers",
+    "repeats", "repeaters-nps", "changes", "verbatims", "themes", "drivers", "voc-paths",
 )
 BY_CHOICES = ("stage", "touchpoint", "persona", "channel", "month")
 
@@ -80,7 +81,8 @@ def add_parser(
     )
     g.add_argument("--by", choices=BY_CHOICES, default="stage",
                    help="nps/csat/ces grouping; repeats --by persona: the repeat contacts' "
-                   "share per persona; drivers: per stage or touchpoint")
+                   "share per persona; drivers: per stage or touchpoint; voc-paths --by "
+                   "persona: each persona's own paths")
     g.add_argument(
         "--model", choices=attribution.MODELS, default=None,
         help="attribution model: " + " | ".join(attribution.MODELS),
@@ -243,7 +245,7 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
         if args.limit is not None and args.limit < 0:
             raise UsageError(f"--limit {args.limit}: give 0 or more.")
         return voc.verbatims(engine, filters, label=args.sentiment, language=args.language,
-                             search=args.search, limit=args.limit)
+                             search=args.search, limit=args.limit)[voc.CLI_COLUMNS]
     if kind == "themes":
         # What a script reads: {id, label, size, share, nps, examples}, with the n and
         # margin every NPS is shown with.
@@ -253,6 +255,8 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
         if args.by not in drivers.BY:
             raise UsageError(f"--by {args.by}: drivers are per stage or touchpoint.")
         return drivers.drivers(engine, filters, by=args.by)
+    if kind == "voc-paths":
+        return _voc_paths(args, engine, filters)
     if kind == "fix-first":
         return fix_first.fix_first(engine, filters, top=args.top)
     options = FlowOptions(
@@ -285,6 +289,20 @@ def _compute(args: argparse.Namespace, engine: Engine, filters: Filters) -> Any:
             **({"limit": args.top} if args.top is not None else {}),
         )
     raise UsageError(f"Unknown query {kind!r}.")  # argparse choices make this unreachable
+
+
+def _voc_paths(args: argparse.Namespace, engine: Engine, filters: Filters) -> pd.DataFrame:
+    """The most common path variants with the NPS and sentiment of their customers' answers
+    (n and 95% margins); --by persona: per persona (its own most common paths)."""
+    if args.by not in ("stage", "persona"):  # "stage" is --by's default: the whole scope
+        raise UsageError(f"--by {args.by}: voc-paths is for the whole scope, or --by persona.")
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top {args.top}: give 1 or more.")
+    options = FlowOptions(level=args.level, keep_repeats=args.keep_repeats)
+    top = args.top if args.top is not None else voc_journeys.DEFAULT_TOP
+    df = voc_journeys.voc_paths(engine, filters, by="persona" if args.by == "persona" else None,
+                                top=top, options=options)
+    return df.drop(columns=["key"])
 
 
 def _attribution(args: argparse.Namespace, engine: Engine, filters: Filters) -> pd.DataFrame:

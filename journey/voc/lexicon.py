@@ -160,6 +160,7 @@ WORDS: dict[str, float] = {
     "disconnect": -0.5, "disconnects": -0.6, "disconnected": -0.5, "sluggish": -0.6,
     "cluttered": -0.5, "costly": -0.5, "upset": -0.7, "angry": -0.8, "furious": -0.9,
     "joke": -0.5, "pathetic": -0.9, "nightmare": -0.9, "terribly": -0.7,
+    "misleading": -0.7, "misled": -0.7,
 }
 # "terrible" in French is used both ways ("pas terrible" = poor, "c'est terrible" = great in
 # speech, "un accueil terrible" = awful); in English it is negative. Kept per language below.

@@ -177,38 +177,65 @@ class Scored:
     model_used: bool
 
 
-# Hashed n-grams need no vocabulary: chunks of a big store vectorise in parallel processes
-# and the result does not depend on how the comments were split.
+# Hashed n-grams need no vocabulary: the result does not depend on how the comments were
+# split into batches, and a store's old and new comments land in the same columns.
 N_FEATURES = 2 ** 20
-PARALLEL_FROM = 20_000  # comments; below, starting worker processes costs more than it saves
+# From this many scored comments the ridge fits run two at a time (threads); below, the
+# threads' start costs more than it saves.
+PARALLEL_FROM = 5_000
+_HASHING = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
+            "dtype": np.float32, "lowercase": False, "strip_accents": None}
 
 
-def _hashed(texts: list[str]) -> Any:
+def _preprocess(texts: Sequence[str]) -> list[str]:
+    # scikit-learn's own preprocessing (lower case, accents off), done once for both
+    # analysers instead of once per analyser.
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    return [strip_accents_unicode(t.lower()) for t in texts]
+
+
+def _char_counts(docs: list[str]) -> Any:
+    """Hashed counts of character 2-4-grams within words (scikit-learn's `char_wb`), built
+    per distinct word: a comment's char_wb n-grams are the sum of its words' (each word
+    padded with a space on both sides), so each distinct word is analysed once and the
+    comments are a sparse (comments x words) @ (words x n-grams) product. Same counts as
+    `HashingVectorizer(analyzer="char_wb")` on the comments, much less Python per comment
+    (a store's comments share most of their words)."""
+    import pandas as pd
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    words = pd.Series(docs, dtype=object).str.split().explode()
+    present = words.notna().to_numpy()
+    codes, vocab = pd.factorize(words[present])
+    rows = np.arange(len(docs)).repeat(
+        pd.Series(present).groupby(words.index.to_numpy()).sum().to_numpy())
+    per_word = csr_matrix((np.ones(len(codes), dtype=np.float32), (rows, codes)),
+                          shape=(len(docs), len(vocab)))
+    grams = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), **_HASHING)
+    return (per_word @ grams.transform(list(vocab))).tocsr()
+
+
+def _hashed(texts: Sequence[str]) -> Any:
+    """Hashed counts: character 2-4-grams within words, then word 1-2-grams."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    common = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
-              "strip_accents": "unicode", "dtype": np.float32}
-    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), **common)
-    words = HashingVectorizer(ngram_range=(1, 2), **common)
-    return hstack([chars.transform(texts), words.transform(texts)]).tocsr()
+    docs = _preprocess(texts)
+    words = HashingVectorizer(ngram_range=(1, 2), **_HASHING)
+    return hstack([_char_counts(docs), words.transform(docs)]).tocsr()
 
 
-def _features(texts: list[str]) -> Any:
-    """TF-IDF (sublinear) of character 2-4-grams within words and word 1-2-grams."""
-    from scipy.sparse import vstack
+def _features(texts: Sequence[str]) -> Any:
+    """TF-IDF (sublinear) of character 2-4-grams within words and word 1-2-grams, on the
+    columns some comment uses (a ridge fit's cost follows the number of columns: dropping
+    the ~2 million empty hashed ones changes no prediction)."""
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    if len(texts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        from joblib import Parallel, delayed
-
-        jobs = min(os.cpu_count() or 1, 4)
-        size = -(-len(texts) // jobs)
-        parts = Parallel(n_jobs=jobs)(
-            delayed(_hashed)(texts[i:i + size]) for i in range(0, len(texts), size))
-        counts = vstack(parts).tocsr()
-    else:
-        counts = _hashed(texts)
+    counts = _hashed(texts)
+    used = np.flatnonzero(np.diff(counts.tocsc().indptr))
+    counts = counts[:, used]
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
 
 
@@ -229,16 +256,50 @@ def model_predictions(
     scored = np.flatnonzero(~np.isnan(y))
     if len(scored) < MIN_TRAINING:
         return None
+    from joblib import Parallel, delayed
+
     x = _features(list(texts))
     out = np.empty(len(texts), dtype=float)
-    for train, test in KFold(folds, shuffle=True, random_state=seed).split(scored):
-        model = Ridge(alpha=1.0, solver="lsqr").fit(x[scored[train]], y[scored[train]])
-        out[scored[test]] = model.predict(x[scored[test]])
+    # (rows to learn from, rows to predict): the k folds, then all scored -> the unscored.
+    jobs = [(scored[train], scored[test])
+            for train, test in KFold(folds, shuffle=True, random_state=seed).split(scored)]
     unscored = np.flatnonzero(np.isnan(y))
     if len(unscored):
-        model = Ridge(alpha=1.0, solver="lsqr").fit(x[scored], y[scored])
-        out[unscored] = model.predict(x[unscored])
+        jobs.append((scored, unscored))
+
+    def fit(learn: np.ndarray, predict: np.ndarray) -> np.ndarray:
+        return Ridge(alpha=1.0, solver="lsqr").fit(x[learn], y[learn]).predict(x[predict])
+
+    # Threads: the fits are independent and spend their time in SciPy's sparse products,
+    # which release the GIL, so two cores fit two folds at once (same numbers as one by one).
+    workers = min(os.cpu_count() or 1, len(jobs), 2) if len(scored) >= PARALLEL_FROM else 1
+    preds = Parallel(n_jobs=workers, prefer="threads")(delayed(fit)(a, b) for a, b in jobs)
+    for (_learn, predict), pred in zip(jobs, preds, strict=True):
+        out[predict] = pred
     return out
+
+
+def _languages(texts: Sequence[str], usual: str | None = None) -> list[str | None]:
+    first = [detect_language(t, "?") for t in texts]
+    if usual is None:
+        # Undecided short comments take the language most of the comments are in.
+        usual = max(LANGUAGES, key=lambda lang: sum(1 for v in first if v == lang))
+    return [usual if v == "?" else v for v in first]
+
+
+def _lexicon_part(texts: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
+    lex = np.array([lexicon_score(t, lang) for t, lang in zip(texts, languages, strict=True)],
+                   dtype=float)
+    return LEXICON_WEIGHT * np.arctanh(np.clip(lex, -0.999, 0.999))
+
+
+def _combine(raw: np.ndarray, pred: np.ndarray | None, centre: float, spread: float
+             ) -> tuple[np.ndarray, list[str]]:
+    if pred is not None:
+        # Standardised, so the weight means the same whatever the store's score spread.
+        raw = raw + MODEL_WEIGHT * (pred - centre) / (spread or 1.0)
+    score = np.tanh(raw)
+    return score, [label(s) for s in score]
 
 
 def score_comments(
@@ -246,46 +307,60 @@ def score_comments(
 ) -> Scored:
     """Language, score and label of each comment; `nps` (same order, None where unanswered)
     lets the model learn from the scored ones, out of fold."""
-    first = [detect_language(t, "?") for t in texts]
-    # Undecided short comments take the language most of the store's comments are in.
-    usual = max(LANGUAGES, key=lambda lang: sum(1 for v in first if v == lang))
-    languages = [usual if v == "?" else v for v in first]
-    lex = np.array([lexicon_score(t, lang) for t, lang in zip(texts, languages, strict=True)])
-    raw = LEXICON_WEIGHT * np.arctanh(np.clip(lex, -0.999, 0.999))
+    languages = _languages(texts)
+    raw = _lexicon_part(texts, languages)
     pred = model_predictions(texts, nps, seed=seed) if nps is not None else None
-    if pred is not None:
-        # Standardised, so the weight means the same whatever the store's score spread.
-        spread = float(np.std(pred)) or 1.0
-        raw = raw + MODEL_WEIGHT * (pred - float(np.mean(pred))) / spread
-    score = np.tanh(raw)
-    return Scored(languages, score, [label(s) for s in score], pred is not None)
+    centre = float(np.mean(pred)) if pred is not None else 0.0
+    spread = float(np.std(pred)) if pred is not None else 1.0
+    score, labels = _combine(raw, pred, centre, spread)
+    return Scored(languages, score, labels, pred is not None)
 
 
-def refresh(cur: Any, *, seed: int = 0) -> int:
-    """Rescore every comment of the store (`cur` inside the caller's transaction) and write
-    language, sentiment and sentiment_label on its answer; answers without a comment get
-    NULLs. Returns how many comments were scored.
+# -- what the store holds: incremental scoring ---------------------------------------------
+# Bump when the lexicon, the features or the weights change: the next import (or `rescore`)
+# then rescores every comment, so no store mixes two scorers' labels.
+SCORER_VERSION = "3"
+# A full rescore also happens when the answers the model learns from have grown by this
+# factor since the last full scoring (a model of 1.5x the answers is a different model), or
+# when the store first has MIN_TRAINING of them (the model arrives). Otherwise an import
+# scores only its own comments.
+REFIT_GROWTH = 1.5
+_META_KEYS = ("voc_scorer", "voc_trained_on", "voc_centre", "voc_spread")
+_TEXT = "comment IS NOT NULL AND trim(comment) <> ''"
+_TRAINABLE = f"{_TEXT} AND nps BETWEEN 0 AND 10"
 
-    Everything is rescored, not only a new import's comments: the model learns from all
-    scored answers, so a new file changes what it knows about the old ones.
-    """
-    rows = cur.execute(
-        "SELECT response_id, comment, nps FROM responses "
-        "WHERE comment IS NOT NULL AND trim(comment) <> '' ORDER BY response_id"
-    ).fetchall()
-    cur.execute(
-        "UPDATE responses SET language = NULL, sentiment = NULL, sentiment_label = NULL "
-        "WHERE language IS NOT NULL OR sentiment IS NOT NULL"
-    )
-    if not rows:
-        return 0
-    ids = [r[0] for r in rows]
-    nps = [r[2] if r[2] is not None and 0 <= r[2] <= 10 else None for r in rows]
-    result = score_comments([str(r[1]) for r in rows], nps, seed=seed)
+
+def _meta(cur: Any) -> dict[str, str]:
+    marks = ", ".join("?" for _ in _META_KEYS)
+    rows = cur.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})",
+                       list(_META_KEYS)).fetchall()
+    return {str(k): str(v) for k, v in rows}
+
+
+def _set_meta(cur: Any, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        cur.execute("DELETE FROM meta WHERE key = ?", [key])
+        cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+
+def needs_full(cur: Any) -> bool:
+    """Whether the next refresh must rescore every comment (see REFIT_GROWTH)."""
+    meta = _meta(cur)
+    if meta.get("voc_scorer") != SCORER_VERSION or "voc_trained_on" not in meta:
+        return True
+    then = int(meta["voc_trained_on"])
+    (now,) = cur.execute(f"SELECT COUNT(*) FROM responses WHERE {_TRAINABLE}").fetchone()
+    if then < MIN_TRAINING:
+        return int(now) >= MIN_TRAINING
+    return int(now) >= REFIT_GROWTH * then
+
+
+def _write(cur: Any, ids: list[Any], languages: list[str | None], score: np.ndarray,
+           labels: list[str]) -> None:
     import pandas as pd
 
-    frame = pd.DataFrame({"response_id": ids, "language": result.language,
-                          "sentiment": result.score, "sentiment_label": result.label})
+    frame = pd.DataFrame({"response_id": ids, "language": languages,
+                          "sentiment": score, "sentiment_label": labels})
     cur.register("voc_scores", frame)
     try:
         cur.execute(
@@ -295,11 +370,92 @@ def refresh(cur: Any, *, seed: int = 0) -> int:
         )
     finally:
         cur.unregister("voc_scores")
+
+
+def _nps_or_none(value: Any) -> float | None:
+    return float(value) if value is not None and 0 <= value <= 10 else None
+
+
+def _refresh_all(cur: Any, seed: int) -> int:
+    rows = cur.execute(
+        f"SELECT response_id, comment, nps FROM responses WHERE {_TEXT} ORDER BY response_id"
+    ).fetchall()
+    cur.execute(
+        "UPDATE responses SET language = NULL, sentiment = NULL, sentiment_label = NULL "
+        "WHERE language IS NOT NULL OR sentiment IS NOT NULL"
+    )
+    texts = [str(r[1]) for r in rows]
+    nps = [_nps_or_none(r[2]) for r in rows]
+    languages = _languages(texts)
+    raw = _lexicon_part(texts, languages)
+    pred = model_predictions(texts, nps, seed=seed) if rows else None
+    centre = float(np.mean(pred)) if pred is not None else 0.0
+    spread = float(np.std(pred)) if pred is not None else 1.0
+    if rows:
+        score, labels = _combine(raw, pred, centre, spread)
+        _write(cur, [r[0] for r in rows], languages, score, labels)
+    _set_meta(cur, {"voc_scorer": SCORER_VERSION,
+                    "voc_trained_on": str(sum(v is not None for v in nps)),
+                    "voc_centre": repr(centre), "voc_spread": repr(spread)})
     return len(rows)
+
+
+def _refresh_new(cur: Any) -> int:
+    """Score the comments without a sentiment (a new import's), leaving the others as they
+    are: the model is fitted on the answers already scored (so never on a new answer's own
+    score) and its predictions standardised as at the last full scoring."""
+    from sklearn.linear_model import Ridge
+
+    new = cur.execute(
+        f"SELECT response_id, comment FROM responses WHERE {_TEXT} AND sentiment IS NULL "
+        "ORDER BY response_id"
+    ).fetchall()
+    if not new:
+        return 0
+    meta = _meta(cur)
+    counts = dict(cur.execute(
+        "SELECT language, COUNT(*) FROM responses WHERE language IS NOT NULL "
+        "GROUP BY language").fetchall())
+    texts = [str(r[1]) for r in new]
+    guess = _languages(texts)
+    for lang in guess:
+        if lang is not None:
+            counts[lang] = counts.get(lang, 0) + 1
+    usual = max(LANGUAGES, key=lambda lang: counts.get(lang, 0))
+    languages = _languages(texts, usual)
+    raw = _lexicon_part(texts, languages)
+    train = cur.execute(
+        f"SELECT comment, nps FROM responses WHERE {_TRAINABLE} AND sentiment IS NOT NULL "
+        "ORDER BY response_id"
+    ).fetchall()
+    pred = None
+    if len(train) >= MIN_TRAINING:
+        x = _features([str(r[0]) for r in train] + texts)
+        model = Ridge(alpha=1.0, solver="lsqr").fit(
+            x[:len(train)], np.array([float(r[1]) for r in train]))
+        pred = model.predict(x[len(train):])
+    score, labels = _combine(raw, pred, float(meta.get("voc_centre", 0.0)),
+                             float(meta.get("voc_spread", 1.0)))
+    _write(cur, [r[0] for r in new], languages, score, labels)
+    return len(new)
+
+
+def refresh(cur: Any, *, seed: int = 0, full: bool | None = None) -> int:
+    """Score the store's comments (`cur` inside the caller's transaction): language,
+    sentiment and sentiment_label on each answer with a comment. Returns how many comments
+    were scored.
+
+    full=None (an import): only the comments not scored yet, unless `needs_full` says the
+    model has changed enough (scorer version, the model's arrival, REFIT_GROWTH) to rescore
+    them all; full=True: every comment (`python -m journey rescore`).
+    """
+    if full is None:
+        full = needs_full(cur)
+    return _refresh_all(cur, seed) if full else _refresh_new(cur)
 
 
 def rescore(store: Any, *, seed: int = 0) -> int:
     """Rescore every comment of `store` (a `journey.db.store.Store`) in one transaction: for
     a store upgraded from before sentiment existed, or after removing an import."""
     with store.transaction() as cur:
-        return refresh(cur, seed=seed)
+        return refresh(cur, seed=seed, full=True)

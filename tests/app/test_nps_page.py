@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from journey import i18n
-from journey.analytics import metrics
+from journey.analytics import metrics, voc, voc_journeys
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from journey.present import stat_charts as sc
@@ -42,16 +42,27 @@ def _group_table(at):
     return at.expander[0].dataframe[0].value
 
 
-def _verbatim_table(at):
-    return at.dataframe[-1].value
+def _verbatim_rows(at) -> list[str]:
+    # The explorer's page of verbatims: one Markdown block each, its details in grey.
+    return [m.value for m in at.markdown if ":gray[" in m.value]
+
+
+def _total_shown(at) -> int:
+    # "comments 1–20 of 57": the explorer's caption says how many match.
+    for c in at.caption:
+        if "comments " in c.value and " of " in c.value:
+            return int(c.value.rsplit(" of ", 1)[1].split()[0].replace(",", ""))
+    return 0
 
 
 def test_demo_store_renders_every_section(app_test, demo_db):
     at = _run(app_test, demo_db)
     subheaders = [s.value for s in at.main.subheader]
-    assert len(subheaders) == 7  # with themes and drivers (ui/voc_themes.py)
-    # bars, stacked, heatmap, trend, themes × stages, drivers
-    assert len(_charts(at)) == 6
+    # groups, stacked, heatmap, trend; themes, drivers (ui/voc_themes.py); sentiment over
+    # time, detractors' journeys, verbatims (ui/voc_explorer.py)
+    assert len(subheaders) == 9
+    # bars, stacked, heatmap, trend, themes × stages, drivers, sentiment over time
+    assert len(_charts(at)) == 7
     # NPS shown with its n, equal to the core's number
     overall = _direct(demo_db, metrics.nps, by=None).iloc[0]
     label, value = at.metric[0].label, at.metric[0].value
@@ -60,7 +71,8 @@ def test_demo_store_renders_every_section(app_test, demo_db):
     # every chart captioned with the filters and n
     n_captions = [c.value for c in at.caption if "n = " in c.value]
     assert len(n_captions) >= 4
-    assert len(_verbatim_table(at)) > 0
+    assert len(_verbatim_rows(at)) == 20  # a full first page
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims)
 
 
 def test_empty_store_explains_what_to_do(app_test, empty_db):
@@ -114,26 +126,46 @@ def test_bad_url_values_fall_back(app_test, demo_db):
 @pytest.mark.parametrize("search", ["livr", "j'ai", "%'_"])
 def test_search_narrows_the_verbatims(app_test, demo_db, search):
     at = _run(app_test, demo_db)
-    all_rows = len(_verbatim_table(at))
+    all_rows = _total_shown(at)
     at.text_input(key="nps_w_q").set_value(search).run()
     assert not at.exception and not at.error
-    expected = _direct(demo_db, metrics.verbatims, search=search, limit=200)
-    if expected.empty:
+    expected = _direct(demo_db, voc.count_verbatims, search=search)
+    if expected == 0:
         assert any("No comment" in i.value for i in at.info)
         return
-    table = _verbatim_table(at)
-    assert len(table) == len(expected) < all_rows
-    assert all(search.lower() in c.lower() for c in table["Comment"])
+    assert _total_shown(at) == expected < all_rows
+    rows = _verbatim_rows(at)
+    assert len(rows) == min(expected, 20)
+    # Every comment shown has the term highlighted.
+    assert all(":orange-background[" in r for r in rows)
 
 
 def test_score_group_filter(app_test, demo_db):
     at = _run(app_test, demo_db)
     at.selectbox(key="nps_w_group").set_value("detractor").run()
-    table = _verbatim_table(at)
-    assert set(table["Score group"]) == {"Detractors (0-6)"}
-    assert (table["NPS"] <= 6).all()
-    expected = _direct(demo_db, metrics.verbatims, group="detractor", limit=200)
-    assert len(table) == len(expected)
+    rows = _verbatim_rows(at)
+    scores = [int(r.split("NPS ")[1].split()[0]) for r in rows]
+    assert len(scores) == len(rows) == 20 and max(scores) <= 6
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, group="detractor")
+
+
+def test_sentiment_stage_and_path_filters(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    at.selectbox(key="words_w_label").set_value("negative").run()
+    rows = _verbatim_rows(at)
+    assert rows and all(r.endswith("Negative]") for r in rows)
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative")
+    at.selectbox(key="words_w_stage").set_value("purchase").run()
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative",
+                                       filters=Filters(stages=("purchase",)))
+    assert all(" Purchase · " in r or "Purchase · " in r for r in _verbatim_rows(at))
+    at.selectbox(key="words_w_stage").set_value("all").run()
+    top = _direct(demo_db, voc_journeys.by_variant, top=10).iloc[0]
+    at.selectbox(key="words_w_path").set_value(top["key"]).run()
+    assert not at.exception
+    expected = _direct(demo_db, voc.count_verbatims, label="negative", path=tuple(top["path"]))
+    assert _total_shown(at) == expected
+    assert len(_verbatim_rows(at)) == min(expected, 20)
 
 
 def test_persona_filter_changes_the_nps(app_test, demo_db):
@@ -155,7 +187,7 @@ def _a_day_without_answers(db: str) -> str:
         f = Filters(since=day.date(), until=day.date())
         if all(_direct(db, fn, f, by=None).empty for fn in (metrics.nps, metrics.csat,
                                                             metrics.ces)) \
-                and _direct(db, metrics.verbatims, f, limit=1).empty:
+                and _direct(db, voc.verbatims, f, limit=1).empty:
             return day.date().isoformat()
     pytest.skip("every day of the demo has answers")
 
@@ -168,3 +200,31 @@ def test_filter_matching_nothing(app_test, demo_db):
     no_match = i18n.t("shell.empty.no_match", "en", button="Reset filters")
     assert no_match in [i.value for i in at.info]
     assert not at.metric and not at.dataframe
+
+
+def test_explorer_pages(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    total = _total_shown(at)
+    first = _verbatim_rows(at)
+    at.number_input(key="words_w_page").set_value(2).run()
+    second = _verbatim_rows(at)
+    assert len(second) == min(20, total - 20) and second != first
+    assert any("comments 21–" in c.value for c in at.caption)
+    # A narrower filter keeps the page while it exists, else goes back to the first one.
+    at.text_input(key="nps_w_q").set_value("livr").run()
+    assert not at.exception
+    matching = _direct(demo_db, voc.count_verbatims, search="livr")
+    assert 0 < matching
+    start = "comments 21–" if matching > 20 else "comments 1–"
+    assert any(start in c.value for c in at.caption)
+
+
+def test_nps_and_sentiment_by_stage_and_dropoff_point(app_test, demo_db):
+    at = _run(app_test, demo_db)
+    stages = _direct(demo_db, voc_journeys.by_stage)
+    drops = _direct(demo_db, voc_journeys.by_dropoff)
+    expander = next(e for e in at.expander if "drop-off point" in e.label)
+    by_stage, by_drop = expander.dataframe[0].value, expander.dataframe[1].value
+    assert len(by_stage) == len(stages) and len(by_drop) == len(drops)
+    assert list(by_stage["Answers (n)"]) == stages["nps_n"].tolist()
+    assert by_drop["Last step (journeys that did not convert)"].iloc[-1] == "Converted journeys"

@@ -94,14 +94,17 @@ def test_verbatims_show_markup_as_text(app_server, page, wait_idle, screenshot, 
     base = app_server(nps_db)
     page.goto(f"{base}/nps?lang=en&nps_q=onerror")
     wait_idle(page)
-    grid = page.locator('[data-testid="stDataFrame"]').last
-    grid.wait_for(timeout=30_000)
-    grid.scroll_into_view_if_needed()
+    # The explorer lists the page's comments as Markdown, each piece escaped.
+    words = page.locator(".st-key-words_list")
+    words.wait_for(timeout=30_000)
+    words.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
-    # The grid draws on a canvas: no <img> from the comment may exist anywhere in the page.
+    # No <img> from the comment may exist anywhere in the page, nor its <b>.
     assert page.locator('img[src="x"]').count() == 0
     assert page.locator("[data-testid='stMain'] b:text('bold')").count() == 0
-    # and the search narrowed the table to that one comment (the caption says so)
-    assert "Comments shown: 1 " in page.inner_text("body")
+    # The comment reads as typed, its search term highlighted (a styled span, text intact).
+    assert "<img src=x onerror=alert(1)> <b>bold</b> =1+2" in words.inner_text()
+    # and the search narrowed the list to that one comment (the caption says so)
+    assert "comments 1–1 of 1" in page.inner_text("body")
     screenshot(page, "nps-verbatims-markup")
     assert not dialogs
