@@ -243,3 +243,22 @@ def test_real_french_file_has_readable_themes(tmp_path: Path) -> None:
     staff = max(v for k, v in nps.items() if k.startswith("personnel"))
     assert price < staff - 30  # prices cost NPS, friendly staff earns it
     assert int(df["size"].sum()) > 2_500  # most of the 3,838 comments have a theme
+
+
+def test_the_explorer_filters_verbatims_by_theme_label_and_rename(db: Path) -> None:
+    from journey.analytics import voc
+
+    with Store(db) as store:
+        cur = store.cursor()
+        assert voc.has_themes(cur)
+        till = voc.verbatims(cur, Filters(), theme="attente · caisse", limit=None)
+        assert len(till) == 10
+        assert set(till["theme"]) == {"attente · caisse"}
+        assert voc.count_verbatims(cur, Filters(), theme="prix") == 10
+        theme_id = int(themes.themes(cur, Filters()).set_index("label").loc["prix", "id"])
+    with Store(db) as store:
+        stored.rename(store, theme_id, "Prices")
+        cur = store.cursor()
+        # the user's name is the one the explorer filters and shows
+        assert voc.count_verbatims(cur, Filters(), theme="Prices") == 10
+        assert voc.count_verbatims(cur, Filters(), theme="prix") == 0
