@@ -82,7 +82,8 @@ def build(path: str, n_events: int) -> dict:
         # stick to the customer's main device.
         cur.execute(
             """
-            INSERT INTO events
+            INSERT INTO events (event_id, customer_id, ts, touchpoint, channel, device, stage,
+                                revenue, import_id, attributes)
             SELECT $stride + range AS event_id,
                    'C' || CAST(c AS VARCHAR) AS customer_id,
                    TIMESTAMP '2024-01-01' + to_seconds(CAST(hash(range, 2) % 7776000 AS BIGINT))
@@ -96,7 +97,8 @@ def build(path: str, n_events: int) -> dict:
                         ELSE $devices[1 + CAST(hash(range, 6) % 4 AS INTEGER)] END AS device,
                    NULL AS stage,
                    CASE WHEN hash(range, 8) % 20 = 0 THEN 49.5 ELSE NULL END AS revenue,
-                   1 AS import_id
+                   1 AS import_id,
+                   NULL AS attributes
             FROM (SELECT range, hash(range, 1) % $ncust AS c FROM range($n))
             """,
             {
