@@ -14,6 +14,7 @@ Targets (issue 3): median <= 100 ms at 1M events, <= 1 s at 10M, queries process
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -82,7 +83,8 @@ def build(path: str, n_events: int) -> dict:
         # stick to the customer's main device.
         cur.execute(
             """
-            INSERT INTO events
+            INSERT INTO events (event_id, customer_id, ts, touchpoint, channel, device, stage,
+                                revenue, import_id, attributes)
             SELECT $stride + range AS event_id,
                    'C' || CAST(c AS VARCHAR) AS customer_id,
                    TIMESTAMP '2024-01-01' + to_seconds(CAST(hash(range, 2) % 7776000 AS BIGINT))
@@ -96,7 +98,8 @@ def build(path: str, n_events: int) -> dict:
                         ELSE $devices[1 + CAST(hash(range, 6) % 4 AS INTEGER)] END AS device,
                    NULL AS stage,
                    CASE WHEN hash(range, 8) % 20 = 0 THEN 49.5 ELSE NULL END AS revenue,
-                   1 AS import_id
+                   1 AS import_id,
+                   NULL AS attributes
             FROM (SELECT range, hash(range, 1) % $ncust AS c FROM range($n))
             """,
             {
@@ -130,6 +133,11 @@ def queries() -> list[tuple[str, object]]:
     f0 = Filters()
     persona = Filters(personas=["Busy parent"])
     device = Filters(devices=["mobile", "desktop"])
+    # The other event-level filters (issue 14: "including event-level filters"): each drops
+    # events, so the journeys' steps are recomputed.
+    channel = Filters(channels=["web", "app"])
+    stage = Filters(stages=["consideration", "purchase"])
+    dates = Filters(since=dt.date(2024, 2, 1), until=dt.date(2024, 2, 29))
     out: list[tuple[str, object]] = [
         ("sankey", lambda c: flows.sankey(c, f0)),
         ("sankey stage level", lambda c: flows.sankey(c, f0, FlowOptions(level="stage"))),
@@ -144,7 +152,14 @@ def queries() -> list[tuple[str, object]]:
         ("transitions device (event filter)", lambda c: flows.transitions(c, device)),
         ("transitions session 30 min",
          lambda c: flows.transitions(c, f0, FlowOptions(session_gap=30))),
+        ("sankey channel (event filter)", lambda c: flows.sankey(c, channel)),
+        ("sankey stage (event filter)", lambda c: flows.sankey(c, stage)),
+        ("sankey dates (event filter)", lambda c: flows.sankey(c, dates)),
+        ("transitions keep repeats",
+         lambda c: flows.transitions(c, f0, FlowOptions(keep_repeats=True))),
+        ("transitions dates (event filter)", lambda c: flows.transitions(c, dates)),
         ("top_paths", lambda c: flows.top_paths(c, f0)),
+        ("top_paths device (event filter)", lambda c: flows.top_paths(c, device)),
         ("dropoffs", lambda c: flows.dropoffs(c, f0)),
         ("last_steps", lambda c: flows.last_steps(c, f0)),
         ("devices", lambda c: devices.device_switching(c, f0)),
@@ -158,7 +173,8 @@ def queries() -> list[tuple[str, object]]:
     return out
 
 
-def run_queries(path: str, repeat: int, memory_limit: str | None = None) -> dict:
+def run_queries(path: str, repeat: int, memory_limit: str | None = None,
+                only: str | None = None) -> dict:
     from journey.db.engine import Engine
     from journey.db.store import Store
 
@@ -169,6 +185,8 @@ def run_queries(path: str, repeat: int, memory_limit: str | None = None) -> dict
         store.cursor().execute(f"SET memory_limit = '{memory_limit}'")
     results = {}
     for name, fn in queries():
+        if only and only not in name:
+            continue
         cur = store.cursor()
         engine = Engine(cur)  # what the app runs them through (timing, errors with a purpose)
         try:
@@ -214,12 +232,13 @@ def main() -> None:
     p.add_argument("--_build", nargs=2, help=argparse.SUPPRESS)
     p.add_argument("--_query", help=argparse.SUPPRESS)
     p.add_argument("--memory-limit", help="DuckDB memory_limit for the queries, e.g. 1GB")
+    p.add_argument("--only", help="time only the queries whose name contains this text")
     args = p.parse_args()
     if args._build:
         print(json.dumps(build(args._build[0], int(args._build[1]))))
         return
     if args._query:
-        print(json.dumps(run_queries(args._query, args.repeat, args.memory_limit)))
+        print(json.dumps(run_queries(args._query, args.repeat, args.memory_limit, args.only)))
         return
 
     sizes = args.events or [1_000_000]
@@ -241,7 +260,8 @@ def main() -> None:
             print(f"\n== {n:,} events (reusing {db})")
         load0 = os.getloadavg()[0]
         q = _child(["--_query", str(db), "--repeat", str(args.repeat)]
-                   + (["--memory-limit", args.memory_limit] if args.memory_limit else []))
+                   + (["--memory-limit", args.memory_limit] if args.memory_limit else [])
+                   + (["--only", args.only] if args.only else []))
         limit = target.get(n)
         print(f"{'query':<36} {'median ms':>10} {'cpu ms':>8}  {'target':>8}")
         for name, r in q["queries"].items():

@@ -20,7 +20,7 @@ from journey import i18n
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from ui.captions import describe_filters
-from ui.store import cached_query, store_facts
+from ui.store import cached_query, stage_labels, store_facts
 
 _CTX_KEY = "_parcours_ctx"
 
@@ -69,8 +69,7 @@ class PageContext:
 
     @cached_property
     def _labels(self) -> dict[str, str]:
-        df = self.stages_df
-        return {str(s): i18n.stage_label(str(s), self.lang, df) for s in df["stage"]}
+        return stage_labels(self.store, self.lang, self.data_version)
 
     def stage_label(self, stage: str | None) -> str:
         """A stage's label in the page's language ("No stage" for a missing one)."""

@@ -20,7 +20,7 @@ from journey import i18n
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from ui.page import PageContext, publish_context
-from ui.store import store_facts
+from ui.store import stage_labels, store_facts
 from ui.url_state import Param, UrlState
 from ui.widgets import date_format
 
@@ -114,6 +114,7 @@ def render(store: Store, state: dict[str, Any]) -> None:
     options = facts["options"]
     lang = state["lang"]
     stages_df = facts["stages_df"]
+    labels = stage_labels(store, lang)
 
     def t(key: str, **kw: Any) -> str:
         return i18n.t(key, lang, **kw)
@@ -130,7 +131,7 @@ def render(store: Store, state: dict[str, Any]) -> None:
         )
         st.multiselect(
             t("filter.stages"), options["stages"], key=W["stage"],
-            format_func=lambda s: i18n.stage_label(s, lang, stages_df),
+            format_func=lambda s: labels.get(s) or i18n.stage_label(s, lang, stages_df),
             placeholder=t("shell.all_stages"),
         )
         st.multiselect(

@@ -83,6 +83,21 @@ def store_facts(store: Store) -> dict[str, Any]:
     return _facts(str(store.path), store.data_version, store)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _stage_labels(path: str, data_version: int, lang: str, _stages: Any) -> dict[str, str]:
+    from journey import i18n
+
+    return {str(s): i18n.stage_label(str(s), lang, _stages) for s in _stages["stage"]}
+
+
+def stage_labels(store: Store, lang: str, data_version: int | None = None) -> dict[str, str]:
+    """{stage key: label} of every stage of the model in `lang`, once per data version and
+    language: each label looks its stage up in the stages table (a DataFrame filter), and the
+    sidebar and every chart ask for all of them on every rerun."""
+    version = store.data_version if data_version is None else data_version
+    return _stage_labels(str(store.path), version, lang, store_facts(store)["stages_df"])
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(
     path: str,

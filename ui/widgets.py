@@ -113,7 +113,9 @@ def download_buttons(
         sep, dec = (";", ",") if ctx.lang == "fr" else (",", ".")
         row.download_button(
             i18n.md_escape(csv_label) if csv_label else ctx.t("action.download_csv"),
-            data=safe_csv(df, sep=sep, decimal=dec),
+            # Made when clicked: a formula-safe CSV of every row on every rerun was a
+            # good part of a page's own time.
+            data=lambda df=df, sep=sep, dec=dec: safe_csv(df, sep=sep, decimal=dec),
             file_name=download_name(base, ext="csv"),
             mime="text/csv",
             icon=":material/download:",

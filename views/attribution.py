@@ -14,7 +14,7 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import attribution, fix_first, reach
 from journey.present import attribution_charts
-from ui.charts import show_chart
+from ui.charts import cached_chart, show_chart
 from ui.page import PageContext, current_context
 from ui.tables import show_table
 from ui.url_state import Param, UrlState
@@ -106,9 +106,9 @@ def _render(ctx: PageContext) -> None:
                         journeys=i18n.fmt_int(journeys, lang))
 
         st.subheader(ctx.t("attribution.chart_title"))
-        chart = attribution_charts.models_bars(
-            credits, lang=lang, model_labels=model_labels, node_labels=labels,
-            node_title=node_title,
+        chart = cached_chart(
+            attribution_charts.models_bars, credits, lang=lang, model_labels=model_labels,
+            node_labels=labels, node_title=node_title,
         )
         show_chart(ctx, chart)
         caption(ctx.caption(n=journeys, extra=summary))

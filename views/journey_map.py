@@ -25,7 +25,7 @@ from journey.analytics import journey_map, metrics
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from journey.present import map_export
-from ui.charts import show_chart
+from ui.charts import cached_chart, show_chart
 from ui.filenames import download_name, safe_stem
 from ui.page import PageContext, current_context
 from ui.snapshots import panel as snapshot_panel
@@ -161,8 +161,9 @@ def draw_emotion(ctx: PageContext, jm: journey_map.JourneyMap, filters: Filters,
     df = ctx.query(fn, filters=filters, by="stage")
     if stat_charts is not None and not df.empty:
         # ends=True: the axis names its extremes (negative / positive), as on the slide.
-        chart = stat_charts.emotion_curve(df, lang=ctx.lang, labels=ctx.stage_labels(),
-                                          metric=metric, height=height, ends=True)
+        chart = cached_chart(stat_charts.emotion_curve, df, lang=ctx.lang,
+                             labels=ctx.stage_labels(), metric=metric, height=height,
+                             ends=True)
         show_chart(ctx, chart)
     else:
         st.text(ctx.t("map.no_answers"))

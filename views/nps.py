@@ -20,7 +20,7 @@ from journey.analytics import compare, metrics, voc
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
 from ui import voc_explorer, voc_themes
-from ui.charts import show_chart
+from ui.charts import cached_chart, show_chart
 from ui.page import PageContext, current_context
 from ui.tables import show_table
 from ui.url_state import Param, UrlState
@@ -234,7 +234,8 @@ def _section_stacked(ctx: PageContext, by: str) -> None:
     if df.empty:
         return
     st.subheader(ctx.t("nps_page.stacked", by=ctx.t(f"charts.by.{by}").lower()))
-    chart = sc.nps_stacked(df, by=by, lang=ctx.lang, labels=_group_labels(ctx, by, df[by]))
+    chart = cached_chart(sc.nps_stacked, df, by=by, lang=ctx.lang,
+                         labels=_group_labels(ctx, by, df[by]))
     _chart(ctx, chart, title=ctx.t("nps_page.stacked", by=ctx.t(f"charts.by.{by}").lower()),
            n=int(df["n"].sum()), name=f"nps-groups-by-{by}", df=_group_table(ctx, "nps", by, df))
 
@@ -248,7 +249,8 @@ def _section_heatmap(ctx: PageContext, metric: str) -> None:
         return
     personas = _group_labels(ctx, "persona", df["persona"])
     stages = ctx.stage_labels()
-    chart = sc.heatmap(df, lang=ctx.lang, metric=metric, row_labels=personas, col_labels=stages)
+    chart = cached_chart(sc.heatmap, df, lang=ctx.lang, metric=metric, row_labels=personas,
+                         col_labels=stages)
     table = pd.DataFrame({
         ctx.t("charts.by.persona"): _display_column(ctx, "persona", df["persona"]),
         ctx.t("charts.by.stage"): _display_column(ctx, "stage", df["stage"]),
@@ -267,7 +269,7 @@ def _section_trend(ctx: PageContext) -> None:
     if df.empty:
         st.info(ctx.t("nps_page.no_trend"), icon=":material/info:")
         return
-    chart = sc.trend(df, lang=ctx.lang)
+    chart = cached_chart(sc.trend, df, lang=ctx.lang)
     table = pd.DataFrame({
         ctx.t("charts.by.month"): df["month"].astype(str).to_numpy(),
         ctx.t("charts.n"): df["n"].astype(int).to_numpy(),

@@ -7,7 +7,7 @@ import streamlit as st
 from journey import i18n
 from journey.analytics import flows, metrics, reach, setup
 from journey.present import stat_charts
-from ui.charts import show_chart
+from ui.charts import cached_chart, show_chart
 from ui.page import PageContext, current_context
 from ui.tables import show_table
 from ui.widgets import caption, download_buttons, empty_state, guard
@@ -86,7 +86,7 @@ def render(ctx: PageContext) -> None:
             else:
                 empty_state(ctx, "no_match")
         else:
-            chart = stat_charts.funnel(fun, lang=lang, labels=ctx.stage_labels())
+            chart = cached_chart(stat_charts.funnel, fun, lang=lang, labels=ctx.stage_labels())
             show_chart(ctx, chart)
             caption(ctx.caption(n=int(fun["customers"].iloc[0]),
                                 extra=ctx.t("overview.funnel_note")))

@@ -301,6 +301,11 @@ def _sankey_sql(
         # One journey per customer in scope (every customer has a first step).
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
+    elif not start_at and not end_at:
+        # Unanchored, a journey's step 1 is its position 1: counting j_pos's first column
+        # keeps j_st referenced once, so it is streamed instead of materialised (a copy of
+        # every computed step, ~15 % of the query with an event filter).
+        journeys_src = "j_pos WHERE pos = 1"
     else:
         journeys_src = "j_st WHERE step = 1"
     sql = f"{with_sql},\n{pos},\n{fold_sql(journeys_src)}"
@@ -538,15 +543,18 @@ def transitions(
         # Straight from the events (no step numbers, so one window pass at most): a journey
         # starts at a customer's first event or after an event that ends a session; a step
         # ends where the next event (in the journey) is at another node.
-        step_end = "" if options.keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
+        # One scan of j_e2 against three row kinds (0: a start, 1: a start after a session
+        # end, 2: a step's way out) rather than a UNION ALL of three scans: j_e2 referenced
+        # once is streamed, three times it is materialised (~20 % of the query).
+        step_end = "TRUE" if options.keep_repeats else "(next_node IS NULL OR next_node <> node)"
         minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0"
         pairs = (
-            "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
-            "CAST(NULL AS DOUBLE) AS minutes FROM j_e2 WHERE rn = 1 "
-            "UNION ALL SELECT cid, CAST(NULL AS VARCHAR) AS source, next_node0 AS target, "
-            "CAST(NULL AS DOUBLE) AS minutes FROM j_e2 WHERE ends_session = 1 "
-            f"UNION ALL SELECT cid, node AS source, next_node AS target, {minutes} AS minutes "
-            f"FROM j_e2{step_end})"
+            "j_pairs AS (SELECT cid, CASE WHEN k.k = 2 THEN node ELSE NULL END AS source, "
+            "CASE k.k WHEN 0 THEN node WHEN 1 THEN next_node0 ELSE next_node END AS target, "
+            f"CASE WHEN k.k = 2 THEN {minutes} ELSE NULL END AS minutes "
+            "FROM j_e2 CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k UNION ALL "
+            "SELECT 2 AS k) k WHERE (k.k = 0 AND rn = 1) OR (k.k = 1 AND ends_session = 1) "
+            f"OR (k.k = 2 AND {step_end}))"
         )
         customers = "COUNT(DISTINCT cid)"
     sql = (

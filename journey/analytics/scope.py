@@ -341,9 +341,19 @@ def responses_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
         conds.append(_in("cp.persona", "persona", filters.personas, params))
     conds += date_conds(filters, "r.ts", params)
     # Persona is judged on the response's own customer (above), not on their events.
-    scope = customer_scope_sql(filters.replace(personas=()), params, for_responses=True)
+    scope = customer_scope_sql(filters.replace(personas=(), devices=()), params)
     if scope:
         conds.append(f"r.customer_id IN ({scope})")
+    if filters.devices:
+        # Responses have no device: keep the answers of customers who used one of those
+        # devices in the date range. A filter before the distinct customers, not a
+        # GROUP BY of every event with a HAVING (the same customers, half the time).
+        used = [_in("je.device", "device", filters.devices, params)]
+        used += date_conds(filters, "je.ts", params)
+        conds.append(
+            "r.customer_id IN (SELECT je.customer_id FROM journey_events je "
+            f"WHERE {' AND '.join(used)})"
+        )
     # A response's stage is the one the survey names, else its touchpoint's stage: an
     # answer about "Delivery" belongs to the stage Delivery is mapped to.
     sql = (
