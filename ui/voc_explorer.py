@@ -241,7 +241,8 @@ def _filters_row(ctx: PageContext, themes: bool) -> dict[str, Any]:
         format_func=lambda s: ctx.t("words.any") if s == ALL else ctx.t(f"voc.label.{s}"),
     ) or ALL
     low = st.columns([1, 2, 1] if themes else [1, 2])
-    stages = list(ctx.filters.stages) or [str(s) for s in ctx.stages_df["stage"]]
+    # the stages some import uses (as the sidebar offers them), never an unused one
+    stages = list(ctx.filters.stages) or [str(s) for s in ctx.options["stages"]]
     stage = low[0].selectbox(
         ctx.t("charts.by.stage"), [ALL, *stages], key="words_w_stage",
         format_func=lambda s: ctx.t("words.any") if s == ALL else ctx.stage_label(s),

@@ -94,19 +94,19 @@ def _lang(lang: str | None) -> str:
     return "fr" if str(lang or "").lower().startswith("fr") else "en"
 
 
-def _t(key: str, lang: str, **kw: Any) -> str:
+def tr(key: str, lang: str, **kw: Any) -> str:
     return i18n.t(key, _lang(lang), **kw)
 
 
-def _int(x: Any, lang: str) -> str:
+def fmt_int(x: Any, lang: str) -> str:
     return i18n.fmt_int(int(round(float(x))), _lang(lang))
 
 
-def _num(x: Any, lang: str, decimals: int = 1) -> str:
+def fmt_num(x: Any, lang: str, decimals: int = 1) -> str:
     return i18n.fmt_num(float(x), _lang(lang), decimals)
 
 
-def _signed(x: float, lang: str, decimals: int = 0) -> str:
+def fmt_signed(x: float, lang: str, decimals: int = 0) -> str:
     """NPS is read as a sign first: '+12', '−5' (a real minus sign, like Vega's axes)."""
     return i18n.fmt_signed(x, _lang(lang), decimals)
 
@@ -118,7 +118,7 @@ def _is_missing(x: Any) -> bool:
         return False
 
 
-def _nps_axis(**kw: Any) -> alt.Axis:
+def nps_axis(**kw: Any) -> alt.Axis:
     # "+20" above zero, "0" (not "+0") at zero; negatives keep the locale's minus sign.
     return alt.Axis(format="d", labelExpr="datum.value > 0 ? '+' + datum.label : datum.label",
                     **kw)
@@ -130,8 +130,8 @@ def _ends_axis(metric: str, domain: list[float], lang: str) -> alt.Axis:
     lo, hi = domain
     mid = (lo + hi) / 2
     # json.dumps makes each word a safe string literal of Vega's expression language.
-    pos = json.dumps(" " + _t("map.axis_positive", lang), ensure_ascii=False)
-    neg = json.dumps(" " + _t("map.axis_negative", lang), ensure_ascii=False)
+    pos = json.dumps(" " + tr("map.axis_positive", lang), ensure_ascii=False)
+    neg = json.dumps(" " + tr("map.axis_negative", lang), ensure_ascii=False)
     label = ("(datum.value > 0 ? '+' + datum.label : datum.label)" if metric == "nps"
              else "datum.label")
     return alt.Axis(
@@ -147,12 +147,12 @@ def _locale(lang: str) -> dict[str, Any]:
     return {"number": _NUMBER_LOCALES[lg], "time": _TIME_LOCALES[lg]}
 
 
-def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+def finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
     """Embed the number/time locale (read by vega-embed and vl-convert alike)."""
     return chart.configure(locale=_locale(lang)).configure_view(stroke=None)
 
 
-def _display(values: pd.Series, labels: Mapping[Any, str] | None) -> pd.Series:
+def display_values(values: pd.Series, labels: Mapping[Any, str] | None) -> pd.Series:
     if not labels:
         return values.map(lambda v: "–" if _is_missing(v) else str(v))
     return values.map(lambda v: "–" if _is_missing(v) else str(labels.get(v, v)))
@@ -162,7 +162,7 @@ def _order(values: pd.Series) -> list[str]:
     return list(dict.fromkeys(values.tolist()))
 
 
-def _label_order(display: pd.Series, raw: pd.Series,
+def label_order(display: pd.Series, raw: pd.Series,
                  labels: Mapping[Any, str] | None) -> list[str]:
     present = _order(display)
     if not labels:
@@ -201,12 +201,12 @@ def _differences(data: pd.DataFrame, lang: str, key: str = "charts.vs_rest") -> 
         if _is_missing(d):
             texts.append("–")
             continue
-        verdict = _t("charts.could_be_noise" if noise else "charts.beyond_noise", lang)
-        texts.append(_t("charts.diff_value", lang, delta=_signed(float(d), lang, 1),
-                        margin=_num(float(m), lang, 1), verdict=verdict))
+        verdict = tr("charts.could_be_noise" if noise else "charts.beyond_noise", lang)
+        texts.append(tr("charts.diff_value", lang, delta=fmt_signed(float(d), lang, 1),
+                        margin=fmt_num(float(m), lang, 1), verdict=verdict))
     data["diff_text"] = texts
-    data["diff_title"] = _t(key, lang)
-    data["noise_note"] = _t("charts.noise_note_month" if key == "charts.vs_previous"
+    data["diff_title"] = tr(key, lang)
+    data["noise_note"] = tr("charts.noise_note_month" if key == "charts.vs_previous"
                             else "charts.noise_note", lang)
     return data
 
@@ -218,13 +218,13 @@ def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, la
     data["margin"] = _margin(data)
     data["n"] = pd.to_numeric(data["n"], errors="coerce").fillna(0).astype(int)
     data["small"] = _small(data)
-    data["label"] = _display(data[by], labels)
+    data["label"] = display_values(data[by], labels)
     data["low"] = (data["nps"] - data["margin"]).clip(-100, 100)
     data["high"] = (data["nps"] + data["margin"]).clip(-100, 100)
-    data["n_text"] = data["n"].map(lambda n: _int(n, lang))
-    data["margin_text"] = data["margin"].map(lambda m: "± " + _num(m, lang, 1))
-    data["nps_text"] = data["nps"].map(lambda v: _signed(v, lang))
-    data["flag"] = data["small"].map(lambda s: _t("charts.small_sample", lang) if s else "")
+    data["n_text"] = data["n"].map(lambda n: fmt_int(n, lang))
+    data["margin_text"] = data["margin"].map(lambda m: "± " + fmt_num(m, lang, 1))
+    data["nps_text"] = data["nps"].map(lambda v: fmt_signed(v, lang))
+    data["flag"] = data["small"].map(lambda s: tr("charts.small_sample", lang) if s else "")
     data["mark_text"] = [
         f"{v} · n = {n}" + (f" {WARN}" if s else "")
         for v, n, s in zip(data["nps_text"], data["n_text"], data["small"], strict=True)
@@ -237,7 +237,7 @@ def _prepare_nps(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, la
 def _small_note(data: pd.DataFrame, lang: str) -> str:
     notes = []
     if bool(data["small"].any()):
-        notes.append(f"{WARN} " + _t("charts.small_note", lang, n=SMALL_SAMPLE))
+        notes.append(f"{WARN} " + tr("charts.small_note", lang, n=SMALL_SAMPLE))
     if "noise" in data.columns and bool(data["noise"].any()):
         notes.append(str(data["noise_note"].iloc[0]))
     return " · ".join(notes)
@@ -251,11 +251,11 @@ def _note_title(note: str) -> alt.TitleParams:
 
 
 def _finish_noted(chart: alt.TopLevelMixin, data: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
-    """`_finish`, with the small-sample note as the title when some group has n < 30."""
+    """`finish`, with the small-sample note as the title when some group has n < 30."""
     note = _small_note(data, lang)
     if note:
         chart = chart.properties(title=_note_title(note))
-    return _finish(chart, lang)
+    return finish(chart, lang)
 
 
 def _value_labels(base: alt.Chart, y: Any, tooltip: Any) -> alt.Chart:
@@ -277,19 +277,19 @@ def _diff_tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
 
 
 def _group_title(by: str, lang: str) -> str:
-    return _t(f"charts.by.{by}", lang)
+    return tr(f"charts.by.{by}", lang)
 
 
-def _empty(lang: str, width: int = DEFAULT_WIDTH) -> alt.TopLevelMixin:
+def empty_chart(lang: str, width: int = DEFAULT_WIDTH) -> alt.TopLevelMixin:
     """A chart that says there is nothing to draw (exports stay valid images)."""
-    frame = pd.DataFrame({"text": [_t("charts.no_data", lang)]})
+    frame = pd.DataFrame({"text": [tr("charts.no_data", lang)]})
     chart = (
         alt.Chart(frame)
         .mark_text(fontSize=14, color="#666")
         .encode(text="text:N")
         .properties(width=width, height=80)
     )
-    return _finish(chart, lang)
+    return finish(chart, lang)
 
 
 def _bar_height(count: int) -> alt.Step:
@@ -315,10 +315,10 @@ def nps_bars(
     error bar, and "NPS · n" written at the end of each bar. Groups under 30 answers are
     faded and flagged (label and tooltip)."""
     if df is None or df.empty or "nps" not in df.columns:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     data = _prepare_nps(df, by, labels, lang)
     if data.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     order = _order(data["label"])
     frame = data[
         ["label", "nps", "low", "high", "margin", "n", "small", "n_text", "margin_text",
@@ -329,16 +329,16 @@ def nps_bars(
     tooltip = [
         alt.Tooltip("label:N", title=_group_title(by, lang)),
         alt.Tooltip("nps:Q", title="NPS", format="+.1f"),
-        alt.Tooltip("margin_text:N", title=_t("charts.margin", lang)),
-        alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
+        alt.Tooltip("margin_text:N", title=tr("charts.margin", lang)),
+        alt.Tooltip("n:Q", title=tr("charts.n", lang), format=",d"),
         *_diff_tooltip(data),
-        alt.Tooltip("flag:N", title=_t("charts.note", lang)),
+        alt.Tooltip("flag:N", title=tr("charts.note", lang)),
     ]
     base = alt.Chart(frame)
     bars = base.mark_bar(height={"band": 0.7}).encode(
         y=y,
         x=alt.X("nps:Q", title="NPS", scale=alt.Scale(domain=[-100, 100]),
-                axis=_nps_axis(tickCount=9)),
+                axis=nps_axis(tickCount=9)),
         color=_bar_color(),
         opacity=alt.condition("datum.small", alt.value(0.35), alt.value(0.9)),
         tooltip=tooltip,
@@ -368,13 +368,13 @@ def nps_stacked(
     green: fixed so the colours mean the same thing everywhere)."""
     needed = {"promoters", "passives", "detractors"}
     if df is None or df.empty or not needed <= set(df.columns):
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     data = df.copy()
-    data["label"] = _display(data[by], labels)
+    data["label"] = display_values(data[by], labels)
     data["n"] = pd.to_numeric(data["n"], errors="coerce").fillna(0).astype(int)
     data = data[data["n"] > 0]
     if data.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     data["small"] = _small(data)
     order = _order(data["label"])
     groups = [("detractors", DETRACTOR_COLOR), ("passives", PASSIVE_COLOR),
@@ -386,31 +386,31 @@ def nps_stacked(
             share = count / r["n"] * 100.0 if r["n"] else 0.0
             rows.append({
                 "label": r["label"],
-                "group": _t(f"charts.group.{g}", lang),
+                "group": tr(f"charts.group.{g}", lang),
                 "rank": rank,
                 "count": count,
                 "share": share,
                 "n": int(r["n"]),
                 "share_text": i18n.fmt_pct(share / 100.0, _lang(lang)) if share >= 8 else "",
-                "flag": _t("charts.small_sample", lang) if bool(r["small"]) else "",
+                "flag": tr("charts.small_sample", lang) if bool(r["small"]) else "",
             })
     long = pd.DataFrame(rows)
-    names = [_t(f"charts.group.{g}", lang) for g, _ in groups]
+    names = [tr(f"charts.group.{g}", lang) for g, _ in groups]
     colors = [c for _, c in groups]
     y = alt.Y("label:N", sort=order, title=_group_title(by, lang),
               axis=alt.Axis(labelLimit=220))
     tooltip = [
         alt.Tooltip("label:N", title=_group_title(by, lang)),
-        alt.Tooltip("group:N", title=_t("charts.score_group", lang)),
+        alt.Tooltip("group:N", title=tr("charts.score_group", lang)),
         alt.Tooltip("share:Q", title="%", format=".1f"),
-        alt.Tooltip("count:Q", title=_t("charts.responses", lang), format=",d"),
-        alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
-        alt.Tooltip("flag:N", title=_t("charts.note", lang)),
+        alt.Tooltip("count:Q", title=tr("charts.responses", lang), format=",d"),
+        alt.Tooltip("n:Q", title=tr("charts.n", lang), format=",d"),
+        alt.Tooltip("flag:N", title=tr("charts.note", lang)),
     ]
     base = alt.Chart(long)
     bars = base.mark_bar(height={"band": 0.7}).encode(
         y=y,
-        x=alt.X("share:Q", stack="zero", title=_t("charts.share_responses", lang),
+        x=alt.X("share:Q", stack="zero", title=tr("charts.share_responses", lang),
                 scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(format="d")),
         color=alt.Color("group:N", scale=alt.Scale(domain=names, range=colors),
                         legend=alt.Legend(title=None, orient="top")),
@@ -426,7 +426,7 @@ def nps_stacked(
         tooltip=tooltip,
     )
     chart = alt.layer(bars, text).properties(width=width, height=_bar_height(len(order)))
-    return _finish(chart, lang)
+    return finish(chart, lang)
 
 
 def heatmap(
@@ -444,7 +444,7 @@ def heatmap(
     on 0 (NPS) — red below, green above — with the value in each cell, n in the tooltip, and
     cells under 30 answers faded and marked ⚠."""
     if df is None or df.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     data = df.copy()
     rows = rows or ("rows" if "rows" in data.columns else data.columns[0])
     cols = cols or ("cols" if "cols" in data.columns else data.columns[1])
@@ -453,17 +453,17 @@ def heatmap(
     data["n"] = pd.to_numeric(data["n"], errors="coerce").fillna(0).astype(int)
     data = data[data["n"] > 0]
     if data.empty or data["value"].notna().sum() == 0:
-        return _empty(lang, width)
-    data["row"] = _display(data[rows], row_labels)
-    data["col"] = _display(data[cols], col_labels)
+        return empty_chart(lang, width)
+    data["row"] = display_values(data[rows], row_labels)
+    data["col"] = display_values(data[cols], col_labels)
     data["small"] = data["n"] < SMALL_SAMPLE
     decimals = {"nps": 0, "csat": 0, "ces": 1}[metric]
     data["value_text"] = [
-        (_signed(v, lang, decimals) if metric == "nps" else _num(v, lang, decimals))
+        (fmt_signed(v, lang, decimals) if metric == "nps" else fmt_num(v, lang, decimals))
         + (f" {WARN}" if s else "")
         for v, s in zip(data["value"], data["small"], strict=True)
     ]
-    data["flag"] = data["small"].map(lambda s: _t("charts.small_sample", lang) if s else "")
+    data["flag"] = data["small"].map(lambda s: tr("charts.small_sample", lang) if s else "")
     if metric == "nps":
         scale = alt.Scale(scheme="redyellowgreen", domain=[-100, 100], domainMid=0)
     else:
@@ -471,16 +471,16 @@ def heatmap(
         scale = alt.Scale(scheme="redyellowgreen", domain=spec["domain"], domainMid=spec["mid"])
     # The labels' own order wins (the page passes stages in stage order, which a grid's
     # first row may not show when a persona lacks a stage); unknown values follow.
-    row_order = _label_order(data["row"], data[rows], row_labels)
-    col_order = _label_order(data["col"], data[cols], col_labels)
+    row_order = label_order(data["row"], data[rows], row_labels)
+    col_order = label_order(data["col"], data[cols], col_labels)
     row_title = _group_title(str(rows) if rows != "rows" else "persona", lang)
     col_title = _group_title(str(cols) if cols != "cols" else "stage", lang)
     tooltip = [
         alt.Tooltip("row:N", title=row_title),
         alt.Tooltip("col:N", title=col_title),
-        alt.Tooltip("value:Q", title=_t(f"charts.metric.{metric}", lang), format=".1f"),
-        alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
-        alt.Tooltip("flag:N", title=_t("charts.note", lang)),
+        alt.Tooltip("value:Q", title=tr(f"charts.metric.{metric}", lang), format=".1f"),
+        alt.Tooltip("n:Q", title=tr("charts.n", lang), format=",d"),
+        alt.Tooltip("flag:N", title=tr("charts.note", lang)),
     ]
     x = alt.X("col:N", sort=col_order, title=col_title,
               axis=alt.Axis(orient="top", labelAngle=0, labelLimit=140))
@@ -489,7 +489,7 @@ def heatmap(
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=y,
         color=alt.Color("value:Q", scale=scale,
-                        legend=alt.Legend(title=_t(f"charts.metric.{metric}", lang))),
+                        legend=alt.Legend(title=tr(f"charts.metric.{metric}", lang))),
         opacity=alt.condition("datum.small", alt.value(0.4), alt.value(1.0)),
         tooltip=tooltip,
     )
@@ -522,14 +522,14 @@ def trend(
     """Monthly NPS as a line with its 95 % margin as a band; months under 30 answers are
     hollow points with ⚠; n in the tooltip."""
     if df is None or df.empty or "nps" not in df.columns:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     data = _month_frame(df)
     if data.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     # The trend's differences are each month's change from the one before (compare.trend).
     data = _prepare_nps(data, "month", None, lang, diff_key="charts.vs_previous")
     if data.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     data["month_text"] = data["month"].map(lambda d: _month_name(d, lang))
     data["point_stroke"] = [NOISE_COLOR if x else BAR_COLOR for x in data["noise"]]
     data["point_fill"] = ["white" if small else stroke
@@ -537,21 +537,21 @@ def trend(
                                                    strict=True)]
     frame = data[["month_iso", "month_text", "nps", "low", "high", "margin_text", "n", "small",
                   "flag", "nps_text", "noise", "diff_text", "point_fill", "point_stroke"]]
-    x = alt.X("month_iso:T", timeUnit="utcyearmonth", title=_t("charts.by.month", lang),
+    x = alt.X("month_iso:T", timeUnit="utcyearmonth", title=tr("charts.by.month", lang),
               axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month"))
     tooltip = [
-        alt.Tooltip("month_text:N", title=_t("charts.by.month", lang)),
+        alt.Tooltip("month_text:N", title=tr("charts.by.month", lang)),
         alt.Tooltip("nps:Q", title="NPS", format="+.1f"),
-        alt.Tooltip("margin_text:N", title=_t("charts.margin", lang)),
-        alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
+        alt.Tooltip("margin_text:N", title=tr("charts.margin", lang)),
+        alt.Tooltip("n:Q", title=tr("charts.n", lang), format=",d"),
         *_diff_tooltip(data),
-        alt.Tooltip("flag:N", title=_t("charts.note", lang)),
+        alt.Tooltip("flag:N", title=tr("charts.note", lang)),
     ]
     base = alt.Chart(frame)
     band = base.mark_area(color=BAND_COLOR, opacity=0.45).encode(
         # Zoomed on the data (always showing 0): a trend is read for its movement.
         x=x, y=alt.Y("low:Q", title="NPS", scale=alt.Scale(zero=True, nice=True),
-                     axis=_nps_axis()),
+                     axis=nps_axis()),
         y2="high:Q",
     )
     line = base.mark_line(color=BAR_COLOR, strokeWidth=2).encode(x=x, y="nps:Q")
@@ -598,13 +598,13 @@ def funnel(
     Each bar is written "n · share of journeys"; its tooltip gives the form's definition, n,
     the share of journeys and the conversion from the previous bar."""
     if df is None or df.empty or "customers" not in df.columns:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     lg = _lang(lang)
     base = df.reset_index(drop=True)
-    all_label = _t("charts.funnel.all_journeys", lang)
+    all_label = tr("charts.funnel.all_journeys", lang)
     bar_label = [
         all_label if kind == "journeys" else str(v)
-        for kind, v in zip(base["kind"], _display(base["stage"], labels), strict=True)
+        for kind, v in zip(base["kind"], display_values(base["stage"], labels), strict=True)
     ]
     journeys = int(base["customers"].iloc[0])
     rows = []
@@ -613,27 +613,27 @@ def funnel(
             n = int(r[n_col])
             share, prev = r[share_col], r[prev_col]
             rows.append({
-                "label": bar_label[i], "form": _t(form_key, lang),
-                "value": n, "n_text": _int(n, lang),
+                "label": bar_label[i], "form": tr(form_key, lang),
+                "value": n, "n_text": fmt_int(n, lang),
                 "share_text": "" if _is_missing(share) else i18n.fmt_pct(share, lg),
                 "prev_text": "" if _is_missing(prev) else i18n.fmt_pct(prev, lg),
-                "definition": _t(help_key, lang),
-                "mark_text": _int(n, lang) + (
+                "definition": tr(help_key, lang),
+                "mark_text": fmt_int(n, lang) + (
                     "" if _is_missing(share) else f" · {i18n.fmt_pct(share, lg, 0)}"),
             })
     data = pd.DataFrame(rows)
     order = list(dict.fromkeys(bar_label))
-    forms = [_t(form[0], lang) for form in _FUNNEL_FORMS]
+    forms = [tr(form[0], lang) for form in _FUNNEL_FORMS]
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
     y_offset = alt.YOffset("form:N", sort=forms)
     tooltip = [
-        alt.Tooltip("label:N", title=_t("charts.by.stage", lang)),
-        alt.Tooltip("form:N", title=_t("charts.funnel.form", lang)),
-        alt.Tooltip("definition:N", title=_t("charts.funnel.definition", lang)),
-        alt.Tooltip("n_text:N", title=_t("charts.journeys", lang)),
-        alt.Tooltip("share_text:N", title=_t("charts.funnel.of_journeys", lang,
-                                              n=_int(journeys, lang))),
-        alt.Tooltip("prev_text:N", title=_t("charts.conv_prev", lang)),
+        alt.Tooltip("label:N", title=tr("charts.by.stage", lang)),
+        alt.Tooltip("form:N", title=tr("charts.funnel.form", lang)),
+        alt.Tooltip("definition:N", title=tr("charts.funnel.definition", lang)),
+        alt.Tooltip("n_text:N", title=tr("charts.journeys", lang)),
+        alt.Tooltip("share_text:N", title=tr("charts.funnel.of_journeys", lang,
+                                              n=fmt_int(journeys, lang))),
+        alt.Tooltip("prev_text:N", title=tr("charts.conv_prev", lang)),
     ]
     chart_base = alt.Chart(data)
     xmax = max(int(data["value"].max()), 1) * 1.3  # room for the label
@@ -642,7 +642,7 @@ def funnel(
                       scale=alt.Scale(domain=forms, range=[BAR_COLOR, IN_ORDER_COLOR]))
     bars = chart_base.mark_bar().encode(
         y=y, yOffset=y_offset, color=color,
-        x=alt.X("value:Q", title=_t("charts.journeys", lang),
+        x=alt.X("value:Q", title=tr("charts.journeys", lang),
                 scale=alt.Scale(domain=[0, xmax], nice=False), axis=alt.Axis(format=",d")),
         tooltip=tooltip,
     )
@@ -650,7 +650,7 @@ def funnel(
         y=y, yOffset=y_offset, x="value:Q", text="mark_text:N", tooltip=tooltip
     )
     chart = alt.layer(bars, text).properties(width=width, height=alt.Step(18))
-    return _finish(chart, lang)
+    return finish(chart, lang)
 
 
 # --------------------------------------------------------------------------- emotion curve
@@ -674,10 +674,10 @@ def emotion_curve(
     "−100 negative"; CSAT "100 % positive", "0 % negative") and its scale in the title:
     a curve on a slide must say how high is good."""
     if df is None or df.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     if metric == "nps":
         if "nps" not in df.columns:
-            return _empty(lang, width)
+            return empty_chart(lang, width)
         data = _prepare_nps(df, by, labels, lang)
         domain = [-100, 100]
         value_format = "+.1f"
@@ -686,10 +686,10 @@ def emotion_curve(
         domain = _SCORES[metric]["domain"]
         value_format = _SCORES[metric]["format"]
     if data.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     value = "nps" if metric == "nps" else "value"
     order = _order(data["label"])
-    metric_name = _t(f"charts.metric.{metric}", lang)
+    metric_name = tr(f"charts.metric.{metric}", lang)
     data["n_label"] = [
         f"n = {n}" + (f" {WARN}" if s else "")
         for n, s in zip(data["n_text"], data["small"], strict=True)
@@ -700,16 +700,16 @@ def emotion_curve(
     x = alt.X("label:N", sort=order, title=None,
               axis=alt.Axis(labelAngle=0, labelLimit=140, orient="top"))
     y = alt.Y(f"{value}:Q", title=metric_name, scale=alt.Scale(domain=domain),
-              axis=_nps_axis() if metric == "nps" else alt.Axis(format=_SCORES[metric]["axis"]))
+              axis=nps_axis() if metric == "nps" else alt.Axis(format=_SCORES[metric]["axis"]))
     if ends and metric in ("nps", "csat"):
-        y = alt.Y(f"{value}:Q", title=_t(f"map.axis_title_{metric}", lang),
+        y = alt.Y(f"{value}:Q", title=tr(f"map.axis_title_{metric}", lang),
                   scale=alt.Scale(domain=domain), axis=_ends_axis(metric, domain, lang))
     tooltip = [
         alt.Tooltip("label:N", title=_group_title(by, lang)),
         alt.Tooltip(f"{value}:Q", title=metric_name, format=value_format),
-        alt.Tooltip("margin_text:N", title=_t("charts.margin", lang)),
-        alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
-        alt.Tooltip("flag:N", title=_t("charts.note", lang)),
+        alt.Tooltip("margin_text:N", title=tr("charts.margin", lang)),
+        alt.Tooltip("n:Q", title=tr("charts.n", lang), format=",d"),
+        alt.Tooltip("flag:N", title=tr("charts.note", lang)),
     ]
     base = alt.Chart(frame)
     band = base.mark_area(color=BAND_COLOR, opacity=0.45).encode(
@@ -736,7 +736,7 @@ def emotion_curve(
         )
     layers += [line, points, values, ns]
     chart = alt.layer(*layers).properties(width=width, height=height)
-    return _finish(chart, lang)
+    return finish(chart, lang)
 
 
 # --------------------------------------------------------------------------- CSAT / CES
@@ -766,22 +766,22 @@ def _prepare_score(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, 
     data["margin"] = _margin(data)
     data["n"] = pd.to_numeric(data["n"], errors="coerce").fillna(0).astype(int)
     data["small"] = _small(data)
-    data["label"] = _display(data[by], labels)
+    data["label"] = display_values(data[by], labels)
     lo, hi = spec["domain"]
     data["low"] = (data["value"] - data["margin"]).clip(lo, hi)
     data["high"] = (data["value"] + data["margin"]).clip(lo, hi)
     lg = _lang(lang)
-    data["n_text"] = data["n"].map(lambda n: _int(n, lang))
+    data["n_text"] = data["n"].map(lambda n: fmt_int(n, lang))
     if metric == "csat":
         data["value_text"] = data["value"].map(
             lambda v: "–" if _is_missing(v) else i18n.fmt_pct(v / 100.0, lg))
     else:
         data["value_text"] = data["value"].map(
-            lambda v: "–" if _is_missing(v) else _num(v, lang, spec["decimals"]))
+            lambda v: "–" if _is_missing(v) else fmt_num(v, lang, spec["decimals"]))
     data["margin_text"] = (
-        data["margin"].map(lambda m: "± " + _num(m, lang, 1)) if has_margin else ""
+        data["margin"].map(lambda m: "± " + fmt_num(m, lang, 1)) if has_margin else ""
     )
-    data["flag"] = data["small"].map(lambda s: _t("charts.small_sample", lang) if s else "")
+    data["flag"] = data["small"].map(lambda s: tr("charts.small_sample", lang) if s else "")
     data["mark_text"] = [
         f"{v} · n = {n}" + (f" {WARN}" if s else "")
         for v, n, s in zip(data["value_text"], data["n_text"], data["small"], strict=True)
@@ -794,15 +794,15 @@ def _prepare_score(df: pd.DataFrame, by: str, labels: Mapping[Any, str] | None, 
 def _score_bars(df: pd.DataFrame, *, by: str, lang: str, labels: Mapping[Any, str] | None,
                 metric: str, width: int) -> alt.TopLevelMixin:
     if df is None or df.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     data = _prepare_score(df, by, labels, lang, metric)
     if data.empty:
-        return _empty(lang, width)
+        return empty_chart(lang, width)
     spec = _SCORES[metric]
     domain = spec["domain"]
     has_margin = bool(data["has_margin"].iloc[0])
     order = _order(data["label"])
-    metric_name = _t(f"charts.metric.{metric}", lang)
+    metric_name = tr(f"charts.metric.{metric}", lang)
     extra = ["ease_pct"] if "ease_pct" in data.columns else []
     frame = data[["label", "value", "low", "high", "margin_text", "n", "small", "flag",
                   "mark_text", "noise", "diff_text", *extra]]
@@ -813,14 +813,14 @@ def _score_bars(df: pd.DataFrame, *, by: str, lang: str, labels: Mapping[Any, st
         alt.Tooltip("value:Q", title=metric_name, format=spec["format"]),
     ]
     if has_margin:
-        tooltip.append(alt.Tooltip("margin_text:N", title=_t("charts.margin", lang)))
+        tooltip.append(alt.Tooltip("margin_text:N", title=tr("charts.margin", lang)))
     if extra:
-        tooltip.append(alt.Tooltip("ease_pct:Q", title=_t("charts.ces_easy", lang),
+        tooltip.append(alt.Tooltip("ease_pct:Q", title=tr("charts.ces_easy", lang),
                                    format=".1f"))
     tooltip += [
-        alt.Tooltip("n:Q", title=_t("charts.n", lang), format=",d"),
+        alt.Tooltip("n:Q", title=tr("charts.n", lang), format=",d"),
         *_diff_tooltip(data),
-        alt.Tooltip("flag:N", title=_t("charts.note", lang)),
+        alt.Tooltip("flag:N", title=tr("charts.note", lang)),
     ]
     base = alt.Chart(frame)
     bars = base.mark_bar(height={"band": 0.7}).encode(

@@ -23,7 +23,7 @@ def sentiment_over_time(df: pd.DataFrame, *, lang: str, grain: str = "month") ->
     """Stacked bars (share of each label, 0-100 %) per period, oldest left; the tooltip
     gives the period, the label, its count and share, and the period's n and mean score."""
     if df is None or df.empty:
-        return sc._empty(lang)
+        return sc.empty_chart(lang)
     names = {lab: i18n.t(f"voc.label.{lab}", lang) for lab in LABELS}
     rows = []
     for _, r in df.iterrows():
@@ -56,4 +56,4 @@ def sentiment_over_time(df: pd.DataFrame, *, lang: str, grain: str = "month") ->
         )
         .properties(width="container", height=260)
     )
-    return sc._finish(chart, lang)
+    return sc.finish(chart, lang)

@@ -67,7 +67,7 @@ def test_demo_store_renders_every_section(app_test, demo_db):
     overall = _direct(demo_db, metrics.nps, by=None).iloc[0]
     label, value = at.metric[0].label, at.metric[0].value
     assert f"n = {i18n.fmt_int(int(overall['n']), 'en')}" in label
-    assert value == sc._signed(float(overall["nps"]), "en")
+    assert value == sc.fmt_signed(float(overall["nps"]), "en")
     # every chart captioned with the filters and n
     n_captions = [c.value for c in at.caption if "n = " in c.value]
     assert len(n_captions) >= 4
@@ -173,7 +173,7 @@ def test_persona_filter_changes_the_nps(app_test, demo_db):
     persona = "Cautious senior"
     at = _run(app_test, demo_db, persona=persona)
     direct = _direct(demo_db, metrics.nps, Filters(personas=(persona,)), by=None).iloc[0]
-    assert at.metric[0].value == sc._signed(float(direct["nps"]), "en")
+    assert at.metric[0].value == sc.fmt_signed(float(direct["nps"]), "en")
     assert f"n = {int(direct['n'])}" in at.metric[0].label
     assert at.metric[0].label != everyone.metric[0].label
     assert any(persona in c.value for c in at.caption)
