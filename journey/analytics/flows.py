@@ -555,7 +555,8 @@ def transitions(
         f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
         "FROM j_pairs GROUP BY source, target)\n"
         "SELECT source, target, transitions, customers, median_minutes, "
-        "transitions * 1.0 / SUM(transitions) OVER (PARTITION BY source) AS share_of_source "
+        "CAST(transitions AS DOUBLE) / SUM(transitions) OVER (PARTITION BY source) "
+        "AS share_of_source "
         "FROM j_agg"
     )
     df = _df(Engine.of(source), sql, params, "transitions")
@@ -727,7 +728,7 @@ def dropoffs(
         "ON c.cid = s.cid AND c.session_no = s.session_no "
         "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node)\n"
         "SELECT p.node AS touchpoint, p.stage, p.passing, COALESCE(e.ending, 0) AS ending, "
-        "COALESCE(e.ending, 0) * 1.0 / p.passing AS dropoff_rate "
+        "CAST(COALESCE(e.ending, 0) AS DOUBLE) / p.passing AS dropoff_rate "
         "FROM j_pass p LEFT JOIN j_end e ON e.node = p.node "
         "ORDER BY dropoff_rate DESC, p.passing DESC, p.node"
     )
