@@ -10,6 +10,7 @@ module in one xdist group, so a parallel run starts a single JVM.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import shutil
@@ -24,7 +25,7 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
                 allow_module_level=True)
 
 from journey.analytics.filters import Filters  # noqa: E402
-from journey.cli import build_parser  # noqa: E402
+from journey.cli import build_parser, main  # noqa: E402
 from journey.cli import query as query_cli  # noqa: E402
 from journey.db.engine import Engine, QueryError  # noqa: E402
 from journey.db.parquet_export import export_parquet  # noqa: E402
@@ -35,7 +36,13 @@ from journey.db.spark_engine import (  # noqa: E402
     to_spark,
 )
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = [
+    pytest.mark.xdist_group("spark"),
+    # pyspark 4.3 warns about pandas 3 (and its copy= keyword) on every conversion; the
+    # parity checks below are what says whether the frames are right.
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
 
 T0 = dt.datetime(2024, 3, 1, 9, 0)
 
@@ -242,3 +249,17 @@ def test_positional_marks_bind_in_text_order():
         "SELECT * FROM a JOIN tp_steps USING (cid) WHERE z = :_p1"
     )
     assert tables == {"events", "tp_steps"} and reads
+
+
+def test_the_query_command_on_spark(engines, capsys):
+    duck, spark = engines
+    # The module's session is reused (getOrCreate): the command makes no second JVM.
+    code = main(["query", "dropoffs", "--engine", "spark", "--parquet", spark.location,
+                 "--includes", "l'appli", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    close(_answer(duck, ["dropoffs", "--includes", "l'appli"]), json.loads(out), "cli")
+    code = main(["query", "changes", "--snapshot", "x", "--engine", "spark",
+                 "--parquet", spark.location])
+    assert code == 2
+    assert "reads the snapshots saved in the DuckDB store" in capsys.readouterr().err
