@@ -539,7 +539,9 @@ def transitions(
         # starts at a customer's first event or after an event that ends a session; a step
         # ends where the next event (in the journey) is at another node.
         step_end = "" if options.keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
-        minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0"
+        # DOUBLE before dividing: Spark divides an integer by 60000000.0 as a DECIMAL and
+        # rounds it to 10 decimals; DuckDB gives a DOUBLE either way.
+        minutes = "CAST(DATE_DIFF('microsecond', ts, next_ts) AS DOUBLE) / 60000000.0"
         pairs = (
             "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
             "CAST(NULL AS DOUBLE) AS minutes FROM j_e2 WHERE rn = 1 "
