@@ -7,12 +7,12 @@ PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip --disable-pip-version-check
 PORT ?= 8501
 
-.PHONY: run test install install-dev chromium lint bench demo clean-venv
+.PHONY: run test install install-dev chromium java lint bench demo clean-venv
 
 run: install
 	$(PYTHON) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: install-dev chromium
+test: install-dev chromium java
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
 
@@ -40,6 +40,11 @@ install-dev: $(VENV)/.installed-dev
 chromium:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# The Spark parity test (pyspark from requirements-dev.txt) needs a Java runtime: Debian's.
+java:
+	@command -v java >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
 
 lint: install-dev
 	$(PYTHON) -m ruff check .

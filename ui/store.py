@@ -98,10 +98,37 @@ def stage_labels(store: Store, lang: str, data_version: int | None = None) -> di
     return _stage_labels(str(store.path), version, lang, store_facts(store)["stages_df"])
 
 
+def engine_setting() -> tuple[str, str | None]:
+    """($PARCOURS_ENGINE or "duckdb", $PARCOURS_PARQUET): `spark` or `spark://HOST:PORT` runs
+    the pages' analytics on Spark over that Parquet export (journey/db/spark_engine.py)."""
+    return (os.environ.get("PARCOURS_ENGINE") or "duckdb").strip(), (
+        os.environ.get("PARCOURS_PARQUET") or None)
+
+
+@st.cache_resource(show_spinner=False)
+def _spark_engine(engine: str, location: str) -> Any:
+    # One SparkSession per process, like the one DuckDB connection; pyspark only when asked.
+    from journey.db.spark_engine import SparkEngine
+
+    return SparkEngine.open(engine, location)
+
+
+def analytics_engine() -> Any:
+    """The Spark engine when $PARCOURS_ENGINE asks for one, else None (a DuckDB cursor per
+    query). A Spark engine without $PARCOURS_PARQUET is a StoreError in plain words."""
+    engine, location = engine_setting()
+    if engine == "duckdb":
+        return None
+    if not location:
+        raise StoreError(code="spark_no_parquet", engine=engine)
+    return _spark_engine(engine, location)
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(
     path: str,
     data_version: int,
+    source: str,
     fn_key: str,
     filters_key: str,
     kwargs_key: str,
@@ -112,6 +139,9 @@ def _cached_query(
     _kwargs: dict[str, Any],
 ) -> Any:
     # The underscored arguments are not hashed: the string keys above identify the call.
+    spark = analytics_engine()
+    if spark is not None:  # the same analytics code and SQL, run on Spark
+        return _fn(spark, _filters, **_kwargs)
     cur = _store.cursor()
     try:
         return _fn(cur, _filters, **_kwargs)
@@ -123,7 +153,8 @@ def cached_query(store: Store, data_version: int, fn: Callable[..., Any], filter
                  kwargs: dict[str, Any]) -> Any:
     """`fn(cursor, filters, **kwargs)`, cached by (fn, filters, data version, kwargs)."""
     return _cached_query(
-        str(store.path), data_version, f"{fn.__module__}.{fn.__qualname__}", repr(filters),
+        str(store.path), data_version, "|".join(str(v) for v in engine_setting()),
+        f"{fn.__module__}.{fn.__qualname__}", repr(filters),
         repr(sorted(kwargs.items())), _fn=fn, _store=store, _filters=filters, _kwargs=kwargs,
     )
 

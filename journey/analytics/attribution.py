@@ -206,7 +206,11 @@ def load_paths(
         "a_cv AS (SELECT s.cid, MIN(CASE WHEN "
         f"{conv_step} = 1 THEN s.step ELSE NULL END) AS conv_step FROM j_st s GROUP BY s.cid),\n"
         f"a_n AS ({numbered})\n"
-        "SELECT s.cid, s.step, n.nid, epoch(s.last_ts) AS t, s.minutes_to_next "
+        # Seconds since 1970 from microseconds: epoch() becomes Spark's UNIX_TIMESTAMP,
+        # which drops the fraction of a second.
+        "SELECT s.cid, s.step, n.nid, CAST(DATE_DIFF('microsecond', "
+        "TIMESTAMP '1970-01-01 00:00:00', s.last_ts) AS DOUBLE) / 1000000.0 AS t, "
+        "s.minutes_to_next "
         "FROM j_st s JOIN a_cv c ON c.cid = s.cid "
         f"JOIN a_n n ON n.node = {_level_node(options.level, 's')} "
         "WHERE c.conv_step IS NULL OR s.step < c.conv_step",

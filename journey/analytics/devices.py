@@ -68,7 +68,7 @@ def device_switching(
     )
     by_stage = engine.df(
         f"{with_sql}\nSELECT stage, MIN(stage_position) AS stage_position, "
-        "COUNT(*) AS switches, COUNT(*) * 1.0 / SUM(COUNT(*)) OVER () AS share "
+        "COUNT(*) AS switches, CAST(COUNT(*) AS DOUBLE) / SUM(COUNT(*)) OVER () AS share "
         "FROM d_sw GROUP BY stage "
         "ORDER BY stage_position NULLS LAST, stage NULLS LAST",
         params, purpose="devices.by_stage",

@@ -547,7 +547,9 @@ def transitions(
         # end, 2: a step's way out) rather than a UNION ALL of three scans: j_e2 referenced
         # once is streamed, three times it is materialised (~20 % of the query).
         step_end = "TRUE" if options.keep_repeats else "(next_node IS NULL OR next_node <> node)"
-        minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0"
+        # DOUBLE before dividing: Spark divides an integer by 60000000.0 as a DECIMAL and
+        # rounds it to 10 decimals; DuckDB gives a DOUBLE either way.
+        minutes = "CAST(DATE_DIFF('microsecond', ts, next_ts) AS DOUBLE) / 60000000.0"
         pairs = (
             "j_pairs AS (SELECT cid, CASE WHEN k.k = 2 THEN node ELSE NULL END AS source, "
             "CASE k.k WHEN 0 THEN node WHEN 1 THEN next_node0 ELSE next_node END AS target, "
@@ -563,7 +565,8 @@ def transitions(
         f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
         "FROM j_pairs GROUP BY source, target)\n"
         "SELECT source, target, transitions, customers, median_minutes, "
-        "transitions * 1.0 / SUM(transitions) OVER (PARTITION BY source) AS share_of_source "
+        "CAST(transitions AS DOUBLE) / SUM(transitions) OVER (PARTITION BY source) "
+        "AS share_of_source "
         "FROM j_agg"
     )
     df = _df(Engine.of(source), sql, params, "transitions")
@@ -735,7 +738,7 @@ def dropoffs(
         "ON c.cid = s.cid AND c.session_no = s.session_no "
         "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node)\n"
         "SELECT p.node AS touchpoint, p.stage, p.passing, COALESCE(e.ending, 0) AS ending, "
-        "COALESCE(e.ending, 0) * 1.0 / p.passing AS dropoff_rate "
+        "CAST(COALESCE(e.ending, 0) AS DOUBLE) / p.passing AS dropoff_rate "
         "FROM j_pass p LEFT JOIN j_end e ON e.node = p.node "
         "ORDER BY dropoff_rate DESC, p.passing DESC, p.node"
     )

@@ -133,7 +133,9 @@ def _reached_in_order(
     rows = engine.rows(
         "WITH " + ",\n".join(ctes) + "\n"
         "SELECT r_all.k, COUNT(*) AS customers, "
-        "MEDIAN((epoch(r_all.reach_ts) - epoch(f.ts)) / 86400.0) AS median_days "
+        # Microseconds, not epoch(): Spark's UNIX_TIMESTAMP drops the fraction of a second.
+        "MEDIAN(CAST(DATE_DIFF('microsecond', f.ts, r_all.reach_ts) AS DOUBLE) / 86400000000.0) "
+        "AS median_days "
         "FROM r_all JOIN first_ev f ON f.cid = r_all.cid GROUP BY r_all.k",
         params, purpose="reach.funnel in order",
     )

@@ -83,7 +83,9 @@ def variants(
         "v_key AS (SELECT cid, STRING_AGG(CAST(LENGTH(node) AS VARCHAR) || ':' || node, '' "
         "ORDER BY step) AS vkey, COUNT(*) AS steps FROM j_st GROUP BY cid),\n"
         f"v_j AS (SELECT j.cid, {conv} AS converted, "
-        "DATE_DIFF('microsecond', j.first_ts, j.last_ts) / 60000000.0 AS minutes "
+        # DOUBLE before dividing: Spark would divide as a DECIMAL rounded to 10 decimals.
+        "CAST(DATE_DIFF('microsecond', j.first_ts, j.last_ts) AS DOUBLE) / 60000000.0 "
+        "AS minutes "
         f"FROM ({jsql}) j),\n"
         "v_cnt AS (SELECT vkey, COUNT(*) AS n FROM v_key GROUP BY vkey),\n"
         "v_rk AS (SELECT vkey, ROW_NUMBER() OVER (ORDER BY n DESC, vkey) AS rk FROM v_cnt),\n"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import duckdb
 
 from journey import i18n
-from journey.cli import export_map, query, rules, snapshot, store_health, themes
+from journey.cli import export_map, export_parquet, query, rules, snapshot, store_health, themes
 from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import tempfiles
@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query.add_parser(sub, _add_db)
     export_map.add_parser(sub, _add_db)
+    export_parquet.add_parser(sub, _add_db)
     store_health.add_parsers(sub, _add_db)
     rules.add_parser(sub, _add_db)
     snapshot.add_parser(sub, _add_db)

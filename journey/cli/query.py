@@ -119,6 +119,17 @@ def add_parser(
     g.add_argument("--limit", type=int, default=None, metavar="N",
                    help="verbatims: at most N comments, newest first (default: all)")
     g.add_argument("--json", action="store_true", help="print plain JSON")
+    e = p.add_argument_group("engine")
+    e.add_argument(
+        "--engine", default="duckdb", metavar="ENGINE",
+        help="duckdb (default: the --db store) | spark (local mode, local[2]) | "
+        "spark://HOST:PORT (a cluster); spark reads --parquet",
+    )
+    e.add_argument(
+        "--parquet", default=None, metavar="DIR",
+        help="the Parquet export Spark reads (`export-parquet --out DIR`; any path the "
+        "cluster reads)",
+    )
     p.set_defaults(handler=run)
     return p
 
@@ -385,24 +396,51 @@ def _changes(args: argparse.Namespace, store: Store, filters: Filters) -> pd.Dat
     return notes if args.notes else lanes
 
 
+def _answer(args: argparse.Namespace, engine: Engine, store: Store | None) -> Any:
+    row = engine.one("SELECT value FROM meta WHERE key = $k", {"k": "setting:conversion_stage"},
+                     purpose="query.settings")
+    conversion_stage = (row[0] if row else None) or "purchase"
+    filters = Filters.from_cli_args(args, conversion_stage=conversion_stage)
+    _validate(args, engine)
+    if args.kind == "changes":
+        if store is None:
+            raise UsageError("changes reads the snapshots saved in the DuckDB store: "
+                             "run it without --engine spark.")
+        return _changes(args, store, filters)
+    return _compute(args, engine, filters)
+
+
+def _spark_engine(args: argparse.Namespace) -> Engine:
+    # Imported here: pyspark is needed only by those who ask for Spark.
+    from journey.db.spark_engine import SparkEngine, SparkSetupError, master_url
+
+    if not args.parquet:
+        raise UsageError(f"--engine {args.engine} reads a Parquet export: add --parquet DIR "
+                         "(made by `python -m journey export-parquet --db PATH --out DIR`).")
+    try:
+        master_url(args.engine)
+        return SparkEngine.open(args.engine, args.parquet)
+    except SparkSetupError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of `query`: 0 on success, 2 on a bad option (message on stderr)."""
-    with Store(args.db) as store:
-        conversion_stage = store.get_setting("conversion_stage", "purchase") or "purchase"
-        engine = Engine(store.cursor())
-        try:
-            filters = Filters.from_cli_args(args, conversion_stage=conversion_stage)
-            _validate(args, engine)
-            if args.kind == "changes":
-                result = _changes(args, store, filters)
-            else:
-                result = _compute(args, engine, filters)
-        except ValueError as exc:  # UsageError, bad dates, and the analytics' own ValueErrors
-            print(f"Error: {exc}", file=sys.stderr)
-            return 2
-        except QueryError as exc:  # the store could not answer (a damaged or foreign file)
-            print(f"Error: the {args.kind!r} query failed ({exc}).", file=sys.stderr)
-            return 1
+    try:
+        if args.engine == "duckdb":
+            if args.parquet:
+                raise UsageError("--parquet is read by --engine spark; the DuckDB engine "
+                                 "reads --db.")
+            with Store(args.db) as store:
+                result = _answer(args, Engine(store.cursor()), store)
+        else:
+            result = _answer(args, _spark_engine(args), None)
+    except ValueError as exc:  # UsageError, bad dates, and the analytics' own ValueErrors
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except QueryError as exc:  # the store could not answer (a damaged or foreign file)
+        print(f"Error: the {args.kind!r} query failed ({exc}).", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(_plain(result), ensure_ascii=False, allow_nan=False))
     else:
