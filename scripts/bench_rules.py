@@ -2,7 +2,11 @@
 applying the rule set (which touches nearly every customer: a full re-derive), one narrow
 edit and its undo (only the customers it can affect), and undo back to no rules.
 
-    python scripts/bench_rules.py [--events 1000000] [--keep]
+    python scripts/bench_rules.py [--events 1000000] [--keep] [--store PATH]
+
+`--store PATH` starts from a copy of a store an earlier `--keep` run left (its rules are
+reset first): a 10M-event store takes minutes to build, and the figures are about what
+follows.
 
 The store holds N raw events the way a GA4 export arrives: `page_view` (with a kept
 `page_location` attribute over 500 product pages, categories, cart, checkout),
@@ -17,7 +21,9 @@ Targets (issue 11): a preview on 1M events within 1 s; applying to 10M events un
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -79,6 +85,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="preview runs (median)")
     parser.add_argument("--keep", action="store_true", help="keep the store file")
+    parser.add_argument("--store", help="start from a copy of this store (built by --keep)")
     args = parser.parse_args()
 
     from journey.analytics import rules_preview
@@ -86,8 +93,16 @@ def main() -> None:
 
     folder = tempfile.mkdtemp(prefix="parcours-bench-rules-")
     path = str(Path(folder) / "rules.duckdb")
-    built = build(path, args.events)
-    print(f"{args.events:,} events: store built (with journeys) in {built:.1f} s")
+    if args.store:
+        shutil.copy(args.store, path)
+        with Store(path) as store:
+            if store.rules():
+                store.set_rules([])
+            n = store.cursor().execute("SELECT count(*) FROM events").fetchone()[0]
+        print(f"{n:,} events: a copy of {args.store}")
+    else:
+        built = build(path, args.events)
+        print(f"{args.events:,} events: store built (with journeys) in {built:.1f} s")
     with open("/proc/loadavg") as fh:  # the dev machine is shared: say how busy it was
         print(f"load average before: {fh.read().split()[0]}")
     with Store(path) as store:
@@ -125,7 +140,7 @@ def main() -> None:
         timed("undo it", store.undo_rules)
         timed("undo again (back to no rules)", store.undo_rules)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {rss:,.0f} MB")
+    print(f"peak RSS {rss:,.0f} MB; load average after: {os.getloadavg()[0]:.1f}")
     if args.keep:
         print(f"store kept at {path}")
     else:

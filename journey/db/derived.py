@@ -14,9 +14,10 @@ the customer's persona, and its position in the customer's journey:
 - the neighbours in the whole journey: `next_touchpoint`, `next_stage_node` (the next
   event's stage-level node), `next_ts` (NULL at the journey's end) and `prev_device` (the
   previous known device), and `tp_step` / `stage_step`: the number of the (collapsed)
-  step the event belongs to at touchpoint / stage level. Questions without an event
-  condition read these instead of running a LEAD/LAG window per query (a session split
-  only needs one running window over the step ends).
+  step the event belongs to at touchpoint / stage level, and `tp_step_seq` /
+  `stage_step_seq` the seq of that step's first event (a step's size needs no window).
+  Questions without an event condition read these instead of running a LEAD/LAG window
+  per query (a session split only needs one running window over the step ends).
 
 On top of it, precomputed tables make the common (unfiltered-by-event) questions cheap:
 
@@ -65,11 +66,17 @@ NO_STAGE = "(no stage)"
 
 # Bump when the derived tables' layout changes: a store with another version is rebuilt
 # from scratch when opened (Store._ensure_derived) and on its next write.
-DERIVED_VERSION = "5"
+DERIVED_VERSION = "6"
 
 # Above this share of the known customers touched by a write, a full rebuild is cheaper
 # than deleting and re-inserting their rows.
 FULL_SHARE = 0.3
+
+# A full rebuild of a store above this many events runs in batches of customers of about
+# this many events (`_full`), so each batch's window sorts stay under DuckDB's 1 GB cap.
+# Measured at 10M events (full re-derive with 25 rules, one session): batches of ~1M events
+# 75 s CPU, ~2M 72 s, ~3.4M 71 s; 2M keeps a margin below the cap (peak RSS 1.19 GB).
+BATCH_EVENTS = 2_000_000
 
 # g = cid * G_STRIDE + seq orders all events by (customer, ts, event_id) with one BIGINT.
 G_STRIDE = 1 << 32
@@ -279,7 +286,13 @@ SELECT event_id, customer_id, cid, ts, touchpoint, stage, stage_position, channe
            AS tp_step,
        SUM(CASE WHEN prev_stage_node IS NULL OR prev_stage_node <> stage_node THEN 1 ELSE 0 END)
            OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-           AS stage_step
+           AS stage_step,
+       MAX(CASE WHEN prev_touchpoint IS NULL OR prev_touchpoint <> touchpoint THEN seq END)
+           OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+           AS tp_step_seq,
+       MAX(CASE WHEN prev_stage_node IS NULL OR prev_stage_node <> stage_node THEN seq END)
+           OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+           AS stage_step_seq
 FROM (
     SELECT
         e.event_id,
@@ -319,10 +332,27 @@ def _scoped_events(scope: str) -> str:
     return "(SELECT * FROM journey_events WHERE cid IN (SELECT cid FROM _dv_cids))"
 
 
-def _steps_select(level: str, scope: str) -> str:
-    ctes = steps_ctes(
-        _scoped_events(scope), level=level, keep_repeats=False, session=False, whole=True
+def _whole_steps_ctes(source: str, level: str) -> str:
+    """`steps_ctes(source, level=level, keep_repeats=False, session=False, whole=True)`
+    without its window pass: journey_events already holds each event's step number
+    (`tp_step`) and the seq of its step's first event (`tp_step_seq`, computed in the same
+    window as the step number), so a step row is a filter and a projection. The same rows
+    (tests/test_derived_batches.py compares them with `steps_ctes` on the same events)."""
+    node = node_expr(level)
+    nxt = next_node_column(level)
+    step, first = ("tp_step", "tp_step_seq") if level == "touchpoint" else (
+        "stage_step", "stage_step_seq")
+    return (
+        f"j_st AS (SELECT cid, 0 AS session_no, CAST({step} AS BIGINT) AS step, {node} AS node, "
+        "stage, stage_position, channel, ts AS last_ts, seq - "
+        f"{first} + 1 AS events, {nxt} AS next_node, "
+        "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next "
+        f"FROM {source} WHERE {nxt} IS NULL OR {nxt} <> {node})"
     )
+
+
+def _steps_select(level: str, scope: str) -> str:
+    ctes = _whole_steps_ctes(_scoped_events(scope), level)
     # first_visit / first_pair: the customer's first step at this node / first time making
     # this transition, so "distinct customers" becomes a SUM instead of a COUNT(DISTINCT).
     # A step number is unique within a customer, so (cid, step) pins the row.
@@ -615,14 +645,35 @@ def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     _finish(cur)
 
 
-def _full(cur: duckdb.DuckDBPyConnection) -> None:
+def _full(cur: duckdb.DuckDBPyConnection, batch_events: int | None = None) -> None:
+    """Rebuild every derived table. Above `batch_events` events (default `BATCH_EVENTS`) the
+    customers are split into batches (`cid % batches`) and each batch's rows are computed by
+    the incremental SQL (scope "x") and appended: the same rows, but each batch's window
+    sorts fit in memory instead of spilling a whole-store sort to disk."""
     cur.execute(f"CREATE OR REPLACE TABLE customer_persona AS {_persona_select('')}")
     cur.execute("CREATE TABLE IF NOT EXISTS customer_keys (customer_id VARCHAR, cid INTEGER)")
     cur.execute(_new_keys_sql(""))
     params: dict[str, Any] = {}
-    for table, select in _per_customer_tables("", _n_stages(cur), rules.stored_rows(cur),
-                                              params):
-        cur.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", _params(table, params))
+    limit = BATCH_EVENTS if batch_events is None else batch_events
+    n_events = _count(cur, "SELECT count(*) FROM events")
+    batches = max(1, -(-n_events // max(1, limit)))
+    if batches == 1:
+        for table, select in _per_customer_tables("", _n_stages(cur), rules.stored_rows(cur),
+                                                  params):
+            cur.execute(f"CREATE OR REPLACE TABLE {table} AS {select}",
+                        _params(table, params))
+        return
+    tables = _per_customer_tables("x", _n_stages(cur), rules.stored_rows(cur), params)
+    for b in range(batches):
+        for t in ("_dv_ac", "_dv_cids"):
+            cur.execute(f"DROP TABLE IF EXISTS {t}")
+        cur.execute("CREATE TEMP TABLE _dv_cids AS SELECT cid FROM customer_keys "
+                    "WHERE cid % $n = $b", {"n": batches, "b": b})
+        cur.execute("CREATE TEMP TABLE _dv_ac AS SELECT customer_id FROM customer_keys "
+                    "WHERE cid % $n = $b", {"n": batches, "b": b})
+        for table, select in tables:
+            head = f"CREATE OR REPLACE TABLE {table} AS" if b == 0 else f"INSERT INTO {table}"
+            cur.execute(f"{head} {select}", _params(table, params))
 
 
 def _n_stages(cur: duckdb.DuckDBPyConnection) -> int:
