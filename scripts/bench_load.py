@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.db:
             secs = build_store(args.customers, db)
             print(f"demo store: {args.customers:,} customers built in {secs:.1f} s")
-        _personas, events = store_facts(db)
+        _personas, events, _devices = store_facts(db)
         load = os.getloadavg()
         print(f"store: {events:,} events; load average before: {load[0]:.2f} {load[1]:.2f} "
               f"{load[2]:.2f} ({os.cpu_count()} cores)")
