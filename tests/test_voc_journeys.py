@@ -165,3 +165,26 @@ def test_query_voc_paths_json(store, tmp_path, capsys):
         "id": None, "customer": "c6", "stage": "awareness", "touchpoint": "Ad", "nps": 0,
         "comment": "Annoying", "language": "en", "sentiment": -0.9, "label": "negative",
         "theme": None}
+
+
+def test_which_journeys_the_writers_of_some_verbatims_took(store):
+    """Detractors with a comment: c3 (A), c4 (B; its 6 has no comment), c6 (C): one
+    customer each, ties by variant key ("2:Ad" < "2:Ad4:Page" < "2:Ad4:Page4:Cart")."""
+    cur = store.cursor()
+    df = voc.writers_journeys(cur, Filters(), group="detractor")
+    assert [list(p) for p in df["path"]] == [C, B, A]
+    assert list(df["customers"]) == [1, 1, 1]
+    assert df["share"].tolist() == pytest.approx([1 / 3] * 3)
+    positive = voc.writers_journeys(cur, Filters(), label="positive")  # c1, c2
+    assert [list(p) for p in positive["path"]] == [A]
+    assert list(positive["customers"]) == [2] and positive["share"].tolist() == [1.0]
+    bad_page = voc.writers_journeys(cur, Filters(), search="PAGE")
+    assert [list(p) for p in bad_page["path"]] == [B] and list(bad_page["customers"]) == [1]
+    assert voc.writers_journeys(cur, Filters(), search="nobody wrote this").empty
+    # A theme given by hand to "Slow" (c3) and "Annoying" (c6): its detractors' journeys.
+    with store.transaction() as w:
+        w.execute("INSERT INTO themes (theme_id, label, terms) VALUES (1, 'speed', 'slow')")
+        w.execute("UPDATE responses SET theme_id = 1 WHERE comment IN ('Slow', 'Annoying')")
+    speed = voc.writers_journeys(store.cursor(), Filters(), theme="speed", group="detractor")
+    assert [list(p) for p in speed["path"]] == [C, A]
+    assert list(speed["customers"]) == [1, 1]

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
+from journey.analytics import themes as themes_figures
 from journey.analytics import voc, voc_journeys
 from journey.present import voc_charts
 from ui.charts import show_chart
@@ -256,7 +257,8 @@ def _filters_row(ctx: PageContext, themes: bool) -> dict[str, Any]:
     ) or ALL
     theme = ALL
     if themes:
-        values = ctx.query(voc.verbatims, limit=None)["theme"].dropna().unique().tolist()
+        # the themes' names as users see them (a rename first), not every verbatim read
+        values = ctx.query(themes_figures.themes)["label"].dropna().unique().tolist()
         theme = low[2].selectbox(
             ctx.t("words.col.theme"), [ALL, *sorted(map(str, values))], key="words_w_theme",
             format_func=lambda t: ctx.t("words.any") if t == ALL else str(t),
@@ -275,6 +277,22 @@ def _filters_row(ctx: PageContext, themes: bool) -> dict[str, Any]:
     if stage != ALL:
         kw["filters"] = ctx.filters.replace(stages=(stage,))
     return {"kw": kw, "search": search, "group": group}
+
+
+def _writers_journeys(ctx: PageContext, kw: dict[str, Any]) -> None:
+    """The journeys of the customers behind the verbatims the filters pick (a theme's
+    detractors: which journeys they took)."""
+    df = ctx.query(voc.writers_journeys, top=TOP_PATHS, **kw)
+    if df.empty:
+        return
+    with st.expander(ctx.t("words.writers_journeys"), expanded=True):
+        st.caption(ctx.t("words.writers_journeys_help"))
+        show_table(ctx, pd.DataFrame({
+            ctx.t("words.col.path"): [_path_text(p) for p in df["path"]],
+            ctx.t("words.col.customers"): df["customers"].astype(int).to_numpy(),
+            ctx.t("words.col.share_of_writers"): [
+                i18n.fmt_pct(x, ctx.lang) for x in df["share"]],
+        }), key="words_writers_journeys")
 
 
 def _section_explorer(ctx: PageContext) -> tuple[str, str]:
@@ -301,6 +319,8 @@ def _section_explorer(ctx: PageContext) -> tuple[str, str]:
     show_caption(ctx.caption(extra=ctx.t(
         "words.showing", first=i18n.fmt_int(first, ctx.lang),
         last=i18n.fmt_int(first + len(df) - 1, ctx.lang), total=i18n.fmt_int(total, ctx.lang))))
+    if kw:
+        _writers_journeys(ctx, kw)
     term = kw.get("search")
     with st.container(key="words_list"):
         for _, row in df.iterrows():

@@ -53,6 +53,44 @@ def themes_available(source: EngineLike, filters: Filters) -> bool:
     return has_themes(source)
 
 
+def _matching(
+    engine: Engine, filters: Filters, *, search: str | None, group: str | None,
+    label: str | None, language: str | None, theme: str | None,
+    path: Sequence[str] | None, options: FlowOptions,
+) -> tuple[str, dict[str, Any], list[str]]:
+    """The answers in scope (`fr`: scope.responses_sql), the params and the conditions that
+    pick the verbatims `verbatims` lists (joined with responses `r` and THEME_JOIN)."""
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"Unknown group {group!r}: pick {', '.join(GROUPS)}.")
+    if label is not None and label not in LABELS:
+        raise ValueError(f"Unknown sentiment label {label!r}: pick {', '.join(LABELS)}.")
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"Unknown language {language!r}: pick {', '.join(LANGUAGES)}.")
+    themes = has_themes(engine)
+    if theme is not None and not themes:
+        raise ValueError("This store has no themes yet: no theme filter.")
+    sql, params = scope.responses_sql(filters)
+    conds = ["fr.comment IS NOT NULL", "trim(fr.comment) <> ''"]
+    if group:
+        conds.append(GROUPS[group])
+    if label:
+        params["v_label"] = label
+        conds.append("r.sentiment_label = $v_label")
+    if language:
+        params["v_language"] = language
+        conds.append("r.language = $v_language")
+    if search:
+        params["v_search"] = search
+        conds.append("strpos(lower(fr.comment), lower($v_search)) > 0")
+    if theme is not None:
+        params["v_theme"] = theme
+        conds.append(f"{THEME_LABEL} = $v_theme")
+    if path is not None:
+        members = voc_journeys.variant_members_sql(filters, list(path), params, options)
+        conds.append(f"fr.customer_id IN ({members})")
+    return sql, params, conds
+
+
 def verbatims(
     source: EngineLike,
     filters: Filters,
@@ -79,35 +117,9 @@ def verbatims(
     was scored (`python -m journey rescore`). limit/offset page through the list;
     count_only: how many there are (an int), for the pages.
     """
-    if group is not None and group not in GROUPS:
-        raise ValueError(f"Unknown group {group!r}: pick {', '.join(GROUPS)}.")
-    if label is not None and label not in LABELS:
-        raise ValueError(f"Unknown sentiment label {label!r}: pick {', '.join(LABELS)}.")
-    if language is not None and language not in LANGUAGES:
-        raise ValueError(f"Unknown language {language!r}: pick {', '.join(LANGUAGES)}.")
     engine = Engine.of(source)
-    themes = has_themes(engine)
-    if theme is not None and not themes:
-        raise ValueError("This store has no themes yet: no theme filter.")
-    sql, params = scope.responses_sql(filters)
-    conds = ["fr.comment IS NOT NULL", "trim(fr.comment) <> ''"]
-    if group:
-        conds.append(GROUPS[group])
-    if label:
-        params["v_label"] = label
-        conds.append("r.sentiment_label = $v_label")
-    if language:
-        params["v_language"] = language
-        conds.append("r.language = $v_language")
-    if search:
-        params["v_search"] = search
-        conds.append("strpos(lower(fr.comment), lower($v_search)) > 0")
-    if theme is not None:
-        params["v_theme"] = theme
-        conds.append(f"{THEME_LABEL} = $v_theme")
-    if path is not None:
-        members = voc_journeys.variant_members_sql(filters, list(path), params, options)
-        conds.append(f"fr.customer_id IN ({members})")
+    sql, params, conds = _matching(engine, filters, search=search, group=group, label=label,
+                                   language=language, theme=theme, path=path, options=options)
     if count_only:
         q = (f"WITH fr AS ({sql}) SELECT COUNT(*) FROM fr JOIN responses r "
              f"ON r.response_id = fr.response_id {THEME_JOIN} WHERE {' AND '.join(conds)}")
@@ -179,3 +191,45 @@ def sentiment_trend(source: EngineLike, filters: Filters, grain: str = "month") 
     df["margin"] = [1.96 * float(sd) / float(k) ** 0.5 if k >= 2 and pd.notna(sd) else None
                     for sd, k in zip(df["sd"], n, strict=True)]
     return df[TREND_COLUMNS].reset_index(drop=True)
+
+
+WRITERS_COLUMNS = ["rank", "path", "key", "customers", "share"]
+
+
+def writers_journeys(
+    source: EngineLike, filters: Filters, *, top: int = 10,
+    options: FlowOptions = DEFAULT_FLOW, **kw: Any,
+) -> pd.DataFrame:
+    """Which journeys the customers behind some verbatims took: the `top` path variants
+    (the key of `variants.variants`) of the customers who wrote the verbatims `verbatims`
+    would list with the same filters (`kw`: search, group, label, language, theme, path),
+    most customers first (then key): `WRITERS_COLUMNS`; share = of those customers with a
+    journey in scope. With theme=T and group="detractor": the journeys of T's detractors."""
+    top = int(top)
+    if top < 1:
+        raise ValueError(f"top must be at least 1 (got {top}).")
+    engine = Engine.of(source)
+    sql, params, conds = _matching(
+        engine, filters, options=options, **{k: kw.get(k) for k in (
+            "search", "group", "label", "language", "theme", "path")})
+    with_sql, jparams = voc_journeys.journeys_cte(filters, options)
+    params.update(jparams)
+    params["v_top"] = top
+    q = (
+        f"{with_sql},\n"
+        f"fr AS ({sql}),\n"
+        "w AS (SELECT DISTINCT fr.customer_id FROM fr JOIN responses r "
+        f"ON r.response_id = fr.response_id {THEME_JOIN} WHERE {' AND '.join(conds)}),\n"
+        "wj AS (SELECT vj.vkey, COUNT(*) AS customers FROM vj "
+        "JOIN w ON w.customer_id = vj.customer_id GROUP BY vj.vkey),\n"
+        "wr AS (SELECT vkey, customers, SUM(customers) OVER () AS total, "
+        "ROW_NUMBER() OVER (ORDER BY customers DESC, vkey) AS rk FROM wj)\n"
+        "SELECT rk, vkey, customers, total FROM wr WHERE rk <= $v_top ORDER BY rk"
+    )
+    df = engine.df(q, params, purpose="voc.writers_journeys")
+    rows = [{"rank": int(r["rk"]), "path": voc_journeys.decode_key(str(r["vkey"])),
+             "key": str(r["vkey"]), "customers": int(r["customers"]),
+             "share": int(r["customers"]) / int(r["total"])} for r in df.to_dict("records")]
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in WRITERS_COLUMNS})
+    return pd.DataFrame(rows, columns=WRITERS_COLUMNS)

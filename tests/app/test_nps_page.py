@@ -228,3 +228,25 @@ def test_nps_and_sentiment_by_stage_and_dropoff_point(app_test, demo_db):
     assert len(by_stage) == len(stages) and len(by_drop) == len(drops)
     assert list(by_stage["Answers (n)"]) == stages["nps_n"].tolist()
     assert by_drop["Last step (journeys that did not convert)"].iloc[-1] == "Converted journeys"
+
+
+def test_a_themes_detractors_and_the_journeys_they_took(app_test, demo_db):
+    """The issue's "done when": pick a theme and Detractors, read their verbatims and see
+    which journeys those detractors took, with the core's counts."""
+    from journey.analytics import themes
+
+    listing = _direct(demo_db, themes.themes)
+    assert not listing.empty, "the demo's comments have themes"
+    theme = str(listing.iloc[0]["label"])
+    at = _run(app_test, demo_db)
+    at.selectbox(key="words_w_theme").set_value(theme).run()
+    at.selectbox(key="nps_w_group").set_value("detractor").run()
+    assert not at.exception
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, theme=theme,
+                                       group="detractor")
+    expected = _direct(demo_db, voc.writers_journeys, top=10, theme=theme, group="detractor")
+    assert not expected.empty
+    box = next(e for e in at.expander if "customers behind these verbatims" in e.label)
+    shown = box.dataframe[0].value
+    assert list(shown["Customers"]) == expected["customers"].tolist()
+    assert list(shown["Journey (path)"]) == [" → ".join(p) for p in expected["path"]]
