@@ -31,6 +31,28 @@ from journey.db.engine import Engine, EngineLike
 
 KIND_VARIANT, KIND_OTHER = "variant", "other"
 DEFAULT_TOP = 20
+# A variant's key is its steps, each written "<length>:<name>": no name, whatever its
+# characters, can make two different sequences share a key. Ordered by step, which is
+# unique within a journey, so the aggregate is deterministic (Spark: LISTAGG WITHIN GROUP).
+# An aggregate over j_st (one row per step: cid, step, node), grouped by cid.
+VARIANT_KEY = ("STRING_AGG(CAST(LENGTH(node) AS VARCHAR) || ':' || node, '' ORDER BY step)")
+
+
+def variant_fragments(filters: Filters, options: FlowOptions = DEFAULT_FLOW
+                      ) -> tuple[str, dict[str, Any], str, str, str]:
+    """What every variant query starts from: (`WITH ...` defining j_st, the step rows;
+    params; the journeys in scope (alias them `j`); the converted expression over j; the
+    answers in the filters), all under one params dict."""
+    if options.session_gap is not None:
+        raise ValueError("Variants are whole journeys: a session gap does not apply.")
+    with_sql, params, _pre = scope.steps_with(filters, options)
+    jsql, jparams = scope.journeys_sql(filters)
+    # The fragments bind a role under the same name with the same value (scope's rule).
+    params.update(jparams)
+    conv = scope.converted("j.furthest", filters, params)
+    rsql, rparams = scope.responses_sql(filters)
+    params.update(rparams)
+    return with_sql, params, jsql, conv, rsql
 COLUMNS = [
     "kind", "path", "steps", "variants", "customers", "share", "converted", "converted_share",
     "median_minutes", "nps", "nps_n", "nps_margin", "small_sample",
@@ -62,26 +84,15 @@ def variants(
     path: the list of steps (empty for "other"); steps: its length (None for "other");
     variants: how many distinct variants the row holds (1, or the folded count).
     """
-    if options.session_gap is not None:
-        raise ValueError("Variants are whole journeys: a session gap does not apply.")
     top = int(top)
     if top < 1:
         raise ValueError(f"top must be at least 1 (got {top}).")
-    with_sql, params, _pre = scope.steps_with(filters, options)
-    jsql, jparams = scope.journeys_sql(filters)
-    # Both fragments bind a role under the same name with the same value (scope's rule).
-    params.update(jparams)
-    conv = scope.converted("j.furthest", filters, params)
-    rsql, rparams = scope.responses_sql(filters)
-    params.update(rparams)
+    with_sql, params, jsql, conv, rsql = variant_fragments(filters, options)
     params["v_top"] = top
-    # A variant's key is its steps, each written "<length>:<name>": no name, whatever its
-    # characters, can make two different sequences share a key. Ordered by step, which is
-    # unique within a journey, so the aggregate is deterministic (Spark: LISTAGG WITHIN GROUP).
     sql = (
         f"{with_sql},\n"
-        "v_key AS (SELECT cid, STRING_AGG(CAST(LENGTH(node) AS VARCHAR) || ':' || node, '' "
-        "ORDER BY step) AS vkey, COUNT(*) AS steps FROM j_st GROUP BY cid),\n"
+        f"v_key AS (SELECT cid, {VARIANT_KEY} AS vkey, COUNT(*) AS steps FROM j_st "
+        "GROUP BY cid),\n"
         f"v_j AS (SELECT j.cid, {conv} AS converted, "
         # DOUBLE before dividing: Spark would divide as a DECIMAL rounded to 10 decimals.
         "CAST(DATE_DIFF('microsecond', j.first_ts, j.last_ts) AS DOUBLE) / 60000000.0 "

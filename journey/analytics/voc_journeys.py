@@ -27,11 +27,10 @@ from typing import Any
 
 import pandas as pd
 
-from journey.analytics import scope
 from journey.analytics.filters import Filters
 from journey.analytics.scope import DEFAULT_FLOW, FlowOptions
 from journey.analytics.stats import SMALL_SAMPLE, Z95, nps_difference, nps_margin
-from journey.analytics.variants import decode_key
+from journey.analytics.variants import VARIANT_KEY, decode_key, variant_fragments
 from journey.db.engine import Engine, EngineLike
 
 DEFAULT_TOP = 10
@@ -58,19 +57,11 @@ def journeys_cte(filters: Filters, options: FlowOptions = DEFAULT_FLOW
     """`WITH ...` defining `vj` (one row per journey in scope: cid, customer_id, vkey,
     last_node, converted) and `va` (the answers in the filters: response_id, customer_id,
     stage, nps, sentiment), with their params."""
-    if options.session_gap is not None:
-        raise ValueError("Variants are whole journeys: a session gap does not apply.")
-    with_sql, params, _pre = scope.steps_with(filters, options)
-    jsql, jparams = scope.journeys_sql(filters)
-    # Fragments bind a role under the same name with the same value (scope's rule).
-    params.update(jparams)
-    conv = scope.converted("j.furthest", filters, params)
-    rsql, rparams = scope.responses_sql(filters)
-    params.update(rparams)
+    with_sql, params, jsql, conv, rsql = variant_fragments(filters, options)
     sql = (
         f"{with_sql},\n"
-        "vk AS (SELECT cid, STRING_AGG(CAST(LENGTH(node) AS VARCHAR) || ':' || node, '' "
-        "ORDER BY step) AS vkey, MAX(step) AS last_step FROM j_st GROUP BY cid),\n"
+        f"vk AS (SELECT cid, {VARIANT_KEY} AS vkey, MAX(step) AS last_step FROM j_st "
+        "GROUP BY cid),\n"
         "vl AS (SELECT s.cid, s.node AS last_node FROM j_st s "
         "JOIN vk ON vk.cid = s.cid AND s.step = vk.last_step),\n"
         f"vj AS (SELECT j.cid, cs.customer_id, vk.vkey, vl.last_node, {conv} AS converted "
