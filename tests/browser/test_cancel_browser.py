@@ -16,9 +16,10 @@ IMPORT_ROWS = 400_000  # ~14 MB: long enough to click Cancel while it reads
 CHECK_ROWS = 800_000  # ~28 MB: its check reads for long enough to click Cancel
 
 
-@pytest.fixture(scope="module")
-def empty_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("cancel") / "empty.duckdb"
+@pytest.fixture()
+def empty_db(tmp_path: Path) -> str:
+    """A store of each test's own: one app server per store (the server holds its lock)."""
+    path = tmp_path / "empty.duckdb"
     with Store(path) as store:
         store.set_setting("demo_autoload", "off")
     return str(path)
