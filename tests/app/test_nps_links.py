@@ -216,3 +216,12 @@ def test_controls_are_written_to_the_url(app_test, demo_db):
     assert _widget(again, "words_w_grain").value == "week"
     assert _widget(again, "themes_w_value").value == "nps"
     assert any("comments 21–" in c.value for c in again.caption)
+
+
+def test_workshop_mode_keeps_the_links_values(app_test, demo_db):
+    at = _run(app_test, demo_db, workshop="1", nps_sent="negative", nps_trend="week")
+    assert _notices(at) == []
+    assert _widget(at, "words_w_label").value == "negative"
+    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative")
+    assert (_param(at, "workshop"), _param(at, "nps_sent"), _param(at, "nps_trend")) == (
+        "1", "negative", "week")
