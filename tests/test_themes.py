@@ -262,3 +262,59 @@ def test_the_explorer_filters_verbatims_by_theme_label_and_rename(db: Path) -> N
         # the user's name is the one the explorer filters and shows
         assert voc.count_verbatims(cur, Filters(), theme="Prices") == 10
         assert voc.count_verbatims(cur, Filters(), theme="prix") == 0
+
+
+# -- removing an import -------------------------------------------------------------------
+def _two_imports(path: Path) -> tuple[int, int]:
+    """In one import 8 delivery, 5 price, 2 till comments and the 3 without a subject; in
+    another the 2 other delivery, 5 other price and 8 other till comments."""
+    header = "customer_id;stage;nps;comment"
+    first, second = [header], [header]
+    seen: dict[str, int] = {}
+    kept = {"delivery": 8, "price": 5, "till": 2, "none": 3}
+    for i, r in enumerate(_rows()):
+        line = f"c{i:02d};{('purchase', 'retention')[i % 2]};{NPS[i % 3]};{r['text']}"
+        seen[r["subject"]] = seen.get(r["subject"], 0) + 1
+        (first if seen[r["subject"]] <= kept.get(r["subject"], 3) else second).append(line)
+    ids = []
+    with Store(path) as store:
+        for name, lines in (("a.csv", first), ("b.csv", second)):
+            report = importer.import_file(store, ("\n".join(lines) + "\n").encode(),
+                                          file_name=name)
+            assert report.ok, report.to_text()
+            ids.append(report.import_id)
+    return ids[0], ids[1]
+
+
+def test_removing_an_import_finds_the_themes_again_keeping_the_edits(tmp_path: Path) -> None:
+    path = tmp_path / "two.duckdb"
+    _, prices = _two_imports(path)
+    assert _listing(path) == {label: 10 for label in LABELS.values()}
+    with Store(path) as store:
+        df = themes.themes(store.cursor(), Filters())
+        ids = dict(zip(df["label"], df["id"].astype(int), strict=True))
+        stored.rename(store, ids["livraison · retard"], "Retards")
+        stored.pin(store, ids["prix"])
+        assert importer.remove_import(store, prices)
+        assigned = store.cursor().execute(
+            "SELECT theme_id, count(*) FROM responses WHERE theme_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY 1").fetchall()
+    # The 2 till comments left are fewer than a theme needs (3): that theme leaves the list
+    # and they are in none (without the recompute it stayed, "attente · caisse": 2). The
+    # rename and the pin are kept.
+    assert _listing(path) == {"Retards": 8, "prix": 5}
+    assert assigned == sorted([(ids["livraison · retard"], 8), (ids["prix"], 5)])
+    with Store(path) as store:
+        pinned = themes.themes(store.cursor(), Filters())
+    assert dict(zip(pinned["label"], pinned["pinned"], strict=True)) == {
+        "Retards": False, "prix": True}
+
+
+def test_cli_remove_finds_the_themes_again(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "two.duckdb"
+    _, prices = _two_imports(path)
+    assert main(["remove", "--db", str(path), str(prices)]) == 0
+    assert _listing(path) == {"livraison · retard": 8, "prix": 5}
+    # An import without answers changes no theme (and finds none again).
+    with Store(path) as store:
+        assert not importer.remove_import(store, 999)

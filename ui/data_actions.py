@@ -19,7 +19,7 @@ import pandas as pd
 
 from journey.db import health
 from journey.db.store import Store, StoreError
-from journey.ingest import demo
+from journey.ingest import demo, importer
 from journey.ingest.importer import ImportReport, Preview, Problem
 from journey.ingest.limits import LimitError, Limits
 from ui.store import demo_customers
@@ -150,7 +150,8 @@ def remove_import(store: Store, import_id: int) -> bool:
     """Remove one import as a whole. Removing the demo also stops the app from loading it
     again at once into the store it leaves empty."""
     was_demo = (demo.demo_import(store) or {}).get("import_id") == import_id
-    removed = store.remove_import(import_id)
+    # Through the importer: the themes of the answers left are found again.
+    removed = importer.remove_import(store, import_id)
     if removed and was_demo:
         store.set_setting("demo_autoload", "off")
     return removed

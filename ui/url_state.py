@@ -34,6 +34,9 @@ Kind = Literal["str", "int", "bool", "date", "list"]
 # depend on its level).
 Known = Collection[str] | Callable[[dict[str, Any]], Collection[str]]
 Bounds = tuple[Any, Any]
+# A param's range, or a function of the values parsed before it (the verbatim explorer's last
+# page depends on its filters).
+Range = Bounds | Callable[[dict[str, Any]], Bounds]
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -98,7 +101,7 @@ class UrlState:
         url: Mapping[str, list[str]],
         *,
         known: Mapping[str, Known] | None = None,
-        bounds: Mapping[str, Bounds] | None = None,
+        bounds: Mapping[str, Range] | None = None,
         defaults: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[Dropped]]:
         """Typed values from URL values (a key's values as a list); what could not be used."""
@@ -110,7 +113,7 @@ class UrlState:
             allowed = self._allowed(p, known, values)
             # Checked against the store's values (known) rather than fixed choices.
             why: Reason = "unknown" if p.key in (known or {}) else "invalid"
-            lo, hi = (bounds or {}).get(p.key, (p.lo, p.hi))
+            lo, hi = self._range(p, bounds, values)
             if not raw:
                 values[p.key] = list(default or []) if p.kind == "list" else default
                 continue
@@ -143,6 +146,12 @@ class UrlState:
         return {str(v) for v in found}
 
     @staticmethod
+    def _range(p: Param, bounds: Mapping[str, Range] | None,
+               so_far: dict[str, Any]) -> Bounds:
+        found = (bounds or {}).get(p.key, (p.lo, p.hi))
+        return found(so_far) if callable(found) else found
+
+    @staticmethod
     def _convert(p: Param, text: str, allowed: set[str] | None, lo: Any, hi: Any) -> Any:
         """The typed value, or None when `text` cannot be used."""
         if p.kind == "int":
@@ -166,7 +175,7 @@ class UrlState:
         values: Mapping[str, Any],
         *,
         known: Mapping[str, Known] | None = None,
-        bounds: Mapping[str, Bounds] | None = None,
+        bounds: Mapping[str, Range] | None = None,
     ) -> dict[str, Any]:
         """Values that no longer hold (the store changed, a control switched the level) reset
         quietly: the user did this, there is nothing to report."""
@@ -174,7 +183,7 @@ class UrlState:
         for p in self.params:
             value = values.get(p.key, p.default)
             allowed = self._allowed(p, known, out)
-            lo, hi = (bounds or {}).get(p.key, (p.lo, p.hi))
+            lo, hi = self._range(p, bounds, out)
             if p.kind == "list":
                 value = [v for v in (value or []) if allowed is None or v in allowed]
             elif value is not None and p.kind in ("int", "date"):
@@ -224,7 +233,7 @@ class UrlState:
         self,
         *,
         known: Mapping[str, Known] | None = None,
-        bounds: Mapping[str, Bounds] | None = None,
+        bounds: Mapping[str, Range] | None = None,
         defaults: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """This run's values (see the module); call before drawing the controls."""

@@ -65,16 +65,16 @@ def highlight(text: str, term: str | None) -> str:
 # -- sentiment over time ------------------------------------------------------------------
 
 
-def _section_trend(ctx: PageContext) -> None:
+def _section_trend(ctx: PageContext) -> str:
     st.subheader(ctx.t("words.trend"))
     grain = st.segmented_control(
-        ctx.t("words.period"), voc.GRAINS, key="words_w_grain", default="month",
+        ctx.t("words.period"), voc.GRAINS, key="words_w_grain",
         format_func=lambda g: ctx.t(f"words.grain.{g}"), required=True,
     ) or "month"
     df = ctx.query(voc.sentiment_trend, grain=grain)
     if df.empty:
         st.info(ctx.t("words.no_trend"), icon=":material/info:")
-        return
+        return grain
     chart = voc_charts.sentiment_over_time(df, lang=ctx.lang, grain=grain)
     show_chart(ctx, chart)
     n = int(df["n"].sum())
@@ -90,6 +90,7 @@ def _section_trend(ctx: PageContext) -> None:
             dtype="Float64"),
     })
     download_buttons(ctx, df=table, chart=chart, name=f"sentiment-by-{grain}")
+    return grain
 
 
 # -- which journeys make detractors -------------------------------------------------------
@@ -227,7 +228,59 @@ def _verbatim_table(ctx: PageContext, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _filters_row(ctx: PageContext, themes: bool) -> dict[str, Any]:
+def _stages(ctx: PageContext) -> list[str]:
+    """The stages some import uses (as the sidebar offers them), never an unused one."""
+    return list(ctx.filters.stages) or [str(s) for s in ctx.options["stages"]]
+
+
+def _paths(ctx: PageContext) -> dict[str, str]:
+    """The path picker's choices: variant key -> the path as text, most common first."""
+    paths = ctx.query(voc_journeys.by_variant, top=TOP_PATHS)
+    return dict(zip(paths["key"], (_path_text(p) for p in paths["path"]), strict=True))
+
+
+def _themes(ctx: PageContext) -> list[str]:
+    """The theme picker's choices: the themes' names as users see them (a rename first), not
+    every verbatim read; none when the selection's answers have no theme."""
+    if not ctx.query(voc.themes_available):
+        return []
+    values = ctx.query(themes_figures.themes)["label"].dropna().unique().tolist()
+    return sorted(map(str, values))
+
+
+def known(ctx: PageContext) -> dict[str, list[str]]:
+    """The values a link may give the explorer's filters (URL key -> choices), from the data:
+    the same lists the pickers offer, so a value read from a link is one they can show."""
+    return {"nps_stage": [ALL, *_stages(ctx)], "nps_path": [ALL, *_paths(ctx)],
+            "nps_theme": [ALL, *_themes(ctx)]}
+
+
+def filter_kw(ctx: PageContext, values: dict[str, Any]) -> dict[str, Any]:
+    """The `voc.verbatims` filters of the explorer's values (URL keys), checked values only."""
+    kw: dict[str, Any] = {}
+    search = str(values.get("nps_q") or "").strip()
+    if search:
+        kw["search"] = search
+    for key, name in (("nps_group", "group"), ("nps_sent", "label"), ("nps_theme", "theme")):
+        value = values.get(key) or ALL
+        if value != ALL:
+            kw[name] = value
+    path_key = values.get("nps_path") or ALL
+    if path_key != ALL:
+        kw["path"] = tuple(voc_journeys.decode_key(path_key))
+    stage = values.get("nps_stage") or ALL
+    if stage != ALL:
+        kw["filters"] = ctx.filters.replace(stages=(stage,))
+    return kw
+
+
+def page_count(ctx: PageContext, values: dict[str, Any]) -> int:
+    """How many pages the verbatims the values pick fill (at least one)."""
+    total = int(ctx.query(voc.count_verbatims, **filter_kw(ctx, values)))
+    return max(1, math.ceil(total / PAGE_SIZE))
+
+
+def _filters_row(ctx: PageContext, themes: list[str]) -> dict[str, Any]:
     top = st.columns([2, 1, 1])
     search = top[0].text_input(
         ctx.t("nps_page.search"), key="nps_w_q", max_chars=200,
@@ -242,41 +295,24 @@ def _filters_row(ctx: PageContext, themes: bool) -> dict[str, Any]:
         format_func=lambda s: ctx.t("words.any") if s == ALL else ctx.t(f"voc.label.{s}"),
     ) or ALL
     low = st.columns([1, 2, 1] if themes else [1, 2])
-    # the stages some import uses (as the sidebar offers them), never an unused one
-    stages = list(ctx.filters.stages) or [str(s) for s in ctx.options["stages"]]
     stage = low[0].selectbox(
-        ctx.t("charts.by.stage"), [ALL, *stages], key="words_w_stage",
+        ctx.t("charts.by.stage"), [ALL, *_stages(ctx)], key="words_w_stage",
         format_func=lambda s: ctx.t("words.any") if s == ALL else ctx.stage_label(s),
     ) or ALL
-    paths = ctx.query(voc_journeys.by_variant, top=TOP_PATHS)
-    keys = [ALL, *paths["key"].tolist()]
-    names = dict(zip(paths["key"], (_path_text(p) for p in paths["path"]), strict=True))
+    names = _paths(ctx)
     path_key = low[1].selectbox(
-        ctx.t("words.col.path"), keys, key="words_w_path",
+        ctx.t("words.col.path"), [ALL, *names], key="words_w_path",
         format_func=lambda k: ctx.t("words.any") if k == ALL else names.get(k, k),
     ) or ALL
     theme = ALL
     if themes:
-        # the themes' names as users see them (a rename first), not every verbatim read
-        values = ctx.query(themes_figures.themes)["label"].dropna().unique().tolist()
         theme = low[2].selectbox(
-            ctx.t("words.col.theme"), [ALL, *sorted(map(str, values))], key="words_w_theme",
+            ctx.t("words.col.theme"), [ALL, *themes], key="words_w_theme",
             format_func=lambda t: ctx.t("words.any") if t == ALL else str(t),
         ) or ALL
-    kw: dict[str, Any] = {}
-    if search.strip():
-        kw["search"] = search.strip()
-    if group != ALL:
-        kw["group"] = group
-    if label != ALL:
-        kw["label"] = label
-    if theme != ALL:
-        kw["theme"] = theme
-    if path_key != ALL and path_key in names:
-        kw["path"] = tuple(voc_journeys.decode_key(path_key))
-    if stage != ALL:
-        kw["filters"] = ctx.filters.replace(stages=(stage,))
-    return {"kw": kw, "search": search, "group": group}
+    values = {"nps_q": search, "nps_group": group, "nps_sent": label, "nps_stage": stage,
+              "nps_path": path_key if path_key in names else ALL, "nps_theme": theme}
+    return {"kw": filter_kw(ctx, values), **values}
 
 
 def _writers_journeys(ctx: PageContext, kw: dict[str, Any]) -> None:
@@ -295,24 +331,23 @@ def _writers_journeys(ctx: PageContext, kw: dict[str, Any]) -> None:
         }), key="words_writers_journeys")
 
 
-def _section_explorer(ctx: PageContext) -> tuple[str, str]:
+def _section_explorer(ctx: PageContext) -> dict[str, Any]:
     st.subheader(ctx.t("nps_page.verbatims"))
-    themes = bool(ctx.query(voc.themes_available))
-    picked = _filters_row(ctx, themes)
-    kw = picked["kw"]
+    picked = _filters_row(ctx, _themes(ctx))
+    kw = picked.pop("kw")
     total = int(ctx.query(voc.count_verbatims, **kw))
     if total == 0:
         st.info(ctx.t("nps_page.no_verbatims"), icon=":material/chat_bubble_outline:")
-        return picked["search"], picked["group"]
+        return {**picked, "nps_page": 1}
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = 1
     if pages > 1:
-        # Fewer pages than before (a narrower filter): back to the first, never past the end.
+        # Fewer pages than before (a narrower filter, a link's page 999): the page's URL
+        # state has already brought it to the last one; never past the end.
         if int(st.session_state.get("words_w_page") or 1) > pages:
-            st.session_state["words_w_page"] = 1
+            st.session_state["words_w_page"] = pages
         page = int(st.number_input(ctx.t("words.page", pages=i18n.fmt_int(pages, ctx.lang)),
-                                   min_value=1, max_value=pages, value=1, step=1,
-                                   key="words_w_page"))
+                                   min_value=1, max_value=pages, step=1, key="words_w_page"))
     page = min(max(page, 1), pages)
     df = ctx.query(voc.verbatims, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **kw)
     first = (page - 1) * PAGE_SIZE + 1
@@ -336,13 +371,13 @@ def _section_explorer(ctx: PageContext) -> tuple[str, str]:
     if total > EXPORT_MAX:
         st.caption(ctx.t("words.export_cut", max=i18n.fmt_int(EXPORT_MAX, ctx.lang)))
     download_buttons(ctx, df=_verbatim_table(ctx, export), name="verbatims")
-    return picked["search"], picked["group"]
+    return {**picked, "nps_page": page}
 
 
-def render(ctx: PageContext) -> tuple[str, str]:
+def render(ctx: PageContext) -> dict[str, Any]:
     """Sentiment over time, the detractors' journeys, the verbatim explorer; returns the
-    search text and score group (the page keeps them in its URL)."""
-    _section_trend(ctx)
+    values of its controls under their URL keys (the page keeps them in its URL)."""
+    grain = _section_trend(ctx)
     _section_journeys(ctx)
     _section_points(ctx)
-    return _section_explorer(ctx)
+    return {"nps_trend": grain, **_section_explorer(ctx)}

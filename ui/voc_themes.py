@@ -10,6 +10,7 @@ wherever Streamlit renders Markdown, plain text in grids and charts.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -29,22 +30,37 @@ ALL = "__all__"
 TOP_COSTS = 3
 
 
-def render(ctx: PageContext) -> None:
-    """Themes by stage, drivers and the theme editor; an empty state without themes."""
+def render(ctx: PageContext) -> dict[str, Any]:
+    """Themes by stage, drivers and the theme editor; an empty state without themes. Returns
+    the values of the controls that change what is shown, under their URL keys (None: the
+    section's default, left out of links)."""
     st.subheader(ctx.t("themes.title"))
     listing = ctx.query(th.themes)
     if listing.empty or int(listing["size"].sum()) == 0:
         st.info(ctx.t("themes.empty"), icon=":material/chat_bubble_outline:")
         if not listing.empty:
             _editor(ctx, listing)
-        return
+        return {"nps_hm": "share", "nps_drv_stage": None}
     st.caption(ctx.t("themes.intro"))
-    _heatmap(ctx)
-    _drivers(ctx)
+    value = _heatmap(ctx)
+    stage = _drivers(ctx)
     _editor(ctx, listing)
+    return {"nps_hm": value, "nps_drv_stage": stage}
 
 
-def _heatmap(ctx: PageContext) -> None:
+def _driver_stages(df: pd.DataFrame) -> list[str]:
+    if df.empty:
+        return []
+    return [s for s in dict.fromkeys(df.loc[df["scope"] == "stage", "group"].tolist())
+            if isinstance(s, str)]
+
+
+def known(ctx: PageContext) -> dict[str, list[str]]:
+    """The stages a link may pick for the drivers (the picker's choices), from the data."""
+    return {"nps_drv_stage": [ALL, *_driver_stages(ctx.query(drv.drivers, by="stage"))]}
+
+
+def _heatmap(ctx: PageContext) -> str:
     value = st.segmented_control(
         ctx.t("themes.value"), tc.VALUES, key="themes_w_value", required=True,
         format_func=lambda v: ctx.t(f"themes.value.{v}"),
@@ -64,16 +80,17 @@ def _heatmap(ctx: PageContext) -> None:
     show_chart(ctx, chart)
     show_caption(caption)
     download_buttons(ctx, df=table, chart=chart, name=f"themes-by-stage-{value}")
+    return value
 
 
-def _drivers(ctx: PageContext) -> None:
+def _drivers(ctx: PageContext) -> str | None:
+    """The drivers at the picked stage; returns that stage, None when it is the default."""
     st.subheader(ctx.t("themes.drivers"))
     df = ctx.query(drv.drivers, by="stage")
     if df.empty:
         st.info(ctx.t("themes.no_drivers"), icon=":material/info:")
-        return
-    stages = [s for s in dict.fromkeys(df.loc[df["scope"] == "stage", "group"].tolist())
-              if isinstance(s, str)]
+        return None
+    stages = _driver_stages(df)
     options = [ALL, *stages]
     # The conversion stage first: what costs NPS where customers buy.
     default = ctx.filters.conversion_stage if ctx.filters.conversion_stage in stages else ALL
@@ -121,6 +138,7 @@ def _drivers(ctx: PageContext) -> None:
     show_caption(ctx.caption(n=int(part["group_n"].max()), extra=ctx.t("themes.drivers_note")))
     show_table(ctx, table, key="themes_drivers")
     download_buttons(ctx, df=table, chart=chart, name="theme-drivers")
+    return None if stage == default else stage
 
 
 def _editor(ctx: PageContext, listing: pd.DataFrame) -> None:

@@ -3,9 +3,12 @@ persona × stage heatmap, monthly trend, and the customers' own words.
 
 UI only: the numbers come from `journey.analytics.metrics`, the charts from
 `journey.present.stat_charts`.
-The page's own controls (metric, grouping, score group, search) live in the URL under
-`nps_*` keys, holding stable values (never translated labels), so a link reopens the same view
-in either language.
+The page's own controls (metric, grouping; the themes heatmap's value and the drivers' stage;
+the sentiment period; the verbatim explorer's search, score group, sentiment, stage, path,
+theme and page) live in the URL under `nps_*` keys, holding stable values (never translated
+labels), so a link reopens the same view in either language. Stages, paths and themes read from
+a link are checked against the data, the page against the pages the filters fill; what is not
+used is named in a notice.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from journey import i18n
 from journey.analytics import compare, metrics, voc
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
+from journey.present import theme_charts as tc
 from ui import voc_explorer, voc_themes
 from ui.charts import cached_chart, show_chart
 from ui.page import PageContext, current_context
@@ -43,6 +47,19 @@ URL = UrlState(
     Param("nps_group", "str", "all", choices=SCORE_GROUPS, widget="nps_w_group",
           label="nps_page.score_group"),
     Param("nps_q", "str", "", max_len=SEARCH_MAX, widget="nps_w_q", label="nps_page.search"),
+    Param("nps_hm", "str", "share", choices=tc.VALUES, widget="themes_w_value",
+          label="urlstate.heatmap_value"),
+    # None: the drivers' own default (the conversion stage when it has drivers).
+    Param("nps_drv_stage", "str", None, widget="themes_w_stage", label="urlstate.drivers_stage"),
+    Param("nps_trend", "str", "month", choices=voc.GRAINS, widget="words_w_grain",
+          label="urlstate.trend_grain"),
+    Param("nps_sent", "str", "all", choices=voc_explorer.SENTIMENTS, widget="words_w_label",
+          label="urlstate.sentiment"),
+    Param("nps_stage", "str", "all", widget="words_w_stage", label="urlstate.stage"),
+    Param("nps_path", "str", "all", widget="words_w_path", label="urlstate.path"),
+    Param("nps_theme", "str", "all", widget="words_w_theme", label="urlstate.theme"),
+    # Last: its range depends on the filters before it.
+    Param("nps_page", "int", 1, lo=1, widget="words_w_page", label="urlstate.page"),
 )
 
 
@@ -288,11 +305,23 @@ def _no_responses(ctx: PageContext) -> None:
                  icon=":material/arrow_forward:")
 
 
+def _read_url(ctx: PageContext) -> None:
+    """This run's values of the page's controls: a link's stages, paths and themes checked
+    against the data, its page brought within the pages its filters fill."""
+    if not ctx.has_data or ctx.responses == 0:
+        # Nothing to show them on: a link's data values are simply not in the data.
+        known: dict[str, Any] = {k: ["all"] for k in ("nps_stage", "nps_path", "nps_theme")}
+        URL.read(known={**known, "nps_drv_stage": [voc_themes.ALL]})
+        return
+    URL.read(known={**voc_explorer.known(ctx), **voc_themes.known(ctx)},
+             bounds={"nps_page": lambda values: (1, voc_explorer.page_count(ctx, values))})
+
+
 def render(ctx: PageContext) -> None:
     """Scores by group, promoters/passives/detractors, heatmap, trend and verbatims."""
     st.title(ctx.t("page.nps"))
     with guard(ctx):
-        URL.read()
+        _read_url(ctx)
         url_notices(ctx, URL.notices())
         if not ctx.has_data:
             empty_state(ctx, "no_data")
@@ -315,10 +344,9 @@ def render(ctx: PageContext) -> None:
         _section_stacked(ctx, by)
         _section_heatmap(ctx, metric)
         _section_trend(ctx)
-        voc_themes.render(ctx)
-        search, group = voc_explorer.render(ctx)
-        URL.write({"nps_metric": metric, "nps_by": by, "nps_group": group,
-                   "nps_q": search[:SEARCH_MAX]})
+        shown = {**voc_themes.render(ctx), **voc_explorer.render(ctx)}
+        shown["nps_q"] = str(shown.get("nps_q") or "")[:SEARCH_MAX]
+        URL.write({"nps_metric": metric, "nps_by": by, **shown})
 
 
 if __name__ == "__main__":

@@ -165,7 +165,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "remove":
         with Store(args.db) as store:
-            if not store.remove_import(args.import_id):
+            from journey.ingest import importer
+
+            # Through the importer: the themes of the answers left are found again.
+            if not importer.remove_import(store, args.import_id):
                 print(f"There is no import {args.import_id}. See `imports`.", file=sys.stderr)
                 return 1
         print(f"Removed import {args.import_id}.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -455,14 +455,23 @@ class Store:
         ).df()
 
     # -- writing ----------------------------------------------------------
-    def remove_import(self, import_id: int) -> bool:
-        """Remove everything one import brought in. False if there is no such import."""
+    def remove_import(self, import_id: int, *,
+                      answers_removed: Callable[[Any], None] | None = None) -> bool:
+        """Remove everything one import brought in. False if there is no such import.
+
+        `answers_removed(cur)` runs in the same transaction when the import held survey
+        answers: what is computed over all the answers (the themes, journey/voc, a layer
+        above this one) is found again without them, or not at all if it fails.
+        """
         with self.transaction() as cur:
             found = cur.execute(
                 "SELECT count(*) FROM imports WHERE import_id = ?", [import_id]
             ).fetchone()[0]
             if not found:
                 return False
+            answers = cur.execute(
+                "SELECT count(*) FROM responses WHERE import_id = ?", [import_id]
+            ).fetchone()[0]
             for table in ("events", "responses", "customers", "touchpoints"):
                 cur.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
             # A stage or persona this import added goes with it, unless other data uses it.
@@ -479,6 +488,8 @@ class Store:
                 [import_id],
             )
             cur.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
+            if answers and answers_removed is not None:
+                answers_removed(cur)
         return True
 
     def set_stages(self, rows: list[tuple[str, str | None, str | None]]) -> None:

@@ -268,3 +268,14 @@ def preview(
     except Exception as exc:  # noqa: BLE001 - a preview must never take the page down
         result.problems.append(Problem.make("internal", error=f"{type(exc).__name__}: {exc}"))
     return result
+
+
+def remove_import(store: Store, import_id: int) -> bool:
+    """Remove one import as a whole; False if there is no such import.
+
+    When it held survey answers, the themes of the answers left are found again in the same
+    transaction, keeping the users' renames, merges and pins (as after an import): otherwise
+    the themes would still be named after, and weighted by, comments that are gone. A theme
+    no comment is left in is put aside (a pinned one stays listed).
+    """
+    return store.remove_import(import_id, answers_removed=themes.refresh)

@@ -210,7 +210,7 @@ def test_explorer_pages(app_test, demo_db):
     second = _verbatim_rows(at)
     assert len(second) == min(20, total - 20) and second != first
     assert any("comments 21–" in c.value for c in at.caption)
-    # A narrower filter keeps the page while it exists, else goes back to the first one.
+    # A narrower filter keeps the page while it exists, else goes to its last one.
     at.text_input(key="nps_w_q").set_value("livr").run()
     assert not at.exception
     matching = _direct(demo_db, voc.count_verbatims, search="livr")

@@ -99,3 +99,22 @@ def test_a_false_bool_with_a_true_default_is_written() -> None:
     state = UrlState("b", Param("physics", "bool", True))
     assert state.encode({"physics": False}) == {"physics": ["0"]}
     assert state.encode({"physics": True}) == {}
+
+
+def test_a_range_may_depend_on_earlier_values() -> None:
+    # The verbatim explorer's last page depends on its filters: 45 rows of 20 -> 3 pages,
+    # 5 rows -> 1.
+    state = UrlState("t", Param("f", "str", "all", choices=("all", "few")),
+                     Param("page", "int", 1, lo=1))
+    rows = {"all": 45, "few": 5}
+
+    def pages(so_far: dict) -> tuple[int, int]:
+        return 1, -(-rows[so_far["f"]] // 20)
+
+    values, dropped = state.parse({"f": ["few"], "page": ["999"]}, bounds={"page": pages})
+    assert values == {"f": "few", "page": 1}
+    assert [(d.value, d.reason, d.used) for d in dropped] == [("999", "clamped", 1)]
+    values, dropped = state.parse({"page": ["999"]}, bounds={"page": pages})
+    assert values["page"] == 3 and dropped[0].used == 3
+    assert state.sanitize({"f": "few", "page": 3}, bounds={"page": pages})["page"] == 1
+    assert state.sanitize({"f": "all", "page": 2}, bounds={"page": pages})["page"] == 2
