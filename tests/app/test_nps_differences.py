@@ -3,27 +3,18 @@ rest of the selection, each month against the one before, the same numbers as th
 
 from __future__ import annotations
 
+from app_helpers import direct
+
 from journey.analytics import compare
-from journey.analytics.filters import Filters
-from journey.db.store import Store
 
 PAGE = "views/nps.py"
-
-
-def _direct(db: str, fn, **kw):
-    store = Store(db)
-    cur = store.cursor()
-    try:
-        return fn(cur, Filters(), **kw)
-    finally:
-        cur.close()
 
 
 def test_groups_and_months_show_their_difference_with_its_margin(app_test, demo_db) -> None:
     at = app_test(demo_db, page=PAGE, query_params={"nps_by": "persona"})
     assert not at.exception and not at.error, [e.value for e in at.error]
     table = at.expander[0].dataframe[0].value
-    core = _direct(demo_db, compare.groups, metric="nps", by="persona")
+    core = direct(demo_db, compare.groups, metric="nps", by="persona")
     assert list(table["Vs the rest of the selection"]) == list(core["diff"].round(1))
     assert list(table["Margin of the difference (95%)"]) == list(core["diff_margin"].round(1))
     verdicts = ["could be noise" if x else "yes" for x in core["diff_noise"]]
@@ -31,7 +22,7 @@ def test_groups_and_months_show_their_difference_with_its_margin(app_test, demo_
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Each group is compared with the rest of the selection")
                for c in captions)
-    months = _direct(demo_db, compare.trend)
+    months = direct(demo_db, compare.trend)
     assert len(months) > 1
     assert any(c.startswith("Each month is compared with the month before") for c in captions)
     # Every month but the first has a difference from the one before.

@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from app_helpers import direct, run_clean
 
 from journey import i18n
 from journey.analytics import drivers, themes, voc, voc_journeys
 from journey.analytics.filters import Filters
-from journey.db.store import Store
 
 PAGE = "views/nps.py"
 HOSTILE = "[x](http://127.0.0.1:9/x)"
@@ -29,20 +29,8 @@ CONTROLS = {
 DATA_KEYS = ("nps_drv_stage", "nps_stage", "nps_path", "nps_theme")
 
 
-def _direct(db: str, fn, filters: Filters | None = None, **kw):
-    store = Store(db)
-    cur = store.cursor()
-    try:
-        return fn(cur, filters or Filters(), **kw)
-    finally:
-        cur.close()
-
-
 def _run(app_test, db, **query_params):
-    at = app_test(db, page=PAGE, query_params=query_params or None)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return run_clean(app_test, db, PAGE, **query_params)
 
 
 def _widget(at, key: str):
@@ -72,13 +60,13 @@ def _notices(at) -> list[str]:
 
 
 def _theme(db: str) -> str:
-    listing = _direct(db, themes.themes)
+    listing = direct(db, themes.themes)
     assert not listing.empty, "the demo's comments have themes"
     return str(listing.iloc[0]["label"])
 
 
 def _top_path(db: str):
-    return _direct(db, voc_journeys.by_variant, top=10).iloc[0]
+    return direct(db, voc_journeys.by_variant, top=10).iloc[0]
 
 
 def test_explorer_filters_from_a_link(app_test, demo_db):
@@ -90,7 +78,7 @@ def test_explorer_filters_from_a_link(app_test, demo_db):
     assert _widget(at, "words_w_stage").value == "purchase"
     assert _widget(at, "words_w_path").value == top["key"]
     assert _widget(at, "words_w_theme").value == theme
-    expected = _direct(demo_db, voc.count_verbatims, label="negative", theme=theme,
+    expected = direct(demo_db, voc.count_verbatims, label="negative", theme=theme,
                        path=tuple(top["path"]), filters=Filters(stages=("purchase",)))
     assert _total_shown(at) == expected
     # the link is kept as given
@@ -106,11 +94,11 @@ def test_each_filter_alone_matches_the_core(app_test, demo_db, key, value):
     assert _widget(at, CONTROLS[key][0]).value == value
     kw = {"nps_sent": {"label": value}, "nps_theme": {"theme": value},
           "nps_stage": {"filters": Filters(stages=(value,))}}[key]
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, **kw)
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims, **kw)
 
 
 def test_views_from_a_link(app_test, demo_db):
-    stages = _direct(demo_db, drivers.drivers, by="stage")
+    stages = direct(demo_db, drivers.drivers, by="stage")
     at = _run(app_test, demo_db)
     default = _widget(at, "themes_w_stage").value
     other = next(s for s in stages.loc[stages["scope"] == "stage", "group"] if s != default)
@@ -124,7 +112,7 @@ def test_views_from_a_link(app_test, demo_db):
 
 
 def test_page_from_a_link_and_page_999(app_test, demo_db):
-    total = _direct(demo_db, voc.count_verbatims)
+    total = direct(demo_db, voc.count_verbatims)
     pages = math.ceil(total / 20)
     assert pages >= 3
     at = _run(app_test, demo_db, nps_page="2")
@@ -140,7 +128,7 @@ def test_page_from_a_link_and_page_999(app_test, demo_db):
 
 
 def test_page_is_clamped_to_the_pages_of_the_links_filters(app_test, demo_db):
-    matching = _direct(demo_db, voc.count_verbatims, label="negative")
+    matching = direct(demo_db, voc.count_verbatims, label="negative")
     pages = math.ceil(matching / 20)
     at = _run(app_test, demo_db, nps_sent="negative", nps_page="999")
     assert _notices(at) == [i18n.t("shell.url_clamped", "en", name="Verbatims page",
@@ -163,7 +151,7 @@ def test_a_hostile_value_is_named_and_the_default_used(app_test, demo_db, key):
     else:
         assert shown == default
     assert _param(at, key) is None
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims)
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims)
 
 
 def test_a_theme_that_no_longer_exists(app_test, demo_db):
@@ -210,7 +198,7 @@ def test_controls_are_written_to_the_url(app_test, demo_db):
     link = {k: _param(at, k) for k in ("nps_hm", "nps_trend", "nps_stage", "nps_page")}
     again = _run(app_test, demo_db, **link)
     assert _notices(again) == []
-    assert _total_shown(again) == _total_shown(at) == _direct(
+    assert _total_shown(again) == _total_shown(at) == direct(
         demo_db, voc.count_verbatims, filters=Filters(stages=("purchase",)))
     assert _widget(again, "words_w_page").value == 2
     assert _widget(again, "words_w_grain").value == "week"
@@ -222,6 +210,6 @@ def test_workshop_mode_keeps_the_links_values(app_test, demo_db):
     at = _run(app_test, demo_db, workshop="1", nps_sent="negative", nps_trend="week")
     assert _notices(at) == []
     assert _widget(at, "words_w_label").value == "negative"
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative")
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims, label="negative")
     assert (_param(at, "workshop"), _param(at, "nps_sent"), _param(at, "nps_trend")) == (
         "1", "negative", "week")

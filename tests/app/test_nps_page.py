@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from app_helpers import direct, run_clean
 
 from journey import i18n
 from journey.analytics import metrics, voc, voc_journeys
@@ -16,25 +17,11 @@ PAGE = "views/nps.py"
 
 
 def _run(app_test, db, **query_params):
-    at = app_test(db, page=PAGE, query_params=query_params or None)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return run_clean(app_test, db, PAGE, **query_params)
 
 
 def _charts(at) -> list:
     return at.get("vega_lite_chart")
-
-
-def _direct(db: str, fn, filters: Filters | None = None, **kw):
-    # Through a Store like the app's (same DuckDB configuration, so both may be open in this
-    # process at once).
-    store = Store(db)
-    cur = store.cursor()
-    try:
-        return fn(cur, filters or Filters(), **kw)
-    finally:
-        cur.close()
 
 
 def _group_table(at):
@@ -64,7 +51,7 @@ def test_demo_store_renders_every_section(app_test, demo_db):
     # bars, stacked, heatmap, trend, themes × stages, drivers, sentiment over time
     assert len(_charts(at)) == 7
     # NPS shown with its n, equal to the core's number
-    overall = _direct(demo_db, metrics.nps, by=None).iloc[0]
+    overall = direct(demo_db, metrics.nps, by=None).iloc[0]
     label, value = at.metric[0].label, at.metric[0].value
     assert f"n = {i18n.fmt_int(int(overall['n']), 'en')}" in label
     assert value == sc.fmt_signed(float(overall["nps"]), "en")
@@ -72,7 +59,7 @@ def test_demo_store_renders_every_section(app_test, demo_db):
     n_captions = [c.value for c in at.caption if "n = " in c.value]
     assert len(n_captions) >= 4
     assert len(_verbatim_rows(at)) == 20  # a full first page
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims)
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims)
 
 
 def test_empty_store_explains_what_to_do(app_test, empty_db):
@@ -105,7 +92,7 @@ def test_switching_grouping_changes_the_table(app_test, demo_db):
     assert not at.exception
     after = _group_table(at)
     assert after.columns[0] == "Persona"
-    personas = set(_direct(demo_db, metrics.nps, by="persona")["persona"].dropna())
+    personas = set(direct(demo_db, metrics.nps, by="persona")["persona"].dropna())
     assert set(after["Persona"]) == personas
     # kept in the URL with a stable value, for links
     assert at.query_params["nps_by"] == ["persona"] or at.query_params["nps_by"] == "persona"
@@ -129,7 +116,7 @@ def test_search_narrows_the_verbatims(app_test, demo_db, search):
     all_rows = _total_shown(at)
     at.text_input(key="nps_w_q").set_value(search).run()
     assert not at.exception and not at.error
-    expected = _direct(demo_db, voc.count_verbatims, search=search)
+    expected = direct(demo_db, voc.count_verbatims, search=search)
     if expected == 0:
         assert any("No comment" in i.value for i in at.info)
         return
@@ -146,7 +133,7 @@ def test_score_group_filter(app_test, demo_db):
     rows = _verbatim_rows(at)
     scores = [int(r.split("NPS ")[1].split()[0]) for r in rows]
     assert len(scores) == len(rows) == 20 and max(scores) <= 6
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, group="detractor")
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims, group="detractor")
 
 
 def test_sentiment_stage_and_path_filters(app_test, demo_db):
@@ -154,16 +141,16 @@ def test_sentiment_stage_and_path_filters(app_test, demo_db):
     at.selectbox(key="words_w_label").set_value("negative").run()
     rows = _verbatim_rows(at)
     assert rows and all(r.endswith("Negative]") for r in rows)
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative")
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims, label="negative")
     at.selectbox(key="words_w_stage").set_value("purchase").run()
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, label="negative",
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims, label="negative",
                                        filters=Filters(stages=("purchase",)))
     assert all(" Purchase · " in r or "Purchase · " in r for r in _verbatim_rows(at))
     at.selectbox(key="words_w_stage").set_value("all").run()
-    top = _direct(demo_db, voc_journeys.by_variant, top=10).iloc[0]
+    top = direct(demo_db, voc_journeys.by_variant, top=10).iloc[0]
     at.selectbox(key="words_w_path").set_value(top["key"]).run()
     assert not at.exception
-    expected = _direct(demo_db, voc.count_verbatims, label="negative", path=tuple(top["path"]))
+    expected = direct(demo_db, voc.count_verbatims, label="negative", path=tuple(top["path"]))
     assert _total_shown(at) == expected
     assert len(_verbatim_rows(at)) == min(expected, 20)
 
@@ -172,9 +159,9 @@ def test_persona_filter_changes_the_nps(app_test, demo_db):
     everyone = _run(app_test, demo_db)
     persona = "Cautious senior"
     at = _run(app_test, demo_db, persona=persona)
-    direct = _direct(demo_db, metrics.nps, Filters(personas=(persona,)), by=None).iloc[0]
-    assert at.metric[0].value == sc.fmt_signed(float(direct["nps"]), "en")
-    assert f"n = {int(direct['n'])}" in at.metric[0].label
+    core = direct(demo_db, metrics.nps, Filters(personas=(persona,)), by=None).iloc[0]
+    assert at.metric[0].value == sc.fmt_signed(float(core["nps"]), "en")
+    assert f"n = {int(core['n'])}" in at.metric[0].label
     assert at.metric[0].label != everyone.metric[0].label
     assert any(persona in c.value for c in at.caption)
 
@@ -185,9 +172,9 @@ def _a_day_without_answers(db: str) -> str:
     last = pd.Timestamp(info["last_event"]).normalize()
     for day in pd.date_range(first, last, freq="D"):
         f = Filters(since=day.date(), until=day.date())
-        if all(_direct(db, fn, f, by=None).empty for fn in (metrics.nps, metrics.csat,
+        if all(direct(db, fn, f, by=None).empty for fn in (metrics.nps, metrics.csat,
                                                             metrics.ces)) \
-                and _direct(db, voc.verbatims, f, limit=1).empty:
+                and direct(db, voc.verbatims, f, limit=1).empty:
             return day.date().isoformat()
     pytest.skip("every day of the demo has answers")
 
@@ -213,7 +200,7 @@ def test_explorer_pages(app_test, demo_db):
     # A narrower filter keeps the page while it exists, else goes to its last one.
     at.text_input(key="nps_w_q").set_value("livr").run()
     assert not at.exception
-    matching = _direct(demo_db, voc.count_verbatims, search="livr")
+    matching = direct(demo_db, voc.count_verbatims, search="livr")
     assert 0 < matching
     start = "comments 21–" if matching > 20 else "comments 1–"
     assert any(start in c.value for c in at.caption)
@@ -221,8 +208,8 @@ def test_explorer_pages(app_test, demo_db):
 
 def test_nps_and_sentiment_by_stage_and_dropoff_point(app_test, demo_db):
     at = _run(app_test, demo_db)
-    stages = _direct(demo_db, voc_journeys.by_stage)
-    drops = _direct(demo_db, voc_journeys.by_dropoff)
+    stages = direct(demo_db, voc_journeys.by_stage)
+    drops = direct(demo_db, voc_journeys.by_dropoff)
     expander = next(e for e in at.expander if "drop-off point" in e.label)
     by_stage, by_drop = expander.dataframe[0].value, expander.dataframe[1].value
     assert len(by_stage) == len(stages) and len(by_drop) == len(drops)
@@ -235,16 +222,16 @@ def test_a_themes_detractors_and_the_journeys_they_took(app_test, demo_db):
     which journeys those detractors took, with the core's counts."""
     from journey.analytics import themes
 
-    listing = _direct(demo_db, themes.themes)
+    listing = direct(demo_db, themes.themes)
     assert not listing.empty, "the demo's comments have themes"
     theme = str(listing.iloc[0]["label"])
     at = _run(app_test, demo_db)
     at.selectbox(key="words_w_theme").set_value(theme).run()
     at.selectbox(key="nps_w_group").set_value("detractor").run()
     assert not at.exception
-    assert _total_shown(at) == _direct(demo_db, voc.count_verbatims, theme=theme,
+    assert _total_shown(at) == direct(demo_db, voc.count_verbatims, theme=theme,
                                        group="detractor")
-    expected = _direct(demo_db, voc.writers_journeys, top=10, theme=theme, group="detractor")
+    expected = direct(demo_db, voc.writers_journeys, top=10, theme=theme, group="detractor")
     assert not expected.empty
     box = next(e for e in at.expander if "customers behind these verbatims" in e.label)
     shown = box.dataframe[0].value

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from app_helpers import run_clean
 
 from journey import i18n
 from journey.analytics import drivers
@@ -43,10 +44,7 @@ def themed_db(tmp_path: Path) -> str:
 
 
 def _run(app_test, db: str):
-    at = app_test(db, page=PAGE)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return run_clean(app_test, db, PAGE)
 
 
 def _spec_values(chart) -> list[dict]:
