@@ -19,7 +19,7 @@ import pytest
 from journey.cli import main
 from journey.db.store import Store
 from journey.ingest import importer
-from journey.voc import sentiment
+from journey.voc import lexicon, sentiment
 
 LABELLED = Path(__file__).resolve().parent / "data" / "verbatims_labelled.csv"
 
@@ -83,6 +83,30 @@ def test_scores_are_bounded() -> None:
     scores = [sentiment.lexicon_score(t) for t in texts]
     assert all(-1.0 < s < 1.0 for s in scores)
     assert scores[2] == scores[3] == 0.0
+
+
+def test_every_language_table_has_one_shape_and_folded_entries() -> None:
+    # lexicons/<lang>.json: the same sections in each, every entry written as the scorer folds
+    # text (else it could never match), values within -1..+1, and no shared word or idiom
+    # given in two tables (the second would silently win over the first).
+    tables = {lang: lexicon.load_table(lang) for lang in lexicon.LANGUAGES}
+    for lang, table in tables.items():
+        assert tuple(table) == lexicon.SECTIONS, lang
+        for section in ("idioms", "words", "own_words", "boosters"):
+            for term, value in table[section].items():
+                assert sentiment.fold(term) == term, (lang, section, term)
+                assert -1.0 <= value <= 1.0 or section == "boosters", (lang, term, value)
+        for section in ("stop_words", "negators", "contrast", "irony_openers",
+                        "complaint_cues"):
+            assert all(sentiment.fold(w) == w for w in table[section]), (lang, section)
+    for section in ("idioms", "words", "boosters"):
+        assert not set(tables["fr"][section]) & set(tables["en"][section]), section
+    # What the scorer reads is the tables put together, French then English.
+    assert lexicon.WORDS == {**tables["fr"]["words"], **tables["en"]["words"]}
+    assert lexicon.OWN_WORDS["fr"]["terrible"] == -0.3
+    assert lexicon.OWN_WORDS["en"]["terrible"] == -0.9
+    assert "pas" in lexicon.NEGATORS and "not" in lexicon.NEGATORS
+    assert lexicon.STOP_WORDS["fr"].isdisjoint(lexicon.STOP_WORDS["en"])
 
 
 def _synthetic(n: int = 240) -> tuple[list[str], list[float]]:

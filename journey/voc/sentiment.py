@@ -32,7 +32,7 @@ import numpy as np
 
 from journey.voc import lexicon as lx
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = lx.LANGUAGES
 LABELS = ("negative", "neutral", "positive")
 # |score| at or below this is neutral. Chosen on the labelled set (tests/data), never on the
 # real exports.
@@ -71,8 +71,8 @@ def detect_language(text: str | None, default: str | None = None) -> str | None:
     tokens = fold(text).split()
     if not tokens:
         return None
-    fr = sum(1 for t in tokens if t in lx.STOP_FR)
-    en = sum(1 for t in tokens if t in lx.STOP_EN)
+    fr = sum(1 for t in tokens if t in lx.STOP_WORDS["fr"])
+    en = sum(1 for t in tokens if t in lx.STOP_WORDS["en"])
     accents = sum(1 for ch in text.lower() if ch in _ACCENTS)
     fr += min(accents, 3)
     if fr == en:
@@ -92,8 +92,7 @@ def _phrases() -> dict[int, dict[tuple[str, ...], float]]:
 
 _PHRASES = _phrases()
 # The single-word lexicon of each language (the shared words, then the language's own).
-_WORDS = {lang: {**lx.WORDS, **(lx.WORDS_FR if lang == "fr" else lx.WORDS_EN)}
-          for lang in LANGUAGES}
+_WORDS = {lang: {**lx.WORDS, **lx.OWN_WORDS[lang]} for lang in LANGUAGES}
 
 
 _PAUSE = re.compile(r"^\W*\w+\s*[,:!.…]")
