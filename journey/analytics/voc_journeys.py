@@ -243,6 +243,13 @@ def variant_customers(
     """The customers counted in a variant's NPS (its journeys with an answer in the
     filters), most detractor answers first: `CUSTOMER_COLUMNS`. Their answers add up to the
     variant's nps_n and detractors."""
+    # Not shared with repeats.py, though `repeaters` also lists the customers behind a
+    # figure and `loops` counts with the same SUM(CASE ...) idiom: the group differs (a
+    # variant key over the step rows here; a repeat service contact within a window, over
+    # the filtered events, there) and so does what is counted per customer (answers and
+    # their NPS here; service contacts there, answers or not). One query for both would
+    # only be the two joined by a switch. What IS the same question, the journeys in scope
+    # and their variant, comes from `journeys_cte` / `variants.variant_fragments`.
     params: dict[str, Any] = {}
     with_sql, own = journeys_cte(filters, options)
     params.update(own)
