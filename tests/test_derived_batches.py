@@ -9,8 +9,6 @@ in substance, as the reference).
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +30,8 @@ from test_rules_incremental import (
     _attrs,
     _t,
     events_for,
+    rules_store,
+    shared_store,
 )
 
 from journey.db import derived, rules
@@ -85,8 +85,7 @@ def journey_rows(store: Store, make) -> list[tuple]:  # noqa: ANN001 - a rule_ct
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store(tmp_path / "b.duckdb")
-    add_import(s, events=events_for(12), event_columns=COLS, touchpoints=MAP)
+    s = rules_store(tmp_path / "b.duckdb")
     yield s
     s.close()
 
@@ -162,23 +161,12 @@ def test_a_missing_attribute_matches_like_a_value(store):
     assert "help page" in renamed and "Product 42" in renamed
 
 
-_STORE: list[Store] = []
-
-
-def shared_store() -> Store:
-    if not _STORE:
-        s = Store(Path(tempfile.mkdtemp()) / "batch-prop.duckdb")
-        add_import(s, events=events_for(9), event_columns=COLS, touchpoints=MAP)
-        _STORE.append(s)
-    return _STORE[0]
-
-
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rule_list=st.lists(st.sampled_from(POOL), max_size=6, unique=True),
        batch=st.integers(min_value=1, max_value=60))
 def test_property_batched_rebuild_and_tuple_join(rule_list, batch):
-    s = shared_store()
+    s = shared_store("batch-prop")
     s.set_rules(rule_list)
     assert rebuild_with(s, batch) == rebuild_with(s, 10**9)
     assert journey_rows(s, rules.rule_ctes) == journey_rows(s, old_rule_ctes)

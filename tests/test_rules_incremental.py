@@ -55,10 +55,18 @@ def equal_to_rebuild(store: Store) -> None:
         assert now[table] == full[table], table
 
 
+def rules_store(path: Path, customers: int = 12) -> Store:
+    """A new store of `customers` customers' varied events (`events_for`) under the map
+    `MAP`, the one the rule tests here and in test_derived_batches.py change; the caller
+    closes it."""
+    s = Store(path)
+    add_import(s, events=events_for(customers), event_columns=COLS, touchpoints=MAP)
+    return s
+
+
 @pytest.fixture
 def store(tmp_path):
-    s = Store(tmp_path / "i.duckdb")
-    add_import(s, events=events_for(12), event_columns=COLS, touchpoints=MAP)
+    s = rules_store(tmp_path / "i.duckdb")
     yield s
     s.close()
 
@@ -139,15 +147,15 @@ POOL = [URL, HIDE, STAGE, CHANNEL, CART, HELP, OFFLINE, ONLY_C3,
         Rule("stage", "equals", "consideration", "channel", "Considered"),
         Rule("device", "one_of", "mobile", "online", "online"),
         Rule("touchpoint", "equals", "purchase", "hide")]
-_STORE: list[Store] = []
+_STORES: dict[str, Store] = {}
 
 
-def shared_store() -> Store:
-    if not _STORE:
-        s = Store(Path(tempfile.mkdtemp()) / "prop.duckdb")
-        add_import(s, events=events_for(9), event_columns=COLS, touchpoints=MAP)
-        _STORE.append(s)
-    return _STORE[0]
+def shared_store(name: str = "prop") -> Store:
+    """One 9-customer `rules_store` per name for the whole run: property tests reuse it
+    across examples (each example sets its own rules) instead of opening one per example."""
+    if name not in _STORES:
+        _STORES[name] = rules_store(Path(tempfile.mkdtemp()) / f"{name}.duckdb", 9)
+    return _STORES[name]
 
 
 rule_lists = st.lists(st.sampled_from(POOL), max_size=6, unique=True)
