@@ -24,6 +24,12 @@ MIN_SHARE = 0.01
 # A comment joins its strongest theme only if its weight there reaches this share of the
 # strongest weight any comment has on that theme; weaker ties leave it without a theme.
 MIN_WEIGHT = 0.08
+# A term in more than this share of the comments is left out: it cannot tell comments apart,
+# and it makes every component alike, so they merge into one ("livraison" in all of 15
+# comments joined the late ones and the damaged ones). A subject MOST comments share is a
+# theme, not a stop word: 0.5 here dropped "livraison" from 9 delivery comments of 15 and
+# found no theme at all. Words everywhere because they say nothing are theme_words' lists.
+MAX_DF = 0.95
 # The NMF is fitted on at most this many comments (a seeded sample), then every comment is
 # projected on it: 100,000 verbatims cost one fit on the sample and one cheap projection.
 FIT_SAMPLE = 12_000
@@ -58,7 +64,7 @@ def _vectorise(tokens: list[list[tuple[str, str]]]) -> tuple[object, object]:
 
     n = len(tokens)
     vec = TfidfVectorizer(
-        analyzer=tw.terms_of, min_df=max(MIN_SIZE, int(n * 0.002)), max_df=0.5,
+        analyzer=tw.terms_of, min_df=max(MIN_SIZE, int(n * 0.002)), max_df=MAX_DF,
         sublinear_tf=True, max_features=20_000, dtype=np.float32,
     )
     return vec, vec.fit_transform(tokens)
