@@ -10,7 +10,8 @@ inside an import and import order across imports (`EVENT_ID_STRIDE`), as real im
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,24 @@ def add_import(
             # As the importer does: the answers land with their comments' sentiment.
             sentiment.refresh(cur)
     return iid
+
+
+def clock(t0: dt.datetime, unit: str = "days") -> Callable[[float], dt.datetime]:
+    """`day = clock(T0)`; `day(1.5)`: the time 1.5 days after `t0` (or minutes, hours...
+    with `unit`), so a table of hand-made events reads as offsets from the test's start."""
+
+    def after(n: float) -> dt.datetime:
+        return t0 + dt.timedelta(**{unit: n})
+
+    return after
+
+
+def empty_store(path: str | Path) -> str:
+    """A new store at `path` with nothing in it, that the app must NOT fill with the demo
+    (autoload off); returns its path as text, closed, for the app (or a server) to open."""
+    with Store(path) as store:
+        store.set_setting("demo_autoload", "off")
+    return str(path)
 
 
 def small_store(path: str | Path, **import_kw: Any) -> Store:

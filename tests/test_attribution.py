@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from small_store import replace_events, small_store
+from small_store import clock, replace_events, small_store
 
 from journey.analytics import attribution as at
 from journey.analytics import reach
@@ -316,8 +316,7 @@ def test_renaming_touchpoints_permutes_the_credits(journeys, perm):
 T0 = dt.datetime(2024, 6, 1, 9, 0)
 
 
-def day(d: float) -> dt.datetime:
-    return T0 + dt.timedelta(days=d)
+day = clock(T0)
 
 
 TOUCHPOINTS = [

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 import sqlglot
-from small_store import RESPONSE_COLUMNS, small_store
+from small_store import RESPONSE_COLUMNS, clock, small_store
 
 from journey.analytics import metrics, reach, voc, voc_journeys
 from journey.analytics.filters import Filters
@@ -33,8 +33,7 @@ CUSTOMERS = [
 ]
 
 
-def day(d: float) -> dt.datetime:
-    return T0 + dt.timedelta(days=d)
+day = clock(T0)
 
 
 # customer, ts, touchpoint, device, revenue

@@ -9,7 +9,8 @@ import math
 import pandas as pd
 import pytest
 import sqlglot
-from small_store import small_store
+from cli_helpers import query_json
+from small_store import clock, small_store
 
 from journey.analytics import repeats
 from journey.analytics.filters import Filters
@@ -20,8 +21,7 @@ from journey.db.engine import Engine
 T0 = dt.datetime(2024, 4, 1, 9, 0)
 
 
-def day(d: float) -> dt.datetime:
-    return T0 + dt.timedelta(days=d)
+day = clock(T0)
 
 
 TOUCHPOINTS = [
@@ -247,13 +247,6 @@ def test_cli(tmp_path, capsys):
     assert code == 2 and "window" in capsys.readouterr().err
 
 
-def _cli_json(capsys, db, *args: str):
-    code = main(["query", *args, "--db", str(db), "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
-
-
 def test_cli_repeats_by_persona_counted_by_hand(tmp_path, capsys):
     """The page's per-persona share, from the command line. Service contacts: Parent a
     (Hotline day 1, 3: a repeat) and b (Chatbot then Hotline next day: a repeat), f none;
@@ -262,7 +255,7 @@ def test_cli_repeats_by_persona_counted_by_hand(tmp_path, capsys):
     db = tmp_path / "cli.duckdb"
     small_store(db, touchpoints=TOUCHPOINTS, events=EVENTS, customers=CUSTOMERS,
                 responses=RESPONSES).close()
-    data = _cli_json(capsys, db, "repeats", "--by", "persona")
+    data = query_json(capsys, db, "repeats", "--by", "persona")
     assert [(d["kind"], d["scope"], d["persona"], d["customers"], d["customers_repeating"])
             for d in data] == [("repeat_by_persona", "persona", "Parent", 2, 2),
                                ("repeat_by_persona", "persona", "Senior", 2, 1)]
@@ -272,7 +265,7 @@ def test_cli_repeats_by_persona_counted_by_hand(tmp_path, capsys):
     half = z * math.sqrt(0.25 / 2 + z * z / 16) / (1 + z * z / 2)
     assert data[1]["margin"] == pytest.approx(100 * half, abs=0.01)
     # A 14-day window makes e's second visit a repeat; the filters narrow as everywhere.
-    data = _cli_json(capsys, db, "repeats", "--by", "persona", "--window-days", "14",
+    data = query_json(capsys, db, "repeats", "--by", "persona", "--window-days", "14",
                      "--persona", "Senior")
     assert [(d["persona"], d["customers"], d["customers_repeating"]) for d in data] == [
         ("Senior", 2, 2)]
@@ -289,7 +282,7 @@ def test_cli_repeaters_nps_counted_by_hand(tmp_path, capsys):
     db = tmp_path / "cli.duckdb"
     small_store(db, touchpoints=TOUCHPOINTS, events=EVENTS, customers=CUSTOMERS,
                 responses=RESPONSES).close()
-    got = _cli_json(capsys, db, "repeaters-nps")
+    got = query_json(capsys, db, "repeaters-nps")
     assert got["kind"] == "nps_repeaters_vs_others"
     assert got["window_days"] == 7.0
     assert got["service"] == ["Chatbot", "Hotline", "Service client"]
@@ -302,12 +295,12 @@ def test_cli_repeaters_nps_counted_by_hand(tmp_path, capsys):
     assert got["significant"] is False  # three answers a side: never a finding
     assert got["repeaters"]["small_sample"] and got["others"]["small_sample"]
     # With 14 days e (9) repeats too: repeaters 4 answers, 1 promoter, 3 detractors.
-    got = _cli_json(capsys, db, "repeaters-nps", "--window-days", "14")
+    got = query_json(capsys, db, "repeaters-nps", "--window-days", "14")
     assert (got["repeaters"]["n"], got["repeaters"]["nps"]) == (4, -50.0)
     assert (got["others"]["n"], got["others"]["nps"]) == (2, 100.0)
     assert got["delta"] == pytest.approx(-150.0)
     # Only the hotline counts as service: a and c repeat; b's chatbot-then-hotline does not.
-    got = _cli_json(capsys, db, "repeaters-nps", "--service", "Hotline")
+    got = query_json(capsys, db, "repeaters-nps", "--service", "Hotline")
     assert got["service"] == ["Hotline"]
     assert (got["repeaters"]["n"], got["repeaters"]["detractors"]) == (2, 2)
     # Without --json, one readable line per side.

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from small_store import small_store
+from small_store import clock, small_store
 
 from journey.analytics import scope
 from journey.analytics.filters import Filters
@@ -22,8 +22,7 @@ CORE = ROOT / "journey"
 T0 = dt.datetime(2024, 3, 1, 10, 0)
 
 
-def day(d: float) -> dt.datetime:
-    return T0 + dt.timedelta(days=d)
+day = clock(T0)
 
 
 TOUCHPOINTS = [

@@ -17,7 +17,7 @@ import shutil
 from typing import Any
 
 import pytest
-from small_store import add_import, small_store
+from small_store import add_import, clock, small_store
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (requirements-dev.txt)")
 if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
@@ -47,8 +47,7 @@ pytestmark = [
 T0 = dt.datetime(2024, 3, 1, 9, 0)
 
 
-def at(days: float) -> dt.datetime:
-    return T0 + dt.timedelta(days=days)
+at = clock(T0)
 
 
 # A touchpoint name with a quote and one with a regex character: user text must stay a

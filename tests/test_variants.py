@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 import sqlglot
-from small_store import small_store
+from small_store import clock, small_store
 
 from journey.analytics import reach, variants
 from journey.analytics.filters import Filters
@@ -19,8 +19,7 @@ from journey.db.engine import Engine
 T0 = dt.datetime(2024, 3, 1, 9, 0)
 
 
-def at(minutes: float) -> dt.datetime:
-    return T0 + dt.timedelta(minutes=minutes)
+at = clock(T0, "minutes")
 
 
 TOUCHPOINTS = [
