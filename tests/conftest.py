@@ -1,9 +1,20 @@
-"""Suite-wide hooks."""
+"""Suite-wide hooks, and the fixtures unit, AppTest and browser tests share."""
 
 from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
+
+import pytest
+from small_store import empty_store
+
+
+@pytest.fixture()
+def empty_db(tmp_path: Path) -> str:
+    """A fresh empty store of the test's own, that the app must NOT fill with the demo
+    (autoload is off). One per test: a browser test's server holds its store's lock."""
+    return empty_store(tmp_path / "empty.duckdb")
 
 
 def pytest_unconfigure(config: object) -> None:

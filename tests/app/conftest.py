@@ -1,4 +1,5 @@
-"""AppTest fixtures: a small demo store, an empty store, and `app_test` to run the app on one.
+"""AppTest fixtures: a small demo store and `app_test` to run the app on one (the empty store,
+`empty_db`, is in tests/conftest.py: browser tests use it too).
 
 AppTest runs the script in this process, so the store path goes through $PARCOURS_DB and
 Streamlit's caches (keyed by path and data version) keep stores apart.
@@ -28,15 +29,6 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     with Store(path) as store:
         load_sample(store, customers=DEMO_CUSTOMERS)
-    return str(path)
-
-
-@pytest.fixture()
-def empty_db(tmp_path: Path) -> str:
-    """A fresh empty store that the app must NOT fill with the demo (autoload is off)."""
-    path = tmp_path / "empty.duckdb"
-    with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
     return str(path)
 
 

@@ -8,22 +8,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
-
-from journey.db.store import Store
 
 IMPORT_ROWS = 400_000  # ~14 MB: long enough to click Cancel while it reads
 CHECK_ROWS = 800_000  # ~28 MB: its check reads for long enough to click Cancel
-
-
-@pytest.fixture()
-def empty_db(tmp_path: Path) -> str:
-    """A store of each test's own: one app server per store (the server holds its lock)."""
-    path = tmp_path / "empty.duckdb"
-    with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
-    return str(path)
 
 
 def _left_in(temp: Path, within_s: float = 120.0) -> list[str]:
@@ -58,19 +46,27 @@ def _drop_big_csv(app_server, db: str, tmp_path: Path, page, wait_idle, rows: in
     return temp
 
 
+def _cancel(page, wait_idle, assert_no_exception, button: str, said: str,
+            appears_within_ms: int) -> str:
+    """Click `button` once it shows, wait for the page to say `said` and go idle with no
+    exception box; returns the page's text then."""
+    cancel = page.get_by_role("button", name=button)
+    cancel.wait_for(timeout=appears_within_ms)
+    cancel.click()
+    page.get_by_text(said).first.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    return page.inner_text("body")
+
+
 def test_cancel_an_import(app_server, empty_db, tmp_path: Path, page, wait_idle,
                           assert_no_exception) -> None:
     temp = _drop_big_csv(app_server, empty_db, tmp_path, page, wait_idle, IMPORT_ROWS)
     wait_idle(page)
     page.get_by_text("would be imported").first.wait_for(timeout=120_000)
     page.get_by_role("button", name="Import 1 file").click()
-    cancel = page.get_by_role("button", name="Cancel import")
-    cancel.wait_for(timeout=60_000)
-    cancel.click()
-    page.get_by_text("Import of big.csv cancelled").first.wait_for(timeout=120_000)
-    wait_idle(page)
-    assert_no_exception(page)
-    body = page.inner_text("body")
+    body = _cancel(page, wait_idle, assert_no_exception, "Cancel import",
+                   "Import of big.csv cancelled", appears_within_ms=60_000)
     assert "nothing was imported from it" in body
     assert "Nothing imported yet" in body, body[:2000]
     # The import's work files and the spooled upload are gone (the uploader keeps its own
@@ -81,13 +77,8 @@ def test_cancel_an_import(app_server, empty_db, tmp_path: Path, page, wait_idle,
 def test_cancel_the_check_of_a_dropped_file(app_server, empty_db, tmp_path: Path, page,
                                             wait_idle, assert_no_exception) -> None:
     temp = _drop_big_csv(app_server, empty_db, tmp_path, page, wait_idle, CHECK_ROWS)
-    cancel = page.get_by_role("button", name="Cancel check")
-    cancel.wait_for(timeout=120_000)
-    cancel.click()
-    page.get_by_text("Check of big.csv cancelled").first.wait_for(timeout=120_000)
-    wait_idle(page)
-    assert_no_exception(page)
-    body = page.inner_text("body")
+    body = _cancel(page, wait_idle, assert_no_exception, "Cancel check",
+                   "Check of big.csv cancelled", appears_within_ms=120_000)
     assert "would be imported" not in body
     assert "Cancel check" not in body
     # The rest of the upload's card is still there (kind, layout, mapping).

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-
-from journey.db.store import Store
+from small_store import empty_store
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real-exports"
 FILE = REAL / "nps_benavent_fr.csv"
@@ -24,10 +23,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def empty_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("real") / "empty.duckdb"
-    with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
-    return str(path)
+    # Module-wide (the suite's `empty_db` is one per test): its tests share one server.
+    return empty_store(tmp_path_factory.mktemp("real") / "empty.duckdb")
 
 
 def test_french_nps_survey_through_the_browser(app_server, empty_db, page, wait_idle,
