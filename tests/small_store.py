@@ -107,6 +107,18 @@ def empty_store(path: str | Path) -> str:
     return str(path)
 
 
+def imported_store(path: str | Path, data: bytes, file_name: str) -> str:
+    """`empty_store` holding one file imported as a user would (the importer: detection,
+    checks, sentiment and themes); fails with the import's report if it is refused."""
+    from journey.ingest import importer  # the real path, which the builders above skip
+
+    with Store(path) as store:
+        store.set_setting("demo_autoload", "off")
+        report = importer.import_file(store, data, file_name=file_name)
+        assert report.ok, report.to_text("en")
+    return str(path)
+
+
 def small_store(path: str | Path, **import_kw: Any) -> Store:
     """A new store at `path` holding one import (see `add_import`); the caller closes it."""
     store = Store(path)

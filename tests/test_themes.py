@@ -7,11 +7,12 @@ without a subject ("ras", "Merci", "Très bien"). The themes and their sizes are
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+import three_subjects
+from three_subjects import NPS, survey
 
 from journey.analytics import drivers, themes
 from journey.analytics.filters import Filters
@@ -21,28 +22,14 @@ from journey.ingest import importer
 from journey.voc import theme_model, theme_words
 from journey.voc import themes as stored
 
-DATA = Path(__file__).resolve().parent / "data" / "themes_three_subjects.csv"
 LABELS = {"delivery": "livraison · retard", "till": "attente · caisse", "price": "prix"}
-NPS = (3, 8, 10)  # answer i scores NPS[i % 3]; stage purchase for even i, retention for odd
-
-
-def _rows() -> list[dict[str, str]]:
-    with DATA.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _survey() -> bytes:
-    lines = ["customer_id;stage;nps;comment"]
-    for i, r in enumerate(_rows()):
-        lines.append(f"c{i:02d};{('purchase', 'retention')[i % 2]};{NPS[i % 3]};{r['text']}")
-    return ("\n".join(lines) + "\n").encode()
 
 
 @pytest.fixture()
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "t.duckdb"
     with Store(path) as store:
-        report = importer.import_file(store, _survey(), file_name="survey.csv")
+        report = importer.import_file(store, survey(), file_name="survey.csv")
         assert report.ok, report.to_text()
     return path
 
@@ -65,7 +52,7 @@ def test_words_fold_accents_plurals_and_stop_words() -> None:
 
 
 def test_three_clear_subjects_give_three_themes_of_ten() -> None:
-    rows = _rows()
+    rows = three_subjects.rows()
     found = theme_model.find([r["text"] for r in rows])
     assert sorted((f.label, f.size) for f in found.themes) == sorted(
         (label, 10) for label in LABELS.values())
@@ -117,7 +104,7 @@ def test_a_term_in_every_comment_does_not_join_two_subjects() -> None:
 
 
 def test_themes_are_deterministic_for_a_seed() -> None:
-    texts = [r["text"] for r in _rows()]
+    texts = [r["text"] for r in three_subjects.rows()]
     a, b = theme_model.find(texts, seed=3), theme_model.find(texts, seed=3)
     assert a.themes == b.themes
     assert a.theme.tolist() == b.theme.tolist()
@@ -312,7 +299,7 @@ def _two_imports(path: Path) -> tuple[int, int]:
     first, second = [header], [header]
     seen: dict[str, int] = {}
     kept = {"delivery": 8, "price": 5, "till": 2, "none": 3}
-    for i, r in enumerate(_rows()):
+    for i, r in enumerate(three_subjects.rows()):
         line = f"c{i:02d};{('purchase', 'retention')[i % 2]};{NPS[i % 3]};{r['text']}"
         seen[r["subject"]] = seen.get(r["subject"], 0) + 1
         (first if seen[r["subject"]] <= kept.get(r["subject"], 3) else second).append(line)

@@ -7,40 +7,25 @@ subjects of ten comments, see tests/test_themes.py), half at purchase, half at r
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 from app_helpers import run_clean
+from small_store import imported_store
+from three_subjects import survey
 
 from journey import i18n
 from journey.analytics import drivers
 from journey.analytics.filters import Filters
 from journey.db.store import Store
-from journey.ingest import importer
 
 PAGE = "views/nps.py"
-DATA = Path(__file__).resolve().parents[1] / "data" / "themes_three_subjects.csv"
-
-
-def _survey() -> bytes:
-    # As tests/test_themes.py: answer i scores 3, 8, 10 in turn, purchase / retention.
-    with DATA.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    lines = ["customer_id;stage;nps;comment"] + [
-        f"c{i:02d};{('purchase', 'retention')[i % 2]};{(3, 8, 10)[i % 3]};{r['text']}"
-        for i, r in enumerate(rows)]
-    return ("\n".join(lines) + "\n").encode()
 
 
 @pytest.fixture()
 def themed_db(tmp_path: Path) -> str:
-    path = tmp_path / "themes.duckdb"
-    with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
-        assert importer.import_file(store, _survey(), file_name="survey.csv").ok
-    return str(path)
+    return imported_store(tmp_path / "themes.duckdb", survey(), "survey.csv")
 
 
 def _run(app_test, db: str):
@@ -95,10 +80,6 @@ def test_rename_from_the_page_is_kept(app_test, themed_db):
 
 
 def test_answers_without_comments_show_the_empty_state(app_test, tmp_path: Path):
-    path = tmp_path / "plain.duckdb"
-    with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
-        data = b"customer_id;stage;nps\nc1;purchase;9\nc2;purchase;3\n"
-        assert importer.import_file(store, data, file_name="plain.csv").ok
-    at = _run(app_test, str(path))
+    data = b"customer_id;stage;nps\nc1;purchase;9\nc2;purchase;3\n"
+    at = _run(app_test, imported_store(tmp_path / "plain.duckdb", data, "plain.csv"))
     assert i18n.t("themes.empty", "en") in [i.value for i in at.info]

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from journey.db.store import Store
-from journey.ingest.importer import import_file
+from sankey_ink import NODE_RUNS
+from small_store import imported_store
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,31 +26,11 @@ c3,2026-01-03 10:00:00,{XSS_SCRIPT},web,desktop,consideration
 c3,2026-01-03 10:05:00,{XSS_CLOSE},web,desktop,consideration
 """
 
-# Pixel runs of ink down one column of the Sankey canvas: the nodes of the first step sit at
-# the left edge of the series (left: 10, nodeWidth: 16), so x = 18 crosses all of them.
-NODE_RUNS = """([xoff]) => {
-  const c = document.querySelector('.stEChartsChart canvas');
-  const r = c.getBoundingClientRect();
-  const sx = c.width / r.width, sy = c.height / r.height;
-  const d = c.getContext('2d').getImageData(Math.round(xoff * sx), 0, 1, c.height).data;
-  const runs = []; let start = -1;
-  for (let y = 0; y <= c.height; y++) {
-    const ink = y < c.height && d[4*y+3] > 0 && (d[4*y] + d[4*y+1] + d[4*y+2]) < 600;
-    if (ink && start < 0) start = y;
-    if (!ink && start >= 0) { if (y - start > 6 * sy) runs.push([start / sy, y / sy]); start = -1; }
-  }
-  return {left: r.left, top: r.top, runs};
-}"""
-
 
 @pytest.fixture(scope="module")
 def xss_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("xss") / "xss.duckdb"
-    with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
-        report = import_file(store, XSS_CSV.encode(), file_name="xss.csv")
-        assert report.ok, report.to_text("en")
-    return str(path)
+    return imported_store(tmp_path_factory.mktemp("xss") / "xss.duckdb",
+                          XSS_CSV.encode(), "xss.csv")
 
 
 def _open(page, url, wait_idle, selector):

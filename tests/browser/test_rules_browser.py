@@ -4,9 +4,8 @@ Sankeys), apply it, and see the Flows page draw the new touchpoint name."""
 from __future__ import annotations
 
 import pytest
-
-from journey.db.store import Store
-from journey.ingest.importer import import_file
+from sankey_ink import NODE_RUNS
+from small_store import imported_store
 
 pytestmark = pytest.mark.browser
 
@@ -21,31 +20,11 @@ c3,2026-01-03 10:00:00,Product page,web,desktop
 c3,2026-01-03 10:05:00,Checkout,web,desktop
 """
 
-# Pixel runs of ink down one column of the first Sankey canvas (as in
-# test_flows_network_browser.py): every journey here starts at one node, so x = 18 crosses it.
-NODE_RUNS = """([xoff]) => {
-  const c = document.querySelector('.stEChartsChart canvas');
-  const r = c.getBoundingClientRect();
-  const sx = c.width / r.width, sy = c.height / r.height;
-  const d = c.getContext('2d').getImageData(Math.round(xoff * sx), 0, 1, c.height).data;
-  const runs = []; let start = -1;
-  for (let y = 0; y <= c.height; y++) {
-    const ink = y < c.height && d[4*y+3] > 0 && (d[4*y] + d[4*y+1] + d[4*y+2]) < 600;
-    if (ink && start < 0) start = y;
-    if (!ink && start >= 0) { if (y - start > 6 * sy) runs.push([start / sy, y / sy]); start = -1; }
-  }
-  return {left: r.left, top: r.top, runs};
-}"""
-
 
 @pytest.fixture(scope="module")
 def rules_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("rules") / "rules.duckdb"
-    with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
-        report = import_file(store, CSV.encode(), file_name="shop.csv")
-        assert report.ok, report.to_text("en")
-    return str(path)
+    return imported_store(tmp_path_factory.mktemp("rules") / "rules.duckdb",
+                          CSV.encode(), "shop.csv")
 
 
 def _first_step(page, wait_idle) -> str:
@@ -53,7 +32,7 @@ def _first_step(page, wait_idle) -> str:
     3 journeys"."""
     page.wait_for_selector(".stEChartsChart canvas")
     page.wait_for_timeout(1200)  # the Sankey's entry animation
-    box = page.evaluate(NODE_RUNS, [18])
+    box = page.evaluate(NODE_RUNS, [18])  # every journey here starts at one node
     assert len(box["runs"]) == 1, box
     top, bottom = box["runs"][0]
     page.mouse.click(box["left"] + 18, box["top"] + (top + bottom) / 2)

@@ -9,36 +9,26 @@ the core's costliest theme at purchase and its impact.
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
+from small_store import imported_store
+from three_subjects import survey
 
 from journey import i18n
 from journey.analytics import drivers
 from journey.analytics.filters import Filters
 from journey.db.store import Store
-from journey.ingest import importer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "themes_three_subjects.csv"
 CHARTS = 5  # bars, stacked, heatmap, themes × stages, drivers (no dates: no trend)
 COSTLIEST: dict = {}
 
 
 @pytest.fixture(scope="module")
 def themes_db(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("themesbrowser") / "themes.duckdb"
-    with DATA.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    lines = ["customer_id;stage;nps;comment"] + [
-        f"c{i:02d};{('purchase', 'retention')[i % 2]};{(3, 8, 10)[i % 3]};{r['text']}"
-        for i, r in enumerate(rows)]
+    path = imported_store(tmp_path_factory.mktemp("themesbrowser") / "themes.duckdb",
+                          survey(), "survey.csv")
     with Store(path) as store:
-        store.set_setting("demo_autoload", "off")
-        assert importer.import_file(store, ("\n".join(lines) + "\n").encode(),
-                                    file_name="survey.csv").ok
         # Computed now: once the app server runs, it holds the file's lock.
         df = drivers.drivers(store.cursor(), Filters())
     purchase = df[(df["scope"] == "stage") & (df["group"] == "purchase")]
