@@ -25,6 +25,7 @@ from journey.present import stat_charts as sc
 from journey.present import theme_charts as tc
 from ui import voc_explorer, voc_themes
 from ui.charts import cached_chart, show_chart
+from ui.fragments import section
 from ui.page import PageContext, current_context
 from ui.tables import show_table
 from ui.url_state import Param, UrlState
@@ -60,6 +61,8 @@ URL = UrlState(
     Param("nps_theme", "str", "all", widget="words_w_theme", label="urlstate.theme"),
     # Last: its range depends on the filters before it.
     Param("nps_page", "int", 1, lo=1, widget="words_w_page", label="urlstate.page"),
+    # The per-stage / per-drop-off tables are read only when asked for (a toggle).
+    Param("nps_points", "bool", False, widget="words_w_points", label="firstview.points"),
 )
 
 
@@ -233,7 +236,7 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
         return metric
     labels = _group_labels(ctx, by, df[by])
     builder = {"nps": sc.nps_bars, "csat": sc.csat_bars, "ces": sc.ces_bars}[metric]
-    chart = builder(df, by=by, lang=ctx.lang, labels=labels)
+    chart = cached_chart(builder, df, by=by, lang=ctx.lang, labels=labels)
     n = int(overall["n"].iloc[0]) if not overall.empty else int(df["n"].sum())
     title = ctx.t("nps_page.chart_by", metric=metric.upper(), by=ctx.t(f"charts.by.{by}").lower())
     table = _group_table(ctx, metric, by, df)
@@ -244,6 +247,16 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     with st.expander(ctx.t("nps_page.table"), expanded=False):
         show_table(ctx, table, key="nps_group_table")
     return metric
+
+
+def _section_scores(ctx: PageContext, available: list[str]) -> dict[str, Any]:
+    """The scores by group, the stacked groups and the persona × stage heatmap: the metric
+    and grouping controls change all three."""
+    metric = _section_groups(ctx, available)
+    by = st.session_state.get("nps_w_by") or "stage"
+    _section_stacked(ctx, by)
+    _section_heatmap(ctx, metric)
+    return {"nps_metric": metric, "nps_by": by}
 
 
 def _section_stacked(ctx: PageContext, by: str) -> None:
@@ -339,14 +352,13 @@ def render(ctx: PageContext) -> None:
             empty_state(ctx, "no_match")
             URL.write(URL.widget_values())
             return
-        metric = _section_groups(ctx, available)
-        by = st.session_state.get("nps_w_by") or "stage"
-        _section_stacked(ctx, by)
-        _section_heatmap(ctx, metric)
+        # Sections as fragments (ui/fragments.py): a control reruns its own section only.
+        scores = section(ctx, _section_scores, available, url=URL,
+                         default={"nps_metric": "nps", "nps_by": "stage"})
         _section_trend(ctx)
-        shown = {**voc_themes.render(ctx), **voc_explorer.render(ctx)}
+        shown = {**voc_themes.render(ctx, URL), **voc_explorer.render(ctx, URL)}
         shown["nps_q"] = str(shown.get("nps_q") or "")[:SEARCH_MAX]
-        URL.write({"nps_metric": metric, "nps_by": by, **shown})
+        URL.write({**scores, **shown})
 
 
 if __name__ == "__main__":

@@ -170,8 +170,13 @@ def detractor_journeys(
 ) -> pd.DataFrame:
     """"Which journeys make detractors": the `top` most common variants that have NPS
     answers, ranked by detractor share (then NPS gap, then size): `VARIANT_COLUMNS`."""
-    df = by_variant(source, filters, options, top=top)
-    df = df[df["nps_n"] > 0]
+    return rank_detractors(by_variant(source, filters, options, top=top))
+
+
+def rank_detractors(variants: pd.DataFrame) -> pd.DataFrame:
+    """`detractor_journeys` of an already read `by_variant` result (no query): the app reads
+    the variants once for its path picker and ranks the same frame for this table."""
+    df = variants[variants["nps_n"] > 0]
     return df.sort_values(["detractor_share", "gap", "nps_n", "rank"],
                           ascending=[False, True, False, True], kind="stable"
                           ).reset_index(drop=True)

@@ -219,15 +219,37 @@ def test_explorer_pages(app_test, demo_db):
     assert any(start in c.value for c in at.caption)
 
 
+def _points(at):
+    return next(e for e in at.expander if "drop-off point" in e.label)
+
+
 def test_nps_and_sentiment_by_stage_and_dropoff_point(app_test, demo_db):
+    """Read only when asked for: folded, the expander holds nothing (its two queries do not
+    run on a view of the page); opened, its tables, with the core's figures, and its state
+    in the link."""
     at = _run(app_test, demo_db)
+    assert len(_points(at).dataframe) == 0
+    assert "nps_points" not in at.query_params
+    at.session_state["words_w_points"] = True  # what opening the expander sends
+    at.run()
+    assert not at.exception
+    assert at.query_params["nps_points"] == "1"
     stages = _direct(demo_db, voc_journeys.by_stage)
     drops = _direct(demo_db, voc_journeys.by_dropoff)
-    expander = next(e for e in at.expander if "drop-off point" in e.label)
+    expander = _points(at)
     by_stage, by_drop = expander.dataframe[0].value, expander.dataframe[1].value
     assert len(by_stage) == len(stages) and len(by_drop) == len(drops)
     assert list(by_stage["Answers (n)"]) == stages["nps_n"].tolist()
     assert by_drop["Last step (journeys that did not convert)"].iloc[-1] == "Converted journeys"
+
+
+def test_a_link_opens_the_stage_and_dropoff_tables(app_test, demo_db):
+    """`nps_points=1` in a link opens the expander with its tables read."""
+    at = _run(app_test, demo_db, nps_points="1")
+    expander = _points(at)
+    assert len(expander.dataframe) == 2
+    assert list(expander.dataframe[0].value["Answers (n)"]) == _direct(
+        demo_db, voc_journeys.by_stage)["nps_n"].tolist()
 
 
 def test_a_themes_detractors_and_the_journeys_they_took(app_test, demo_db):
