@@ -4,11 +4,12 @@
                                       [--root CHECKOUT]
 
 Each page is timed in a fresh process (so Streamlit's caches are empty, as after a start):
-1. the shell's first run for a new session (app.py on the Data page: options lists, stage
-   labels, store facts, the sidebar), CPU and wall;
-2. the page's first view after that run (every query of the page a cache miss);
-3. the same page again in a NEW session (AppTest): what a second visitor's first view costs,
-   with the caches the first one filled.
+1. a new session's first run, cold (AppTest lands on the overview: imports, store facts,
+   options lists, the sidebar and the overview's queries);
+2. the page's first view after that run (every query of the page a cache miss): the main
+   figure, what `bench_load --sessions 1` calls a page's server CPU;
+3. another session with every cache warm: its first run (the overview), the data page (about
+   the shell alone) and the page (what a second visitor's new tab costs the server).
 CPU is the process's own (every thread: DuckDB's too), robust to the machine's load; wall time
 follows the machine. `--profile N` prints the N dearest functions of the page's first view.
 `--root` times another checkout's app (a before/after on the same store). Never a test.
@@ -102,30 +103,38 @@ def new_session():
     return at
 
 out = {}
+# A new session's first run lands on "/" and is forwarded to the overview (AppTest cannot open
+# another page first): the process's cold start, imports and the shell's caches included.
 at = new_session()
-at.switch_page("views/data.py")
-out["shell"] = timed(at.run)
+out["cold"] = timed(at.run)
 at.switch_page(page)
 prof = cProfile.Profile() if profile else None
 PROF["on"] = prof
 out["first"] = timed(at.run)
 PROF["on"] = None
+out["errors"] = [str(e.value)[:300] for e in at.exception]
 out["detail"] = sorted(SPENT, key=lambda x: -x[1])
 SPENT.clear()
-errors = [e.value for e in at.exception]
-out["errors"] = [str(e)[:300] for e in errors]
+# Another session (another tab), every cache warm: its first run (the overview), the data
+# page (about the shell alone: the sidebar, store facts, options) and this page.
 at2 = new_session()
+out["new_overview"] = timed(at2.run)
 at2.switch_page("views/data.py")
 out["shell_warm"] = timed(at2.run)
-at3 = new_session()
-at3.switch_page(page)
-out["second_session"] = timed(at3.run)
+at2.switch_page(page)
+prof3 = cProfile.Profile() if profile else None
+PROF["on"] = prof3
+SPENT.clear()
+out["second_session"] = timed(at2.run)
+PROF["on"] = None
 out["detail_warm"] = sorted(SPENT, key=lambda x: -x[1])
 print("JSON" + json.dumps(out))
-if prof:
-    s = io.StringIO()
-    pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(profile)
-    print(s.getvalue())
+for title, p in (("first view", prof), ("page in a new session", prof3)):
+    if p:
+        s = io.StringIO()
+        pstats.Stats(p, stream=s).sort_stats("cumulative").print_stats(profile)
+        print("## profile:", title)
+        print(s.getvalue())
 """
 
 
@@ -143,9 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "PARCOURS_DB": str(Path(args.db).resolve()), "PARCOURS_DEMO": "0"}
     load = os.getloadavg()
     print(f"app: {root}; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print("| page | shell, first session CPU / wall (s) | page first view CPU / wall (s) "
-          "| shell, a new session (warm caches) | page in a new session (warm caches) "
-          "|\n|---|---:|---:|---:|---:|")
+    print("| page | cold start (overview) CPU / wall (s) | page first view CPU / wall (s) "
+          "| new session: overview, warm | new session: data page, warm "
+          "| new session: page, warm |\n|---|---:|---:|---:|---:|---:|")
     for name in args.pages.split(","):
         for _ in range(args.runs):
             proc = subprocess.run([sys.executable, "-c", CHILD, str(root), PAGES[name],
@@ -156,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {name} | failed: {proc.stderr[-800:]} |")
                 continue
             r = json.loads(line[4:])
-            cells = [f"{r[k][0]:.2f} / {r[k][1]:.2f}" for k in ("shell", "first",
+            cells = [f"{r[k][0]:.2f} / {r[k][1]:.2f}" for k in ("cold", "first",
+                                                                 "new_overview",
                                                                  "shell_warm",
                                                                  "second_session")]
             err = f" errors: {r['errors']}" if r["errors"] else ""
