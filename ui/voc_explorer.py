@@ -26,7 +26,7 @@ from ui.page import PageContext
 from ui.tables import show_table
 from ui.url_state import UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons
+from ui.widgets import download_buttons, folded
 
 SCORE_GROUPS = ("all", "promoter", "passive", "detractor")
 SENTIMENTS = ("all", *voc.LABELS)
@@ -141,9 +141,7 @@ def _section_points(ctx: PageContext) -> dict[str, Any]:
     """NPS and sentiment per stage and per drop-off point, in an expander that tells the
     server when it opens (keyed, `on_change="rerun"`; its state is in the link): a plain
     expander's content was read and sent on every view of the page, open or not."""
-    box = st.expander(ctx.t("words.by_stage_dropoff"), key="words_w_points",
-                      on_change="rerun")
-    shown = bool(box.open)
+    box, shown = folded(ctx.t("words.by_stage_dropoff"), key="words_w_points")
     if shown:
         with box:
             _points_tables(ctx)

@@ -26,7 +26,7 @@ from ui.page import PageContext
 from ui.tables import show_table
 from ui.url_state import UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons
+from ui.widgets import download_buttons, folded
 
 ALL = "__all__"
 TOP_COSTS = 3
@@ -38,19 +38,20 @@ def render(ctx: PageContext, url: UrlState | None = None) -> dict[str, Any]:
     section's default, left out of links). Each part is a fragment: its controls rerun it
     alone, and write their keys to `url`."""
     st.subheader(ctx.t("themes.title"))
-    defaults = {"nps_hm": "share", "nps_drv_stage": None}
+    defaults: dict[str, Any] = {"nps_hm": "share", "nps_drv_stage": None, "nps_manage": False}
     listing = ctx.query(th.themes)
     if listing.empty or int(listing["size"].sum()) == 0:
         st.info(ctx.t("themes.empty"), icon=":material/chat_bubble_outline:")
         if not listing.empty:
-            section(ctx, _editor, listing)
+            defaults.update(section(ctx, _editor, listing, url=url,
+                                    default={"nps_manage": False}))
         return defaults
     st.caption(ctx.t("themes.intro"))
     value = section(ctx, _heatmap, url=url, default={"nps_hm": "share"})
     stage = section(ctx, _drivers, url=url, default={"nps_drv_stage": None})
     # The editor's forms write to the store and rerun the whole page (st.rerun).
-    section(ctx, _editor, listing)
-    return {**defaults, **value, **stage}
+    editor = section(ctx, _editor, listing, url=url, default={"nps_manage": False})
+    return {**defaults, **value, **stage, **editor}
 
 
 def _driver_stages(df: pd.DataFrame) -> list[str]:
@@ -148,40 +149,49 @@ def _drivers(ctx: PageContext) -> dict[str, Any]:
     return {"nps_drv_stage": None if stage == default else stage}
 
 
-def _editor(ctx: PageContext, listing: pd.DataFrame) -> None:
-    """Rename, merge, pin: written to the store at once, kept across recomputes."""
+def _editor(ctx: PageContext, listing: pd.DataFrame) -> dict[str, Any]:
+    """Rename, merge, pin: written to the store at once, kept across recomputes. Made only
+    while its expander is open (its state under its URL key)."""
+    box, shown = folded(ctx.t("themes.manage"), key="themes_w_manage")
+    if shown:  # folded: nothing of it is made or sent
+        with box:
+            _edit(ctx, listing)
+    return {"nps_manage": shown}
+
+
+def _edit(ctx: PageContext, listing: pd.DataFrame) -> None:
+    """The themes' table, the theme picker and its rename / merge / pin forms."""
     labels = {int(i): str(lab) for i, lab in zip(listing["id"], listing["label"], strict=True)}
     ids = list(labels)
-    with st.expander(ctx.t("themes.manage"), expanded=False):
-        table = pd.DataFrame({
-            "id": ids, ctx.t("themes.theme"): [labels[i] for i in ids],
-            ctx.t("themes.col.auto"): listing["auto_label"].astype(str).to_numpy(),
-            ctx.t("charts.n"): listing["size"].astype(int).to_numpy(),
-            ctx.t("themes.col.pinned"): listing["pinned"].astype(bool).to_numpy(),
-            ctx.t("themes.col.examples"): [" | ".join(map(str, ex))
-                                           for ex in listing["examples"]],
-        })
-        show_table(ctx, table, key="themes_list")
-        theme = st.selectbox(ctx.t("themes.pick"), ids, key="themes_w_pick",
-                             format_func=lambda i: f"{i} · {labels.get(i, '')}")
-        if theme is None:
-            return
-        with st.form("themes_rename", border=False):
-            label = st.text_input(ctx.t("themes.new_label"), max_chars=edits.LABEL_MAX,
-                                  key="themes_w_label")
-            if st.form_submit_button(ctx.t("themes.rename")):
-                _apply(ctx, lambda: edits.rename(ctx.store, theme, label))
-        others = [i for i in ids if i != theme]
-        if others:
-            with st.form("themes_merge", border=False):
-                other = st.selectbox(ctx.t("themes.merge_from"), others, key="themes_w_other",
-                                     format_func=lambda i: f"{i} · {labels.get(i, '')}")
-                if st.form_submit_button(ctx.t("themes.merge")):
-                    _apply(ctx, lambda: edits.merge(ctx.store, theme, int(other)))
-        pinned = bool(listing.loc[listing["id"] == theme, "pinned"].iloc[0])
-        key = "themes.unpin" if pinned else "themes.pin"
-        if st.button(ctx.t(key), key="themes_w_pin", help=ctx.t("themes.pin_help")):
-            _apply(ctx, lambda: edits.pin(ctx.store, theme, not pinned))
+    table = pd.DataFrame({
+        "id": ids, ctx.t("themes.theme"): [labels[i] for i in ids],
+        ctx.t("themes.col.auto"): listing["auto_label"].astype(str).to_numpy(),
+        ctx.t("charts.n"): listing["size"].astype(int).to_numpy(),
+        ctx.t("themes.col.pinned"): listing["pinned"].astype(bool).to_numpy(),
+        ctx.t("themes.col.examples"): [" | ".join(map(str, ex))
+                                       for ex in listing["examples"]],
+    })
+    show_table(ctx, table, key="themes_list")
+    theme = st.selectbox(ctx.t("themes.pick"), ids, key="themes_w_pick",
+                         format_func=lambda i: f"{i} · {labels.get(i, '')}")
+    if theme is None:
+        return
+    with st.form("themes_rename", border=False):
+        label = st.text_input(ctx.t("themes.new_label"), max_chars=edits.LABEL_MAX,
+                              key="themes_w_label")
+        if st.form_submit_button(ctx.t("themes.rename")):
+            _apply(ctx, lambda: edits.rename(ctx.store, theme, label))
+    others = [i for i in ids if i != theme]
+    if others:
+        with st.form("themes_merge", border=False):
+            other = st.selectbox(ctx.t("themes.merge_from"), others, key="themes_w_other",
+                                 format_func=lambda i: f"{i} · {labels.get(i, '')}")
+            if st.form_submit_button(ctx.t("themes.merge")):
+                _apply(ctx, lambda: edits.merge(ctx.store, theme, int(other)))
+    pinned = bool(listing.loc[listing["id"] == theme, "pinned"].iloc[0])
+    key = "themes.unpin" if pinned else "themes.pin"
+    if st.button(ctx.t(key), key="themes_w_pin", help=ctx.t("themes.pin_help")):
+        _apply(ctx, lambda: edits.pin(ctx.store, theme, not pinned))
 
 
 def _apply(ctx: PageContext, edit: Callable[[], None]) -> None:

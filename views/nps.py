@@ -30,7 +30,7 @@ from ui.page import PageContext, current_context
 from ui.tables import show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons, empty_state, guard, url_notices
+from ui.widgets import download_buttons, empty_state, folded, guard, url_notices
 
 METRICS = ("nps", "csat", "ces")
 GROUPINGS = ("stage", "touchpoint", "persona", "channel", "month")
@@ -63,6 +63,8 @@ URL = UrlState(
     Param("nps_page", "int", 1, lo=1, widget="words_w_page", label="urlstate.page"),
     # The per-stage / per-drop-off tables are read only when asked for (a toggle).
     Param("nps_points", "bool", False, widget="words_w_points", label="firstview.points"),
+    Param("nps_table", "bool", False, widget="nps_w_table", label="firstview.table"),
+    Param("nps_manage", "bool", False, widget="themes_w_manage", label="firstview.manage"),
 )
 
 
@@ -244,8 +246,10 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     if len(df) > 1:
         st.caption(ctx.t("nps_page.diff_note", min=sc.SMALL_SAMPLE))
     _small_warning(ctx, df)
-    with st.expander(ctx.t("nps_page.table"), expanded=False):
-        show_table(ctx, table, key="nps_group_table")
+    box, shown = folded(ctx.t("nps_page.table"), key="nps_w_table")
+    if shown:
+        with box:
+            show_table(ctx, table, key="nps_group_table")
     return metric
 
 
@@ -256,7 +260,8 @@ def _section_scores(ctx: PageContext, available: list[str]) -> dict[str, Any]:
     by = st.session_state.get("nps_w_by") or "stage"
     _section_stacked(ctx, by)
     _section_heatmap(ctx, metric)
-    return {"nps_metric": metric, "nps_by": by}
+    return {"nps_metric": metric, "nps_by": by,
+            "nps_table": bool(st.session_state.get("nps_w_table"))}
 
 
 def _section_stacked(ctx: PageContext, by: str) -> None:
@@ -354,7 +359,7 @@ def render(ctx: PageContext) -> None:
             return
         # Sections as fragments (ui/fragments.py): a control reruns its own section only.
         scores = section(ctx, _section_scores, available, url=URL,
-                         default={"nps_metric": "nps", "nps_by": "stage"})
+                         default={"nps_metric": "nps", "nps_by": "stage", "nps_table": False})
         _section_trend(ctx)
         shown = {**voc_themes.render(ctx, URL), **voc_explorer.render(ctx, URL)}
         shown["nps_q"] = str(shown.get("nps_q") or "")[:SEARCH_MAX]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from journey import i18n
-from journey.analytics import metrics, voc, voc_journeys
+from journey.analytics import compare, metrics, voc, voc_journeys
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from journey.present import stat_charts as sc
@@ -38,8 +38,33 @@ def _direct(db: str, fn, filters: Filters | None = None, **kw):
 
 
 def _group_table(at):
-    # The numbers table sits in the section's expander; the verbatims are the last grid.
+    # The numbers table sits in the section's expander, made when it is opened.
+    if not at.expander[0].dataframe:
+        at.session_state["nps_w_table"] = True  # what opening the expander sends
+        at.run()
+        assert not at.exception
     return at.expander[0].dataframe[0].value
+
+
+def test_folded_tables_are_made_when_opened(app_test, demo_db):
+    """The numbers table and the theme editor are neither read nor sent while folded;
+    opened, they are there, and the link says so (a shared link opens them)."""
+    at = _run(app_test, demo_db)
+    assert len(at.expander[0].dataframe) == 0
+    assert not [s for s in at.selectbox if s.key == "themes_w_pick"]
+    at.session_state["nps_w_table"] = True
+    at.session_state["themes_w_manage"] = True
+    at.run()
+    assert not at.exception
+    table = at.expander[0].dataframe[0].value
+    assert table.columns[0] == "Stage"
+    assert list(table["Answers (n)"]) == _direct(
+        demo_db, compare.groups, metric="nps", by="stage")["n"].astype(int).tolist()
+    assert at.selectbox(key="themes_w_pick").value is not None
+    assert at.query_params["nps_table"] == "1" and at.query_params["nps_manage"] == "1"
+    again = _run(app_test, demo_db, nps_table="1", nps_manage="1")
+    assert len(again.expander[0].dataframe) == 1
+    assert again.selectbox(key="themes_w_pick").value is not None
 
 
 def _verbatim_rows(at) -> list[str]:
