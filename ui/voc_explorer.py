@@ -20,11 +20,13 @@ from journey import i18n
 from journey.analytics import themes as themes_figures
 from journey.analytics import voc, voc_journeys
 from journey.present import voc_charts
-from ui.charts import show_chart
+from ui.charts import cached_chart, show_chart
+from ui.fragments import section
 from ui.page import PageContext
 from ui.tables import show_table
+from ui.url_state import UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons
+from ui.widgets import download_buttons, folded
 
 SCORE_GROUPS = ("all", "promoter", "passive", "detractor")
 SENTIMENTS = ("all", *voc.LABELS)
@@ -65,7 +67,7 @@ def highlight(text: str, term: str | None) -> str:
 # -- sentiment over time ------------------------------------------------------------------
 
 
-def _section_trend(ctx: PageContext) -> str:
+def _section_trend(ctx: PageContext) -> dict[str, Any]:
     st.subheader(ctx.t("words.trend"))
     grain = st.segmented_control(
         ctx.t("words.period"), voc.GRAINS, key="words_w_grain",
@@ -74,8 +76,8 @@ def _section_trend(ctx: PageContext) -> str:
     df = ctx.query(voc.sentiment_trend, grain=grain)
     if df.empty:
         st.info(ctx.t("words.no_trend"), icon=":material/info:")
-        return grain
-    chart = voc_charts.sentiment_over_time(df, lang=ctx.lang, grain=grain)
+        return {"nps_trend": grain}
+    chart = cached_chart(voc_charts.sentiment_over_time, df, lang=ctx.lang, grain=grain)
     show_chart(ctx, chart)
     n = int(df["n"].sum())
     show_caption(ctx.caption(n=n))
@@ -90,7 +92,7 @@ def _section_trend(ctx: PageContext) -> str:
             dtype="Float64"),
     })
     download_buttons(ctx, df=table, chart=chart, name=f"sentiment-by-{grain}")
-    return grain
+    return {"nps_trend": grain}
 
 
 # -- which journeys make detractors -------------------------------------------------------
@@ -135,30 +137,41 @@ def _stats_columns(ctx: PageContext, df: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _section_points(ctx: PageContext) -> None:
-    """NPS and sentiment per stage and per drop-off point, in an expander."""
-    with st.expander(ctx.t("words.by_stage_dropoff"), expanded=False):
-        stages = ctx.query(voc_journeys.by_stage)
-        drops = ctx.query(voc_journeys.by_dropoff)
-        if stages.empty and drops.empty:
-            st.caption(ctx.t("words.no_journeys"))
-            return
-        if not stages.empty:
-            show_table(ctx, pd.DataFrame({
-                ctx.t("charts.by.stage"): [ctx.stage_label(s) for s in stages["stage"]],
-                **_stats_columns(ctx, stages)}), key="words_by_stage")
-        if not drops.empty:
-            show_table(ctx, pd.DataFrame({
-                ctx.t("words.col.dropoff_point"): [
-                    ctx.t("words.converted") if k == voc_journeys.KIND_CONVERTED else str(tp)
-                    for k, tp in zip(drops["kind"], drops["touchpoint"], strict=True)],
-                **_stats_columns(ctx, drops)}), key="words_by_dropoff")
+def _section_points(ctx: PageContext) -> dict[str, Any]:
+    """NPS and sentiment per stage and per drop-off point, in an expander that tells the
+    server when it opens (keyed, `on_change="rerun"`; its state is in the link): a plain
+    expander's content was read and sent on every view of the page, open or not."""
+    box, shown = folded(ctx.t("words.by_stage_dropoff"), key="words_w_points")
+    if shown:
+        with box:
+            _points_tables(ctx)
+    return {"nps_points": shown}
+
+
+def _points_tables(ctx: PageContext) -> None:
+    """The two tables, read from the data now (the expander is open)."""
+    stages = ctx.query(voc_journeys.by_stage)
+    drops = ctx.query(voc_journeys.by_dropoff)
+    if stages.empty and drops.empty:
+        st.caption(ctx.t("words.no_journeys"))
+        return
+    if not stages.empty:
+        show_table(ctx, pd.DataFrame({
+            ctx.t("charts.by.stage"): [ctx.stage_label(s) for s in stages["stage"]],
+            **_stats_columns(ctx, stages)}), key="words_by_stage")
+    if not drops.empty:
+        show_table(ctx, pd.DataFrame({
+            ctx.t("words.col.dropoff_point"): [
+                ctx.t("words.converted") if k == voc_journeys.KIND_CONVERTED else str(tp)
+                for k, tp in zip(drops["kind"], drops["touchpoint"], strict=True)],
+            **_stats_columns(ctx, drops)}), key="words_by_dropoff")
 
 
 def _section_journeys(ctx: PageContext) -> None:
     st.subheader(ctx.t("words.journeys"))
     st.caption(ctx.t("words.journeys_intro"))
-    df = ctx.query(voc_journeys.detractor_journeys, top=TOP_PATHS)
+    # The variants the path picker reads too (one query for both), ranked here.
+    df = voc_journeys.rank_detractors(ctx.query(voc_journeys.by_variant, top=TOP_PATHS))
     if df.empty:
         st.info(ctx.t("words.no_journeys"), icon=":material/info:")
         return
@@ -367,17 +380,21 @@ def _section_explorer(ctx: PageContext) -> dict[str, Any]:
             ) if x)
             st.markdown(highlight(str(row["comment"]), term) + "  \n:gray[" +
                         i18n.md_escape(meta) + "]")
-    export = ctx.query(voc.verbatims, limit=EXPORT_MAX, **kw)
     if total > EXPORT_MAX:
         st.caption(ctx.t("words.export_cut", max=i18n.fmt_int(EXPORT_MAX, ctx.lang)))
-    download_buttons(ctx, df=_verbatim_table(ctx, export), name="verbatims")
+    # Read and laid out only when the CSV is clicked: up to 5,000 verbatims (a query and a
+    # row-by-row table) were a good part of every view of the page.
+    download_buttons(
+        ctx, df=lambda: _verbatim_table(ctx, ctx.query(voc.verbatims, limit=EXPORT_MAX, **kw)),
+        name="verbatims")
     return {**picked, "nps_page": page}
 
 
-def render(ctx: PageContext) -> dict[str, Any]:
+def render(ctx: PageContext, url: UrlState | None = None) -> dict[str, Any]:
     """Sentiment over time, the detractors' journeys, the verbatim explorer; returns the
-    values of its controls under their URL keys (the page keeps them in its URL)."""
-    grain = _section_trend(ctx)
-    _section_journeys(ctx)
-    _section_points(ctx)
-    return {"nps_trend": grain, **_section_explorer(ctx)}
+    values of its controls under their URL keys (the page keeps them in its URL, `url`).
+    Each part is a fragment: its controls rerun it alone, and write their keys to `url`."""
+    grain = section(ctx, _section_trend, url=url, default={"nps_trend": "month"})
+    section(ctx, _section_journeys)
+    points = section(ctx, _section_points, url=url, default={"nps_points": False})
+    return {**grain, **points, **section(ctx, _section_explorer, url=url)}

@@ -20,32 +20,38 @@ from journey.analytics import drivers as drv
 from journey.analytics import themes as th
 from journey.present import theme_charts as tc
 from journey.voc import themes as edits
-from ui.charts import show_chart
+from ui.charts import cached_chart, show_chart
+from ui.fragments import section
 from ui.page import PageContext
 from ui.tables import show_table
+from ui.url_state import UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons
+from ui.widgets import download_buttons, folded
 
 ALL = "__all__"
 TOP_COSTS = 3
 
 
-def render(ctx: PageContext) -> dict[str, Any]:
+def render(ctx: PageContext, url: UrlState | None = None) -> dict[str, Any]:
     """Themes by stage, drivers and the theme editor; an empty state without themes. Returns
     the values of the controls that change what is shown, under their URL keys (None: the
-    section's default, left out of links)."""
+    section's default, left out of links). Each part is a fragment: its controls rerun it
+    alone, and write their keys to `url`."""
     st.subheader(ctx.t("themes.title"))
+    defaults: dict[str, Any] = {"nps_hm": "share", "nps_drv_stage": None, "nps_manage": False}
     listing = ctx.query(th.themes)
     if listing.empty or int(listing["size"].sum()) == 0:
         st.info(ctx.t("themes.empty"), icon=":material/chat_bubble_outline:")
         if not listing.empty:
-            _editor(ctx, listing)
-        return {"nps_hm": "share", "nps_drv_stage": None}
+            defaults.update(section(ctx, _editor, listing, url=url,
+                                    default={"nps_manage": False}))
+        return defaults
     st.caption(ctx.t("themes.intro"))
-    value = _heatmap(ctx)
-    stage = _drivers(ctx)
-    _editor(ctx, listing)
-    return {"nps_hm": value, "nps_drv_stage": stage}
+    value = section(ctx, _heatmap, url=url, default={"nps_hm": "share"})
+    stage = section(ctx, _drivers, url=url, default={"nps_drv_stage": None})
+    # The editor's forms write to the store and rerun the whole page (st.rerun).
+    editor = section(ctx, _editor, listing, url=url, default={"nps_manage": False})
+    return {**defaults, **value, **stage, **editor}
 
 
 def _driver_stages(df: pd.DataFrame) -> list[str]:
@@ -60,13 +66,14 @@ def known(ctx: PageContext) -> dict[str, list[str]]:
     return {"nps_drv_stage": [ALL, *_driver_stages(ctx.query(drv.drivers, by="stage"))]}
 
 
-def _heatmap(ctx: PageContext) -> str:
+def _heatmap(ctx: PageContext) -> dict[str, Any]:
     value = st.segmented_control(
         ctx.t("themes.value"), tc.VALUES, key="themes_w_value", required=True,
         format_func=lambda v: ctx.t(f"themes.value.{v}"),
     ) or "share"
     df = ctx.query(th.by_stage)
-    chart = tc.heatmap(df, lang=ctx.lang, value=value, stage_labels=ctx.stage_labels())
+    chart = cached_chart(tc.heatmap, df, lang=ctx.lang, value=value,
+                         stage_labels=ctx.stage_labels())
     table = pd.DataFrame({
         ctx.t("themes.theme"): df["label"].astype(str).to_numpy(),
         ctx.t("charts.by.stage"): [ctx.stage_label(s) for s in df["stage"]],
@@ -80,16 +87,17 @@ def _heatmap(ctx: PageContext) -> str:
     show_chart(ctx, chart)
     show_caption(caption)
     download_buttons(ctx, df=table, chart=chart, name=f"themes-by-stage-{value}")
-    return value
+    return {"nps_hm": value}
 
 
-def _drivers(ctx: PageContext) -> str | None:
-    """The drivers at the picked stage; returns that stage, None when it is the default."""
+def _drivers(ctx: PageContext) -> dict[str, Any]:
+    """The drivers at the picked stage; returns that stage (None when it is the default)
+    under its URL key."""
     st.subheader(ctx.t("themes.drivers"))
     df = ctx.query(drv.drivers, by="stage")
     if df.empty:
         st.info(ctx.t("themes.no_drivers"), icon=":material/info:")
-        return None
+        return {"nps_drv_stage": None}
     stages = _driver_stages(df)
     options = [ALL, *stages]
     # The conversion stage first: what costs NPS where customers buy.
@@ -121,7 +129,7 @@ def _drivers(ctx: PageContext) -> str | None:
                 delta=ctx.t("map.could_be_noise") if row.noise else None, delta_color="off",
                 delta_arrow="off",
             )
-    chart = tc.drivers(part, lang=ctx.lang)
+    chart = cached_chart(tc.drivers, part, lang=ctx.lang)
     table = pd.DataFrame({
         ctx.t("themes.theme"): part["label"].astype(str).to_numpy(),
         ctx.t("charts.n"): part["n"].astype(int).to_numpy(),
@@ -138,43 +146,52 @@ def _drivers(ctx: PageContext) -> str | None:
     show_caption(ctx.caption(n=int(part["group_n"].max()), extra=ctx.t("themes.drivers_note")))
     show_table(ctx, table, key="themes_drivers")
     download_buttons(ctx, df=table, chart=chart, name="theme-drivers")
-    return None if stage == default else stage
+    return {"nps_drv_stage": None if stage == default else stage}
 
 
-def _editor(ctx: PageContext, listing: pd.DataFrame) -> None:
-    """Rename, merge, pin: written to the store at once, kept across recomputes."""
+def _editor(ctx: PageContext, listing: pd.DataFrame) -> dict[str, Any]:
+    """Rename, merge, pin: written to the store at once, kept across recomputes. Made only
+    while its expander is open (its state under its URL key)."""
+    box, shown = folded(ctx.t("themes.manage"), key="themes_w_manage")
+    if shown:  # folded: nothing of it is made or sent
+        with box:
+            _edit(ctx, listing)
+    return {"nps_manage": shown}
+
+
+def _edit(ctx: PageContext, listing: pd.DataFrame) -> None:
+    """The themes' table, the theme picker and its rename / merge / pin forms."""
     labels = {int(i): str(lab) for i, lab in zip(listing["id"], listing["label"], strict=True)}
     ids = list(labels)
-    with st.expander(ctx.t("themes.manage"), expanded=False):
-        table = pd.DataFrame({
-            "id": ids, ctx.t("themes.theme"): [labels[i] for i in ids],
-            ctx.t("themes.col.auto"): listing["auto_label"].astype(str).to_numpy(),
-            ctx.t("charts.n"): listing["size"].astype(int).to_numpy(),
-            ctx.t("themes.col.pinned"): listing["pinned"].astype(bool).to_numpy(),
-            ctx.t("themes.col.examples"): [" | ".join(map(str, ex))
-                                           for ex in listing["examples"]],
-        })
-        show_table(ctx, table, key="themes_list")
-        theme = st.selectbox(ctx.t("themes.pick"), ids, key="themes_w_pick",
-                             format_func=lambda i: f"{i} · {labels.get(i, '')}")
-        if theme is None:
-            return
-        with st.form("themes_rename", border=False):
-            label = st.text_input(ctx.t("themes.new_label"), max_chars=edits.LABEL_MAX,
-                                  key="themes_w_label")
-            if st.form_submit_button(ctx.t("themes.rename")):
-                _apply(ctx, lambda: edits.rename(ctx.store, theme, label))
-        others = [i for i in ids if i != theme]
-        if others:
-            with st.form("themes_merge", border=False):
-                other = st.selectbox(ctx.t("themes.merge_from"), others, key="themes_w_other",
-                                     format_func=lambda i: f"{i} · {labels.get(i, '')}")
-                if st.form_submit_button(ctx.t("themes.merge")):
-                    _apply(ctx, lambda: edits.merge(ctx.store, theme, int(other)))
-        pinned = bool(listing.loc[listing["id"] == theme, "pinned"].iloc[0])
-        key = "themes.unpin" if pinned else "themes.pin"
-        if st.button(ctx.t(key), key="themes_w_pin", help=ctx.t("themes.pin_help")):
-            _apply(ctx, lambda: edits.pin(ctx.store, theme, not pinned))
+    table = pd.DataFrame({
+        "id": ids, ctx.t("themes.theme"): [labels[i] for i in ids],
+        ctx.t("themes.col.auto"): listing["auto_label"].astype(str).to_numpy(),
+        ctx.t("charts.n"): listing["size"].astype(int).to_numpy(),
+        ctx.t("themes.col.pinned"): listing["pinned"].astype(bool).to_numpy(),
+        ctx.t("themes.col.examples"): [" | ".join(map(str, ex))
+                                       for ex in listing["examples"]],
+    })
+    show_table(ctx, table, key="themes_list")
+    theme = st.selectbox(ctx.t("themes.pick"), ids, key="themes_w_pick",
+                         format_func=lambda i: f"{i} · {labels.get(i, '')}")
+    if theme is None:
+        return
+    with st.form("themes_rename", border=False):
+        label = st.text_input(ctx.t("themes.new_label"), max_chars=edits.LABEL_MAX,
+                              key="themes_w_label")
+        if st.form_submit_button(ctx.t("themes.rename")):
+            _apply(ctx, lambda: edits.rename(ctx.store, theme, label))
+    others = [i for i in ids if i != theme]
+    if others:
+        with st.form("themes_merge", border=False):
+            other = st.selectbox(ctx.t("themes.merge_from"), others, key="themes_w_other",
+                                 format_func=lambda i: f"{i} · {labels.get(i, '')}")
+            if st.form_submit_button(ctx.t("themes.merge")):
+                _apply(ctx, lambda: edits.merge(ctx.store, theme, int(other)))
+    pinned = bool(listing.loc[listing["id"] == theme, "pinned"].iloc[0])
+    key = "themes.unpin" if pinned else "themes.pin"
+    if st.button(ctx.t(key), key="themes_w_pin", help=ctx.t("themes.pin_help")):
+        _apply(ctx, lambda: edits.pin(ctx.store, theme, not pinned))
 
 
 def _apply(ctx: PageContext, edit: Callable[[], None]) -> None:

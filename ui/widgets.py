@@ -55,6 +55,15 @@ def empty_state(ctx: PageContext, reason: Literal["no_data", "no_match"]) -> Non
                 icon=":material/filter_alt_off:")
 
 
+def folded(label: str, key: str) -> tuple[Any, bool]:
+    """An expander whose content is made only while it is open: keyed, it tells the server
+    when it opens or closes (`on_change="rerun"`; the state is `st.session_state[key]`), so
+    the page reads and sends what it holds only then. A plain expander's content is computed,
+    sent and laid out by the browser on every run, folded or not. Returns (expander, open)."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box, bool(box.open)
+
+
 @contextmanager
 def guard(ctx: PageContext) -> Iterator[None]:
     """Turn any error inside into a plain-words message; the traceback goes to the log only.
@@ -95,7 +104,7 @@ def _plain_error(exc: BaseException) -> str:
 def download_buttons(
     ctx: PageContext,
     *,
-    df: pd.DataFrame | None = None,
+    df: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
     chart: Any | None = None,
     name: str,
     csv_label: str | None = None,
@@ -104,7 +113,9 @@ def download_buttons(
     """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`;
     `csv_label` names the CSV button when a block offers more than one. `files` adds
     ready-made downloads as (label, extension, mime type, bytes maker): the maker runs only
-    when the button is clicked (a slide takes vl-convert a second or two)."""
+    when the button is clicked (a slide takes vl-convert a second or two). `df` may be a
+    function making the table: then its rows are read only when the CSV is clicked (the
+    verbatim explorer's 5,000-row export was a query and a table on every run)."""
     if ctx.workshop:
         return  # no controls when projecting
     base = safe_stem(name, limit=MAX_CHARS - 4)  # room for ".csv" / ".png"
@@ -115,7 +126,8 @@ def download_buttons(
             i18n.md_escape(csv_label) if csv_label else ctx.t("action.download_csv"),
             # Made when clicked: a formula-safe CSV of every row on every rerun was a
             # good part of a page's own time.
-            data=lambda df=df, sep=sep, dec=dec: safe_csv(df, sep=sep, decimal=dec),
+            data=lambda df=df, sep=sep, dec=dec: safe_csv(df() if callable(df) else df,
+                                                          sep=sep, decimal=dec),
             file_name=download_name(base, ext="csv"),
             mime="text/csv",
             icon=":material/download:",

@@ -5,10 +5,14 @@ UI only: the numbers come from `journey.analytics.metrics`, the charts from
 `journey.present.stat_charts`.
 The page's own controls (metric, grouping; the themes heatmap's value and the drivers' stage;
 the sentiment period; the verbatim explorer's search, score group, sentiment, stage, path,
-theme and page) live in the URL under `nps_*` keys, holding stable values (never translated
-labels), so a link reopens the same view in either language. Stages, paths and themes read from
-a link are checked against the data, the page against the pages the filters fill; what is not
-used is named in a notice.
+theme and page; which folded parts are open: the numbers table, the theme editor, the
+per-stage / per-drop-off tables) live in the URL under `nps_*` keys, holding stable values
+(never translated labels), so a link reopens the same view in either language. Stages, paths
+and themes read from a link are checked against the data, the page against the pages the
+filters fill; what is not used is named in a notice.
+
+What is folded is made only when opened (`ui.widgets.folded`), and each section with controls
+is a fragment (`ui.fragments.section`): a control reruns its own section, not the page.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from journey.present import stat_charts as sc
 from journey.present import theme_charts as tc
 from ui import voc_explorer, voc_themes
 from ui.charts import cached_chart, show_chart
+from ui.fragments import section
 from ui.page import PageContext, current_context
 from ui.tables import show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
-from ui.widgets import download_buttons, empty_state, guard, url_notices
+from ui.widgets import download_buttons, empty_state, folded, guard, url_notices
 
 METRICS = ("nps", "csat", "ces")
 GROUPINGS = ("stage", "touchpoint", "persona", "channel", "month")
@@ -60,6 +65,10 @@ URL = UrlState(
     Param("nps_theme", "str", "all", widget="words_w_theme", label="urlstate.theme"),
     # Last: its range depends on the filters before it.
     Param("nps_page", "int", 1, lo=1, widget="words_w_page", label="urlstate.page"),
+    # The per-stage / per-drop-off tables are read only when asked for (a toggle).
+    Param("nps_points", "bool", False, widget="words_w_points", label="firstview.points"),
+    Param("nps_table", "bool", False, widget="nps_w_table", label="firstview.table"),
+    Param("nps_manage", "bool", False, widget="themes_w_manage", label="firstview.manage"),
 )
 
 
@@ -233,7 +242,7 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
         return metric
     labels = _group_labels(ctx, by, df[by])
     builder = {"nps": sc.nps_bars, "csat": sc.csat_bars, "ces": sc.ces_bars}[metric]
-    chart = builder(df, by=by, lang=ctx.lang, labels=labels)
+    chart = cached_chart(builder, df, by=by, lang=ctx.lang, labels=labels)
     n = int(overall["n"].iloc[0]) if not overall.empty else int(df["n"].sum())
     title = ctx.t("nps_page.chart_by", metric=metric.upper(), by=ctx.t(f"charts.by.{by}").lower())
     table = _group_table(ctx, metric, by, df)
@@ -241,9 +250,22 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     if len(df) > 1:
         st.caption(ctx.t("nps_page.diff_note", min=sc.SMALL_SAMPLE))
     _small_warning(ctx, df)
-    with st.expander(ctx.t("nps_page.table"), expanded=False):
-        show_table(ctx, table, key="nps_group_table")
+    box, shown = folded(ctx.t("nps_page.table"), key="nps_w_table")
+    if shown:
+        with box:
+            show_table(ctx, table, key="nps_group_table")
     return metric
+
+
+def _section_scores(ctx: PageContext, available: list[str]) -> dict[str, Any]:
+    """The scores by group, the stacked groups and the persona × stage heatmap: the metric
+    and grouping controls change all three."""
+    metric = _section_groups(ctx, available)
+    by = st.session_state.get("nps_w_by") or "stage"
+    _section_stacked(ctx, by)
+    _section_heatmap(ctx, metric)
+    return {"nps_metric": metric, "nps_by": by,
+            "nps_table": bool(st.session_state.get("nps_w_table"))}
 
 
 def _section_stacked(ctx: PageContext, by: str) -> None:
@@ -339,14 +361,13 @@ def render(ctx: PageContext) -> None:
             empty_state(ctx, "no_match")
             URL.write(URL.widget_values())
             return
-        metric = _section_groups(ctx, available)
-        by = st.session_state.get("nps_w_by") or "stage"
-        _section_stacked(ctx, by)
-        _section_heatmap(ctx, metric)
+        # Sections as fragments (ui/fragments.py): a control reruns its own section only.
+        scores = section(ctx, _section_scores, available, url=URL,
+                         default={"nps_metric": "nps", "nps_by": "stage", "nps_table": False})
         _section_trend(ctx)
-        shown = {**voc_themes.render(ctx), **voc_explorer.render(ctx)}
+        shown = {**voc_themes.render(ctx, URL), **voc_explorer.render(ctx, URL)}
         shown["nps_q"] = str(shown.get("nps_q") or "")[:SEARCH_MAX]
-        URL.write({"nps_metric": metric, "nps_by": by, **shown})
+        URL.write({**scores, **shown})
 
 
 if __name__ == "__main__":

@@ -146,21 +146,26 @@ def by_variant(
         raise ValueError(f"top must be at least 1 (got {top}).")
     engine = Engine.of(source)
     with_sql, params = journeys_cte(filters, options)
-    total = _total(engine, with_sql, params)
     params["v_top"] = top
+    # The totals (every answer in scope) are the sums of the per-variant counts: read in the
+    # same query instead of a second pass over every journey (`_total`), same integers.
     q = (
         f"{with_sql},\n"
         "vc AS (SELECT vkey, COUNT(*) AS customers FROM vj GROUP BY vkey),\n"
         "vr AS (SELECT vkey, customers, ROW_NUMBER() OVER (ORDER BY customers DESC, vkey) "
         "AS rk FROM vc),\n"
         f"vs AS (SELECT vj.vkey, {_STATS} FROM vj JOIN va a ON a.customer_id = vj.customer_id "
-        "GROUP BY vj.vkey)\n"
-        f"SELECT vr.rk, vr.vkey, vr.customers, {_picked('vs')} FROM vr "
-        "LEFT JOIN vs ON vs.vkey = vr.vkey WHERE vr.rk <= $v_top ORDER BY vr.rk"
+        "GROUP BY vj.vkey),\n"
+        "vt AS (SELECT SUM(nps_n) AS t_n, SUM(promoters) AS t_p, SUM(detractors) AS t_d "
+        "FROM vs)\n"
+        f"SELECT vr.rk, vr.vkey, vr.customers, {_picked('vs')}, vt.t_n, vt.t_p, vt.t_d "
+        "FROM vr LEFT JOIN vs ON vs.vkey = vr.vkey CROSS JOIN vt "
+        "WHERE vr.rk <= $v_top ORDER BY vr.rk"
     )
     df = engine.df(q, params, purpose="voc_journeys.by_variant")
     rows = [{"rank": int(r["rk"]), "path": decode_key(str(r["vkey"])), "key": str(r["vkey"]),
-             **_stats(r, total)} for r in df.to_dict("records")]
+             **_stats(r, (_int(r["t_n"]), _int(r["t_p"]), _int(r["t_d"])))}
+            for r in df.to_dict("records")]
     return _frame(rows, VARIANT_COLUMNS)
 
 
@@ -170,8 +175,13 @@ def detractor_journeys(
 ) -> pd.DataFrame:
     """"Which journeys make detractors": the `top` most common variants that have NPS
     answers, ranked by detractor share (then NPS gap, then size): `VARIANT_COLUMNS`."""
-    df = by_variant(source, filters, options, top=top)
-    df = df[df["nps_n"] > 0]
+    return rank_detractors(by_variant(source, filters, options, top=top))
+
+
+def rank_detractors(variants: pd.DataFrame) -> pd.DataFrame:
+    """`detractor_journeys` of an already read `by_variant` result (no query): the app reads
+    the variants once for its path picker and ranks the same frame for this table."""
+    df = variants[variants["nps_n"] > 0]
     return df.sort_values(["detractor_share", "gap", "nps_n", "rank"],
                           ascending=[False, True, False, True], kind="stable"
                           ).reset_index(drop=True)

@@ -11,7 +11,8 @@ PAGE = "views/nps.py"
 
 
 def test_groups_and_months_show_their_difference_with_its_margin(app_test, demo_db) -> None:
-    at = app_test(demo_db, page=PAGE, query_params={"nps_by": "persona"})
+    # nps_table=1: the link opens the numbers table (made only when open).
+    at = app_test(demo_db, page=PAGE, query_params={"nps_by": "persona", "nps_table": "1"})
     assert not at.exception and not at.error, [e.value for e in at.error]
     table = at.expander[0].dataframe[0].value
     core = direct(demo_db, compare.groups, metric="nps", by="persona")

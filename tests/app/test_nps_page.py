@@ -8,7 +8,7 @@ import pytest
 from app_helpers import direct, run_clean
 
 from journey import i18n
-from journey.analytics import metrics, voc, voc_journeys
+from journey.analytics import compare, metrics, voc, voc_journeys
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from journey.present import stat_charts as sc
@@ -25,8 +25,33 @@ def _charts(at) -> list:
 
 
 def _group_table(at):
-    # The numbers table sits in the section's expander; the verbatims are the last grid.
+    # The numbers table sits in the section's expander, made when it is opened.
+    if not at.expander[0].dataframe:
+        at.session_state["nps_w_table"] = True  # what opening the expander sends
+        at.run()
+        assert not at.exception
     return at.expander[0].dataframe[0].value
+
+
+def test_folded_tables_are_made_when_opened(app_test, demo_db):
+    """The numbers table and the theme editor are neither read nor sent while folded;
+    opened, they are there, and the link says so (a shared link opens them)."""
+    at = _run(app_test, demo_db)
+    assert len(at.expander[0].dataframe) == 0
+    assert not [s for s in at.selectbox if s.key == "themes_w_pick"]
+    at.session_state["nps_w_table"] = True
+    at.session_state["themes_w_manage"] = True
+    at.run()
+    assert not at.exception
+    table = at.expander[0].dataframe[0].value
+    assert table.columns[0] == "Stage"
+    assert list(table["Answers (n)"]) == direct(
+        demo_db, compare.groups, metric="nps", by="stage")["n"].astype(int).tolist()
+    assert at.selectbox(key="themes_w_pick").value is not None
+    assert at.query_params["nps_table"] == "1" and at.query_params["nps_manage"] == "1"
+    again = _run(app_test, demo_db, nps_table="1", nps_manage="1")
+    assert len(again.expander[0].dataframe) == 1
+    assert again.selectbox(key="themes_w_pick").value is not None
 
 
 def _verbatim_rows(at) -> list[str]:
@@ -206,15 +231,37 @@ def test_explorer_pages(app_test, demo_db):
     assert any(start in c.value for c in at.caption)
 
 
+def _points(at):
+    return next(e for e in at.expander if "drop-off point" in e.label)
+
+
 def test_nps_and_sentiment_by_stage_and_dropoff_point(app_test, demo_db):
+    """Read only when asked for: folded, the expander holds nothing (its two queries do not
+    run on a view of the page); opened, its tables, with the core's figures, and its state
+    in the link."""
     at = _run(app_test, demo_db)
+    assert len(_points(at).dataframe) == 0
+    assert "nps_points" not in at.query_params
+    at.session_state["words_w_points"] = True  # what opening the expander sends
+    at.run()
+    assert not at.exception
+    assert at.query_params["nps_points"] == "1"
     stages = direct(demo_db, voc_journeys.by_stage)
     drops = direct(demo_db, voc_journeys.by_dropoff)
-    expander = next(e for e in at.expander if "drop-off point" in e.label)
+    expander = _points(at)
     by_stage, by_drop = expander.dataframe[0].value, expander.dataframe[1].value
     assert len(by_stage) == len(stages) and len(by_drop) == len(drops)
     assert list(by_stage["Answers (n)"]) == stages["nps_n"].tolist()
     assert by_drop["Last step (journeys that did not convert)"].iloc[-1] == "Converted journeys"
+
+
+def test_a_link_opens_the_stage_and_dropoff_tables(app_test, demo_db):
+    """`nps_points=1` in a link opens the expander with its tables read."""
+    at = _run(app_test, demo_db, nps_points="1")
+    expander = _points(at)
+    assert len(expander.dataframe) == 2
+    assert list(expander.dataframe[0].value["Answers (n)"]) == direct(
+        demo_db, voc_journeys.by_stage)["nps_n"].tolist()
 
 
 def test_a_themes_detractors_and_the_journeys_they_took(app_test, demo_db):

@@ -69,6 +69,8 @@ def test_page_shows_theme_heatmap_and_purchase_drivers(app_test, themed_db):
 
 def test_rename_from_the_page_is_kept(app_test, themed_db):
     at = _run(app_test, themed_db)
+    at.session_state["themes_w_manage"] = True  # the editor is made when opened
+    at.run()
     theme = at.selectbox(key="themes_w_pick").value
     at.text_input(key="themes_w_label").input("Prix [trop] élevés")
     at.button[[b.label for b in at.button].index("Rename")].click().run()
