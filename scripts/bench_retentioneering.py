@@ -393,9 +393,10 @@ def main(argv: list[str] | None = None) -> int:
             for name in ("sankey", "transitions"):
                 a, b = mine["times"][name], theirs["times"][name]
                 ratio_w, ratio_c = b["wall_ms"] / a["wall_ms"], b["cpu_ms"] / max(a["cpu_ms"], 1e-9)
-                verdict = "met" if ratio_w >= 5 else "MISSED"
-                print(f"{name}: Parcours {ratio_w:.1f}x faster (wall), {ratio_c:.1f}x (CPU); "
-                      f"target >= 5x wall: {verdict}")
+                # Both: on a loaded shared machine the wall clock mostly measures the wait.
+                print(f"{name}: Parcours {ratio_w:.1f}x faster in wall time "
+                      f"({'met' if ratio_w >= 5 else 'MISSED'}), {ratio_c:.1f}x in CPU time "
+                      f"({'met' if ratio_c >= 5 else 'MISSED'}); target >= 5x")
             found = differences(mine, theirs)
             if found:
                 status = 1
