@@ -41,8 +41,9 @@ How the two tools' outputs correspond (both order a path by time, ties in file o
   node of steps 1..steps-1 plus its drop-off sum to the node.
 
 When retentioneering cannot be run, the script says so, with the install command, still
-prints Parcours's figures and exits 0. retentioneering pins its own pandas / numpy: install
-it in a separate venv and pass that interpreter:
+prints Parcours's figures and exits 0 (on a stand-in clickstream of ecom's shape, labelled as
+such, when the ecom file itself is not at hand either). retentioneering pins its own
+pandas / numpy: install it in a separate venv and pass that interpreter:
 
     python3 -m venv /work/bench/rete-venv
     /work/bench/rete-venv/bin/pip install retentioneering==5.2.4
@@ -109,6 +110,50 @@ def ecom_path(rete_python: str | None) -> Path | None:
     else:
         found = None
     return found if found is not None and found.is_file() else None
+
+
+# For when the ecom dataset is not at hand: a clickstream of the same shape (its event
+# names, 3-9 sessions a user, ~52 events a user), so Parcours's figures still print.
+STAND_IN_NEXT = {
+    "home": ["catalog", "search", "promo_page", "account_page", "product_view"],
+    "catalog": ["product_view", "product_view", "filter_results", "catalog", "search"],
+    "search": ["product_view", "filter_results", "search", "catalog"],
+    "filter_results": ["product_view", "product_view", "filter_results", "catalog"],
+    "product_view": ["product_view", "catalog", "add_to_cart", "wishlist_add", "compare",
+                     "review_page", "search"],
+    "add_to_cart": ["cart", "cart", "product_view"],
+    "cart": ["shipping_details", "shipping_details", "catalog", "support_chat"],
+    "shipping_details": ["payment_details", "payment_details", "add_to_cart", "error_page"],
+    "payment_details": ["purchase", "purchase", "payment_error", "support_chat"],
+    "payment_error": ["payment_details", "support_chat"],
+    "promo_page": ["catalog", "product_view"],
+    "account_page": ["catalog", "home"],
+    "wishlist_add": ["product_view", "catalog"],
+    "compare": ["product_view"],
+    "review_page": ["product_view", "add_to_cart"],
+    "support_chat": ["cart", "home"],
+    "error_page": ["home"],
+    "purchase": ["home", "account_page"],
+}
+
+
+def stand_in_clickstream(users: int = 600, seed: int = 42) -> list[tuple[str, str, str]]:
+    """A deterministic ecom-shaped clickstream (see STAND_IN_NEXT), in user, time order."""
+    import datetime as dt
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for u in range(users):
+        days = sorted(rng.sample(range(181), rng.randint(3, 9)))
+        for day in days:
+            ts = dt.datetime(2024, 1, 1) + dt.timedelta(days=day, hours=rng.randint(8, 21))
+            event = "home"
+            for _ in range(rng.randint(3, 14)):
+                rows.append((f"user_{u:04d}", event, f"{ts:%Y-%m-%d %H:%M:%S}"))
+                ts += dt.timedelta(seconds=rng.randint(15, 180))
+                event = rng.choice(STAND_IN_NEXT[event])
+    return rows
 
 
 def read_clickstream(path: Path) -> list[tuple[str, str, str]]:
@@ -354,17 +399,18 @@ def main(argv: list[str] | None = None) -> int:
     source = Path(args.source) if args.source else ecom_path(args.rete_python)
     if source is None:
         print("retentioneering's ecom dataset was not found (it ships inside the "
-              "retentioneering package): install retentioneering (below) or pass --source.")
+              "retentioneering package): install retentioneering (below) or pass --source. "
+              "Timing Parcours alone on a stand-in clickstream of the same shape.")
         print(f"  install: {INSTALL_HINT}")
-        return 0
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="parcours-rete-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        rows = read_clickstream(source)
+        rows = read_clickstream(source) if source else stand_in_clickstream()
         csv_path = work / "clickstream.csv"
         n = write_replicated(rows, args.copies, csv_path)
         users = len({u for u, _, _ in rows}) * args.copies
-        print(f"clickstream: {source} x {args.copies} = {n:,} events, {users:,} users; "
+        name = source or "stand-in (not ecom)"
+        print(f"clickstream: {name} x {args.copies} = {n:,} events, {users:,} users; "
               f"Sankey steps {args.steps}; median of {args.repeat} after a warm-up")
         db = work / "bench.duckdb"
         load0 = os.getloadavg()
@@ -373,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{built['import_s']:.1f} s wall, {built['import_cpu_s']:.1f} s CPU, "
               f"{built['rows']:,} rows")
         mine = parcours_half(db, args.steps, args.repeat)
-        theirs = run_rete(csv_path, args.steps, args.repeat, args.rete_python)
+        theirs = (run_rete(csv_path, args.steps, args.repeat, args.rete_python) if source
+                  else "retentioneering was not run (no ecom dataset)")
         load1 = os.getloadavg()
 
         print(f"\n{'query':<56} {'wall ms':>9} {'CPU ms':>9}")

@@ -117,7 +117,10 @@ def test_without_dataset_or_retentioneering_says_how_to_install(
     bench: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(bench, "rete_importable", lambda: False)
-    assert bench.main([]) == 0
+    assert bench.main(["--copies", "1", "--steps", "3", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "ecom dataset was not found" in out
     assert "pip install retentioneering==5.2.4" in out
+    assert "clickstream: stand-in (not ecom) x 1" in out
+    assert "Parcours transitions, repeats kept" in out
+    assert "retentioneering was not run" in out
