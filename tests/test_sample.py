@@ -336,3 +336,45 @@ def test_french_demo_loads_under_its_own_name(tmp_path) -> None:
         assert "Parent pressé" in set(store.personas()["persona"])
     with pytest.raises(StoreError):
         demo.generate(10, lang="de")
+
+
+# -- big demos: drawn and loaded in batches ------------------------------------------------
+def test_batches_continue_ids_and_keep_the_first_batch(tmp_path, monkeypatch) -> None:
+    """A demo above BATCH_CUSTOMERS is loaded batch by batch (what keeps a million customers
+    within memory): ids continue across batches, the first batch is the one-batch demo of
+    that size, and the store holds exactly what the batches drew."""
+    monkeypatch.setattr(demo, "BATCH_CUSTOMERS", 40)
+    single = demo.generate(40, seed=5)
+    batches = list(demo.generate_batches(100, seed=5))
+    assert [len(b.customers) for b in batches] == [40, 40, 20]
+    pd.testing.assert_frame_equal(batches[0].events, single.events)
+    pd.testing.assert_frame_equal(batches[0].responses, single.responses)
+    # batch 2 starts where batch 1 ended
+    assert batches[1].customers["customer_id"].iloc[0] == "ML-0000041"
+    assert batches[1].events["event_id"].iloc[0] == len(batches[0].events)
+    assert batches[2].responses["response_id"].iloc[0] == (
+        len(batches[0].responses) + len(batches[1].responses))
+    n_events = sum(len(b.events) for b in batches)
+    n_responses = sum(len(b.responses) for b in batches)
+    # Other batches draw other numbers (their own seed), not copies of the first.
+    assert batches[1].events["ts"].tolist() != batches[0].events["ts"].tolist()[
+        :len(batches[1].events)]
+    assert demo.content_hash(100, 5) != demo.content_hash(40, 5)
+
+    with Store(tmp_path / "big.duckdb") as store:
+        summary = demo.load_sample(store, customers=100, seed=5)
+        assert (summary["events"], summary["responses"], summary["customers"]) == (
+            n_events, n_responses, 100)
+        assert one_row(store, "SELECT count(*), count(DISTINCT event_id) FROM events") == (
+            n_events, n_events)
+        assert one_row(store, "SELECT count(DISTINCT customer_id), min(customer_id), "
+                              "max(customer_id) FROM customers") == (
+            100, "ML-0000001", "ML-0000100")
+        assert one_row(store, "SELECT count(*), count(DISTINCT response_id) "
+                              "FROM responses") == (n_responses, n_responses)
+        assert one(store, "SELECT count(*) FROM touchpoints") == len(single.touchpoints)
+        assert one(store, "SELECT count(DISTINCT customer_id) FROM journey_events") == 100
+
+
+def one_row(store: Store, sql: str) -> tuple:
+    return tuple(store.cursor().execute(sql).fetchall()[0])

@@ -1,8 +1,10 @@
 """The built-in demo data: Maison Lumière, a fictional omnichannel home-goods retailer.
 
 Each persona walks a Markov chain over touchpoints (plus an END state). The chain is stepped
-for every customer at once with numpy, so 1,000,000 customers (~10M events) take seconds to
-generate; DuckDB then loads each table from one pandas frame in a single INSERT.
+for every customer of a batch at once with numpy (~8.7 events a customer on average), and
+DuckDB loads each table of a batch from one pandas frame in a single INSERT. Batches of
+BATCH_CUSTOMERS customers keep a million-customer demo (~8.7M events) within the memory of
+one batch; a demo up to that size is a single batch.
 
 Everything is drawn from one `numpy.random.Generator` seeded by `seed`, and dates are fixed
 (2026-01-01 .. 2026-06-30), so a seed always gives the same data, whatever today is.
@@ -11,6 +13,7 @@ Everything is drawn from one `numpy.random.Generator` seeded by `seed`, and date
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +31,10 @@ N_DAYS = 181  # 2026-01-01 .. 2026-06-30
 HOUR_WEIGHTS = np.array([1, 2, 3, 4, 4, 6, 6, 4, 4, 4, 5, 7, 9, 10, 9, 6, 3], dtype=float)
 GENERATOR_VERSION = 3  # part of the content hash: bump when the data it draws changes
 MAX_STEPS = 48  # a journey longer than this is cut short (very rare: ~0.1% of customers)
+# Customers drawn (and loaded) at a time: a bigger demo is drawn in batches, so its memory
+# stays that of one batch (~0.9M events) whatever its size. Up to this size a demo is one
+# batch, drawn exactly as before batches existed.
+BATCH_CUSTOMERS = 100_000
 
 STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
 
@@ -377,14 +384,46 @@ def generate(customers: int = 5000, seed: int = 42, lang: str = "en") -> SampleD
     """Draw the whole demo for `customers` customers; the same seed gives the same frames.
 
     `lang="fr"`: the same draws (so the same numbers), with French touchpoint, channel,
-    device and persona names, and every comment in French.
+    device and persona names, and every comment in French. Above BATCH_CUSTOMERS the
+    batches of `generate_batches` are put end to end (`load_sample` loads them one by one
+    instead, so a million customers never sit in memory at once).
     """
+    batches = list(generate_batches(customers, seed, lang))
+    if len(batches) == 1:
+        return batches[0]
+    return SampleData(
+        touchpoints=batches[0].touchpoints,
+        personas=batches[0].personas,
+        **{name: pd.concat([getattr(b, name) for b in batches], ignore_index=True)
+           for name in ("customers", "events", "responses")},
+    )
+
+
+def generate_batches(customers: int = 5000, seed: int = 42,
+                     lang: str = "en") -> Iterator[SampleData]:
+    """The demo in batches of at most BATCH_CUSTOMERS customers, each a complete
+    SampleData (ids continue from the batch before: customers ML-0000001.., events and
+    responses 0..). The first batch draws from `default_rng(seed)` as a one-batch demo
+    always did, so a demo of up to BATCH_CUSTOMERS customers is unchanged; batch k >= 1
+    draws from `default_rng([seed, k])` (customers are independent of each other)."""
     if customers < 1:
         raise StoreError("The demo needs at least one customer (--customers 1 or more).")
     if lang not in DEMO_LANGS:
         raise StoreError(f"The demo speaks {' or '.join(DEMO_LANGS)}, not {lang!r}.")
-    rng = np.random.default_rng(seed)
-    n = customers
+    events = responses = 0
+    for k, first in enumerate(range(0, customers, BATCH_CUSTOMERS)):
+        rng = np.random.default_rng(seed if k == 0 else [seed, k])
+        batch = _draw(rng, min(BATCH_CUSTOMERS, customers - first), lang, first, events,
+                      responses)
+        events += len(batch.events)
+        responses += len(batch.responses)
+        yield batch
+
+
+def _draw(rng: np.random.Generator, n: int, lang: str, first_customer: int,
+          first_event: int, first_response: int) -> SampleData:
+    """One batch of `n` customers, numbered from `first_customer` (0-based), their events
+    and responses from `first_event` / `first_response`."""
 
     # Customers: persona, devices, app use.
     persona = rng.choice(len(PERSONAS), size=n, p=[p.share for p in PERSONAS]).astype(np.int8)
@@ -475,10 +514,10 @@ def generate(customers: int = 5000, seed: int = 42, lang: str = "en") -> SampleD
     revenue = np.full(m, np.nan)
     revenue[is_buy] = np.round(basket * rng.lognormal(-0.18, 0.6, is_buy.sum()), 2)
 
-    ids = _customer_ids(n)
+    ids = _customer_ids(n, first_customer)
     tp_names = _names(TP_NAMES, lang)
     events = pd.DataFrame({
-        "event_id": np.arange(m, dtype=np.int64),
+        "event_id": np.arange(first_event, first_event + m, dtype=np.int64),
         "customer_id": pd.Categorical.from_codes(cust, ids),
         "ts": ts,
         "touchpoint": pd.Categorical.from_codes(tp, tp_names),
@@ -489,6 +528,7 @@ def generate(customers: int = 5000, seed: int = 42, lang: str = "en") -> SampleD
     })
 
     responses = _responses(rng, cust, tp, stage, ts_s, pers, starts, ids, lang)
+    responses["response_id"] += first_response
     personas = [(PERSONAS_FR[p.name] if lang == "fr" else (p.name, p.description))
                 for p in PERSONAS]
     customers_df = pd.DataFrame({
@@ -511,9 +551,10 @@ def generate(customers: int = 5000, seed: int = 42, lang: str = "en") -> SampleD
     )
 
 
-def _customer_ids(n: int) -> np.ndarray:
+def _customer_ids(n: int, first: int = 0) -> np.ndarray:
     # "ML" for Maison Lumière, so demo ids do not clash with a real CRM's numbers.
-    return np.char.add("ML-", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
+    return np.char.add(
+        "ML-", np.char.zfill(np.arange(first + 1, first + n + 1).astype(str), 7)).astype(object)
 
 
 def _responses(rng: np.random.Generator, cust: np.ndarray, tp: np.ndarray, stage: np.ndarray,
@@ -589,6 +630,8 @@ def _responses(rng: np.random.Generator, cust: np.ndarray, tp: np.ndarray, stage
 def content_hash(customers: int, seed: int, lang: str = "en") -> str:
     """What identifies one demo: the same seed, size and language give the same data."""
     text = f"parcours-demo:v{GENERATOR_VERSION}:seed={seed}:customers={customers}"
+    if customers > BATCH_CUSTOMERS:  # drawn in batches since: not the data drawn before
+        text += f":batches={BATCH_CUSTOMERS}"
     if lang != "en":
         text += f":lang={lang}"
     return "demo:" + hashlib.sha256(text.encode()).hexdigest()
@@ -649,56 +692,28 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42,
     """
     chash = content_hash(customers, seed, lang)
     _refuse_second_demo(store, chash)  # fail fast, before generating millions of rows
-    data = generate(customers, seed, lang)
     name = demo_file_name(customers, seed, lang)
+    summary = {"events": 0, "customers": 0, "responses": 0, "touchpoints": 0, "personas": 0}
     with store.transaction() as cur:
         _refuse_second_demo(store, chash, cur)
         # fetchall, not fetchone: DuckDB 2 refuses more work on a cursor with a half-read result.
         import_id = int(cur.execute(
             "SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0])
-        base = import_id * EVENT_ID_STRIDE
-        for view, frame in (("demo_tp", data.touchpoints), ("demo_personas", data.personas),
-                            ("demo_customers", data.customers), ("demo_events", data.events),
-                            ("demo_responses", data.responses)):
-            cur.register(view, frame)
-        try:
-            # A touchpoint or persona the user already mapped keeps the user's mapping.
-            cur.execute(
-                "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
-                "SELECT touchpoint, stage, channel, online, ? FROM demo_tp "
-                "ON CONFLICT (touchpoint) DO NOTHING", [import_id])
-            cur.execute(
-                "INSERT INTO personas (persona, description, import_id) "
-                "SELECT persona, description, ? FROM demo_personas "
-                "ON CONFLICT (persona) DO NOTHING", [import_id])
-            cur.execute(
-                "INSERT INTO customers SELECT customer_id, CAST(persona AS VARCHAR), "
-                "attributes, ? FROM demo_customers", [import_id])
-            cur.execute(
-                "INSERT INTO events SELECT event_id + ?, CAST(customer_id AS VARCHAR), ts, "
-                "CAST(touchpoint AS VARCHAR), CAST(channel AS VARCHAR), CAST(device AS VARCHAR), "
-                "CAST(stage AS VARCHAR), revenue, ?, NULL FROM demo_events", [base, import_id])
-            cur.execute(
-                "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
-                "csat, ces, comment, import_id, ces_high_is_easy) "
-                "SELECT response_id + ?, CAST(customer_id AS VARCHAR), ts, "
-                "CAST(stage AS VARCHAR), CAST(touchpoint AS VARCHAR), nps, csat, ces, comment, "
-                "?, TRUE FROM demo_responses", [base, import_id])
-        finally:
-            for view in ("demo_tp", "demo_personas", "demo_customers", "demo_events",
-                         "demo_responses"):
-                cur.unregister(view)
+        summary["import_id"] = import_id
+        # One batch of customers at a time, each dropped once in the store's tables: memory
+        # stays that of a batch (the frames of a million customers are ~2 GB).
+        for k, data in enumerate(generate_batches(customers, seed, lang)):
+            _insert_batch(cur, data, import_id, first=k == 0)
+            for key in ("events", "customers", "responses"):
+                summary[key] += len(getattr(data, key))
+            summary["touchpoints"] = len(data.touchpoints)
+            summary["personas"] = len(data.personas)
+            del data
         # The demo's comments get their sentiment like an imported survey's.
         sentiment.refresh(cur)
         themes.refresh(cur)
-        summary = {
-            "import_id": import_id,
-            "events": len(data.events),
-            "customers": len(data.customers),
-            "responses": len(data.responses),
-            "touchpoints": len(data.touchpoints),
-            "personas": len(data.personas),
-        }
+        summary = {key: summary[key] for key in (
+            "import_id", "events", "customers", "responses", "touchpoints", "personas")}
         report = (f"Demo data, Maison Lumière (fictional home-goods retailer): "
                   f"{summary['events']} events, {summary['customers']} customers, "
                   f"{summary['responses']} survey responses, {summary['touchpoints']} "
@@ -710,6 +725,45 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42,
             [import_id, name, chash,
              summary["events"] + summary["responses"] + summary["customers"], report])
     return summary
+
+
+def _insert_batch(cur: Any, data: SampleData, import_id: int, *, first: bool) -> None:
+    """One batch's rows into the store's tables (the touchpoint map and personas with the
+    first batch: every batch carries the same)."""
+    base = import_id * EVENT_ID_STRIDE
+    views = (("demo_customers", data.customers), ("demo_events", data.events),
+             ("demo_responses", data.responses))
+    if first:
+        views = (("demo_tp", data.touchpoints), ("demo_personas", data.personas), *views)
+    for view, frame in views:
+        cur.register(view, frame)
+    try:
+        if first:
+            # A touchpoint or persona the user already mapped keeps the user's mapping.
+            cur.execute(
+                "INSERT INTO touchpoints (touchpoint, stage, channel, online, import_id) "
+                "SELECT touchpoint, stage, channel, online, ? FROM demo_tp "
+                "ON CONFLICT (touchpoint) DO NOTHING", [import_id])
+            cur.execute(
+                "INSERT INTO personas (persona, description, import_id) "
+                "SELECT persona, description, ? FROM demo_personas "
+                "ON CONFLICT (persona) DO NOTHING", [import_id])
+        cur.execute(
+            "INSERT INTO customers SELECT customer_id, CAST(persona AS VARCHAR), "
+            "attributes, ? FROM demo_customers", [import_id])
+        cur.execute(
+            "INSERT INTO events SELECT event_id + ?, CAST(customer_id AS VARCHAR), ts, "
+            "CAST(touchpoint AS VARCHAR), CAST(channel AS VARCHAR), CAST(device AS VARCHAR), "
+            "CAST(stage AS VARCHAR), revenue, ?, NULL FROM demo_events", [base, import_id])
+        cur.execute(
+            "INSERT INTO responses (response_id, customer_id, ts, stage, touchpoint, nps, "
+            "csat, ces, comment, import_id, ces_high_is_easy) "
+            "SELECT response_id + ?, CAST(customer_id AS VARCHAR), ts, "
+            "CAST(stage AS VARCHAR), CAST(touchpoint AS VARCHAR), nps, csat, ces, comment, "
+            "?, TRUE FROM demo_responses", [base, import_id])
+    finally:
+        for view, _ in views:
+            cur.unregister(view)
 
 
 def _refuse_second_demo(store: Store, chash: str, cur: Any = None) -> None:
