@@ -6,8 +6,9 @@ effective stage (a rule, else the touchpoint map of the renamed touchpoint, else
 stage, so editing the map or the rules re-stages history without touching what was imported),
 the customer's persona, and its position in the customer's journey:
 
-- `cid`: a stable integer key per customer (`customer_keys`: new customers get max + 1,
-  a key is never reused), so windows and joins never sort or hash the VARCHAR id;
+- `cid`: a stable integer key per customer (`customer_keys`: new customers get the highest
+  key ever given + 1, so a key is never reused; a customer whose events were all removed
+  loses their key), so windows and joins never sort or hash the VARCHAR id;
 - `seq`: the event's rank in the customer's journey (`ORDER BY ts, event_id`: event ids
   keep import order, so ties in time are broken by import order), and `g` =
   cid * 2^32 + seq, one BIGINT that orders all events by (customer, time);
@@ -254,17 +255,46 @@ def _persona_select(scope: str) -> str:
     )
 
 
+# The highest customer key ever given (meta): the keys of customers whose events were all
+# removed are deleted, and a new customer must not take a removed customer's number.
+KEY_TOP = "customer_key_top"
+_KEY_TOP_SQL = (
+    "GREATEST(COALESCE((SELECT MAX(cid) FROM customer_keys), 0), "
+    "COALESCE((SELECT MAX(CAST(value AS INTEGER)) FROM meta "
+    f"WHERE key = '{KEY_TOP}'), 0))"
+)
+
+
 def _new_keys_sql(scope: str) -> str:
-    """INSERT the keys of customers with events that have none yet (max + 1, ...)."""
+    """INSERT the keys of customers with events that have none yet (top + 1, ...)."""
     where = " WHERE customer_id IN (SELECT customer_id FROM _dv_ac)" if scope else ""
     # Numbered in hash order (ties by id): an integer sort, not a VARCHAR one.
     return (
         "INSERT INTO customer_keys SELECT n.customer_id, CAST(m.top + ROW_NUMBER() OVER "
         "(ORDER BY HASH(n.customer_id), n.customer_id) AS INTEGER) AS cid "
         f"FROM (SELECT DISTINCT customer_id FROM events{where}) n "
-        "CROSS JOIN (SELECT COALESCE(MAX(cid), 0) AS top FROM customer_keys) m "
+        f"CROSS JOIN (SELECT {_KEY_TOP_SQL} AS top) m "
         "WHERE n.customer_id NOT IN (SELECT customer_id FROM customer_keys)"
     )
+
+
+def _forget_keys_sql(scope: str) -> str:
+    """DELETE the keys of customers with no event left (a removed file's customer ids leave
+    the store with it, and the customer counts that read customer_keys stay true)."""
+    where = " AND customer_id IN (SELECT customer_id FROM _dv_ac)" if scope else ""
+    return (
+        "DELETE FROM customer_keys WHERE customer_id NOT IN "
+        f"(SELECT customer_id FROM events){where}"
+    )
+
+
+def _forget_keys(cur: duckdb.DuckDBPyConnection, scope: str) -> None:
+    """Remember the highest key given so far, then forget the keys of customers without
+    events (`_forget_keys_sql`): their numbers are never given again."""
+    top = _count(cur, f"SELECT {_KEY_TOP_SQL}")
+    cur.execute("DELETE FROM meta WHERE key = ?", [KEY_TOP])
+    cur.execute("INSERT INTO meta VALUES (?, ?)", [KEY_TOP, str(top)])
+    cur.execute(_forget_keys_sql(scope))
 
 
 def _events_select(scope: str, rule_rows: list[list[Any]] | None = None,
@@ -638,7 +668,8 @@ def _count(cur: duckdb.DuckDBPyConnection, sql: str,
 def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     """Recompute every derived table from scratch, inside the caller's transaction.
 
-    Customer keys are kept (a key never changes meaning); new customers get new ones."""
+    Customer keys are kept while the customer has events (a key never changes meaning and is
+    never given again); new customers get new ones."""
     _drop_temps(cur)
     cur.execute(f"CREATE TEMP TABLE _dv_fp AS {_FINGERPRINT_SQL}")
     _full(cur)
@@ -653,6 +684,7 @@ def _full(cur: duckdb.DuckDBPyConnection, batch_events: int | None = None) -> No
     cur.execute(f"CREATE OR REPLACE TABLE customer_persona AS {_persona_select('')}")
     cur.execute("CREATE TABLE IF NOT EXISTS customer_keys (customer_id VARCHAR, cid INTEGER)")
     cur.execute(_new_keys_sql(""))
+    _forget_keys(cur, "")
     params: dict[str, Any] = {}
     limit = BATCH_EVENTS if batch_events is None else batch_events
     n_events = _count(cur, "SELECT count(*) FROM events")
@@ -770,6 +802,8 @@ def _incremental(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(
             f"CREATE OR REPLACE TABLE customer_stage_reach AS {_reach_select('', n_stages)}"
         )
+    # Last: _dv_cids (taken above) still named the removed customers' rows to delete.
+    _forget_keys(cur, "x")
 
 
 def _params(table: str, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -782,7 +816,7 @@ def all_sql() -> list[str]:
     out = [_FINGERPRINT_SQL, _CHANGED_IMPORTS_SQL, *_CHANGED_MAP_SQL, *_AFFECTED_SQL,
            *_SNAPSHOT_SQL, _CHANGED_RULES_SQL, _NO_RULE_CHANGES_SQL]
     for scope in ("", "x"):
-        out += [_persona_select(scope), _new_keys_sql(scope)]
+        out += [_persona_select(scope), _new_keys_sql(scope), _forget_keys_sql(scope)]
         out += [select for _t, select in _per_customer_tables(scope)]
         # With rules of every kind and action on a base field and on a kept column.
         sample = rules.unchecked_rows([
