@@ -185,6 +185,16 @@ def test_heatmap_diverging_scale_centred_on_zero():
     assert big["small"] is False and big["value_text"] == "+60" and big["n"] == 40
 
 
+def test_heatmap_legend_no_taller_than_its_grid():
+    # Vega-Lite's default gradient (200 px) hung below a short grid and the page cut its
+    # lowest label (-100) off: the gradient is the grid's height (38 px a row) less 50.
+    chart = sc.heatmap(_heat_frame(), lang="en", col_labels=LABELS)
+    rect = next(layer for layer in _layers(chart.to_dict()) if _mark(layer) == "rect")
+    rows = {r["row"] for r in _data(chart)}
+    assert len(rows) == 2
+    assert rect["encoding"]["color"]["legend"]["gradientLength"] == 60  # max(60, 2 * 38 - 50)
+
+
 # -- trend ------------------------------------------------------------------------------
 
 

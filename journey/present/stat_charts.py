@@ -489,7 +489,10 @@ def heatmap(
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=y,
         color=alt.Color("value:Q", scale=scale,
-                        legend=alt.Legend(title=tr(f"charts.metric.{metric}", lang))),
+                        # No taller than the grid: a longer gradient hung below the last
+                        # row and the page cut its lowest label off.
+                        legend=alt.Legend(title=tr(f"charts.metric.{metric}", lang),
+                                          gradientLength=max(60, 38 * len(row_order) - 50))),
         opacity=alt.condition("datum.small", alt.value(0.4), alt.value(1.0)),
         tooltip=tooltip,
     )
