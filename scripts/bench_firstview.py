@@ -8,8 +8,10 @@ Each page is timed in a fresh process (so Streamlit's caches are empty, as after
    options lists, the sidebar and the overview's queries);
 2. the page's first view after that run (every query of the page a cache miss): the main
    figure, what `bench_load --sessions 1` calls a page's server CPU;
-3. another session with every cache warm: its first run (the overview), the data page (about
-   the shell alone) and the page (what a second visitor's new tab costs the server).
+3. another session with every cache warm: its first run (the overview), the Data page's
+   first view (its own work: the rules preview, a one-off import of pyvis by
+   present/flow_charts.py; not the shell alone) and the page (what a second visitor's new tab costs
+   the server).
 CPU is the process's own (every thread: DuckDB's too), robust to the machine's load; wall time
 follows the machine. `--profile N` prints the N dearest functions of the page's first view.
 `--root` times another checkout's app (a before/after on the same store). Never a test.
@@ -115,8 +117,8 @@ PROF["on"] = None
 out["errors"] = [str(e.value)[:300] for e in at.exception]
 out["detail"] = sorted(SPENT, key=lambda x: -x[1])
 SPENT.clear()
-# Another session (another tab), every cache warm: its first run (the overview), the data
-# page (about the shell alone: the sidebar, store facts, options) and this page.
+# Another session (another tab), every cache warm: its first run (the overview), the Data
+# page's first view (its own work, not the shell alone) and this page.
 at2 = new_session()
 out["new_overview"] = timed(at2.run)
 at2.switch_page("views/data.py")
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"app: {root}; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("| page | cold start (overview) CPU / wall (s) | page first view CPU / wall (s) "
-          "| new session: overview, warm | new session: data page, warm "
+          "| new session: overview, warm | new session: Data page's first view "
           "| new session: page, warm |\n|---|---:|---:|---:|---:|---:|")
     for name in args.pages.split(","):
         for _ in range(args.runs):
