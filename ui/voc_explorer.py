@@ -141,7 +141,7 @@ def _section_points(ctx: PageContext) -> dict[str, Any]:
     """NPS and sentiment per stage and per drop-off point, in an expander that tells the
     server when it opens (keyed, `on_change="rerun"`; its state is in the link): a plain
     expander's content was read and sent on every view of the page, open or not."""
-    box, shown = folded(ctx.t("words.by_stage_dropoff"), key="words_w_points")
+    box, shown = folded(ctx, "words.by_stage_dropoff", key="words_w_points")
     if shown:
         with box:
             _points_tables(ctx)

@@ -152,7 +152,7 @@ def _drivers(ctx: PageContext) -> dict[str, Any]:
 def _editor(ctx: PageContext, listing: pd.DataFrame) -> dict[str, Any]:
     """Rename, merge, pin: written to the store at once, kept across recomputes. Made only
     while its expander is open (its state under its URL key)."""
-    box, shown = folded(ctx.t("themes.manage"), key="themes_w_manage")
+    box, shown = folded(ctx, "themes.manage", key="themes_w_manage")
     if shown:  # folded: nothing of it is made or sent
         with box:
             _edit(ctx, listing)

@@ -55,12 +55,13 @@ def empty_state(ctx: PageContext, reason: Literal["no_data", "no_match"]) -> Non
                 icon=":material/filter_alt_off:")
 
 
-def folded(label: str, key: str) -> tuple[Any, bool]:
-    """An expander whose content is made only while it is open: keyed, it tells the server
-    when it opens or closes (`on_change="rerun"`; the state is `st.session_state[key]`), so
-    the page reads and sends what it holds only then. A plain expander's content is computed,
-    sent and laid out by the browser on every run, folded or not. Returns (expander, open)."""
-    box = st.expander(label, key=key, on_change="rerun")
+def folded(ctx: PageContext, message: str, key: str) -> tuple[Any, bool]:
+    """An expander labelled with the catalogue's `message` whose content is made only while
+    it is open: keyed, it tells the server when it opens or closes (`on_change="rerun"`; the
+    state is `st.session_state[key]`), so the page reads and sends what it holds only then.
+    A plain expander's content is computed, sent and laid out by the browser on every run,
+    folded or not. Returns (expander, open)."""
+    box = st.expander(ctx.t(message), key=key, on_change="rerun")
     return box, bool(box.open)
 
 

@@ -250,7 +250,7 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     if len(df) > 1:
         st.caption(ctx.t("nps_page.diff_note", min=sc.SMALL_SAMPLE))
     _small_warning(ctx, df)
-    box, shown = folded(ctx.t("nps_page.table"), key="nps_w_table")
+    box, shown = folded(ctx, "nps_page.table", key="nps_w_table")
     if shown:
         with box:
             show_table(ctx, table, key="nps_group_table")
