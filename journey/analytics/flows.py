@@ -456,6 +456,15 @@ TRANSITION_COLUMNS = [
 ]
 
 
+def _whole_refs(filters: Filters, level: str, params: dict[str, Any], *aliases: str
+                ) -> tuple[str, str, list[str]]:
+    """For the window-free transition paths over whole journeys: the node expression,
+    journey_events' next-node column, and the customer condition on each alias ('' when
+    every customer passes), bound into `params`."""
+    scopes = [summary_scope(filters, params, alias=a) for a in aliases]
+    return derived.node_expr(level), derived.next_node_column(level), scopes
+
+
 def transitions(
     source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW,
     *, drill: Drill | None = None,
@@ -500,12 +509,9 @@ def transitions(
         # each ends a journey at that node and starts one there. No window at all.
         params = {"gap_us": session_gap * 60_000_000.0}
         table = options.step_table
-        scope = summary_scope(filters, params, alias="t")
+        node, nxt, (scope, scope_e) = _whole_refs(filters, level, params, "t", "je")
         w_t = f" AND {scope}" if scope else ""
-        scope_e = summary_scope(filters, params, alias="je")
         w_e = f" AND {scope_e}" if scope_e else ""
-        node = derived.node_expr(level)
-        nxt = derived.next_node_column(level)
         cut = "t.minutes_to_next * 60000000.0 > $gap_us"
         with_sql = (
             f"WITH j_s AS (SELECT t.cid, t.step, t.node, t.next_node, t.minutes_to_next, "
@@ -537,11 +543,8 @@ def transitions(
         # The very pairs the per-event path makes, without its COUNT(DISTINCT) over all.
         params = {}
         table = options.step_table
-        scope = summary_scope(filters, params, alias="t")
-        scope2 = summary_scope(filters, params, alias="t2")
-        scope_e = summary_scope(filters, params, alias="je")
-        node = derived.node_expr(level)
-        nxt = derived.next_node_column(level)
+        node, nxt, (scope, scope2, scope_e) = _whole_refs(filters, level, params,
+                                                          "t", "t2", "je")
         minutes = "CAST(DATE_DIFF('microsecond', je.ts, je.next_ts) AS DOUBLE) / 60000000.0"
         with_sql = (
             f"WITH j_in AS (SELECT je.cid, {node} AS node, {minutes} AS minutes, "
