@@ -77,6 +77,17 @@ class FlowOptions:
         """The precomputed steps of this level."""
         return "tp_steps" if self.level == "touchpoint" else "stage_steps"
 
+    @property
+    def precomputed_table(self) -> str | None:
+        """The precomputed steps answering these options when no event condition applies:
+        the whole journeys' steps without a gap, the session steps for a precomputed gap
+        (`derived.SESSION_GAPS`: 30 min, 1 day), None for any other gap or keep_repeats."""
+        if self.keep_repeats or self.force_compute:
+            return None
+        if self.session_gap is None:
+            return self.step_table
+        return derived.session_step_table(self.level, self.session_gap)
+
 
 DEFAULT_FLOW = FlowOptions()
 
@@ -372,18 +383,19 @@ def responses_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
 
 # -- journey steps ------------------------------------------------------------------------
 def uses_precomputed(filters: Filters, options: FlowOptions) -> bool:
-    """Whether the precomputed step tables answer this question (no per-query windows)."""
-    return (
-        not options.force_compute and not filters.has_event_conditions
-        and options.session_gap is None and not options.keep_repeats
-    )
+    """Whether the precomputed step tables answer this question (no per-query windows):
+    no event condition, no keep_repeats, no force_compute, and no session gap or one of the
+    precomputed ones (30 min, 1 day)."""
+    return not filters.has_event_conditions and options.precomputed_table is not None
 
 
 def steps_with(
     filters: Filters, options: FlowOptions, *, events_only: bool = False
 ) -> tuple[str, dict[str, Any], bool]:
     """`WITH ...` text defining the CTE `j_st` (one row per journey step), its params, and
-    whether it reads the precomputed tables (which add the first_visit/first_pair flags).
+    whether it reads the precomputed tables (which add the first_visit/first_pair flags; the
+    session step tables of a precomputed gap also first_start, and their first_visit is per
+    session: see `derived._session_steps_select`).
     With `events_only` and when the precomputed tables do not answer, it defines `j_e2`
     (one row per event, see `derived.steps_ctes`) instead of `j_st`.
 
@@ -395,7 +407,8 @@ def steps_with(
         params: dict[str, Any] = {}
         scope = summary_scope(filters, params)
         where = f" WHERE {scope}" if scope else ""
-        return f"WITH j_st AS (SELECT t.* FROM {options.step_table} t{where})", params, True
+        table = options.precomputed_table
+        return f"WITH j_st AS (SELECT t.* FROM {table} t{where})", params, True
     if options.force_compute:
         sql, params = events_sql(filters)
         whole = False
