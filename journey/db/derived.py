@@ -17,7 +17,11 @@ the customer's persona, and its position in the customer's journey:
   step the event belongs to at touchpoint / stage level, and `tp_step_seq` /
   `stage_step_seq` the seq of that step's first event (a step's size needs no window).
   Questions without an event condition read these instead of running a LEAD/LAG window
-  per query (a session split only needs one running window over the step ends).
+  per query (a session split only needs one running window over the step ends);
+- per precomputed session gap (`SESSION_GAPS`: 30 min and 1 day, the Flows page's choices),
+  `s30_no` / `s1d_no`: the event's session number (a pause of more than the gap before it
+  starts a new one) and `s30_seq` / `s1d_seq`: the seq of its session's first event, running
+  aggregates of the same window pass as `tp_step` (no extra sort).
 
 On top of it, precomputed tables make the common (unfiltered-by-event) questions cheap:
 
@@ -26,6 +30,10 @@ On top of it, precomputed tables make the common (unfiltered-by-event) questions
   transitions, paths, drop-offs and network read these when no event condition, no session
   gap and no "keep repeats" is asked for; otherwise the very same SQL (`steps_ctes`) runs
   over the (filtered) events, so both paths agree by construction (and tests check it).
+- `tp_steps_s30`, `tp_steps_s1d`, `stage_steps_s30`, `stage_steps_s1d`: the same steps with
+  journeys cut at pauses longer than the gap (`steps_ctes(session=True)`'s rows), with flags
+  for counting without COUNT(DISTINCT) (`_session_steps_select`). A session gap of 30 min or
+  1 day without an event condition reads these; any other gap is computed per query.
 - `device_switches`: only the events where a customer's device changes (a small table).
 - `customer_summary`: per customer first/last event, event count, revenue, devices used,
   furthest stage.
