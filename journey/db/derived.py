@@ -422,8 +422,9 @@ def _session_steps_select(level: str, minutes: int, scope: str) -> str:
     whose next event is at another node, after more than the gap, or absent. Its first event
     is the later of its whole-journey step's first event (`tp_step_seq`) and its session's
     (`s30_seq`), which gives its size; within a session no step is cut but at node changes,
-    so its number is the whole-journey step number minus the session's first one, plus 1
-    (a GROUP BY and a hash join, not a window sort).
+    so its number is the whole-journey step number minus the session's first one, plus 1:
+    the session's first step row (the one whose first event opens the session) joined by
+    hash on the session's key, not a window sort.
 
     Flags for the readers that count customers with a SUM: first_visit (the journey's first
     step at this node: per session, a journey being a session), first_pair (the customer's
@@ -436,31 +437,30 @@ def _session_steps_select(level: str, minutes: int, scope: str) -> str:
     step, first = ("tp_step", "tp_step_seq") if level == "touchpoint" else (
         "stage_step", "stage_step_seq")
     cut = f"DATE_DIFF('microsecond', ts, next_ts) > {minutes * 60_000_000}"
-    cols = ("cid", "session_no", "step", "node", "stage", "stage_position", "channel",
-            "last_ts", "events", "next_node", "minutes_to_next")
+    cols = ("session_no", "node", "stage", "stage_position", "channel", "last_ts", "events",
+            "next_node", "minutes_to_next")
+    # Keys are single BIGINTs (cheap hash joins): a step row by its last event's `g`, a
+    # session by its first event's (`skey`). `opens`: the step starts its session.
     return f"""
-WITH j_r AS (SELECT cid, g, {tag}_no AS session_no, {step} AS gstep, {node} AS node, stage,
-       stage_position, channel, ts AS last_ts, seq - GREATEST({first}, {tag}_seq) + 1 AS events,
+WITH j_r AS (SELECT cid, g, CAST(cid AS BIGINT) * {G_STRIDE} + {tag}_seq AS skey,
+       {tag}_no AS session_no, {step} AS gstep, {node} AS node, stage, stage_position,
+       channel, ts AS last_ts, seq - GREATEST({first}, {tag}_seq) + 1 AS events,
+       CASE WHEN {tag}_seq >= {first} THEN 1 ELSE 0 END AS opens,
        CASE WHEN {cut} THEN NULL ELSE {nxt} END AS next_node,
        CASE WHEN {cut} THEN NULL
             ELSE DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 END AS minutes_to_next
 FROM {_scoped_events(scope)} WHERE {nxt} IS NULL OR {nxt} <> {node} OR {cut}),
-j_f AS (SELECT cid, session_no, MIN(gstep) AS f FROM j_r GROUP BY cid, session_no),
-j_st AS (SELECT r.cid, r.session_no, CAST(r.gstep - f.f + 1 AS BIGINT) AS step, r.node,
-       r.stage, r.stage_position, r.channel, r.last_ts, r.events, r.next_node,
-       r.minutes_to_next, r.g
-FROM j_r r JOIN j_f f ON f.cid = r.cid AND f.session_no = r.session_no),
-j_fv AS (SELECT cid, session_no, MIN(step) AS step FROM j_st GROUP BY cid, session_no, node),
-j_fp AS (SELECT MIN(g) AS g FROM j_st GROUP BY cid, node, next_node),
-j_fs AS (SELECT cid, MIN(session_no) AS session_no FROM j_st WHERE step = 1 GROUP BY cid, node)
-SELECT {", ".join(f"s.{c}" for c in cols)},
-       CASE WHEN fv.step IS NULL THEN 0 ELSE 1 END AS first_visit,
+j_f AS (SELECT skey, gstep AS f FROM j_r WHERE opens = 1),
+j_fv AS (SELECT MIN(g) AS g FROM j_r GROUP BY skey, node),
+j_fp AS (SELECT MIN(g) AS g FROM j_r GROUP BY cid, node, next_node),
+j_fs AS (SELECT MIN(g) AS g FROM j_r WHERE opens = 1 GROUP BY cid, node)
+SELECT r.cid, {", ".join(f"r.{c}" for c in cols[:1])}, CAST(r.gstep - f.f + 1 AS BIGINT) AS step,
+       {", ".join(f"r.{c}" for c in cols[1:])},
+       CASE WHEN fv.g IS NULL THEN 0 ELSE 1 END AS first_visit,
        CASE WHEN fp.g IS NULL THEN 0 ELSE 1 END AS first_pair,
-       CASE WHEN fs.session_no IS NULL THEN 0 ELSE 1 END AS first_start
-FROM j_st s
-LEFT JOIN j_fv fv ON fv.cid = s.cid AND fv.session_no = s.session_no AND fv.step = s.step
-LEFT JOIN j_fp fp ON fp.g = s.g
-LEFT JOIN j_fs fs ON fs.cid = s.cid AND fs.session_no = s.session_no AND s.step = 1"""
+       CASE WHEN fs.g IS NULL THEN 0 ELSE 1 END AS first_start
+FROM j_r r JOIN j_f f ON f.skey = r.skey
+LEFT JOIN j_fv fv ON fv.g = r.g LEFT JOIN j_fp fp ON fp.g = r.g LEFT JOIN j_fs fs ON fs.g = r.g"""
 
 
 def _switches_select(scope: str) -> str:
