@@ -42,6 +42,7 @@ from journey.analytics.scope import (
     MIN_STEPS,
     FlowOptions,
     check_steps,
+    converted,
     journey_conversion_cte,
     steps_with,
     summary_scope,
@@ -743,11 +744,21 @@ def dropoffs(
             "SELECT cid, session_no, node, MIN(stage) AS stage FROM j_st "
             "GROUP BY cid, session_no, node) j_v GROUP BY node)"
         )
+    if pre and options.session_gap is not None:
+        # Session steps: each row holds its session's highest stage, so no join.
+        ending = (
+            "j_end AS (SELECT node, COUNT(*) AS ending FROM j_st WHERE next_node IS NULL "
+            f"AND {converted('max_stage_position', filters, params)} = 0 GROUP BY node)"
+        )
+    else:
+        ending = (
+            f"{conv},\n"
+            "j_end AS (SELECT s.node, COUNT(*) AS ending FROM j_st s JOIN j_conv c "
+            "ON c.cid = s.cid AND c.session_no = s.session_no "
+            "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node)"
+        )
     sql = (
-        f"{with_sql},\n{conv},\n{passing},\n"
-        "j_end AS (SELECT s.node, COUNT(*) AS ending FROM j_st s JOIN j_conv c "
-        "ON c.cid = s.cid AND c.session_no = s.session_no "
-        "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node)\n"
+        f"{with_sql},\n{passing},\n{ending}\n"
         "SELECT p.node AS touchpoint, p.stage, p.passing, COALESCE(e.ending, 0) AS ending, "
         "CAST(COALESCE(e.ending, 0) AS DOUBLE) / p.passing AS dropoff_rate "
         "FROM j_pass p LEFT JOIN j_end e ON e.node = p.node "
@@ -766,14 +777,23 @@ def last_steps(
     Like `dropoffs`, only the session gap and force_compute apply."""
     options = _touchpoint_journeys(options)
     with_sql, params, pre = steps_with(filters, options)
-    conv = journey_conversion_cte(filters, options, params, precomputed=pre)
-    sql = (
-        f"{with_sql},\n{conv}\n"
-        "SELECT s.node AS touchpoint, MIN(s.stage) AS stage, COUNT(*) AS journeys "
-        "FROM j_st s JOIN j_conv c ON c.cid = s.cid AND c.session_no = s.session_no "
-        "WHERE s.next_node IS NULL AND c.converted = 0 "
-        "GROUP BY s.node ORDER BY journeys DESC, touchpoint"
-    )
+    if pre and options.session_gap is not None:
+        # Session steps: each row holds its session's highest stage, so no join.
+        sql = (
+            f"{with_sql}\n"
+            "SELECT node AS touchpoint, MIN(stage) AS stage, COUNT(*) AS journeys FROM j_st "
+            f"WHERE next_node IS NULL AND {converted('max_stage_position', filters, params)} = 0 "
+            "GROUP BY node ORDER BY journeys DESC, touchpoint"
+        )
+    else:
+        conv = journey_conversion_cte(filters, options, params, precomputed=pre)
+        sql = (
+            f"{with_sql},\n{conv}\n"
+            "SELECT s.node AS touchpoint, MIN(s.stage) AS stage, COUNT(*) AS journeys "
+            "FROM j_st s JOIN j_conv c ON c.cid = s.cid AND c.session_no = s.session_no "
+            "WHERE s.next_node IS NULL AND c.converted = 0 "
+            "GROUP BY s.node ORDER BY journeys DESC, touchpoint"
+        )
     return _typed(
         _df(Engine.of(source), sql, params, "last_steps"), ["touchpoint", "stage", "journeys"],
         ints=("journeys",),

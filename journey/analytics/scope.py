@@ -229,6 +229,13 @@ def journey_conversion_cte(
             "j_conv AS (SELECT j.cid, j.session_no, COALESCE(c.converted, 0) AS converted "
             "FROM j_st j LEFT JOIN j_cust c ON c.cid = j.cid WHERE j.step = 1)"
         )
+    if precomputed:
+        # The session steps carry their session's highest stage position on every row.
+        return (
+            f"j_conv AS (SELECT cid, session_no, "
+            f"{converted('max_stage_position', filters, params)} AS converted "
+            "FROM j_st WHERE step = 1)"
+        )
     # stage_position of a step's events is the touchpoint's: constant within a step unless
     # the file itself varies it, so each step's value stands for its events.
     return (

@@ -423,8 +423,9 @@ def _session_steps_select(level: str, minutes: int, scope: str) -> str:
     is the later of its whole-journey step's first event (`tp_step_seq`) and its session's
     (`s30_seq`), which gives its size; within a session no step is cut but at node changes,
     so its number is the whole-journey step number minus the session's first one, plus 1:
-    the session's first step row (the one whose first event opens the session) joined by
-    hash on the session's key, not a window sort.
+    a GROUP BY on the session's key and a hash join, not a window sort. The same GROUP BY
+    gives `max_stage_position`, the session's highest stage position over its steps (what
+    `scope.journey_conversion_cte` judges a session's conversion on), on every row.
 
     Flags for the readers that count customers with a SUM: first_visit (the journey's first
     step at this node: per session, a journey being a session), first_pair (the customer's
@@ -450,7 +451,7 @@ WITH j_r AS (SELECT cid, g, CAST(cid AS BIGINT) * {G_STRIDE} + {tag}_seq AS skey
        CASE WHEN {cut} THEN NULL
             ELSE DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 END AS minutes_to_next
 FROM {_scoped_events(scope)} WHERE {nxt} IS NULL OR {nxt} <> {node} OR {cut}),
-j_f AS (SELECT skey, gstep AS f FROM j_r WHERE opens = 1),
+j_f AS (SELECT skey, MIN(gstep) AS f, MAX(stage_position) AS top FROM j_r GROUP BY skey),
 j_fv AS (SELECT MIN(g) AS g FROM j_r GROUP BY skey, node),
 j_fp AS (SELECT MIN(g) AS g FROM j_r GROUP BY cid, node, next_node),
 j_fs AS (SELECT MIN(g) AS g FROM j_r WHERE opens = 1 GROUP BY cid, node)
@@ -458,7 +459,8 @@ SELECT r.cid, {", ".join(f"r.{c}" for c in cols[:1])}, CAST(r.gstep - f.f + 1 AS
        {", ".join(f"r.{c}" for c in cols[1:])},
        CASE WHEN fv.g IS NULL THEN 0 ELSE 1 END AS first_visit,
        CASE WHEN fp.g IS NULL THEN 0 ELSE 1 END AS first_pair,
-       CASE WHEN fs.g IS NULL THEN 0 ELSE 1 END AS first_start
+       CASE WHEN fs.g IS NULL THEN 0 ELSE 1 END AS first_start,
+       f.top AS max_stage_position
 FROM j_r r JOIN j_f f ON f.skey = r.skey
 LEFT JOIN j_fv fv ON fv.g = r.g LEFT JOIN j_fp fp ON fp.g = r.g LEFT JOIN j_fs fs ON fs.g = r.g"""
 
