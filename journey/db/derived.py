@@ -83,8 +83,10 @@ FULL_SHARE = 0.3
 # A full rebuild of a store above this many events runs in batches of customers of about
 # this many events (`_full`), so each batch's window sorts stay under DuckDB's 1 GB cap.
 # Measured at 10M events (full re-derive with 25 rules, one session): batches of ~1M events
-# 75 s CPU, ~2M 72 s, ~3.4M 71 s; 2M keeps a margin below the cap (peak RSS 1.19 GB).
-BATCH_EVENTS = 2_000_000
+# 75 s CPU, ~2M 72 s, ~3.4M 71 s; 2M kept a margin below the cap (peak RSS 1.19 GB) until
+# the session columns and tables: then a 2M batch ran out of the 1 GB cap at 10M events, so
+# 1M (a few % more CPU, measured above).
+BATCH_EVENTS = 1_000_000
 
 # g = cid * G_STRIDE + seq orders all events by (customer, ts, event_id) with one BIGINT.
 G_STRIDE = 1 << 32
@@ -438,10 +440,12 @@ def _session_steps_select(level: str, minutes: int, scope: str) -> str:
     step, first = ("tp_step", "tp_step_seq") if level == "touchpoint" else (
         "stage_step", "stage_step_seq")
     cut = f"DATE_DIFF('microsecond', ts, next_ts) > {minutes * 60_000_000}"
-    cols = ("session_no", "node", "stage", "stage_position", "channel", "last_ts", "events",
-            "next_node", "minutes_to_next")
+    cols = ("cid", "session_no", "step", "node", "stage", "stage_position", "channel",
+            "last_ts", "events", "next_node", "minutes_to_next")
     # Keys are single BIGINTs (cheap hash joins): a step row by its last event's `g`, a
-    # session by its first event's (`skey`). `opens`: the step starts its session.
+    # session by its first event's (`skey`). `opens`: the step starts its session. A node
+    # seen before in the session needs two other steps before it: only sessions of 3 steps
+    # or more are searched for repeat visits (most sessions are shorter).
     return f"""
 WITH j_r AS (SELECT cid, g, CAST(cid AS BIGINT) * {G_STRIDE} + {tag}_seq AS skey,
        {tag}_no AS session_no, {step} AS gstep, {node} AS node, stage, stage_position,
@@ -451,18 +455,20 @@ WITH j_r AS (SELECT cid, g, CAST(cid AS BIGINT) * {G_STRIDE} + {tag}_seq AS skey
        CASE WHEN {cut} THEN NULL
             ELSE DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 END AS minutes_to_next
 FROM {_scoped_events(scope)} WHERE {nxt} IS NULL OR {nxt} <> {node} OR {cut}),
-j_f AS (SELECT skey, MIN(gstep) AS f, MAX(stage_position) AS top FROM j_r GROUP BY skey),
-j_fv AS (SELECT MIN(g) AS g FROM j_r GROUP BY skey, node),
-j_fp AS (SELECT MIN(g) AS g FROM j_r GROUP BY cid, node, next_node),
-j_fs AS (SELECT MIN(g) AS g FROM j_r WHERE opens = 1 GROUP BY cid, node)
-SELECT r.cid, {", ".join(f"r.{c}" for c in cols[:1])}, CAST(r.gstep - f.f + 1 AS BIGINT) AS step,
-       {", ".join(f"r.{c}" for c in cols[1:])},
-       CASE WHEN fv.g IS NULL THEN 0 ELSE 1 END AS first_visit,
+j_f AS (SELECT skey, MIN(gstep) AS f, MAX(stage_position) AS top, COUNT(*) AS n
+    FROM j_r GROUP BY skey),
+j_s AS (SELECT r.*, CAST(r.gstep - f.f + 1 AS BIGINT) AS step, f.top, f.n
+    FROM j_r r JOIN j_f f ON f.skey = r.skey),
+j_fv AS (SELECT MIN(g) AS g FROM j_s WHERE n >= 3 GROUP BY skey, node),
+j_fp AS (SELECT MIN(g) AS g FROM j_s GROUP BY cid, node, next_node),
+j_fs AS (SELECT MIN(g) AS g FROM j_s WHERE opens = 1 GROUP BY cid, node)
+SELECT {", ".join(f"s.{c}" for c in cols)},
+       CASE WHEN s.step <= 2 OR fv.g IS NOT NULL THEN 1 ELSE 0 END AS first_visit,
        CASE WHEN fp.g IS NULL THEN 0 ELSE 1 END AS first_pair,
        CASE WHEN fs.g IS NULL THEN 0 ELSE 1 END AS first_start,
-       f.top AS max_stage_position
-FROM j_r r JOIN j_f f ON f.skey = r.skey
-LEFT JOIN j_fv fv ON fv.g = r.g LEFT JOIN j_fp fp ON fp.g = r.g LEFT JOIN j_fs fs ON fs.g = r.g"""
+       s.top AS max_stage_position
+FROM j_s s LEFT JOIN j_fv fv ON fv.g = s.g LEFT JOIN j_fp fp ON fp.g = s.g
+LEFT JOIN j_fs fs ON fs.g = s.g"""
 
 
 def _switches_select(scope: str) -> str:
