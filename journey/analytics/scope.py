@@ -220,7 +220,8 @@ def journey_conversion_cte(
 
     Without a session gap a journey is the customer's, judged by `customer_conversion_sql`.
     With a session gap each session is judged on its own (filtered) steps: a browsing session
-    before a buying one did end unbought.
+    before a buying one did end unbought; `precomputed` session steps (a gap of 30 min or 1
+    day) carry each session's highest stage position (`max_stage_position`) on every row.
     """
     if options.session_gap is None:
         cust = customer_conversion_sql(filters, params, precomputed=precomputed)
