@@ -171,6 +171,7 @@ CASES = [
     ["sankey", "--session-gap", "30"],
     ["transitions", "--session-gap", "30"],
     ["sankey", "--session-gap", "1440", "--level", "stage", "--start-at", "consideration"],
+    ["dropoffs", "--session-gap", "30"],
     ["transitions", "--level", "stage", "--device", "mobile"],
     ["funnel"],
     ["funnel", "--persona", "Parent", "--since", "2024-03-02"],
