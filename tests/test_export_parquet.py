@@ -42,7 +42,8 @@ def test_every_table_with_its_rows_and_a_manifest(store, tmp_path):
     tables = manifest["tables"]
     # The stored tables and the derived journey tables the analytics read.
     for name in ("events", "responses", "customers", "touchpoints", "stages", "meta",
-                 "journey_events", "tp_steps", "stage_steps", "customer_summary"):
+                 "journey_events", "tp_steps", "stage_steps", "customer_summary",
+                 "tp_steps_s30", "tp_steps_s1d", "stage_steps_s30", "stage_steps_s1d"):
         assert name in tables, name
     assert tables["events"]["rows"] == 3
     assert tables["responses"]["rows"] == 1

@@ -166,6 +166,11 @@ CASES = [
     ["sankey", "--end-at", "checkout", "--top", "2"],
     ["transitions"],
     ["transitions", "--keep-repeats", "--session-gap", "1440"],
+    # Precomputed session steps (tp_steps_s30, stage_steps_s1d...) read on both engines.
+    ["sankey", "--session-gap", "30"],
+    ["transitions", "--session-gap", "30"],
+    ["sankey", "--session-gap", "1440", "--level", "stage", "--start-at", "consideration"],
+    ["dropoffs", "--session-gap", "30"],
     ["transitions", "--level", "stage", "--device", "mobile"],
     ["funnel"],
     ["funnel", "--persona", "Parent", "--since", "2024-03-02"],

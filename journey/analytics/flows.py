@@ -9,8 +9,9 @@ collapse into one *step* unless keep_repeats.
 
 Every function takes an `Engine` (or a DuckDB cursor), a `Filters` and a `FlowOptions`, reads
 one relation of steps (`scope.steps_with`) and aggregates it in SQL. When the filters have no
-event condition, no session gap and no keep-repeats, the steps are read from the precomputed
-`tp_steps` / `stage_steps` tables (same SQL, run at import time); otherwise they are computed
+event condition and no keep-repeats, the steps are read from the precomputed `tp_steps` /
+`stage_steps` tables (same SQL, run at import time), or for a session gap of 30 min or 1 day
+from their session versions (`tp_steps_s30`, `stage_steps_s1d`...); otherwise they are computed
 over the filtered events. Results are identical either way.
 
 Counts called `customers` count journeys (one per customer without a session gap).
@@ -41,6 +42,7 @@ from journey.analytics.scope import (
     MIN_STEPS,
     FlowOptions,
     check_steps,
+    converted,
     journey_conversion_cte,
     steps_with,
     summary_scope,
@@ -295,9 +297,14 @@ def _sankey_sql(
     params["top"] = int(top)
     # Precomputed: the anchors and the journey count read the tables themselves, so that
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
-    pos = positions_sql("j_st", options.step_table if pre else None, params, steps=steps,
+    table = options.precomputed_table if pre else None
+    pos = positions_sql("j_st", table, params, steps=steps,
                      start_at=start_at or None, end_at=end_at or None)
-    if pre:
+    if pre and options.session_gap is not None:
+        # One journey per session in scope: its step 1 in the session steps.
+        scope = summary_scope(filters, params, alias="c0")
+        journeys_src = f"{table} c0 WHERE c0.step = 1" + (f" AND {scope}" if scope else "")
+    elif pre:
         # One journey per customer in scope (every customer has a first step).
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
@@ -484,9 +491,11 @@ def transitions(
         with_sql, params, pre = _steps(filters, options, drill)
     else:
         with_sql, params, pre = steps_with(filters, options, events_only=True)
+    # A gap that is not precomputed (derived.SESSION_GAPS) on whole journeys: cut the
+    # whole-journey steps at the gaps (`pre` is False then).
     split_steps = (
-        not options.force_compute and session_gap is not None and not options.keep_repeats
-        and not filters.has_event_conditions and drill is None
+        not pre and not options.force_compute and session_gap is not None
+        and not options.keep_repeats and not filters.has_event_conditions and drill is None
     )
     repeat_steps = (
         not options.force_compute and session_gap is None and options.keep_repeats
@@ -566,11 +575,14 @@ def transitions(
         # first_pair marks a customer's first such transition, so a SUM counts customers
         # without a COUNT(DISTINCT) (the costliest part at 10M events).
         # The starts read the table itself so that j_st is referenced once (not copied).
-        table = options.step_table
+        # With sessions a customer may start several journeys at one node: first_start
+        # marks the first.
+        table = options.precomputed_table
         scope = summary_scope(filters, params, alias="t2")
+        fp = "1" if session_gap is None else "t2.first_start"
         pairs = (
             "j_pairs AS (SELECT t2.cid, CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
-            f"CAST(NULL AS DOUBLE) AS minutes, 1 AS fp FROM {table} t2 WHERE t2.step = 1"
+            f"CAST(NULL AS DOUBLE) AS minutes, {fp} AS fp FROM {table} t2 WHERE t2.step = 1"
             + (f" AND {scope}" if scope else "") + " "
             "UNION ALL SELECT cid, node AS source, next_node AS target, "
             "minutes_to_next AS minutes, first_pair AS fp FROM j_st)"
@@ -769,11 +781,21 @@ def dropoffs(
             "SELECT cid, session_no, node, MIN(stage) AS stage FROM j_st "
             "GROUP BY cid, session_no, node) j_v GROUP BY node)"
         )
+    if pre and options.session_gap is not None:
+        # Session steps: each row holds its session's highest stage, so no join.
+        ending = (
+            "j_end AS (SELECT node, COUNT(*) AS ending FROM j_st WHERE next_node IS NULL "
+            f"AND {converted('max_stage_position', filters, params)} = 0 GROUP BY node)"
+        )
+    else:
+        ending = (
+            f"{conv},\n"
+            "j_end AS (SELECT s.node, COUNT(*) AS ending FROM j_st s JOIN j_conv c "
+            "ON c.cid = s.cid AND c.session_no = s.session_no "
+            "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node)"
+        )
     sql = (
-        f"{with_sql},\n{conv},\n{passing},\n"
-        "j_end AS (SELECT s.node, COUNT(*) AS ending FROM j_st s JOIN j_conv c "
-        "ON c.cid = s.cid AND c.session_no = s.session_no "
-        "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node)\n"
+        f"{with_sql},\n{passing},\n{ending}\n"
         "SELECT p.node AS touchpoint, p.stage, p.passing, COALESCE(e.ending, 0) AS ending, "
         "CAST(COALESCE(e.ending, 0) AS DOUBLE) / p.passing AS dropoff_rate "
         "FROM j_pass p LEFT JOIN j_end e ON e.node = p.node "
@@ -792,14 +814,23 @@ def last_steps(
     Like `dropoffs`, only the session gap and force_compute apply."""
     options = _touchpoint_journeys(options)
     with_sql, params, pre = steps_with(filters, options)
-    conv = journey_conversion_cte(filters, options, params, precomputed=pre)
-    sql = (
-        f"{with_sql},\n{conv}\n"
-        "SELECT s.node AS touchpoint, MIN(s.stage) AS stage, COUNT(*) AS journeys "
-        "FROM j_st s JOIN j_conv c ON c.cid = s.cid AND c.session_no = s.session_no "
-        "WHERE s.next_node IS NULL AND c.converted = 0 "
-        "GROUP BY s.node ORDER BY journeys DESC, touchpoint"
-    )
+    if pre and options.session_gap is not None:
+        # Session steps: each row holds its session's highest stage, so no join.
+        sql = (
+            f"{with_sql}\n"
+            "SELECT node AS touchpoint, MIN(stage) AS stage, COUNT(*) AS journeys FROM j_st "
+            f"WHERE next_node IS NULL AND {converted('max_stage_position', filters, params)} = 0 "
+            "GROUP BY node ORDER BY journeys DESC, touchpoint"
+        )
+    else:
+        conv = journey_conversion_cte(filters, options, params, precomputed=pre)
+        sql = (
+            f"{with_sql},\n{conv}\n"
+            "SELECT s.node AS touchpoint, MIN(s.stage) AS stage, COUNT(*) AS journeys "
+            "FROM j_st s JOIN j_conv c ON c.cid = s.cid AND c.session_no = s.session_no "
+            "WHERE s.next_node IS NULL AND c.converted = 0 "
+            "GROUP BY s.node ORDER BY journeys DESC, touchpoint"
+        )
     return _typed(
         _df(Engine.of(source), sql, params, "last_steps"), ["touchpoint", "stage", "journeys"],
         ints=("journeys",),

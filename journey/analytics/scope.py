@@ -77,6 +77,17 @@ class FlowOptions:
         """The precomputed steps of this level."""
         return "tp_steps" if self.level == "touchpoint" else "stage_steps"
 
+    @property
+    def precomputed_table(self) -> str | None:
+        """The precomputed steps answering these options when no event condition applies:
+        the whole journeys' steps without a gap, the session steps for a precomputed gap
+        (`derived.SESSION_GAPS`: 30 min, 1 day), None for any other gap or keep_repeats."""
+        if self.keep_repeats or self.force_compute:
+            return None
+        if self.session_gap is None:
+            return self.step_table
+        return derived.session_step_table(self.level, self.session_gap)
+
 
 DEFAULT_FLOW = FlowOptions()
 
@@ -209,7 +220,8 @@ def journey_conversion_cte(
 
     Without a session gap a journey is the customer's, judged by `customer_conversion_sql`.
     With a session gap each session is judged on its own (filtered) steps: a browsing session
-    before a buying one did end unbought.
+    before a buying one did end unbought; `precomputed` session steps (a gap of 30 min or 1
+    day) carry each session's highest stage position (`max_stage_position`) on every row.
     """
     if options.session_gap is None:
         cust = customer_conversion_sql(filters, params, precomputed=precomputed)
@@ -217,6 +229,13 @@ def journey_conversion_cte(
             f"j_cust AS ({cust}),\n"
             "j_conv AS (SELECT j.cid, j.session_no, COALESCE(c.converted, 0) AS converted "
             "FROM j_st j LEFT JOIN j_cust c ON c.cid = j.cid WHERE j.step = 1)"
+        )
+    if precomputed:
+        # The session steps carry their session's highest stage position on every row.
+        return (
+            f"j_conv AS (SELECT cid, session_no, "
+            f"{converted('max_stage_position', filters, params)} AS converted "
+            "FROM j_st WHERE step = 1)"
         )
     # stage_position of a step's events is the touchpoint's: constant within a step unless
     # the file itself varies it, so each step's value stands for its events.
@@ -372,18 +391,19 @@ def responses_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
 
 # -- journey steps ------------------------------------------------------------------------
 def uses_precomputed(filters: Filters, options: FlowOptions) -> bool:
-    """Whether the precomputed step tables answer this question (no per-query windows)."""
-    return (
-        not options.force_compute and not filters.has_event_conditions
-        and options.session_gap is None and not options.keep_repeats
-    )
+    """Whether the precomputed step tables answer this question (no per-query windows):
+    no event condition, no keep_repeats, no force_compute, and no session gap or one of the
+    precomputed ones (30 min, 1 day)."""
+    return not filters.has_event_conditions and options.precomputed_table is not None
 
 
 def steps_with(
     filters: Filters, options: FlowOptions, *, events_only: bool = False
 ) -> tuple[str, dict[str, Any], bool]:
     """`WITH ...` text defining the CTE `j_st` (one row per journey step), its params, and
-    whether it reads the precomputed tables (which add the first_visit/first_pair flags).
+    whether it reads the precomputed tables (which add the first_visit/first_pair flags; the
+    session step tables of a precomputed gap also first_start, and their first_visit is per
+    session: see `derived._session_steps_select`).
     With `events_only` and when the precomputed tables do not answer, it defines `j_e2`
     (one row per event, see `derived.steps_ctes`) instead of `j_st`.
 
@@ -395,7 +415,8 @@ def steps_with(
         params: dict[str, Any] = {}
         scope = summary_scope(filters, params)
         where = f" WHERE {scope}" if scope else ""
-        return f"WITH j_st AS (SELECT t.* FROM {options.step_table} t{where})", params, True
+        table = options.precomputed_table
+        return f"WITH j_st AS (SELECT t.* FROM {table} t{where})", params, True
     if options.force_compute:
         sql, params = events_sql(filters)
         whole = False

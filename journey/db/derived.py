@@ -18,7 +18,11 @@ the customer's persona, and its position in the customer's journey:
   step the event belongs to at touchpoint / stage level, and `tp_step_seq` /
   `stage_step_seq` the seq of that step's first event (a step's size needs no window).
   Questions without an event condition read these instead of running a LEAD/LAG window
-  per query (a session split only needs one running window over the step ends).
+  per query (a session split only needs one running window over the step ends);
+- per precomputed session gap (`SESSION_GAPS`: 30 min and 1 day, the Flows page's choices),
+  `s30_no` / `s1d_no`: the event's session number (a pause of more than the gap before it
+  starts a new one) and `s30_seq` / `s1d_seq`: the seq of its session's first event, running
+  aggregates of the same window pass as `tp_step` (no extra sort).
 
 On top of it, precomputed tables make the common (unfiltered-by-event) questions cheap:
 
@@ -27,6 +31,10 @@ On top of it, precomputed tables make the common (unfiltered-by-event) questions
   transitions, paths, drop-offs and network read these when no event condition, no session
   gap and no "keep repeats" is asked for; otherwise the very same SQL (`steps_ctes`) runs
   over the (filtered) events, so both paths agree by construction (and tests check it).
+- `tp_steps_s30`, `tp_steps_s1d`, `stage_steps_s30`, `stage_steps_s1d`: the same steps with
+  journeys cut at pauses longer than the gap (`steps_ctes(session=True)`'s rows), with flags
+  for counting without COUNT(DISTINCT) (`_session_steps_select`). A session gap of 30 min or
+  1 day without an event condition reads these; any other gap is computed per query.
 - `device_switches`: only the events where a customer's device changes (a small table).
 - `customer_summary`: per customer first/last event, event count, revenue, devices used,
   furthest stage.
@@ -67,7 +75,7 @@ NO_STAGE = "(no stage)"
 
 # Bump when the derived tables' layout changes: a store with another version is rebuilt
 # from scratch when opened (Store._ensure_derived) and on its next write.
-DERIVED_VERSION = "6"
+DERIVED_VERSION = "7"
 
 # Above this share of the known customers touched by a write, a full rebuild is cheaper
 # than deleting and re-inserting their rows.
@@ -76,8 +84,10 @@ FULL_SHARE = 0.3
 # A full rebuild of a store above this many events runs in batches of customers of about
 # this many events (`_full`), so each batch's window sorts stay under DuckDB's 1 GB cap.
 # Measured at 10M events (full re-derive with 25 rules, one session): batches of ~1M events
-# 75 s CPU, ~2M 72 s, ~3.4M 71 s; 2M keeps a margin below the cap (peak RSS 1.19 GB).
-BATCH_EVENTS = 2_000_000
+# 75 s CPU, ~2M 72 s, ~3.4M 71 s; 2M kept a margin below the cap (peak RSS 1.19 GB) until
+# the session columns and tables: then a 2M batch ran out of the 1 GB cap at 10M events, so
+# 1M (a few % more CPU, measured above).
+BATCH_EVENTS = 1_000_000
 
 # g = cid * G_STRIDE + seq orders all events by (customer, ts, event_id) with one BIGINT.
 G_STRIDE = 1 << 32
@@ -86,7 +96,13 @@ DERIVED_TABLES = (
     "customer_persona", "customer_keys", "journey_events", "tp_steps", "stage_steps",
     "device_switches", "customer_summary", "customer_stage_reach", "derived_imports",
     "derived_touchpoints", "derived_stages", "derived_rules",
+    "tp_steps_s30", "tp_steps_s1d", "stage_steps_s30", "stage_steps_s1d",
 )
+
+# The session gaps (minutes) whose journeys are precomputed, the Flows page's choices: each
+# has its session number per event in journey_events (`s30_no`, `s30_seq`...) and a session
+# step table per level (`session_step_table`). Any other gap is computed per query.
+SESSION_GAPS = {30: "s30", 1440: "s1d"}
 
 # One window for everything per-customer: a customer's events (or steps) in journey order.
 _W = "PARTITION BY cid ORDER BY g"
@@ -108,6 +124,19 @@ def next_node_column(level: str) -> str:
     """journey_events' column holding the next event's node at `level` (NULL at the end)."""
     node_expr(level)
     return "next_touchpoint" if level == "touchpoint" else "next_stage_node"
+
+
+def session_step_table(level: str, gap: float | None) -> str | None:
+    """The precomputed session steps of `level` for a session gap of `gap` minutes, or None
+    when that gap is not precomputed (then the steps are computed per query)."""
+    node_expr(level)
+    if gap is None or gap != int(gap) or int(gap) not in SESSION_GAPS:
+        return None
+    return _session_table(level, int(gap))
+
+
+def _session_table(level: str, minutes: int) -> str:
+    return f"{'tp_steps' if level == 'touchpoint' else 'stage_steps'}_{SESSION_GAPS[minutes]}"
 
 
 def steps_ctes(
@@ -322,7 +351,7 @@ SELECT event_id, customer_id, cid, ts, touchpoint, stage, stage_position, channe
            AS tp_step_seq,
        MAX(CASE WHEN prev_stage_node IS NULL OR prev_stage_node <> stage_node THEN seq END)
            OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-           AS stage_step_seq
+           AS stage_step_seq{_session_columns()}
 FROM (
     SELECT
         e.event_id,
@@ -345,7 +374,8 @@ FROM (
         LAG(e.device IGNORE NULLS) OVER ({w}) AS prev_device,
         LAG(e.touchpoint) OVER ({w}) AS prev_touchpoint,
         {stage_node} AS stage_node,
-        LAG({stage_node}) OVER ({w}) AS prev_stage_node
+        LAG({stage_node}) OVER ({w}) AS prev_stage_node,
+        LAG(e.ts) OVER ({w}) AS prev_ts
     FROM ru_ev e
     JOIN customer_keys k ON k.customer_id = e.customer_id
     LEFT JOIN stages s ON s.stage = e.stage
@@ -396,6 +426,79 @@ SELECT j_st.*,
 FROM j_st
 LEFT JOIN j_fv fv ON fv.cid = j_st.cid AND fv.step = j_st.step
 LEFT JOIN j_fp fp ON fp.cid = j_st.cid AND fp.step = j_st.step"""
+
+
+def _session_columns() -> str:
+    """journey_events' session columns, in the outer window pass (same OVER as `tp_step`, so
+    no extra sort): per precomputed gap, `<tag>_no` the event's session number (0 first: the
+    count of gaps above the limit before it, as `steps_ctes(session=True)` counts session
+    ends) and `<tag>_seq` the seq of its session's first event."""
+    over = "OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    out = []
+    for minutes, tag in SESSION_GAPS.items():
+        # A code constant (microseconds), never user input. Exactly the gap is no cut.
+        cut = f"DATE_DIFF('microsecond', prev_ts, ts) > {minutes * 60_000_000}"
+        out.append(
+            f"CAST(SUM(CASE WHEN prev_ts IS NOT NULL AND {cut} THEN 1 ELSE 0 END) {over} "
+            f"AS INTEGER) AS {tag}_no,\n"
+            f"       MAX(CASE WHEN prev_ts IS NULL OR {cut} THEN seq END) {over} AS {tag}_seq"
+        )
+    return "".join(f",\n       {c}" for c in out)
+
+
+def _session_steps_select(level: str, minutes: int, scope: str) -> str:
+    """One session step table: `steps_ctes(level=level, session=True)`'s `j_st` rows with a
+    gap of `minutes`, from journey_events' precomputed columns (no window at all).
+
+    A session step is a run of events at one node inside one session: its last event is one
+    whose next event is at another node, after more than the gap, or absent. Its first event
+    is the later of its whole-journey step's first event (`tp_step_seq`) and its session's
+    (`s30_seq`), which gives its size; within a session no step is cut but at node changes,
+    so its number is the whole-journey step number minus the session's first one, plus 1:
+    a GROUP BY on the session's key and a hash join, not a window sort. The same GROUP BY
+    gives `max_stage_position`, the session's highest stage position over its steps (what
+    `scope.journey_conversion_cte` judges a session's conversion on), on every row.
+
+    Flags for the readers that count customers with a SUM: first_visit (the journey's first
+    step at this node: per session, a journey being a session), first_pair (the customer's
+    first step making this transition, journey ends included, over all sessions: the
+    transitions' `customers` are distinct customers) and first_start (the customer's first
+    session starting at this node: the START -> node transitions)."""
+    tag = SESSION_GAPS[minutes]
+    node = node_expr(level)
+    nxt = next_node_column(level)
+    step, first = ("tp_step", "tp_step_seq") if level == "touchpoint" else (
+        "stage_step", "stage_step_seq")
+    cut = f"DATE_DIFF('microsecond', ts, next_ts) > {minutes * 60_000_000}"
+    cols = ("cid", "session_no", "step", "node", "stage", "stage_position", "channel",
+            "last_ts", "events", "next_node", "minutes_to_next")
+    # Keys are single BIGINTs (cheap hash joins): a step row by its last event's `g`, a
+    # session by its first event's (`skey`). `opens`: the step starts its session. A node
+    # seen before in the session needs two other steps before it: only sessions of 3 steps
+    # or more are searched for repeat visits (most sessions are shorter).
+    return f"""
+WITH j_r AS (SELECT cid, g, CAST(cid AS BIGINT) * {G_STRIDE} + {tag}_seq AS skey,
+       {tag}_no AS session_no, {step} AS gstep, {node} AS node, stage, stage_position,
+       channel, ts AS last_ts, seq - GREATEST({first}, {tag}_seq) + 1 AS events,
+       CASE WHEN {tag}_seq >= {first} THEN 1 ELSE 0 END AS opens,
+       CASE WHEN {cut} THEN NULL ELSE {nxt} END AS next_node,
+       CASE WHEN {cut} THEN NULL
+            ELSE DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 END AS minutes_to_next
+FROM {_scoped_events(scope)} WHERE {nxt} IS NULL OR {nxt} <> {node} OR {cut}),
+j_f AS (SELECT skey, MIN(gstep) AS f, MAX(stage_position) AS top, COUNT(*) AS n
+    FROM j_r GROUP BY skey),
+j_s AS (SELECT r.*, CAST(r.gstep - f.f + 1 AS BIGINT) AS step, f.top, f.n
+    FROM j_r r JOIN j_f f ON f.skey = r.skey),
+j_fv AS (SELECT MIN(g) AS g FROM j_s WHERE n >= 3 GROUP BY skey, node),
+j_fp AS (SELECT MIN(g) AS g FROM j_s GROUP BY cid, node, next_node),
+j_fs AS (SELECT MIN(g) AS g FROM j_s WHERE opens = 1 GROUP BY cid, node)
+SELECT {", ".join(f"s.{c}" for c in cols)},
+       CASE WHEN s.step <= 2 OR fv.g IS NOT NULL THEN 1 ELSE 0 END AS first_visit,
+       CASE WHEN fp.g IS NULL THEN 0 ELSE 1 END AS first_pair,
+       CASE WHEN fs.g IS NULL THEN 0 ELSE 1 END AS first_start,
+       s.top AS max_stage_position
+FROM j_s s LEFT JOIN j_fv fv ON fv.g = s.g LEFT JOIN j_fp fp ON fp.g = s.g
+LEFT JOIN j_fs fs ON fs.g = s.g"""
 
 
 def _switches_select(scope: str) -> str:
@@ -469,6 +572,8 @@ def _per_customer_tables(
         ("journey_events", _events_select(scope, rule_rows, params)),
         ("tp_steps", _steps_select("touchpoint", scope)),
         ("stage_steps", _steps_select("stage", scope)),
+        *((_session_table(lv, m), _session_steps_select(lv, m, scope))
+          for m in SESSION_GAPS for lv in ("touchpoint", "stage")),
         ("device_switches", _switches_select(scope)),
         ("customer_summary", _summary_select(scope)),
         ("customer_stage_reach", _reach_select(scope, n_stages)),
