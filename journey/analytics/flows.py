@@ -42,6 +42,7 @@ from journey.analytics.scope import (
     FlowOptions,
     check_steps,
     journey_conversion_cte,
+    step_relation,
     steps_with,
     summary_scope,
 )
@@ -162,7 +163,7 @@ def positions_sql(
     def first_at(marker: str, col: str) -> str:
         if table is not None:
             return (
-                f"SELECT cid, session_no, step AS {col} FROM {table} "
+                f"SELECT cid, session_no, step AS {col} FROM {table} fv_ "
                 f"WHERE node = ${q}{marker} AND first_visit = 1"
             )
         return (
@@ -295,9 +296,14 @@ def _sankey_sql(
     params["top"] = int(top)
     # Precomputed: the anchors and the journey count read the tables themselves, so that
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
-    pos = positions_sql("j_st", options.step_table if pre else None, params, steps=steps,
+    table = step_relation(filters, options, params) if pre else None
+    pos = positions_sql("j_st", table, params, steps=steps,
                      start_at=start_at or None, end_at=end_at or None)
-    if pre:
+    if pre and filters.has_event_conditions:
+        # One device (channel): a journey in scope is a customer with a step in the slice.
+        scope = summary_scope(filters, params, alias="c0")
+        journeys_src = f"{table} c0 WHERE c0.step = 1" + (f" AND {scope}" if scope else "")
+    elif pre:
         # One journey per customer in scope (every customer has a first step).
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
@@ -529,7 +535,7 @@ def transitions(
         # first_pair marks a customer's first such transition, so a SUM counts customers
         # without a COUNT(DISTINCT) (the costliest part at 10M events).
         # The starts read the table itself so that j_st is referenced once (not copied).
-        table = options.step_table
+        table = step_relation(filters, options, params)
         scope = summary_scope(filters, params, alias="t2")
         pairs = (
             "j_pairs AS (SELECT t2.cid, CAST(NULL AS VARCHAR) AS source, t2.node AS target, "

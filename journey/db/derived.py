@@ -58,7 +58,7 @@ from typing import Any
 
 import duckdb
 
-from journey.db import rules
+from journey.db import rules, slices
 
 # Node name at stage level for events whose touchpoint has no stage (neither in the map nor
 # in the file). A code constant, never user text, so it may sit in the SQL as a literal.
@@ -66,7 +66,7 @@ NO_STAGE = "(no stage)"
 
 # Bump when the derived tables' layout changes: a store with another version is rebuilt
 # from scratch when opened (Store._ensure_derived) and on its next write.
-DERIVED_VERSION = "6"
+DERIVED_VERSION = "7"
 
 # Above this share of the known customers touched by a write, a full rebuild is cheaper
 # than deleting and re-inserting their rows.
@@ -85,6 +85,7 @@ DERIVED_TABLES = (
     "customer_persona", "customer_keys", "journey_events", "tp_steps", "stage_steps",
     "device_switches", "customer_summary", "customer_stage_reach", "derived_imports",
     "derived_touchpoints", "derived_stages", "derived_rules",
+    *slices.TABLES.values(),  # per-device / per-channel steps (journey/db/slices.py)
 )
 
 # One window for everything per-customer: a customer's events (or steps) in journey order.
@@ -442,6 +443,8 @@ def _per_customer_tables(
         ("device_switches", _switches_select(scope)),
         ("customer_summary", _summary_select(scope)),
         ("customer_stage_reach", _reach_select(scope, n_stages)),
+        *[(t, slices.slice_steps_select(_scoped_events(scope), d, NO_STAGE))
+          for d, t in slices.TABLES.items()],
     ]
 
 

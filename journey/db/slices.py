@@ -1,0 +1,79 @@
+"""Per-device and per-channel step tables: each customer's journey on one device (channel).
+
+`device_steps` / `channel_steps` hold, for every customer and every device (channel) they
+used, the steps of the journey made of only that device's (channel's) events, at both
+levels (`level` = 'touchpoint' | 'stage'), with the columns of `tp_steps` (cid, session_no,
+step, node, stage, stage_position, channel, last_ts, events, next_node, minutes_to_next,
+first_visit, first_pair) plus `level` and the slice value (`device`, or `slice_channel`: the
+step rows already have a `channel` column, the channel of the step's last event, which in a
+channel slice is the slice value itself). Events with no device (channel) are in no slice.
+
+They are `steps_ctes` over journey_events filtered to one value, partitioned by (cid, value)
+instead of cid: the rows a one-device (one-channel) filter computes per query, so the flow
+questions read them (`scope.steps_with`) and give the computed path's very numbers. The
+flags first_visit / first_pair are the customer's first step at a node / first such pair
+within the slice, so "distinct customers" stays a SUM.
+
+One window sort per dimension serves both levels (the neighbours of each event in its slice),
+then one over the step rows of both levels (the step numbers). Built with the other derived
+tables (`derived._per_customer_tables`: full, batched and per-customer refresh alike).
+"""
+
+from __future__ import annotations
+
+# The dimension -> (journey_events column, the slice column in the step table).
+DIMENSIONS = {"device": ("device", "device"), "channel": ("channel", "slice_channel")}
+TABLES = {"device": "device_steps", "channel": "channel_steps"}
+
+
+def slice_steps_select(source: str, dimension: str, no_stage: str) -> str:
+    """The SELECT of `TABLES[dimension]` over `source` (journey_events' columns, whole
+    journeys of some customers). `no_stage` is the stage-level node of an event without a
+    stage (a code constant: derived.NO_STAGE)."""
+    col, out = DIMENSIONS[dimension]
+    stage_node = f"COALESCE(stage, '{no_stage}')"
+    w = f"PARTITION BY cid, {col} ORDER BY g"
+    w2 = "PARTITION BY level, cid, sv ORDER BY g"
+    end = (
+        "SELECT {lv} AS level, cid, sv, g, ts, {node} AS node, stage, stage_position, "
+        "channel, rn, {nxt} AS next_node, next_ts FROM s_e0 "
+        "WHERE {nxt} IS NULL OR {nxt} <> {node}"
+    )
+    return f"""
+WITH s_e0 AS (SELECT cid, g, ts, {col} AS sv, touchpoint, stage, stage_position, channel,
+       {stage_node} AS stage_node, ROW_NUMBER() OVER ({w}) AS rn,
+       LEAD(touchpoint) OVER ({w}) AS next_tp, LEAD({stage_node}) OVER ({w}) AS next_sn,
+       LEAD(ts) OVER ({w}) AS next_ts
+    FROM {source} WHERE {col} IS NOT NULL),
+s_end AS ({end.format(lv="'touchpoint'", node="touchpoint", nxt="next_tp")}
+    UNION ALL {end.format(lv="'stage'", node="stage_node", nxt="next_sn")}),
+j_st AS (SELECT level, sv, cid, 0 AS session_no, ROW_NUMBER() OVER ({w2}) AS step, node,
+       stage, stage_position, channel, ts AS last_ts,
+       rn - COALESCE(LAG(rn) OVER ({w2}), 0) AS events, next_node,
+       DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next FROM s_end),
+j_fv AS (SELECT level, sv, cid, MIN(step) AS step FROM j_st GROUP BY level, sv, cid, node),
+j_fp AS (SELECT level, sv, cid, MIN(step) AS step FROM j_st
+    GROUP BY level, sv, cid, node, next_node)
+SELECT j_st.level, j_st.sv AS {out}, j_st.cid, j_st.session_no, j_st.step, j_st.node,
+       j_st.stage, j_st.stage_position, j_st.channel, j_st.last_ts, j_st.events,
+       j_st.next_node, j_st.minutes_to_next,
+       CASE WHEN fv.step IS NULL THEN 0 ELSE 1 END AS first_visit,
+       CASE WHEN fp.step IS NULL THEN 0 ELSE 1 END AS first_pair
+FROM j_st
+LEFT JOIN j_fv fv ON fv.level = j_st.level AND fv.sv = j_st.sv AND fv.cid = j_st.cid
+    AND fv.step = j_st.step
+LEFT JOIN j_fp fp ON fp.level = j_st.level AND fp.sv = j_st.sv AND fp.cid = j_st.cid
+    AND fp.step = j_st.step"""
+
+
+def relation(dimension: str, level: str, param: str) -> str:
+    """The slice table's rows of one level and the value bound to `$param`, with tp_steps'
+    columns (a parenthesised SELECT for a FROM clause)."""
+    if level not in ("touchpoint", "stage"):
+        raise ValueError(f"level must be 'touchpoint' or 'stage' (got {level!r}).")
+    _col, out = DIMENSIONS[dimension]
+    return (
+        "(SELECT cid, session_no, step, node, stage, stage_position, channel, last_ts, events, "
+        f"next_node, minutes_to_next, first_visit, first_pair FROM {TABLES[dimension]} "
+        f"WHERE level = '{level}' AND {out} = ${param})"
+    )
