@@ -168,6 +168,11 @@ CASES = [
     ["transitions"],
     ["transitions", "--keep-repeats", "--session-gap", "1440"],
     ["transitions", "--level", "stage", "--device", "mobile"],
+    # One device / one channel: read from the slice tables (device_steps, channel_steps).
+    ["sankey", "--channel", "web", "--start-at", "site"],
+    ["transitions", "--channel", "web"],
+    ["dropoffs", "--device", "mobile"],
+    ["paths", "--steps", "3", "--device", "mobile"],
     ["funnel"],
     ["funnel", "--persona", "Parent", "--since", "2024-03-02"],
     ["dropoffs"],

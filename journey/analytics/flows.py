@@ -299,18 +299,19 @@ def _sankey_sql(
     table = step_relation(filters, options, params) if pre else None
     pos = positions_sql("j_st", table, params, steps=steps,
                      start_at=start_at or None, end_at=end_at or None)
-    if pre and filters.has_event_conditions:
+    if pre and filters.has_event_conditions and (start_at or end_at):
         # One device (channel): a journey in scope is a customer with a step in the slice.
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = f"{table} c0 WHERE c0.step = 1" + (f" AND {scope}" if scope else "")
-    elif pre:
+    elif pre and not filters.has_event_conditions:
         # One journey per customer in scope (every customer has a first step).
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
     elif not start_at and not end_at:
-        # Unanchored, a journey's step 1 is its position 1: counting j_pos's first column
-        # keeps j_st referenced once, so it is streamed instead of materialised (a copy of
-        # every computed step, ~15 % of the query with an event filter).
+        # Unanchored (computed steps, or one slice's), a journey's step 1 is its position 1:
+        # counting j_pos's first column keeps j_st referenced once, so it is streamed
+        # instead of materialised (a copy of every computed step, ~15 % of the query with
+        # an event filter) and a slice table is scanned once.
         journeys_src = "j_pos WHERE pos = 1"
     else:
         journeys_src = "j_st WHERE step = 1"

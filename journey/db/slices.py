@@ -29,28 +29,43 @@ TABLES = {"device": "device_steps", "channel": "channel_steps"}
 def slice_steps_select(source: str, dimension: str, no_stage: str) -> str:
     """The SELECT of `TABLES[dimension]` over `source` (journey_events' columns, whole
     journeys of some customers). `no_stage` is the stage-level node of an event without a
-    stage (a code constant: derived.NO_STAGE)."""
+    stage (a code constant: derived.NO_STAGE).
+
+    Like journey_events' own step numbers: one window pass finds each event's neighbours in
+    its slice (both levels), a second numbers the steps of both levels (running counts of
+    step starts, and the rank of the step's first event: its size), both over the same
+    (cid, value) partitions; a step row is then the step's last event, for each level (one
+    scan against the two levels, so the event rows are streamed, not copied). The first
+    visit / first pair flags are a GROUP BY of the step rows joined back, as in tp_steps."""
     col, out = DIMENSIONS[dimension]
-    stage_node = f"COALESCE(stage, '{no_stage}')"
-    w = f"PARTITION BY cid, {col} ORDER BY g"
-    w2 = "PARTITION BY level, cid, sv ORDER BY g"
-    end = (
-        "SELECT {lv} AS level, cid, sv, g, ts, {node} AS node, stage, stage_position, "
-        "channel, rn, {nxt} AS next_node, next_ts FROM s_e0 "
-        "WHERE {nxt} IS NULL OR {nxt} <> {node}"
-    )
+    w = "PARTITION BY cid, sv ORDER BY g"
+    run = f"OVER ({w} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    tp_start = "CASE WHEN prev_tp IS NULL OR prev_tp <> touchpoint THEN 1 ELSE 0 END"
+    sn_start = "CASE WHEN prev_sn IS NULL OR prev_sn <> stage_node THEN 1 ELSE 0 END"
     return f"""
-WITH s_e0 AS (SELECT cid, g, ts, {col} AS sv, touchpoint, stage, stage_position, channel,
-       {stage_node} AS stage_node, ROW_NUMBER() OVER ({w}) AS rn,
-       LEAD(touchpoint) OVER ({w}) AS next_tp, LEAD({stage_node}) OVER ({w}) AS next_sn,
+WITH s_e0 AS (SELECT cid, g, ts, sv, touchpoint, stage, stage_position, channel, stage_node,
+       ROW_NUMBER() OVER ({w}) AS rn,
+       LAG(touchpoint) OVER ({w}) AS prev_tp, LAG(stage_node) OVER ({w}) AS prev_sn,
+       LEAD(touchpoint) OVER ({w}) AS next_tp, LEAD(stage_node) OVER ({w}) AS next_sn,
        LEAD(ts) OVER ({w}) AS next_ts
-    FROM {source} WHERE {col} IS NOT NULL),
-s_end AS ({end.format(lv="'touchpoint'", node="touchpoint", nxt="next_tp")}
-    UNION ALL {end.format(lv="'stage'", node="stage_node", nxt="next_sn")}),
-j_st AS (SELECT level, sv, cid, 0 AS session_no, ROW_NUMBER() OVER ({w2}) AS step, node,
-       stage, stage_position, channel, ts AS last_ts,
-       rn - COALESCE(LAG(rn) OVER ({w2}), 0) AS events, next_node,
-       DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next FROM s_end),
+    FROM (SELECT cid, g, ts, {col} AS sv, touchpoint, stage, stage_position, channel,
+          COALESCE(stage, '{no_stage}') AS stage_node FROM {source}
+          WHERE {col} IS NOT NULL) s_in),
+s_e1 AS (SELECT cid, g, ts, sv, touchpoint, stage, stage_position, channel, stage_node, rn,
+       next_tp, next_sn, next_ts,
+       SUM({tp_start}) {run} AS tp_step, SUM({sn_start}) {run} AS sn_step,
+       MAX(CASE WHEN {tp_start} = 1 THEN rn ELSE NULL END) {run} AS tp_first,
+       MAX(CASE WHEN {sn_start} = 1 THEN rn ELSE NULL END) {run} AS sn_first
+    FROM s_e0),
+j_st AS (SELECT CASE WHEN k.k = 0 THEN 'touchpoint' ELSE 'stage' END AS level, sv, cid,
+       0 AS session_no, CAST(CASE WHEN k.k = 0 THEN tp_step ELSE sn_step END AS BIGINT) AS step,
+       CASE WHEN k.k = 0 THEN touchpoint ELSE stage_node END AS node, stage, stage_position,
+       channel, ts AS last_ts, rn - CASE WHEN k.k = 0 THEN tp_first ELSE sn_first END + 1
+       AS events, CASE WHEN k.k = 0 THEN next_tp ELSE next_sn END AS next_node,
+       DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next
+    FROM s_e1 CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) k
+    WHERE (k.k = 0 AND (next_tp IS NULL OR next_tp <> touchpoint))
+       OR (k.k = 1 AND (next_sn IS NULL OR next_sn <> stage_node))),
 j_fv AS (SELECT level, sv, cid, MIN(step) AS step FROM j_st GROUP BY level, sv, cid, node),
 j_fp AS (SELECT level, sv, cid, MIN(step) AS step FROM j_st
     GROUP BY level, sv, cid, node, next_node)
