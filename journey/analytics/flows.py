@@ -486,6 +486,10 @@ def transitions(
         not options.force_compute and session_gap is not None and not options.keep_repeats
         and not filters.has_event_conditions and drill is None
     )
+    repeat_steps = (
+        not options.force_compute and session_gap is None and options.keep_repeats
+        and not filters.has_event_conditions and drill is None
+    )
     # The markers are NULL in SQL (a node is never NULL) and named in Python.
     if drill is not None:
         # The drilled journeys' steps: starts, step-to-step pairs and ends.
@@ -532,6 +536,36 @@ def transitions(
             "CAST(NULL AS DOUBLE) AS minutes FROM j_in)"
         )
         customers = "COUNT(DISTINCT cid)"
+    elif repeat_steps:
+        # Whole journeys with repeats kept: a pair of different nodes is a pair of
+        # consecutive collapsed steps (the precomputed steps, their first_pair flags and
+        # minutes), and a repeat a -> a is an event whose next event is at the same node:
+        # those few events are read from journey_events (their gap is the pair's minutes).
+        # The very pairs the per-event path makes, without its COUNT(DISTINCT) over all.
+        params = {}
+        table = options.step_table
+        scope = summary_scope(filters, params, alias="t")
+        scope2 = summary_scope(filters, params, alias="t2")
+        scope_e = summary_scope(filters, params, alias="je")
+        node = derived.node_expr(level)
+        nxt = derived.next_node_column(level)
+        minutes = "CAST(DATE_DIFF('microsecond', je.ts, je.next_ts) AS DOUBLE) / 60000000.0"
+        with_sql = (
+            f"WITH j_in AS (SELECT je.cid, {node} AS node, {minutes} AS minutes, "
+            f"CASE WHEN ROW_NUMBER() OVER (PARTITION BY je.cid, {node} ORDER BY je.g) = 1 "
+            f"THEN 1 ELSE 0 END AS fp FROM journey_events je WHERE je.{nxt} = {node}"
+            + (f" AND {scope_e}" if scope_e else "") + ")"
+        )
+        pairs = (
+            "j_pairs AS (SELECT t2.cid, CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
+            f"CAST(NULL AS DOUBLE) AS minutes, 1 AS fp FROM {table} t2 WHERE t2.step = 1"
+            + (f" AND {scope2}" if scope2 else "") + " "
+            "UNION ALL SELECT t.cid, t.node AS source, t.next_node AS target, "
+            f"t.minutes_to_next AS minutes, t.first_pair AS fp FROM {table} t"
+            + (f" WHERE {scope}" if scope else "") + " "
+            "UNION ALL SELECT cid, node AS source, node AS target, minutes, fp FROM j_in)"
+        )
+        customers = "SUM(fp)"
     elif pre:
         # first_pair marks a customer's first such transition, so a SUM counts customers
         # without a COUNT(DISTINCT) (the costliest part at 10M events).
