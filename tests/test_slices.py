@@ -17,7 +17,8 @@ second Product step is not a first visit).
 from __future__ import annotations
 
 import pytest
-from test_flows import _norm, all_results, cur, store  # noqa: F401 - fixtures
+from test_derived import dump, rebuilt
+from test_flows import _norm, add_import, all_results, cur, store  # noqa: F401 - fixtures
 
 from journey.analytics import flows, scope
 from journey.analytics.filters import Filters
@@ -96,3 +97,34 @@ SLICE_FILTERS = [
 def test_slice_tables_equal_computed(cur, f):  # noqa: F811
     assert scope.slice_of(f, FlowOptions()) is not None
     assert _norm(all_results(cur, f, False)) == _norm(all_results(cur, f, True))
+
+
+def slice_dump(store) -> list[list[tuple]]:  # noqa: F811
+    d = dump(store.cursor())
+    return [d["device_steps"], d["channel_steps"]]
+
+
+def test_incremental_refresh_keeps_slices_equal_to_a_rebuild(store):  # noqa: F811
+    # A map edit re-channels Reviews (web -> app): C's web journey loses its middle step,
+    # Product@3 Product@5 become one Product step of 2 events.
+    store.set_touchpoints([("Reviews", "consideration", "app", True)])
+    assert store.last_refresh == "incremental"
+    full = rebuilt(store)
+    assert slice_dump(store) == [full["device_steps"], full["channel_steps"]]
+    c = store.cursor()
+    assert rows(c, "channel_steps", "touchpoint", "web", "C") == [
+        (1, "Product", 2, None, None, 1, 1)]
+    assert rows(c, "channel_steps", "touchpoint", "app", "C") == [
+        (1, "Reviews", 1, None, None, 1, 1)]
+    # An import adding a mobile event to A (after Checkout) and a removal of it.
+    iid = add_import(store, [("A", 20, "Reviews", "mobile")], name="later")
+    assert store.last_refresh == "incremental"
+    assert rows(store.cursor(), "device_steps", "touchpoint", "mobile", "A") == [
+        (1, "Ad", 2, "Product", 1.0, 1, 1), (2, "Product", 1, "Reviews", 18.0, 1, 1),
+        (3, "Reviews", 1, None, None, 1, 1)]
+    full = rebuilt(store)
+    assert slice_dump(store) == [full["device_steps"], full["channel_steps"]]
+    assert store.remove_import(iid)
+    full = rebuilt(store)
+    assert slice_dump(store) == [full["device_steps"], full["channel_steps"]]
+    assert rows(store.cursor(), "device_steps", "touchpoint", "mobile", "A")[-1][1] == "Product"
