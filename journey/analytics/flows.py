@@ -10,8 +10,10 @@ collapse into one *step* unless keep_repeats.
 Every function takes an `Engine` (or a DuckDB cursor), a `Filters` and a `FlowOptions`, reads
 one relation of steps (`scope.steps_with`) and aggregates it in SQL. When the filters have no
 event condition, no session gap and no keep-repeats, the steps are read from the precomputed
-`tp_steps` / `stage_steps` tables (same SQL, run at import time); otherwise they are computed
-over the filtered events. Results are identical either way.
+`tp_steps` / `stage_steps` tables (same SQL, run at import time); with exactly one device or
+one channel as the only event condition, from that slice of `device_steps` / `channel_steps`
+(`scope.slice_of`); otherwise they are computed over the filtered events. Results are
+identical either way.
 
 Counts called `customers` count journeys (one per customer without a session gap).
 
