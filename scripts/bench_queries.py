@@ -114,10 +114,12 @@ def build(path: str, n_events: int) -> dict:
         c_insert = time.process_time()
     t_done = time.perf_counter()
     c_done = time.process_time()
+    have = {r[0] for r in store.cursor().execute("SELECT table_name FROM duckdb_tables()")
+            .fetchall()}
     counts = {
         t: store.cursor().execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("events", "journey_events", "tp_steps", "stage_steps", "device_switches",
-                  "tp_steps_s30", "tp_steps_s1d")
+                  "tp_steps_s30", "tp_steps_s1d", "device_steps", "channel_steps") if t in have
     }
     store.close()
     return {
@@ -142,6 +144,9 @@ def queries() -> list[tuple[str, object]]:
     channel = Filters(channels=["web", "app"])
     stage = Filters(stages=["consideration", "purchase"])
     dates = Filters(since=dt.date(2024, 2, 1), until=dt.date(2024, 2, 29))
+    # One device / one channel: the sidebar's common case, read from the slice tables.
+    mobile = Filters(devices=["mobile"])
+    web = Filters(channels=["web"])
     out: list[tuple[str, object]] = [
         ("sankey", lambda c: flows.sankey(c, f0)),
         ("sankey stage level", lambda c: flows.sankey(c, f0, FlowOptions(level="stage"))),
@@ -195,10 +200,25 @@ def queries() -> list[tuple[str, object]]:
         ("devices persona", lambda c: devices.device_switching(c, persona)),
         ("network", lambda c: flows.network(c, f0)),
     ]
+    out += [
+        ("sankey one device (slice)", lambda c: flows.sankey(c, mobile)),
+        ("sankey one device stage level",
+         lambda c: flows.sankey(c, mobile, FlowOptions(level="stage"))),
+        ("sankey one device start_at", lambda c: flows.sankey(c, mobile, start_at="Product page")),
+        ("transitions one device (slice)", lambda c: flows.transitions(c, mobile)),
+        ("top_paths one device (slice)", lambda c: flows.top_paths(c, mobile)),
+        ("dropoffs one device (slice)", lambda c: flows.dropoffs(c, mobile)),
+        ("network one device (slice)", lambda c: flows.network(c, mobile)),
+        ("sankey one channel (slice)", lambda c: flows.sankey(c, web)),
+        ("transitions one channel (slice)", lambda c: flows.transitions(c, web)),
+        ("sankey one device persona",
+         lambda c: flows.sankey(c, Filters(devices=["mobile"], personas=["Busy parent"]))),
+    ]
     for fn in (reach.funnel, metrics.nps, metrics.overview):
         out.append((f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}",
                     lambda c, fn=fn: fn(c, f0)))
     out.append(("reach.funnel device (event filter)", lambda c: reach.funnel(c, device)))
+    out.append(("reach.funnel one device", lambda c: reach.funnel(c, mobile)))
     return out
 
 

@@ -13,7 +13,7 @@ from journey.db.store import Store
 T0 = dt.datetime(2024, 3, 1)
 TABLES = ("customer_persona", "journey_events", "tp_steps", "stage_steps", "device_switches",
           "customer_summary", "customer_stage_reach", "tp_steps_s30", "tp_steps_s1d",
-          "stage_steps_s30", "stage_steps_s1d")
+          "stage_steps_s30", "stage_steps_s1d", "device_steps", "channel_steps")
 
 
 def add_import(store: Store, events, customers=(), touchpoints=()) -> int:

@@ -172,6 +172,11 @@ CASES = [
     ["sankey", "--session-gap", "1440", "--level", "stage", "--start-at", "consideration"],
     ["dropoffs", "--session-gap", "30"],
     ["transitions", "--level", "stage", "--device", "mobile"],
+    # One device / one channel: read from the slice tables (device_steps, channel_steps).
+    ["sankey", "--channel", "web", "--start-at", "site"],
+    ["transitions", "--channel", "web"],
+    ["dropoffs", "--device", "mobile"],
+    ["paths", "--steps", "3", "--device", "mobile"],
     ["funnel"],
     ["funnel", "--persona", "Parent", "--since", "2024-03-02"],
     ["dropoffs"],

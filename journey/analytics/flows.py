@@ -11,8 +11,10 @@ Every function takes an `Engine` (or a DuckDB cursor), a `Filters` and a `FlowOp
 one relation of steps (`scope.steps_with`) and aggregates it in SQL. When the filters have no
 event condition and no keep-repeats, the steps are read from the precomputed `tp_steps` /
 `stage_steps` tables (same SQL, run at import time), or for a session gap of 30 min or 1 day
-from their session versions (`tp_steps_s30`, `stage_steps_s1d`...); otherwise they are computed
-over the filtered events. Results are identical either way.
+from their session versions (`tp_steps_s30`, `stage_steps_s1d`...); with exactly one device or
+one channel as the only event condition, from that slice of `device_steps` / `channel_steps`
+(`scope.slice_of`); otherwise they are computed over the filtered events. Results are
+identical either way.
 
 Counts called `customers` count journeys (one per customer without a session gap).
 
@@ -44,6 +46,7 @@ from journey.analytics.scope import (
     check_steps,
     converted,
     journey_conversion_cte,
+    step_relation,
     steps_with,
     summary_scope,
 )
@@ -164,7 +167,7 @@ def positions_sql(
     def first_at(marker: str, col: str) -> str:
         if table is not None:
             return (
-                f"SELECT cid, session_no, step AS {col} FROM {table} "
+                f"SELECT cid, session_no, step AS {col} FROM {table} fv_ "
                 f"WHERE node = ${q}{marker} AND first_visit = 1"
             )
         return (
@@ -297,21 +300,24 @@ def _sankey_sql(
     params["top"] = int(top)
     # Precomputed: the anchors and the journey count read the tables themselves, so that
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
-    table = options.precomputed_table if pre else None
+    table = step_relation(filters, options, params) if pre else None
     pos = positions_sql("j_st", table, params, steps=steps,
                      start_at=start_at or None, end_at=end_at or None)
-    if pre and options.session_gap is not None:
-        # One journey per session in scope: its step 1 in the session steps.
+    if pre and (options.session_gap is not None
+                or (filters.has_event_conditions and (start_at or end_at))):
+        # One journey per session in scope (a precomputed gap), or per customer with a step
+        # in the slice (one device / channel, anchored): its step 1.
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = f"{table} c0 WHERE c0.step = 1" + (f" AND {scope}" if scope else "")
-    elif pre:
+    elif pre and not filters.has_event_conditions:
         # One journey per customer in scope (every customer has a first step).
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
     elif not start_at and not end_at:
-        # Unanchored, a journey's step 1 is its position 1: counting j_pos's first column
-        # keeps j_st referenced once, so it is streamed instead of materialised (a copy of
-        # every computed step, ~15 % of the query with an event filter).
+        # Unanchored (computed steps, or one slice's), a journey's step 1 is its position 1:
+        # counting j_pos's first column keeps j_st referenced once, so it is streamed
+        # instead of materialised (a copy of every computed step, ~15 % of the query with
+        # an event filter) and a slice table is scanned once.
         journeys_src = "j_pos WHERE pos = 1"
     else:
         journeys_src = "j_st WHERE step = 1"
@@ -577,7 +583,7 @@ def transitions(
         # The starts read the table itself so that j_st is referenced once (not copied).
         # With sessions a customer may start several journeys at one node: first_start
         # marks the first.
-        table = options.precomputed_table
+        table = step_relation(filters, options, params)
         scope = summary_scope(filters, params, alias="t2")
         fp = "1" if session_gap is None else "t2.first_start"
         pairs = (

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from journey.analytics.filters import Filters
-from journey.db import derived
+from journey.db import derived, slices
 
 # The placement rule lives in the store layer (the import report counts it too); re-exported
 # here, where pages and figures look for it.
@@ -397,6 +397,34 @@ def uses_precomputed(filters: Filters, options: FlowOptions) -> bool:
     return not filters.has_event_conditions and options.precomputed_table is not None
 
 
+def slice_of(filters: Filters, options: FlowOptions) -> tuple[str, str] | None:
+    """(dimension, value) when the precomputed per-device / per-channel steps
+    (`db.slices`) answer: the only event condition is exactly one device or exactly one
+    channel (customer conditions allowed: they are read by cid, like for tp_steps), and no
+    date range, session gap, kept repeats or force_compute. Else None."""
+    if (options.force_compute or options.session_gap is not None or options.keep_repeats
+            or filters.since or filters.until or filters.stages or filters.touchpoints):
+        return None
+    if len(filters.devices) == 1 and not filters.channels:
+        return "device", filters.devices[0]
+    if len(filters.channels) == 1 and not filters.devices:
+        return "channel", filters.channels[0]
+    return None
+
+
+def step_relation(filters: Filters, options: FlowOptions, params: dict[str, Any]) -> str:
+    """What the precomputed steps of `steps_with` (when its third value is True) are read
+    from, for readers that go back to them (anchors, journey starts): the step table, or one
+    level and value of a slice table (a parenthesised SELECT; give it an alias). Binds the
+    slice value under the filter's own parameter name."""
+    sl = slice_of(filters, options)
+    if sl is None:
+        return options.precomputed_table or options.step_table
+    dimension, value = sl
+    params[f"f_{dimension}_0"] = value
+    return slices.relation(dimension, options.level, f"f_{dimension}_0")
+
+
 def steps_with(
     filters: Filters, options: FlowOptions, *, events_only: bool = False
 ) -> tuple[str, dict[str, Any], bool]:
@@ -407,6 +435,8 @@ def steps_with(
     With `events_only` and when the precomputed tables do not answer, it defines `j_e2`
     (one row per event, see `derived.steps_ctes`) instead of `j_st`.
 
+    With one device (or one channel) as the only event condition, they are read from that
+    slice's precomputed steps (`slice_of`; readers going back to them use `step_relation`).
     Without event conditions but with keep_repeats or a session gap, the steps are built
     from journey_events' precomputed neighbours (no per-event window). `force_compute`
     skips every precomputed shortcut.
@@ -417,6 +447,13 @@ def steps_with(
         where = f" WHERE {scope}" if scope else ""
         table = options.precomputed_table
         return f"WITH j_st AS (SELECT t.* FROM {table} t{where})", params, True
+    if slice_of(filters, options) is not None:
+        # One device (channel): that slice's precomputed steps, same rows and flags.
+        params = {}
+        rel = step_relation(filters, options, params)
+        scope = summary_scope(filters, params)
+        where = f" WHERE {scope}" if scope else ""
+        return f"WITH j_st AS (SELECT t.* FROM {rel} t{where})", params, True
     if options.force_compute:
         sql, params = events_sql(filters)
         whole = False

@@ -67,7 +67,7 @@ from typing import Any
 
 import duckdb
 
-from journey.db import rules
+from journey.db import rules, slices
 
 # Node name at stage level for events whose touchpoint has no stage (neither in the map nor
 # in the file). A code constant, never user text, so it may sit in the SQL as a literal.
@@ -97,6 +97,7 @@ DERIVED_TABLES = (
     "device_switches", "customer_summary", "customer_stage_reach", "derived_imports",
     "derived_touchpoints", "derived_stages", "derived_rules",
     "tp_steps_s30", "tp_steps_s1d", "stage_steps_s30", "stage_steps_s1d",
+    *slices.TABLES.values(),  # per-device / per-channel steps (journey/db/slices.py)
 )
 
 # The session gaps (minutes) whose journeys are precomputed, the Flows page's choices: each
@@ -577,6 +578,8 @@ def _per_customer_tables(
         ("device_switches", _switches_select(scope)),
         ("customer_summary", _summary_select(scope)),
         ("customer_stage_reach", _reach_select(scope, n_stages)),
+        *[(t, slices.slice_steps_select(_scoped_events(scope), d, NO_STAGE))
+          for d, t in slices.TABLES.items()],
     ]
 
 
