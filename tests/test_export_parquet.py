@@ -10,7 +10,9 @@ import pytest
 from small_store import small_store
 
 from journey.cli import main
+from journey.db import derived
 from journey.db.parquet_export import ExportError, export_parquet
+from journey.db.spark_engine import SparkEngine
 from journey.db.store import SCHEMA_VERSION
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
@@ -42,9 +44,11 @@ def test_every_table_with_its_rows_and_a_manifest(store, tmp_path):
     tables = manifest["tables"]
     # The stored tables and the derived journey tables the analytics read.
     for name in ("events", "responses", "customers", "touchpoints", "stages", "meta",
-                 "journey_events", "tp_steps", "stage_steps", "customer_summary",
-                 "tp_steps_s30", "tp_steps_s1d", "stage_steps_s30", "stage_steps_s1d"):
+                 "journey_events", "tp_steps", "stage_steps", "customer_summary"):
         assert name in tables, name
+    # Fast filters off (the default): no extra table, and a Spark engine on it knows.
+    assert not set(derived.EXTRA_TABLES) & set(tables)
+    assert not SparkEngine(object(), str(out)).fast_filters
     assert tables["events"]["rows"] == 3
     assert tables["responses"]["rows"] == 1
     assert tables["touchpoints"]["rows"] == 2
@@ -117,3 +121,16 @@ def test_the_app_picks_its_engine_from_the_environment(monkeypatch):
     assert got.value.code == "spark_no_parquet"
     assert "set PARCOURS_PARQUET" in got.value.text("en", "app")
     assert "donnez à PARCOURS_PARQUET" in got.value.text("fr", "app")
+
+
+def test_fast_filter_tables_are_exported_when_built(store, tmp_path):
+    store.set_setting(derived.FAST_FILTERS_SETTING, "on")
+    out = tmp_path / "pq"
+    tables = export_parquet(store.cursor(), out)["tables"]
+    # a: ad (mobile), checkout (desktop) 5 h later; b: ad (no device). One step per
+    # (customer, device) at each of the two levels: a-mobile, a-desktop = 4 rows.
+    assert tables["device_steps"]["rows"] == 4
+    # The 30-min gap cuts a's journey: a [ad] | [checkout], b [ad] = 3 session steps.
+    assert tables["tp_steps_s30"]["rows"] == 3
+    assert set(derived.EXTRA_TABLES) <= set(tables)
+    assert SparkEngine(object(), str(out)).fast_filters

@@ -69,6 +69,7 @@ SESSION_TABLES = ("tp_steps_s30", "tp_steps_s1d", "stage_steps_s30", "stage_step
 @pytest.fixture()
 def store(tmp_path: Path):
     s = Store(tmp_path / "sessions.duckdb")
+    s.set_setting(derived.FAST_FILTERS_SETTING, "on")
     add_import(s, EVENTS, customers=PERSONAS, touchpoints=TPS)
     yield s
     s.close()
@@ -157,7 +158,7 @@ def test_transitions_and_journeys_by_hand(store):
     (30.0, "stage", "stage_steps_s30"), (1440, "touchpoint", "tp_steps_s1d"),
 ])
 def test_precomputed_gaps_read_the_session_tables(gap, level, table):
-    o = FlowOptions(level=level, session_gap=gap)
+    o = FlowOptions(level=level, session_gap=gap, fast_filters=True)
     sql, _p, pre = scope.steps_with(Filters(), o)
     assert pre and f"FROM {table} t" in sql
     # Any other gap, an event condition, kept repeats or force_compute: computed.
@@ -211,12 +212,13 @@ def test_precomputed_sessions_equal_computed(store, f):
 # -- upkeep: incremental == rebuild ---------------------------------------------------------
 def test_session_tables_are_checked_by_the_upkeep_tests():
     # test_derived's dump() (used by every incremental / batched / rules test) covers them.
-    assert set(SESSION_TABLES) <= set(TABLES) and set(SESSION_TABLES) <= set(derived.DERIVED_TABLES)
+    assert set(SESSION_TABLES) <= set(TABLES) and set(SESSION_TABLES) <= set(derived.EXTRA_TABLES)
 
 
 def test_imports_removals_rules_and_map_edits_keep_sessions_right(tmp_path, monkeypatch):
     monkeypatch.setattr(derived, "FULL_SHARE", 1.0)  # force the incremental path
     with Store(tmp_path / "inc.duckdb") as s:
+        s.set_setting(derived.FAST_FILTERS_SETTING, "on")
         add_import(s, EVENTS, customers=PERSONAS, touchpoints=TPS)
         check(s, "full")
         # S gets an event inside its 120-minute pause (Cart@140: 80 -> 140 -> 200, two gaps
@@ -239,6 +241,7 @@ def test_imports_removals_rules_and_map_edits_keep_sessions_right(tmp_path, monk
         assert s.remove_import(i2)
         after = check(s)
         fresh = Store(tmp_path / "fresh.duckdb")
+        fresh.set_setting(derived.FAST_FILTERS_SETTING, "on")
         add_import(fresh, EVENTS, customers=PERSONAS, touchpoints=TPS)
         fresh.set_touchpoints([("Reviews", "purchase", "web", True)])
         again = dump(fresh.cursor())
@@ -254,6 +257,7 @@ _STORE: list[Store] = []
 def prop_store() -> Store:
     if not _STORE:
         _STORE.append(Store(Path(tempfile.mkdtemp()) / "sess-prop.duckdb"))
+        _STORE[0].set_setting(derived.FAST_FILTERS_SETTING, "on")
     return _STORE[0]
 
 

@@ -16,13 +16,27 @@ second Product step is not a first visit).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_derived import dump, rebuilt
-from test_flows import _norm, add_import, all_results, cur, store  # noqa: F401 - fixtures
+from test_flows import EVENTS, PERSONAS, _norm, add_import, all_results, cur  # noqa: F401
 
 from journey.analytics import flows, scope
 from journey.analytics.filters import Filters
 from journey.analytics.scope import FlowOptions
+from journey.db import derived
+from journey.db.store import Store
+
+
+@pytest.fixture()
+def store(tmp_path: Path):
+    # test_flows' hand store with fast filters on: the slice tables are built.
+    s = Store(tmp_path / "hand.duckdb")
+    s.set_setting(derived.FAST_FILTERS_SETTING, "on")
+    add_import(s, EVENTS, personas=PERSONAS)
+    yield s
+    s.close()
 
 
 def rows(cur, table: str, level: str, value: str, customer: str) -> list[tuple]:  # noqa: F811
@@ -59,13 +73,14 @@ def test_a_customer_switching_device_has_one_journey_per_device(cur):  # noqa: F
 
 def test_one_device_flows_read_the_slice_with_hand_counted_numbers(cur):  # noqa: F811
     mobile = Filters(devices=["mobile"])
-    with_sql, _params, pre = scope.steps_with(mobile, FlowOptions())
+    with_sql, _params, pre = scope.steps_with(mobile, FlowOptions(fast_filters=True))
     assert pre and "device_steps" in with_sql and "journey_events" not in with_sql
     for f in (Filters(devices=["mobile", "desktop"]), Filters(devices=["mobile"], stages=["x"]),
               Filters(channels=["web"], devices=["mobile"])):
-        assert scope.slice_of(f, FlowOptions()) is None
-    for o in (FlowOptions(keep_repeats=True), FlowOptions(session_gap=5),
-              FlowOptions(force_compute=True)):
+        assert scope.slice_of(f, FlowOptions(fast_filters=True)) is None
+    for o in (FlowOptions(keep_repeats=True, fast_filters=True),
+              FlowOptions(session_gap=5, fast_filters=True),
+              FlowOptions(force_compute=True, fast_filters=True), FlowOptions()):
         assert scope.slice_of(mobile, o) is None
     t = flows.transitions(cur, mobile)
     got = {(r.source, r.target): (r.transitions, r.customers) for r in t.itertuples()}
@@ -95,7 +110,7 @@ SLICE_FILTERS = [
 
 @pytest.mark.parametrize("f", SLICE_FILTERS, ids=lambda f: str(f.to_query_params()))
 def test_slice_tables_equal_computed(cur, f):  # noqa: F811
-    assert scope.slice_of(f, FlowOptions()) is not None
+    assert scope.slice_of(f, FlowOptions(fast_filters=True)) is not None
     assert _norm(all_results(cur, f, False)) == _norm(all_results(cur, f, True))
 
 

@@ -71,6 +71,14 @@ KIND_START, KIND_END = "start", "end"
 _RESERVED_ID = {KIND_OTHER: "#other", KIND_DROPOFF: "#drop-off"}
 
 
+def _routed(source: EngineLike, options: FlowOptions) -> tuple[Engine, FlowOptions]:
+    """The engine, and the options saying whether the store's fast-filter tables are there
+    (`Engine.fast_filters`, read once per engine): the routing of `steps_with` follows the
+    store, never the caller."""
+    engine = Engine.of(source)
+    return engine, options.replace(fast_filters=engine.fast_filters)
+
+
 def _df(engine: Engine, sql: str, params: dict[str, Any], purpose: str) -> pd.DataFrame:
     return engine.df(sql, params, purpose=f"flows.{purpose}")
 
@@ -381,8 +389,9 @@ def sankey(
     Raises ValueError for steps outside 2..15 or top < 1 (and `FlowOptions` for a bad level
     or gap).
     """
+    engine, options = _routed(source, options)
     sql, params = _sankey_sql(filters, options, steps, top, start_at, end_at, drill)
-    rows = Engine.of(source).rows(sql, params, purpose="flows.sankey")
+    rows = engine.rows(sql, params, purpose="flows.sankey")
     return sankey_from_rows(rows, steps=check_steps(steps), right_aligned=bool(end_at))
 
 
@@ -492,6 +501,7 @@ def transitions(
     (target is the END marker) or "node": a touchpoint named "(start)" is a node, never the
     marker. Sorted by transitions desc, then source, target (then kinds).
     """
+    engine, options = _routed(source, options)
     level, session_gap = options.level, options.session_gap
     if drill is not None:
         with_sql, params, pre = _steps(filters, options, drill)
@@ -624,7 +634,7 @@ def transitions(
         "AS share_of_source "
         "FROM j_agg"
     )
-    df = _df(Engine.of(source), sql, params, "transitions")
+    df = _df(engine, sql, params, "transitions")
     if df.empty:
         return _typed(pd.DataFrame(columns=TRANSITION_COLUMNS), TRANSITION_COLUMNS,
                       ints=("transitions", "customers"))
@@ -680,6 +690,7 @@ def top_paths(
     counts, when given.
     """
     n = check_steps(steps)
+    engine, options = _routed(source, options)
     with_sql, params, _pre = _steps(filters, options, drill)
     params["steps"] = n
     # One column per step (names generated from an int, never user text): a pivot Spark
@@ -703,7 +714,7 @@ def top_paths(
         "WHERE rk <= $limit"
     )
     params["limit"] = max(int(limit), 0)
-    rows = Engine.of(source).rows(sql, params, purpose="flows.top_paths")
+    rows = engine.rows(sql, params, purpose="flows.top_paths")
     out = []
     journeys = 0
     for row in rows:
@@ -740,6 +751,7 @@ def journey_list(
     """One row per journey (of the drilled ones, when `drill` is given): customer_id, journey
     (its number for the customer: 1 without a session gap), persona, first and last (its
     first and last step's node: touchpoints, or stages at stage level), steps. By customer."""
+    engine, options = _routed(source, options)
     with_sql, params, _pre = _steps(filters, options, drill)
     sql = (
         f"{with_sql},\n"
@@ -751,7 +763,7 @@ def journey_list(
         "e.last_node, e.steps FROM j_ends e JOIN customer_summary cs ON cs.cid = e.cid "
         "ORDER BY cs.customer_id, e.session_no"
     )
-    df = _df(Engine.of(source), sql, params, "journey_list").rename(
+    df = _df(engine, sql, params, "journey_list").rename(
         columns={"first_node": "first", "last_node": "last"})
     return _typed(df, CUSTOMER_LIST_COLUMNS, ints=("journey", "steps"))
 
@@ -773,7 +785,7 @@ def dropoffs(
     changes neither number (the set of touchpoints a journey passes and its last one do not
     depend on collapsing), so only the session gap and force_compute apply.
     """
-    options = _touchpoint_journeys(options)
+    engine, options = _routed(source, _touchpoint_journeys(options))
     with_sql, params, pre = steps_with(filters, options)
     conv = journey_conversion_cte(filters, options, params, precomputed=pre)
     if pre:
@@ -808,7 +820,7 @@ def dropoffs(
         "ORDER BY dropoff_rate DESC, p.passing DESC, p.node"
     )
     return _typed(
-        _df(Engine.of(source), sql, params, "dropoffs"),
+        _df(engine, sql, params, "dropoffs"),
         ["touchpoint", "stage", "passing", "ending", "dropoff_rate"], ints=("passing", "ending"),
     )
 
@@ -818,7 +830,7 @@ def last_steps(
 ) -> pd.DataFrame:
     """Journeys that did not convert, counted by their last touchpoint (and its stage).
     Like `dropoffs`, only the session gap and force_compute apply."""
-    options = _touchpoint_journeys(options)
+    engine, options = _routed(source, _touchpoint_journeys(options))
     with_sql, params, pre = steps_with(filters, options)
     if pre and options.session_gap is not None:
         # Session steps: each row holds its session's highest stage, so no join.
@@ -838,7 +850,7 @@ def last_steps(
             "GROUP BY s.node ORDER BY journeys DESC, touchpoint"
         )
     return _typed(
-        _df(Engine.of(source), sql, params, "last_steps"), ["touchpoint", "stage", "journeys"],
+        _df(engine, sql, params, "last_steps"), ["touchpoint", "stage", "journeys"],
         ints=("journeys",),
     )
 
@@ -858,8 +870,8 @@ def network(
     customers, keeping edges with at least `min_transitions`. Always at touchpoint level and
     over whole journeys: only keep_repeats and force_compute apply.
     """
-    engine = Engine.of(source)
-    options = FlowOptions(keep_repeats=options.keep_repeats, force_compute=options.force_compute)
+    engine, options = _routed(source, FlowOptions(keep_repeats=options.keep_repeats,
+                                                  force_compute=options.force_compute))
     with_sql, params, pre = steps_with(filters, options)
     visit = "SUM(first_visit)" if pre else "COUNT(DISTINCT cid)"
     pair = "SUM(first_pair)" if pre else "COUNT(DISTINCT cid)"
@@ -900,6 +912,7 @@ def journeys(
 ) -> pd.DataFrame:
     """Journey steps: customer_id, session_no, step, node, stage, last_ts, events (in the
     step), next_node, minutes_to_next; the first `limit` customers by id when given."""
+    engine, options = _routed(source, options)
     with_sql, params, _pre = steps_with(filters, options)
     lim = ""
     if limit is not None:
@@ -919,6 +932,6 @@ def journeys(
         "ORDER BY cs.customer_id, s.session_no, s.step"
     )
     return _typed(
-        _df(Engine.of(source), sql, params, "journeys"), cols,
+        _df(engine, sql, params, "journeys"), cols,
         ints=("session_no", "step", "events"),
     )

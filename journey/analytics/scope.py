@@ -49,12 +49,18 @@ class FlowOptions:
     journey (None: one journey per customer). force_compute: skip the precomputed tables and
     compute from the events (the results are identical; tests compare both paths). Invalid
     values raise ValueError at construction, so a bad option never reaches SQL.
+
+    fast_filters: whether the store's fast-filter tables (`derived.EXTRA_TABLES`: session
+    steps of the 30-min / 1-day gaps, per-device / per-channel steps) are built. Not a
+    choice of the view: the flows functions fill it from their engine
+    (`Engine.fast_filters`), whatever the caller passed; False takes the computed path.
     """
 
     level: str = "touchpoint"
     keep_repeats: bool = False
     session_gap: float | None = None
     force_compute: bool = False
+    fast_filters: bool = False
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -68,6 +74,7 @@ class FlowOptions:
             object.__setattr__(self, "session_gap", float(gap))
         object.__setattr__(self, "keep_repeats", bool(self.keep_repeats))
         object.__setattr__(self, "force_compute", bool(self.force_compute))
+        object.__setattr__(self, "fast_filters", bool(self.fast_filters))
 
     def replace(self, **changes: Any) -> FlowOptions:
         return replace(self, **changes)
@@ -81,11 +88,14 @@ class FlowOptions:
     def precomputed_table(self) -> str | None:
         """The precomputed steps answering these options when no event condition applies:
         the whole journeys' steps without a gap, the session steps for a precomputed gap
-        (`derived.SESSION_GAPS`: 30 min, 1 day), None for any other gap or keep_repeats."""
+        (`derived.SESSION_GAPS`: 30 min, 1 day) when the store has them (`fast_filters`),
+        None for any other gap or keep_repeats."""
         if self.keep_repeats or self.force_compute:
             return None
         if self.session_gap is None:
             return self.step_table
+        if not self.fast_filters:
+            return None
         return derived.session_step_table(self.level, self.session_gap)
 
 
@@ -401,9 +411,11 @@ def slice_of(filters: Filters, options: FlowOptions) -> tuple[str, str] | None:
     """(dimension, value) when the precomputed per-device / per-channel steps
     (`db.slices`) answer: the only event condition is exactly one device or exactly one
     channel (customer conditions allowed: they are read by cid, like for tp_steps), and no
-    date range, session gap, kept repeats or force_compute. Else None."""
-    if (options.force_compute or options.session_gap is not None or options.keep_repeats
-            or filters.since or filters.until or filters.stages or filters.touchpoints):
+    date range, session gap, kept repeats or force_compute; and the store has them built
+    (`options.fast_filters`). Else None."""
+    if (not options.fast_filters or options.force_compute or options.session_gap is not None
+            or options.keep_repeats or filters.since or filters.until or filters.stages
+            or filters.touchpoints):
         return None
     if len(filters.devices) == 1 and not filters.channels:
         return "device", filters.devices[0]

@@ -75,7 +75,7 @@ NO_STAGE = "(no stage)"
 
 # Bump when the derived tables' layout changes: a store with another version is rebuilt
 # from scratch when opened (Store._ensure_derived) and on its next write.
-DERIVED_VERSION = "7"
+DERIVED_VERSION = "6"
 
 # Above this share of the known customers touched by a write, a full rebuild is cheaper
 # than deleting and re-inserting their rows.
@@ -84,10 +84,11 @@ FULL_SHARE = 0.3
 # A full rebuild of a store above this many events runs in batches of customers of about
 # this many events (`_full`), so each batch's window sorts stay under DuckDB's 1 GB cap.
 # Measured at 10M events (full re-derive with 25 rules, one session): batches of ~1M events
-# 75 s CPU, ~2M 72 s, ~3.4M 71 s; 2M kept a margin below the cap (peak RSS 1.19 GB) until
-# the session columns and tables: then a 2M batch ran out of the 1 GB cap at 10M events, so
-# 1M (a few % more CPU, measured above).
-BATCH_EVENTS = 1_000_000
+# 75 s CPU, ~2M 72 s, ~3.4M 71 s; 2M keeps a margin below the cap (peak RSS 1.19 GB).
+BATCH_EVENTS = 2_000_000
+# With the fast-filter tables (`EXTRA_TABLES`) a 2M batch ran out of the 1 GB cap at 10M
+# events (the session columns and tables), so 1M (a few % more CPU, measured above).
+BATCH_EVENTS_EXTRAS = 1_000_000
 
 # g = cid * G_STRIDE + seq orders all events by (customer, ts, event_id) with one BIGINT.
 G_STRIDE = 1 << 32
@@ -96,8 +97,25 @@ DERIVED_TABLES = (
     "customer_persona", "customer_keys", "journey_events", "tp_steps", "stage_steps",
     "device_switches", "customer_summary", "customer_stage_reach", "derived_imports",
     "derived_touchpoints", "derived_stages", "derived_rules",
+)
+
+# The store setting "fast filters" (meta key `setting:fast_filters`, "on" | "off", default
+# off). On, every derive also builds `EXTRA_TABLES` (and journey_events' session columns):
+# one device / one channel and the 30-min / 1-day session gaps then read precomputed steps,
+# but every import and rule change costs about twice the CPU. Off, the derive is exactly
+# the one without them (the tables do not exist).
+FAST_FILTERS_SETTING = "fast_filters"
+# Written by the refresh that built the extra tables, in the same transaction, removed with
+# them: the queries read the extras only when it says the current layout
+# (`extras_ready`), never because the setting says on.
+EXTRAS_KEY = "derived_fast_filters"
+# Bump when the extra tables' layout changes (the next write rebuilds them).
+EXTRAS_VERSION = "1"
+
+# The session step tables and the per-device / per-channel steps (journey/db/slices.py).
+EXTRA_TABLES = (
     "tp_steps_s30", "tp_steps_s1d", "stage_steps_s30", "stage_steps_s1d",
-    *slices.TABLES.values(),  # per-device / per-channel steps (journey/db/slices.py)
+    *slices.TABLES.values(),
 )
 
 # The session gaps (minutes) whose journeys are precomputed, the Flows page's choices: each
@@ -328,13 +346,15 @@ def _forget_keys(cur: duckdb.DuckDBPyConnection, scope: str) -> None:
 
 
 def _events_select(scope: str, rule_rows: list[list[Any]] | None = None,
-                   params: dict[str, Any] | None = None) -> str:
-    """journey_events' SELECT; the rules (`rules.stored_rows`) put their text in `params`."""
+                   params: dict[str, Any] | None = None, *, sessions: bool = False) -> str:
+    """journey_events' SELECT; the rules (`rules.stored_rows`) put their text in `params`.
+    `sessions` (fast filters on): with the session columns the session step tables read."""
     params = {} if params is None else params
     events = "events"
     if scope:
         events = "(SELECT * FROM events WHERE customer_id IN (SELECT customer_id FROM _dv_ac))"
     w = "PARTITION BY k.cid ORDER BY e.ts, e.event_id"
+    prev_ts = f",\n        LAG(e.ts) OVER ({w}) AS prev_ts" if sessions else ""
     stage_node = f"COALESCE(e.stage, '{NO_STAGE}')"
     return f"""
 WITH {rules.rule_ctes(events, rule_rows or [], params)}
@@ -352,7 +372,7 @@ SELECT event_id, customer_id, cid, ts, touchpoint, stage, stage_position, channe
            AS tp_step_seq,
        MAX(CASE WHEN prev_stage_node IS NULL OR prev_stage_node <> stage_node THEN seq END)
            OVER (PARTITION BY cid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-           AS stage_step_seq{_session_columns()}
+           AS stage_step_seq{_session_columns() if sessions else ""}
 FROM (
     SELECT
         e.event_id,
@@ -375,8 +395,7 @@ FROM (
         LAG(e.device IGNORE NULLS) OVER ({w}) AS prev_device,
         LAG(e.touchpoint) OVER ({w}) AS prev_touchpoint,
         {stage_node} AS stage_node,
-        LAG({stage_node}) OVER ({w}) AS prev_stage_node,
-        LAG(e.ts) OVER ({w}) AS prev_ts
+        LAG({stage_node}) OVER ({w}) AS prev_stage_node{prev_ts}
     FROM ru_ev e
     JOIN customer_keys k ON k.customer_id = e.customer_id
     LEFT JOIN stages s ON s.stage = e.stage
@@ -565,22 +584,59 @@ def _reach_select(scope: str, n_stages: int) -> str:
 
 def _per_customer_tables(
     scope: str, n_stages: int = 5, rule_rows: list[list[Any]] | None = None,
-    params: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None, *, extras: bool = False,
 ) -> list[tuple[str, str]]:
     """(table, SELECT) for every table keyed by cid, in dependency order. The journey_events
-    SELECT binds the rules' text: run it with `params` (filled here), the others without."""
-    return [
-        ("journey_events", _events_select(scope, rule_rows, params)),
+    SELECT binds the rules' text: run it with `params` (filled here), the others without.
+    `extras` (fast filters on): also `EXTRA_TABLES`, and journey_events' session columns."""
+    tables = [
+        ("journey_events", _events_select(scope, rule_rows, params, sessions=extras)),
         ("tp_steps", _steps_select("touchpoint", scope)),
         ("stage_steps", _steps_select("stage", scope)),
-        *((_session_table(lv, m), _session_steps_select(lv, m, scope))
-          for m in SESSION_GAPS for lv in ("touchpoint", "stage")),
         ("device_switches", _switches_select(scope)),
         ("customer_summary", _summary_select(scope)),
         ("customer_stage_reach", _reach_select(scope, n_stages)),
-        *[(t, slices.slice_steps_select(_scoped_events(scope), d, NO_STAGE))
-          for d, t in slices.TABLES.items()],
     ]
+    if extras:
+        tables += [(_session_table(lv, m), _session_steps_select(lv, m, scope))
+                   for m in SESSION_GAPS for lv in ("touchpoint", "stage")]
+        tables += [(t, slices.slice_steps_select(_scoped_events(scope), d, NO_STAGE))
+                   for d, t in slices.TABLES.items()]
+    return tables
+
+
+# -- the fast-filters setting ----------------------------------------------------------------
+def fast_filters_wanted(cur: Any) -> bool:
+    """Whether the store's setting asks for the fast-filter tables (default off)."""
+    row = cur.execute("SELECT value FROM meta WHERE key = ?",
+                      ["setting:" + FAST_FILTERS_SETTING]).fetchall()
+    return bool(row) and row[0][0] == "on"
+
+
+def _extras_marker() -> str:
+    return f"{DERIVED_VERSION}.{EXTRAS_VERSION}"
+
+
+def _extras_state(cur: Any) -> tuple[bool, int]:
+    """(the marker says built in this layout, how many of EXTRA_TABLES exist): one query."""
+    row = cur.execute(
+        "SELECT (SELECT max(value) FROM meta WHERE key = ?), (SELECT count(*) FROM "
+        "information_schema.tables WHERE table_schema = 'main' AND table_name IN "
+        f"({', '.join(repr(t) for t in EXTRA_TABLES)}))", [EXTRAS_KEY],
+    ).fetchall()[0]
+    return row[0] == _extras_marker(), int(row[1])
+
+
+def extras_ready(cur: Any) -> bool:
+    """Whether the fast-filter tables are built and current, so queries may read them: the
+    marker their build wrote in its own transaction, and every table there. The setting
+    alone says nothing (it may be on while no write has built them yet): then False. False
+    too for a database without a Parcours meta table."""
+    try:
+        marked, n = _extras_state(cur)
+    except duckdb.Error:
+        return False
+    return marked and n == len(EXTRA_TABLES)
 
 
 # -- change detection ------------------------------------------------------------------
@@ -755,7 +811,14 @@ def _has_tables(cur: duckdb.DuckDBPyConnection) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
         f"AND table_name IN ({', '.join(repr(t) for t in DERIVED_TABLES)})"
     ).fetchall()[0][0]
-    return n == len(DERIVED_TABLES)
+    if n != len(DERIVED_TABLES):
+        return False
+    # The extras as the setting wants them: built and marked when on; none at all when off
+    # (so an export never carries stale ones).
+    marked, n_extra = _extras_state(cur)
+    if fast_filters_wanted(cur):
+        return marked and n_extra == len(EXTRA_TABLES)
+    return not marked and n_extra == 0
 
 
 def is_current(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -794,16 +857,23 @@ def _full(cur: duckdb.DuckDBPyConnection, batch_events: int | None = None) -> No
     cur.execute(_new_keys_sql(""))
     _forget_keys(cur, "")
     params: dict[str, Any] = {}
-    limit = BATCH_EVENTS if batch_events is None else batch_events
+    extras = fast_filters_wanted(cur)
+    if not extras:
+        # Fast filters off (or just turned off): no extra table stays behind.
+        for table in EXTRA_TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+    default = BATCH_EVENTS_EXTRAS if extras else BATCH_EVENTS
+    limit = default if batch_events is None else batch_events
     n_events = _count(cur, "SELECT count(*) FROM events")
     batches = max(1, -(-n_events // max(1, limit)))
     if batches == 1:
         for table, select in _per_customer_tables("", _n_stages(cur), rules.stored_rows(cur),
-                                                  params):
+                                                  params, extras=extras):
             cur.execute(f"CREATE OR REPLACE TABLE {table} AS {select}",
                         _params(table, params))
         return
-    tables = _per_customer_tables("x", _n_stages(cur), rules.stored_rows(cur), params)
+    tables = _per_customer_tables("x", _n_stages(cur), rules.stored_rows(cur), params,
+                                  extras=extras)
     for b in range(batches):
         for t in ("_dv_ac", "_dv_cids"):
             cur.execute(f"DROP TABLE IF EXISTS {t}")
@@ -825,6 +895,10 @@ def _finish(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(sql)
     cur.execute("DELETE FROM meta WHERE key = 'derived_version'")
     cur.execute("INSERT INTO meta VALUES ('derived_version', ?)", [DERIVED_VERSION])
+    # The extras' marker, in the transaction that built (or dropped) them.
+    cur.execute("DELETE FROM meta WHERE key = ?", [EXTRAS_KEY])
+    if fast_filters_wanted(cur):
+        cur.execute("INSERT INTO meta VALUES (?, ?)", [EXTRAS_KEY, _extras_marker()])
     _drop_temps(cur)
 
 
@@ -896,7 +970,9 @@ def _incremental(cur: duckdb.DuckDBPyConnection) -> None:
     )
     n_stages = _n_stages(cur)
     params: dict[str, Any] = {}
-    tables = _per_customer_tables("x", n_stages, rules.stored_rows(cur), params)
+    # Current (refresh rebuilds otherwise): the extras exist exactly when the setting is on.
+    tables = _per_customer_tables("x", n_stages, rules.stored_rows(cur), params,
+                                  extras=fast_filters_wanted(cur))
     # customer_stage_reach depends on the whole stage model (the funnel's chain): after a
     # stage model edit it is recomputed for everyone (one cheap pass), else like the others.
     reach_all = _count(cur, "SELECT count(*) FROM _dv_st") > 0
@@ -925,7 +1001,7 @@ def all_sql() -> list[str]:
            *_SNAPSHOT_SQL, _CHANGED_RULES_SQL, _NO_RULE_CHANGES_SQL]
     for scope in ("", "x"):
         out += [_persona_select(scope), _new_keys_sql(scope), _forget_keys_sql(scope)]
-        out += [select for _t, select in _per_customer_tables(scope)]
+        out += [select for _t, select in _per_customer_tables(scope, extras=True)]
         # With rules of every kind and action on a base field and on a kept column.
         sample = rules.unchecked_rows([
             rules.Rule("touchpoint", "one_of", "a|b", "hide"),
@@ -936,6 +1012,7 @@ def all_sql() -> list[str]:
             rules.Rule("device", "equals", "kiosk", "online", "offline"),
         ])
         out.append(_events_select(scope, sample, {}))
+        out.append(_events_select(scope, sample, {}, sessions=True))
     out.append(_hidden_map_sql(sample, {}))
     out.append(_share_sql(sample[1:], sample, {}) or "")
     # Which customers a rule change affects (old rules: the sample without its first rule).
@@ -956,7 +1033,7 @@ JOURNEY_EVENTS_SQL = ";\n".join([
 
 def _derived_sql() -> str:
     return ";\n".join(
-        f"CREATE OR REPLACE TABLE {t} AS {s}" for t, s in _per_customer_tables("")[1:]
+        f"CREATE OR REPLACE TABLE {t} AS {s}" for t, s in _per_customer_tables("", extras=True)[1:]
     ) + ";\n"
 
 
@@ -983,8 +1060,9 @@ def verify_sample(
                "customer_id IN (SELECT customer_id FROM _dv_pc)")]
     params: dict[str, Any] = {}
     checks += [(table, "cid", select, "cid IN (SELECT cid FROM _dv_cids)")
-               for table, select in _per_customer_tables("x", _n_stages(cur),
-                                                         rules.stored_rows(cur), params)]
+               for table, select in _per_customer_tables(
+                   "x", _n_stages(cur), rules.stored_rows(cur), params,
+                   extras=extras_ready(cur))]
     diffs: list[tuple[str, int]] = []
     try:
         for table, key, select, where in checks:

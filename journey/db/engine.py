@@ -84,9 +84,11 @@ class Engine:
         *,
         data_version: int | None = None,
         history: deque[Executed] | None = None,
+        fast_filters: bool | None = None,
     ) -> None:
         self.con = con
         self._data_version = data_version
+        self._fast_filters = fast_filters
         self.history: deque[Executed] = history if history is not None else deque(maxlen=HISTORY)
 
     @classmethod
@@ -139,6 +141,18 @@ class Engine:
             self._data_version = int(row[0]) if row and row[0] is not None else None
         return self._data_version
 
+    @property
+    def fast_filters(self) -> bool:
+        """Whether the store's fast-filter tables (`derived.EXTRA_TABLES`) are built and
+        current, read once per engine (one small query): the flows read them only then
+        (`flows._routed`). The store's setting alone is not enough: a setting turned on whose
+        build has not run yet reads False, so the queries take the computed path."""
+        if self._fast_filters is None:
+            from journey.db import derived
+
+            self._fast_filters = derived.extras_ready(self.con)
+        return self._fast_filters
+
     def cache_key(self, sql: str, params: Params = None) -> str:
         """A stable key for this statement's result on this data: equal keys, equal results."""
         text = f"{self.data_version}\n{sql}\n{_canonical(params)}"
@@ -156,7 +170,8 @@ class Engine:
             return
         cur = make()
         try:
-            yield Engine(cur, data_version=self._data_version, history=self.history)
+            yield Engine(cur, data_version=self._data_version, history=self.history,
+                         fast_filters=self._fast_filters)
         finally:
             cur.close()
 

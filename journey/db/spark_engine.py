@@ -223,6 +223,14 @@ class SparkEngine(Engine):
     def data_version(self) -> int | None:
         return self._data_version
 
+    @property
+    def fast_filters(self) -> bool:
+        # The export writes the fast-filter tables when the store had them (built and
+        # current: a store turned off has none): the tables it holds say it.
+        from journey.db import derived
+
+        return all(t in self._tables for t in derived.EXTRA_TABLES)
+
     @contextmanager
     def fork(self) -> Iterator[Engine]:
         # Spark runs one query on many cores already: no cursors to fan out on.
