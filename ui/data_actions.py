@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from journey.db import health
+from journey.db import fast_filters, health
 from journey.db.store import Store, StoreError
 from journey.ingest import demo, importer
 from journey.ingest.importer import ImportReport, Preview, Problem
@@ -178,6 +178,17 @@ def save_answer_placement(store: Store, value: str) -> None:
     if value not in scope.PLACEMENTS:
         raise ValueError(f"Unknown answer placement {value!r}.")
     store.set_setting(scope.PLACEMENT_SETTING, value)
+
+
+def fast_filters_status(store: Store) -> fast_filters.FastFilters:
+    """The store's fast-filters setting and whether its tables are built."""
+    return fast_filters.current(store)
+
+
+def save_fast_filters(store: Store, on: bool) -> fast_filters.FastFilters:
+    """Turn fast filters on (builds their tables: a re-derive of the journey tables) or off
+    (drops them)."""
+    return fast_filters.switch(store, on)
 
 
 def touchpoint_rows(df: pd.DataFrame) -> list[tuple[str, str | None, str | None, bool | None]]:

@@ -449,6 +449,22 @@ def _answers_tab(ctx: PageContext) -> None:
         st.rerun()
 
 
+def _fast_filters_section(ctx: PageContext) -> None:
+    """The store's fast-filters setting: a toggle, its trade-off, and the build it starts."""
+    st.header(ctx.t("data.fast_filters.title"))
+    now = actions.fast_filters_status(ctx.store)
+    on = st.toggle(ctx.t("data.fast_filters.toggle"), value=now.on, key="data_fast_filters")
+    st.caption(ctx.t("data.fast_filters.help"))
+    if now.on and not now.built:
+        st.info(ctx.t("data.fast_filters.not_built"), icon=":material/hourglass_empty:")
+    if on != now.on:
+        doing = "data.fast_filters.building" if on else "data.fast_filters.dropping"
+        with st.spinner(ctx.t(doing)):
+            actions.save_fast_filters(ctx.store, on)
+        _flash(ctx.t("data.fast_filters.on" if on else "data.fast_filters.off"))
+        st.rerun()
+
+
 def render(ctx: PageContext) -> None:
     """Demo data, import, the list of imports, and the journey model's editors."""
     st.title(ctx.t("page.data"))
@@ -475,6 +491,8 @@ def render(ctx: PageContext) -> None:
                          strict=True):
         with tab, guard(ctx):
             draw(ctx)
+    with guard(ctx):
+        _fast_filters_section(ctx)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,16 @@ from collections.abc import Sequence
 import duckdb
 
 from journey import i18n
-from journey.cli import export_map, export_parquet, query, rules, snapshot, store_health, themes
+from journey.cli import (
+    export_map,
+    export_parquet,
+    fast_filters,
+    query,
+    rules,
+    snapshot,
+    store_health,
+    themes,
+)
 from journey.db import health
 from journey.db.store import Store, StoreError
 from journey.ingest import tempfiles
@@ -86,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_map.add_parser(sub, _add_db)
     export_parquet.add_parser(sub, _add_db)
     store_health.add_parsers(sub, _add_db)
+    fast_filters.add_parser(sub, _add_db)
     rules.add_parser(sub, _add_db)
     snapshot.add_parser(sub, _add_db)
     themes.add_parser(sub, _add_db)
