@@ -1,6 +1,11 @@
 """Time the journey queries on synthetic demo-like data.
 
     python scripts/bench_queries.py [--events 1000000] [--events 10000000] [--keep]
+                                    [--fast-filters]
+
+`--fast-filters` builds the store with the store setting on (journey/db/fast_filters.py): the
+derive also builds the session step tables and the device / channel steps, and the one-device,
+one-channel and 30-min / 1-day gap questions read them. Without it they are computed.
 
 For each size: a child process builds a store (one import of N events generated in DuckDB SQL,
 then the derived tables are rebuilt as after any import) and reports how long that took; a
@@ -55,12 +60,15 @@ DEVICES = ["mobile", "desktop", "tablet", "in-store"]
 EVENTS_PER_CUSTOMER = 10
 
 
-def build(path: str, n_events: int) -> dict:
+def build(path: str, n_events: int, fast: bool = False) -> dict:
+    from journey.db import derived
     from journey.db.store import EVENT_ID_STRIDE, Store
 
     n_cust = max(1, n_events // EVENTS_PER_CUSTOMER)
     t0 = time.perf_counter()
     store = Store(path)
+    if fast:
+        store.set_setting(derived.FAST_FILTERS_SETTING, "on")
     with store.transaction() as cur:
         cur.execute(
             "INSERT INTO imports VALUES (1, 'bench.csv', 'bench', 'events', 'generic', ?, 0, "
@@ -278,13 +286,15 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--dir", help="where to keep the bench stores (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep (and reuse) the bench stores")
+    p.add_argument("--fast-filters", action="store_true",
+                   help="build the store with the fast-filters setting on")
     p.add_argument("--_build", nargs=2, help=argparse.SUPPRESS)
     p.add_argument("--_query", help=argparse.SUPPRESS)
     p.add_argument("--memory-limit", help="DuckDB memory_limit for the queries, e.g. 1GB")
     p.add_argument("--only", help="time only the queries whose name contains this text")
     args = p.parse_args()
     if args._build:
-        print(json.dumps(build(args._build[0], int(args._build[1]))))
+        print(json.dumps(build(args._build[0], int(args._build[1]), args.fast_filters)))
         return
     if args._query:
         print(json.dumps(run_queries(args._query, args.repeat, args.memory_limit, args.only)))
@@ -295,11 +305,12 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     target = {1_000_000: 100.0, 10_000_000: 1000.0}
     for n in sizes:
-        db = workdir / f"bench_{n}.duckdb"
+        db = workdir / f"bench_{n}{'_ff' if args.fast_filters else ''}.duckdb"
         if db.exists() and not args.keep:
             db.unlink()
         if not db.exists():
-            b = _child(["--_build", str(db), str(n)])
+            b = _child(["--_build", str(db), str(n)]
+                       + (["--fast-filters"] if args.fast_filters else []))
             print(
                 f"\n== {n:,} events: insert {b['insert_s']:.1f} s, derived rebuild "
                 f"{b['rebuild_s']:.1f} s ({b['rebuild_cpu_s']:.1f} s CPU), "
@@ -308,6 +319,7 @@ def main() -> None:
             )
         else:
             print(f"\n== {n:,} events (reusing {db})")
+        print(f"fast filters {'on' if args.fast_filters else 'off'}")
         load0 = os.getloadavg()[0]
         q = _child(["--_query", str(db), "--repeat", str(args.repeat)]
                    + (["--memory-limit", args.memory_limit] if args.memory_limit else [])

@@ -2,7 +2,10 @@
 applying the rule set (which touches nearly every customer: a full re-derive), one narrow
 edit and its undo (only the customers it can affect), and undo back to no rules.
 
-    python scripts/bench_rules.py [--events 1000000] [--keep] [--store PATH]
+    python scripts/bench_rules.py [--events 1000000] [--keep] [--store PATH] [--fast-filters]
+
+`--fast-filters` turns the store setting on before the rules (timed: the extra tables'
+build), so every re-derive below also keeps the session and device / channel steps.
 
 `--store PATH` starts from a copy of a store an earlier `--keep` run left (its rules are
 reset first): a 10M-event store takes minutes to build, and the figures are about what
@@ -86,6 +89,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="preview runs (median)")
     parser.add_argument("--keep", action="store_true", help="keep the store file")
     parser.add_argument("--store", help="start from a copy of this store (built by --keep)")
+    parser.add_argument("--fast-filters", action="store_true",
+                        help="with the fast-filters store setting on (its build is timed)")
     args = parser.parse_args()
 
     from journey.analytics import rules_preview
@@ -103,6 +108,16 @@ def main() -> None:
     else:
         built = build(path, args.events)
         print(f"{args.events:,} events: store built (with journeys) in {built:.1f} s")
+    from journey.db import fast_filters
+
+    with Store(path) as store:
+        t0, c0 = time.perf_counter(), time.process_time()
+        fast_filters.switch(store, args.fast_filters)
+        if args.fast_filters:
+            print(f"fast filters on (their build: {time.perf_counter() - t0:.1f} s wall, "
+                  f"{time.process_time() - c0:.1f} s CPU)")
+        else:
+            print("fast filters off")
     with open("/proc/loadavg") as fh:  # the dev machine is shared: say how busy it was
         print(f"load average before: {fh.read().split()[0]}")
     with Store(path) as store:

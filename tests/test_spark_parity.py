@@ -27,6 +27,7 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
 from journey.analytics.filters import Filters  # noqa: E402
 from journey.cli import build_parser, main  # noqa: E402
 from journey.cli import query as query_cli  # noqa: E402
+from journey.db import derived  # noqa: E402
 from journey.db.engine import Engine, QueryError  # noqa: E402
 from journey.db.parquet_export import export_parquet  # noqa: E402
 from journey.db.spark_engine import (  # noqa: E402
@@ -122,6 +123,9 @@ def engines(tmp_path_factory):
                         customers=CUSTOMERS, events=EVENTS, responses=RESPONSES)
     add_import(store, name="late.csv", events=LATE_EVENTS)
     _themes_by_hand(store)
+    # Fast filters on: the one-device / one-channel / 30-min and 1-day gap cases read the
+    # extra tables on both engines (every other case is the same SQL as with it off).
+    store.set_setting(derived.FAST_FILTERS_SETTING, "on")
     export_parquet(store.cursor(), folder / "parquet")
     spark = make_session(conf={
         # Tiny data: compiling generated code and re-planning cost more than running.
@@ -229,6 +233,22 @@ def test_same_answer_on_duckdb_and_spark(engines, argv):
     # The answer is not empty: equal empty results would prove nothing.
     assert expected not in ([], {}, None)
     close(expected, got, argv[0])
+
+
+@pytest.mark.parametrize(("argv", "table"), [
+    (["sankey", "--session-gap", "30"], "tp_steps_s30"),
+    (["sankey", "--session-gap", "1440", "--level", "stage", "--start-at", "consideration"],
+     "stage_steps_s1d"),
+    (["transitions", "--channel", "web"], "channel_steps"),
+    (["dropoffs", "--device", "mobile"], "device_steps"),
+])
+def test_the_fast_filter_cases_read_the_extra_tables(engines, argv, table):
+    duck, spark = engines
+    assert duck.fast_filters and spark.fast_filters
+    for engine in (duck, spark):
+        engine.history.clear()
+        _answer(engine, argv)
+        assert any(table in e.sql for e in engine.history), engine
 
 
 def test_figures_are_the_hand_computed_ones_on_spark(engines):
