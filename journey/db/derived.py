@@ -19,10 +19,11 @@ the customer's persona, and its position in the customer's journey:
   `stage_step_seq` the seq of that step's first event (a step's size needs no window).
   Questions without an event condition read these instead of running a LEAD/LAG window
   per query (a session split only needs one running window over the step ends);
-- per precomputed session gap (`SESSION_GAPS`: 30 min and 1 day, the Flows page's choices),
-  `s30_no` / `s1d_no`: the event's session number (a pause of more than the gap before it
-  starts a new one) and `s30_seq` / `s1d_seq`: the seq of its session's first event, running
-  aggregates of the same window pass as `tp_step` (no extra sort).
+- with fast filters on (below), per precomputed session gap (`SESSION_GAPS`: 30 min and
+  1 day, the Flows page's choices), `s30_no` / `s1d_no`: the event's session number (a
+  pause of more than the gap before it starts a new one) and `s30_seq` / `s1d_seq`: the seq
+  of its session's first event, running aggregates of the same window pass as `tp_step`
+  (no extra sort).
 
 On top of it, precomputed tables make the common (unfiltered-by-event) questions cheap:
 
@@ -31,10 +32,6 @@ On top of it, precomputed tables make the common (unfiltered-by-event) questions
   transitions, paths, drop-offs and network read these when no event condition, no session
   gap and no "keep repeats" is asked for; otherwise the very same SQL (`steps_ctes`) runs
   over the (filtered) events, so both paths agree by construction (and tests check it).
-- `tp_steps_s30`, `tp_steps_s1d`, `stage_steps_s30`, `stage_steps_s1d`: the same steps with
-  journeys cut at pauses longer than the gap (`steps_ctes(session=True)`'s rows), with flags
-  for counting without COUNT(DISTINCT) (`_session_steps_select`). A session gap of 30 min or
-  1 day without an event condition reads these; any other gap is computed per query.
 - `device_switches`: only the events where a customer's device changes (a small table).
 - `customer_summary`: per customer first/last event, event count, revenue, devices used,
   furthest stage.
@@ -43,6 +40,23 @@ On top of it, precomputed tables make the common (unfiltered-by-event) questions
   strictly after the customer reached stage k-1 under the same rule: the stage funnel
   without event conditions is a GROUP BY k over it. It depends on the whole stage model, so
   any stage model change rebuilds everything.
+
+Fast filters (the store setting `FAST_FILTERS_SETTING`, default off; journey/db/
+fast_filters.py) add `EXTRA_TABLES`, which roughly double the CPU of every derive, so only
+stores that ask for them pay it:
+
+- `tp_steps_s30`, `tp_steps_s1d`, `stage_steps_s30`, `stage_steps_s1d`: the same steps with
+  journeys cut at pauses longer than the gap (`steps_ctes(session=True)`'s rows), with flags
+  for counting without COUNT(DISTINCT) (`_session_steps_select`). A session gap of 30 min or
+  1 day without an event condition reads these; any other gap is computed per query.
+- `device_steps` / `channel_steps` (journey/db/slices.py): each customer's journey on one
+  device / one channel, read for a filter on exactly one device or one channel.
+
+Off, none of them exists and journey_events has no session columns: exactly the tables and
+cost of a store that never heard of them. Turning the setting on or off changes the layout,
+so its transaction's refresh rebuilds everything (`_has_tables`); the build marks itself
+(`EXTRAS_KEY`) in the same transaction, and queries read the extras only when that marker
+and every table are there (`extras_ready`, read once per `Engine`).
 
 Incremental maintenance (`refresh`, called by the store before every commit): every derived
 row belongs to one customer, and a customer's rows depend only on that customer's events,

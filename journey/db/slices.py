@@ -16,9 +16,11 @@ within the slice, so "distinct customers" stays a SUM.
 
 Two window passes per dimension over the events serve both levels (the neighbours of each
 event in its slice, then the running step numbers), as journey_events does for whole
-journeys. Built with the other derived tables (`derived._per_customer_tables`: full, batched
-and per-customer refresh alike). Cost at 1M events (scripts/bench_derive.py): ~4.5 s CPU per
-dimension, about as much as all the other derived tables together.
+journeys. Built with the other derived tables when the store's fast-filters setting is on
+(`derived._per_customer_tables(extras=True)`: full, batched and per-customer refresh alike;
+off, they do not exist and one device / one channel is computed per query). Cost at 1M
+events (scripts/bench_derive.py): ~4.5 s CPU per dimension, about as much as all the other
+derived tables together.
 """
 
 from __future__ import annotations
