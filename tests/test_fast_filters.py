@@ -105,6 +105,14 @@ def test_on_builds_the_extras_and_the_flows_read_them(store):
     # Hand counts: 3 journeys on mobile, 4 journeys with a 30-min gap.
     assert flows.sankey(engine, MOBILE)["journeys"] == 3
     assert flows.sankey(engine, Filters(), S30)["journeys"] == 4
+    # `check` compares the extras too: a sample recomputed equals the stored rows, and a
+    # stored row changed by hand is found.
+    cur = store.cursor()
+    assert derived.verify_sample(cur, 10) == ([], 4)
+    # Mobile's first steps: A's, C's and D's (B never used a mobile).
+    cur.execute("UPDATE device_steps SET events = events + 1 WHERE step = 1 "
+                "AND device = 'mobile'")
+    assert derived.verify_sample(cur, 10)[0] == [("device_steps", 3)]
 
 
 def test_on_off_on_keeps_every_number(store):

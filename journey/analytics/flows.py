@@ -10,10 +10,11 @@ collapse into one *step* unless keep_repeats.
 Every function takes an `Engine` (or a DuckDB cursor), a `Filters` and a `FlowOptions`, reads
 one relation of steps (`scope.steps_with`) and aggregates it in SQL. When the filters have no
 event condition and no keep-repeats, the steps are read from the precomputed `tp_steps` /
-`stage_steps` tables (same SQL, run at import time), or for a session gap of 30 min or 1 day
-from their session versions (`tp_steps_s30`, `stage_steps_s1d`...); with exactly one device or
-one channel as the only event condition, from that slice of `device_steps` / `channel_steps`
-(`scope.slice_of`); otherwise they are computed over the filtered events. Results are
+`stage_steps` tables (same SQL, run at import time). When the store has fast filters built
+(`Engine.fast_filters`, put in the options by `_routed`), a session gap of 30 min or 1 day
+reads their session versions (`tp_steps_s30`, `stage_steps_s1d`...), and exactly one device
+or one channel as the only event condition that slice of `device_steps` / `channel_steps`
+(`scope.slice_of`). Otherwise the steps are computed over the filtered events. Results are
 identical either way.
 
 Counts called `customers` count journeys (one per customer without a session gap).
