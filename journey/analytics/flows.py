@@ -176,7 +176,10 @@ def positions_sql(
     def first_at(marker: str, col: str) -> str:
         if table is not None:
             return (
-                f"SELECT cid, session_no, step AS {col} FROM {table} fv_ "
+                # A slice's parenthesised SELECT needs an alias (a table name does not: the
+                # SQL stays the one without fast filters).
+                f"SELECT cid, session_no, step AS {col} FROM {table}"
+                f"{' fv_' if table.startswith('(') else ''} "
                 f"WHERE node = ${q}{marker} AND first_visit = 1"
             )
         return (
@@ -802,19 +805,20 @@ def dropoffs(
         )
     if pre and options.session_gap is not None:
         # Session steps: each row holds its session's highest stage, so no join.
-        ending = (
+        ctes = (
+            f"{passing},\n"
             "j_end AS (SELECT node, COUNT(*) AS ending FROM j_st WHERE next_node IS NULL "
             f"AND {converted('max_stage_position', filters, params)} = 0 GROUP BY node)"
         )
     else:
-        ending = (
-            f"{conv},\n"
+        ctes = (
+            f"{conv},\n{passing},\n"
             "j_end AS (SELECT s.node, COUNT(*) AS ending FROM j_st s JOIN j_conv c "
             "ON c.cid = s.cid AND c.session_no = s.session_no "
             "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node)"
         )
     sql = (
-        f"{with_sql},\n{passing},\n{ending}\n"
+        f"{with_sql},\n{ctes}\n"
         "SELECT p.node AS touchpoint, p.stage, p.passing, COALESCE(e.ending, 0) AS ending, "
         "CAST(COALESCE(e.ending, 0) AS DOUBLE) / p.passing AS dropoff_rate "
         "FROM j_pass p LEFT JOIN j_end e ON e.node = p.node "
