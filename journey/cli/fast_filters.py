@@ -13,8 +13,8 @@ from journey.db.store import Store
 # What the setting trades, said once for `on` and `status`.
 TRADE_OFF = (
     "One device or one channel, and the 30-min / 1-day session gaps on the Flows page, "
-    "answer several times faster; every import and rule change takes about twice as long. "
-    "Worth it from about a million events."
+    "answer several times faster; every import and rule change takes about three times as "
+    "long. Worth it from about a million events."
 )
 
 

@@ -42,8 +42,9 @@ On top of it, precomputed tables make the common (unfiltered-by-event) questions
   any stage model change rebuilds everything.
 
 Fast filters (the store setting `FAST_FILTERS_SETTING`, default off; journey/db/
-fast_filters.py) add `EXTRA_TABLES`, which roughly double the CPU of every derive, so only
-stores that ask for them pay it:
+fast_filters.py) add `EXTRA_TABLES`, which roughly triple the CPU of a full derive (1M
+events, the per-table SELECTs: 5.8 -> 25.9 s CPU, scripts/bench_derive.py), so only stores
+that ask for them pay it:
 
 - `tp_steps_s30`, `tp_steps_s1d`, `stage_steps_s30`, `stage_steps_s1d`: the same steps with
   journeys cut at pauses longer than the gap (`steps_ctes(session=True)`'s rows), with flags
@@ -116,7 +117,7 @@ DERIVED_TABLES = (
 # The store setting "fast filters" (meta key `setting:fast_filters`, "on" | "off", default
 # off). On, every derive also builds `EXTRA_TABLES` (and journey_events' session columns):
 # one device / one channel and the 30-min / 1-day session gaps then read precomputed steps,
-# but every import and rule change costs about twice the CPU. Off, the derive is exactly
+# but every import and rule change costs up to about three times the CPU. Off, the derive is exactly
 # the one without them (the tables do not exist).
 FAST_FILTERS_SETTING = "fast_filters"
 # Written by the refresh that built the extra tables, in the same transaction, removed with

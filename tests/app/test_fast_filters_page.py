@@ -22,7 +22,7 @@ def test_the_toggle_builds_and_drops_the_fast_filter_tables(app_test, writable_d
     at = app_test(writable_demo_db, page="views/data.py")
     toggle = at.toggle(key="data_fast_filters")
     assert toggle.value is False and toggle.label == "Fast filters"
-    assert any("about twice as long" in c.value for c in at.caption)
+    assert any("about three times as long" in c.value for c in at.caption)
     assert not _one_device_sankey_reads(writable_demo_db)
     toggle.set_value(True).run()
     assert not at.exception
@@ -47,4 +47,4 @@ def test_the_setting_reads_in_french(app_test, demo_db) -> None:
     at = app_test(demo_db, page="views/data.py", query_params={"lang": "fr"})
     assert not at.exception
     assert at.toggle(key="data_fast_filters").label == "Filtres rapides"
-    assert any("deux fois plus de temps" in c.value for c in at.caption)
+    assert any("trois fois plus de temps" in c.value for c in at.caption)
