@@ -41,6 +41,8 @@ from journey.analytics.scope import (
     MIN_STEPS,
     FlowOptions,
     check_steps,
+    dates_only,
+    event_source,
     journey_conversion_cte,
     steps_with,
     summary_scope,
@@ -465,6 +467,47 @@ def _whole_refs(filters: Filters, level: str, params: dict[str, Any], *aliases: 
     return derived.node_expr(level), derived.next_node_column(level), scopes
 
 
+def _range_transitions(filters: Filters, options: FlowOptions
+                       ) -> tuple[str, str, dict[str, Any]]:
+    """The transitions of date-range journeys (a date range the only event condition, no
+    session gap) without a per-event window: (`WITH ...` over the kept events, the `j_agg`
+    CTE, params). Each customer's kept events are a contiguous run of their journey
+    (`db.range_steps`): a kept event's next event is the precomputed one when it falls
+    before the range's end, else the journey ends there. A journey has exactly one start
+    (its first kept event) and one end, so those rows count customers as rows; only the
+    node-to-node pairs need distinct customers."""
+    sql, params, _whole = event_source(
+        filters, columns=("cid", "seq", "ts", "touchpoint", "stage", "next_touchpoint",
+                          "next_stage_node", "next_ts"))
+    node = derived.node_expr(options.level)
+    inside = "fe.next_ts < $f_until" if filters.until else "fe.next_ts IS NOT NULL"
+    nxt = f"CASE WHEN {inside} THEN fe.{derived.next_node_column(options.level)} ELSE NULL END"
+    # DOUBLE before dividing (Spark would divide a DECIMAL), as the per-event path does.
+    minutes = (f"CASE WHEN {inside} THEN CAST(DATE_DIFF('microsecond', fe.ts, fe.next_ts) "
+               "AS DOUBLE) / 60000000.0 ELSE NULL END")
+    step_end = "" if options.keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
+    with_sql = (
+        f"WITH fe AS ({sql}),\n"
+        f"j_r AS (SELECT fe.cid, fe.seq, {node} AS node, {nxt} AS next_node, "
+        f"{minutes} AS minutes FROM fe),\n"
+        f"j_s AS (SELECT cid, node, next_node, minutes FROM j_r{step_end}),\n"
+        # The node of each customer's first kept event (the smallest seq).
+        "j_first AS (SELECT ARG_MIN(node, seq) AS node FROM j_r GROUP BY cid)"
+    )
+    agg = (
+        "j_agg AS (SELECT CAST(NULL AS VARCHAR) AS source, node AS target, "
+        "COUNT(*) AS transitions, COUNT(*) AS customers, "
+        "CAST(NULL AS DOUBLE) AS median_minutes FROM j_first GROUP BY node "
+        "UNION ALL SELECT node AS source, CAST(NULL AS VARCHAR) AS target, "
+        "COUNT(*) AS transitions, COUNT(*) AS customers, "
+        "CAST(NULL AS DOUBLE) AS median_minutes FROM j_s WHERE next_node IS NULL GROUP BY node "
+        "UNION ALL SELECT node AS source, next_node AS target, COUNT(*) AS transitions, "
+        "COUNT(DISTINCT cid) AS customers, MEDIAN(minutes) AS median_minutes FROM j_s "
+        "WHERE next_node IS NOT NULL GROUP BY node, next_node)"
+    )
+    return with_sql, agg, params
+
+
 def transitions(
     source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW,
     *, drill: Drill | None = None,
@@ -492,8 +535,14 @@ def transitions(
         not options.force_compute and session_gap is None and options.keep_repeats
         and not filters.has_event_conditions and drill is None
     )
+    range_pairs = (
+        not options.force_compute and session_gap is None and dates_only(filters)
+        and drill is None
+    )
     # The markers are NULL in SQL (a node is never NULL) and named in Python.
-    if drill is not None:
+    if range_pairs:
+        with_sql, agg, params = _range_transitions(filters, options)
+    elif drill is not None:
         # The drilled journeys' steps: starts, step-to-step pairs and ends.
         pairs = (
             "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
@@ -596,11 +645,15 @@ def transitions(
             f"OR (k.k = 2 AND {step_end}))"
         )
         customers = "COUNT(DISTINCT cid)"
+    if not range_pairs:
+        agg = (
+            f"{pairs},\n"
+            "j_agg AS (SELECT source, target, COUNT(*) AS transitions, "
+            f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
+            "FROM j_pairs GROUP BY source, target)"
+        )
     sql = (
-        f"{with_sql},\n{pairs},\n"
-        "j_agg AS (SELECT source, target, COUNT(*) AS transitions, "
-        f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
-        "FROM j_pairs GROUP BY source, target)\n"
+        f"{with_sql},\n{agg}\n"
         "SELECT source, target, transitions, customers, median_minutes, "
         "CAST(transitions AS DOUBLE) / SUM(transitions) OVER (PARTITION BY source) "
         "AS share_of_source "
