@@ -539,6 +539,7 @@ def transitions(
         not options.force_compute and session_gap is None and dates_only(filters)
         and drill is None
     )
+    agg = None  # the j_agg CTE, when a path below writes its own
     # The markers are NULL in SQL (a node is never NULL) and named in Python.
     if range_pairs:
         with_sql, agg, params = _range_transitions(filters, options)
@@ -590,27 +591,33 @@ def transitions(
         # minutes), and a repeat a -> a is an event whose next event is at the same node:
         # those few events are read from journey_events (their gap is the pair's minutes).
         # The very pairs the per-event path makes, without its COUNT(DISTINCT) over all.
+        # The repeats are aggregated on their own (a -> a never is a pair of steps), so
+        # their distinct customers need no first-pair flag (a window sort): one COUNT
+        # DISTINCT over those few events.
         params = {}
         table = options.step_table
         node, nxt, (scope, scope2, scope_e) = _whole_refs(filters, level, params,
                                                           "t", "t2", "je")
         minutes = "CAST(DATE_DIFF('microsecond', je.ts, je.next_ts) AS DOUBLE) / 60000000.0"
         with_sql = (
-            f"WITH j_in AS (SELECT je.cid, {node} AS node, {minutes} AS minutes, "
-            f"CASE WHEN ROW_NUMBER() OVER (PARTITION BY je.cid, {node} ORDER BY je.g) = 1 "
-            f"THEN 1 ELSE 0 END AS fp FROM journey_events je WHERE je.{nxt} = {node}"
+            f"WITH j_in AS (SELECT je.cid, {node} AS node, {minutes} AS minutes "
+            f"FROM journey_events je WHERE je.{nxt} = {node}"
             + (f" AND {scope_e}" if scope_e else "") + ")"
         )
-        pairs = (
-            "j_pairs AS (SELECT t2.cid, CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
-            f"CAST(NULL AS DOUBLE) AS minutes, 1 AS fp FROM {table} t2 WHERE t2.step = 1"
-            + (f" AND {scope2}" if scope2 else "") + " "
-            "UNION ALL SELECT t.cid, t.node AS source, t.next_node AS target, "
-            f"t.minutes_to_next AS minutes, t.first_pair AS fp FROM {table} t"
-            + (f" WHERE {scope}" if scope else "") + " "
-            "UNION ALL SELECT cid, node AS source, node AS target, minutes, fp FROM j_in)"
+        # Each journey starts once: the starts are counted apart, without minutes.
+        agg = (
+            "j_agg AS (SELECT CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
+            "COUNT(*) AS transitions, COUNT(*) AS customers, "
+            f"CAST(NULL AS DOUBLE) AS median_minutes FROM {table} t2 WHERE t2.step = 1"
+            + (f" AND {scope2}" if scope2 else "") + " GROUP BY t2.node "
+            "UNION ALL SELECT t.node AS source, t.next_node AS target, COUNT(*) AS transitions, "
+            "SUM(t.first_pair) AS customers, MEDIAN(t.minutes_to_next) AS median_minutes "
+            f"FROM {table} t" + (f" WHERE {scope}" if scope else "") + " "
+            "GROUP BY t.node, t.next_node "
+            "UNION ALL SELECT node AS source, node AS target, COUNT(*) AS transitions, "
+            "COUNT(DISTINCT cid) AS customers, MEDIAN(minutes) AS median_minutes FROM j_in "
+            "GROUP BY node)"
         )
-        customers = "SUM(fp)"
     elif pre:
         # first_pair marks a customer's first such transition, so a SUM counts customers
         # without a COUNT(DISTINCT) (the costliest part at 10M events).
@@ -645,7 +652,7 @@ def transitions(
             f"OR (k.k = 2 AND {step_end}))"
         )
         customers = "COUNT(DISTINCT cid)"
-    if not range_pairs:
+    if agg is None:
         agg = (
             f"{pairs},\n"
             "j_agg AS (SELECT source, target, COUNT(*) AS transitions, "
@@ -718,24 +725,31 @@ def top_paths(
     with_sql, params, _pre = _steps(filters, options, drill)
     params["steps"] = n
     # One column per step (names generated from an int, never user text): a pivot Spark
-    # runs as is, where an ordered list aggregate would not travel.
+    # runs as is, where an ordered list aggregate would not travel. The pivot and the
+    # grouping by path run on integer node numbers (`j_d`: the level's nodes, every node a
+    # journey of any filter can have), a fifth of the query's time on strings; the names
+    # come back for the few rows shipped.
     cols = [f"s{k}" for k in range(1, n + 1)]
     pivot = ", ".join(
-        f"MAX(CASE WHEN step = {k} THEN node ELSE NULL END) AS s{k}" for k in range(1, n + 1)
+        f"MAX(CASE WHEN s.step = {k} THEN d.nid ELSE NULL END) AS s{k}" for k in range(1, n + 1)
     )
     longer = "CASE WHEN length > $steps THEN 1 ELSE 0 END"
+    names = ", ".join(f"d{k}.node AS s{k}" for k in range(1, n + 1))
+    decode = " ".join(f"LEFT JOIN j_d d{k} ON d{k}.nid = g.s{k}" for k in range(1, n + 1))
     sql = (
         f"{with_sql},\n"
-        f"j_p AS (SELECT cid, session_no, {pivot}, MAX(step) AS length FROM j_st "
-        "GROUP BY cid, session_no),\n"
+        "j_d AS (SELECT node, ROW_NUMBER() OVER (ORDER BY node) AS nid FROM "
+        f"(SELECT DISTINCT node FROM {options.step_table}) d0),\n"
+        f"j_p AS (SELECT s.cid, s.session_no, {pivot}, MAX(s.step) AS length FROM j_st s "
+        "JOIN j_d d ON d.node = s.node GROUP BY s.cid, s.session_no),\n"
         f"j_g AS (SELECT {', '.join(cols)}, {longer} AS longer, COUNT(*) AS customers, "
         "MIN(length) AS len_min, MAX(length) AS len_max, "
         "SUM(COUNT(*)) OVER () AS journeys, RANK() OVER (ORDER BY COUNT(*) DESC) AS rk "
         f"FROM j_p GROUP BY {', '.join(cols)}, {longer})\n"
         # Nearly every long path is unique: only ship the top (ties at the cut included,
         # so the final order by path_text below is exact).
-        f"SELECT {', '.join(cols)}, longer, len_min, len_max, customers, journeys FROM j_g "
-        "WHERE rk <= $limit"
+        f"SELECT {names}, g.longer, g.len_min, g.len_max, g.customers, g.journeys FROM j_g g "
+        f"{decode} WHERE g.rk <= $limit"
     )
     params["limit"] = max(int(limit), 0)
     rows = Engine.of(source).rows(sql, params, purpose="flows.top_paths")
