@@ -299,8 +299,12 @@ def _sankey_sql(
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
     pos = positions_sql("j_st", options.step_table if pre else None, params, steps=steps,
                      start_at=start_at or None, end_at=end_at or None)
-    if pre:
-        # One journey per customer in scope (every customer has a first step).
+    whole = (not options.force_compute and not filters.has_event_conditions
+             and options.session_gap is None and drill is None)
+    if pre or whole:
+        # One journey per customer in scope (every customer has a first step), also when
+        # the steps are computed over whole journeys (repeats kept): then j_st is read
+        # once, and streamed rather than buffered for a second reader.
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
     elif not start_at and not end_at:

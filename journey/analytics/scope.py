@@ -29,7 +29,7 @@ from journey.db import derived
 from journey.db.placement import PLACEMENT_SETTING as PLACEMENT_SETTING
 from journey.db.placement import PLACEMENTS as PLACEMENTS
 from journey.db.placement import placement_sql
-from journey.db.range_steps import range_steps_ctes
+from journey.db.range_steps import range_steps_ctes, whole_event_steps_cte
 
 LEVELS = ("touchpoint", "stage")
 MIN_STEPS, MAX_STEPS = 2, 15
@@ -424,6 +424,11 @@ def steps_with(
             until="$f_until" if filters.until else None, events_only=events_only,
         )
         return f"WITH fe AS ({sql}),\n{ctes}", params, False
+    if (not options.force_compute and not filters.has_event_conditions
+            and options.keep_repeats and options.session_gap is None and not events_only):
+        sql, params, _whole = event_source(filters, columns=_STEP_COLUMNS)
+        return f"WITH fe AS ({sql}),\n{whole_event_steps_cte('fe', level=options.level)}", \
+            params, False
     if options.force_compute:
         sql, params = events_sql(filters)
         whole = False
