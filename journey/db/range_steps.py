@@ -14,7 +14,9 @@ may hold fewer events). So, per kept event:
 - the first step in the range starts at `max(step_seq, q0)`.
 
 The customer's first step and first seq in the range are one partition-only aggregate
-(`MIN(...) OVER (PARTITION BY cid)`), not a window sorted by time. The CTEs produced here
+(`MIN(...) OVER (PARTITION BY cid)`, which DuckDB runs as a GROUP BY cid joined back), not a
+window sorted by time: at 1M events, a third less CPU than the per-event LEAD / ROW_NUMBER
+pass over the kept events. The CTEs produced here
 have the very names and columns of `derived.steps_ctes` (`j_e2` per event, `j_st` per step),
 so every flow question reads either one; tests compare both on the same filters.
 """
@@ -103,10 +105,11 @@ def range_steps_ctes(
 
 
 def whole_event_steps_cte(source: str, *, level: str) -> str:
-    """`j_st` over whole journeys with repeats kept and no session gap: every event is a
-    step, numbered by its `seq`, its next step the precomputed next event. The rows of
-    `derived.steps_ctes(source, keep_repeats=True, session=False, whole=True)` in one CTE
-    (a shorter plan: at this size the planning is a fifth of the query)."""
+    """Not a range, the same reading of the precomputed neighbours: `j_st` over whole
+    journeys with repeats kept and no session gap. Every event is a step, numbered by its
+    `seq`, its next step the precomputed next event: the rows of `derived.steps_ctes(source,
+    keep_repeats=True, session=False, whole=True)` in one CTE (a shorter plan: at 1M events
+    the planning was a fifth of the query)."""
     return (
         f"j_st AS (SELECT cid, 0 AS session_no, seq AS step, {node_expr(level)} AS node, stage, "
         "stage_position, channel, ts AS last_ts, 1 AS events, "
