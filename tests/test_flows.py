@@ -472,6 +472,9 @@ FILTER_SETS = [
     Filters(), Filters(personas=["P1"]), Filters(outcome="converted"),
     Filters(outcome="dropped_off"), Filters(includes=["Reviews"]),
     Filters(personas=["P2"], includes=["Product"]),
+    # Date ranges alone (the range path): D's journey straddles midnight.
+    Filters(since=dt.date(2024, 1, 2)), Filters(until=dt.date(2024, 1, 1)),
+    Filters(until=dt.date(2024, 1, 1), includes=["Product"]),
 ]
 
 
@@ -517,7 +520,7 @@ def test_precomputed_equals_computed(cur, f):
 
 
 def test_summary_scope_matches_filters_scope(cur):
-    for f in FILTER_SETS[1:]:
+    for f in [f for f in FILTER_SETS[1:] if not (f.since or f.until)]:
         p: dict = {}
         a = cur.execute(
             f"SELECT customer_id FROM customer_summary t WHERE {scope.summary_scope(f, p)} "

@@ -170,3 +170,95 @@ def test_flows_match_reference(events, keep, gap, compute, steps, top, anchor):
     assert r["journeys"] == n_j
     assert {n["id"]: n["customers"] for n in r["nodes"]} == nodes
     assert {(lk["source_id"], lk["target_id"]): lk["customers"] for lk in r["links"]} == links
+
+
+# -- the same property inside a date range ------------------------------------------------------
+# Events every 8 hours over ~4 days, so a day range cuts journeys at their start, their end or
+# both, through a repeated node (a step straddling the range's start or end) or between two.
+HOURS = 8
+STAGE_OF = {"a": "sa", "b": "sb", "c": "scd", "d": "scd"}  # c and d share a stage
+_STAGED: list[bool] = []
+
+
+def staged_store() -> Store:
+    """The property store with a touchpoint map (once): stage level merges c and d."""
+    if not _STAGED:
+        with store().transaction() as cur:
+            cur.execute("DELETE FROM touchpoints")
+            cur.executemany(
+                "INSERT INTO touchpoints (touchpoint, stage, channel, online) "
+                "VALUES (?, ?, 'web', TRUE)", list(STAGE_OF.items()))
+            cur.execute("DELETE FROM stages")
+            cur.executemany("INSERT INTO stages (stage, position) VALUES (?, ?)",
+                            [("sa", 1), ("sb", 2), ("scd", 3)])
+        _STAGED.append(True)
+    return store()
+
+
+days_st = st.sampled_from([None] + [T0.date() + dt.timedelta(days=k) for k in range(5)])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=events_st,
+    keep=st.booleans(),
+    gap=st.sampled_from([None, None, 2 * HOURS * 60, 5 * HOURS * 60]),
+    compute=st.booleans(),
+    level=st.sampled_from(["touchpoint", "stage"]),
+    since=days_st,
+    until=days_st,
+    steps=st.integers(2, 4),
+    top=st.integers(1, 4),
+)
+def test_flows_in_a_date_range_match_reference(events, keep, gap, compute, level, since, until,
+                                              steps, top):
+    """A date range keeps each customer's events inside it (a contiguous run of the journey):
+    the range path (`db.range_steps`) and the computed path both equal the reference run on
+    the kept events only: transitions, the Sankey and top paths, at both levels."""
+    if since is None and until is None:
+        until = T0.date() + dt.timedelta(days=2)
+    f = Filters(since=since, until=until)
+    since, until = f.since, f.until  # Filters puts them in order
+    minutes = [(c, m * HOURS * 60, tp) for c, m, tp in events]
+    staged_store()
+    load(minutes)
+    cur = store().cursor()
+    kept = []
+    for c, m, tp in minutes:
+        day = (T0 + dt.timedelta(minutes=m)).date()
+        if (since is None or day >= since) and (until is None or day <= until):
+            kept.append((c, m, tp if level == "touchpoint" else STAGE_OF[tp]))
+    journeys = ref_journeys(kept, keep, gap)
+
+    opts = FlowOptions(level=level, keep_repeats=keep, session_gap=gap, force_compute=compute)
+    got = flows.transitions(cur, f, opts)
+    exp = ref_transitions(journeys)
+    got_d = {
+        (r.source, r.target): (r.transitions, r.customers,
+                               None if r.median_minutes != r.median_minutes else r.median_minutes,
+                               r.share_of_source)
+        for r in got.itertuples()
+    }
+    assert set(got_d) == set(exp)
+    for k, (n, c, med, share) in exp.items():
+        g = got_d[k]
+        assert g[:2] == (n, c), k
+        assert (g[2] is None) == (med is None) and (med is None or abs(g[2] - med) < 1e-9), k
+        assert abs(g[3] - share) < 1e-9
+
+    r = flows.sankey(cur, f, opts, steps=steps, top=top)
+    n_j, nodes, links = ref_sankey(journeys, steps, top)
+    assert r["journeys"] == n_j
+    assert {n["id"]: n["customers"] for n in r["nodes"]} == nodes
+    assert {(lk["source_id"], lk["target_id"]): lk["customers"] for lk in r["links"]} == links
+
+    # Top paths: journeys grouped by their first `steps` nodes and whether they go on (then
+    # more_min..more_max is the range of steps they have beyond).
+    groups: dict = defaultdict(list)
+    for _c, js in journeys:
+        extra = max(0, len(js) - steps)
+        groups[(tuple(s[0] for s in js[:steps]), extra > 0)].append(extra)
+    rows = flows.top_paths(cur, f, opts, steps=steps, limit=100)
+    assert {(tuple(r.path), r.more_max > 0): (r.customers, r.more_min, r.more_max)
+            for r in rows.itertuples()} == {
+        k: (len(v), min(v), max(v)) for k, v in groups.items()}

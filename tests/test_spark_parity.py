@@ -181,6 +181,12 @@ CASES = [
     ["transitions", "--channel", "web"],
     ["dropoffs", "--device", "mobile"],
     ["paths", "--steps", "3", "--device", "mobile"],
+    # A date range alone: steps from the precomputed ones (db/range_steps.py).
+    ["sankey", "--since", "2024-03-02", "--until", "2024-03-07"],
+    ["sankey", "--since", "2024-03-03", "--level", "stage", "--keep-repeats"],
+    ["transitions", "--since", "2024-03-02", "--until", "2024-03-07"],
+    ["transitions", "--until", "2024-03-04", "--keep-repeats", "--level", "stage"],
+    ["paths", "--steps", "3", "--since", "2024-03-02"],
     ["funnel"],
     ["funnel", "--persona", "Parent", "--since", "2024-03-02"],
     ["dropoffs"],

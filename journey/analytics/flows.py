@@ -46,6 +46,8 @@ from journey.analytics.scope import (
     FlowOptions,
     check_steps,
     converted,
+    dates_only,
+    event_source,
     journey_conversion_cte,
     step_relation,
     steps_with,
@@ -315,14 +317,18 @@ def _sankey_sql(
     table = step_relation(filters, options, params) if pre else None
     pos = positions_sql("j_st", table, params, steps=steps,
                      start_at=start_at or None, end_at=end_at or None)
+    whole = (not options.force_compute and not filters.has_event_conditions
+             and options.session_gap is None and drill is None)
     if pre and (options.session_gap is not None
                 or (filters.has_event_conditions and (start_at or end_at))):
         # One journey per session in scope (a precomputed gap), or per customer with a step
         # in the slice (one device / channel, anchored): its step 1.
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = f"{table} c0 WHERE c0.step = 1" + (f" AND {scope}" if scope else "")
-    elif pre and not filters.has_event_conditions:
-        # One journey per customer in scope (every customer has a first step).
+    elif (pre and not filters.has_event_conditions) or whole:
+        # One journey per customer in scope (every customer has a first step), also when
+        # the steps are computed over whole journeys (repeats kept): then j_st is read
+        # once, and streamed rather than buffered for a second reader.
         scope = summary_scope(filters, params, alias="c0")
         journeys_src = "customer_summary c0" + (f" WHERE {scope}" if scope else "")
     elif not start_at and not end_at:
@@ -491,6 +497,47 @@ def _whole_refs(filters: Filters, level: str, params: dict[str, Any], *aliases: 
     return derived.node_expr(level), derived.next_node_column(level), scopes
 
 
+def _range_transitions(filters: Filters, options: FlowOptions
+                       ) -> tuple[str, str, dict[str, Any]]:
+    """The transitions of date-range journeys (a date range the only event condition, no
+    session gap) without a per-event window: (`WITH ...` over the kept events, the `j_agg`
+    CTE, params). Each customer's kept events are a contiguous run of their journey
+    (`db.range_steps`): a kept event's next event is the precomputed one when it falls
+    before the range's end, else the journey ends there. A journey has exactly one start
+    (its first kept event) and one end, so those rows count customers as rows; only the
+    node-to-node pairs need distinct customers."""
+    sql, params, _whole = event_source(
+        filters, columns=("cid", "seq", "ts", "touchpoint", "stage", "next_touchpoint",
+                          "next_stage_node", "next_ts"))
+    node = derived.node_expr(options.level)
+    inside = "fe.next_ts < $f_until" if filters.until else "fe.next_ts IS NOT NULL"
+    nxt = f"CASE WHEN {inside} THEN fe.{derived.next_node_column(options.level)} ELSE NULL END"
+    # DOUBLE before dividing (Spark would divide a DECIMAL), as the per-event path does.
+    minutes = (f"CASE WHEN {inside} THEN CAST(DATE_DIFF('microsecond', fe.ts, fe.next_ts) "
+               "AS DOUBLE) / 60000000.0 ELSE NULL END")
+    step_end = "" if options.keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
+    with_sql = (
+        f"WITH fe AS ({sql}),\n"
+        f"j_r AS (SELECT fe.cid, fe.seq, {node} AS node, {nxt} AS next_node, "
+        f"{minutes} AS minutes FROM fe),\n"
+        f"j_s AS (SELECT cid, node, next_node, minutes FROM j_r{step_end}),\n"
+        # The node of each customer's first kept event (the smallest seq).
+        "j_first AS (SELECT ARG_MIN(node, seq) AS node FROM j_r GROUP BY cid)"
+    )
+    agg = (
+        "j_agg AS (SELECT CAST(NULL AS VARCHAR) AS source, node AS target, "
+        "COUNT(*) AS transitions, COUNT(*) AS customers, "
+        "CAST(NULL AS DOUBLE) AS median_minutes FROM j_first GROUP BY node "
+        "UNION ALL SELECT node AS source, CAST(NULL AS VARCHAR) AS target, "
+        "COUNT(*) AS transitions, COUNT(*) AS customers, "
+        "CAST(NULL AS DOUBLE) AS median_minutes FROM j_s WHERE next_node IS NULL GROUP BY node "
+        "UNION ALL SELECT node AS source, next_node AS target, COUNT(*) AS transitions, "
+        "COUNT(DISTINCT cid) AS customers, MEDIAN(minutes) AS median_minutes FROM j_s "
+        "WHERE next_node IS NOT NULL GROUP BY node, next_node)"
+    )
+    return with_sql, agg, params
+
+
 def transitions(
     source: EngineLike, filters: Filters, options: FlowOptions = DEFAULT_FLOW,
     *, drill: Drill | None = None,
@@ -521,8 +568,15 @@ def transitions(
         not options.force_compute and session_gap is None and options.keep_repeats
         and not filters.has_event_conditions and drill is None
     )
+    range_pairs = (
+        not options.force_compute and session_gap is None and dates_only(filters)
+        and drill is None
+    )
+    agg = None  # the j_agg CTE, when a path below writes its own
     # The markers are NULL in SQL (a node is never NULL) and named in Python.
-    if drill is not None:
+    if range_pairs:
+        with_sql, agg, params = _range_transitions(filters, options)
+    elif drill is not None:
         # The drilled journeys' steps: starts, step-to-step pairs and ends.
         pairs = (
             "j_pairs AS (SELECT cid, CAST(NULL AS VARCHAR) AS source, node AS target, "
@@ -570,27 +624,33 @@ def transitions(
         # minutes), and a repeat a -> a is an event whose next event is at the same node:
         # those few events are read from journey_events (their gap is the pair's minutes).
         # The very pairs the per-event path makes, without its COUNT(DISTINCT) over all.
+        # The repeats are aggregated on their own (a -> a never is a pair of steps), so
+        # their distinct customers need no first-pair flag (a window sort): one COUNT
+        # DISTINCT over those few events.
         params = {}
         table = options.step_table
         node, nxt, (scope, scope2, scope_e) = _whole_refs(filters, level, params,
                                                           "t", "t2", "je")
         minutes = "CAST(DATE_DIFF('microsecond', je.ts, je.next_ts) AS DOUBLE) / 60000000.0"
         with_sql = (
-            f"WITH j_in AS (SELECT je.cid, {node} AS node, {minutes} AS minutes, "
-            f"CASE WHEN ROW_NUMBER() OVER (PARTITION BY je.cid, {node} ORDER BY je.g) = 1 "
-            f"THEN 1 ELSE 0 END AS fp FROM journey_events je WHERE je.{nxt} = {node}"
+            f"WITH j_in AS (SELECT je.cid, {node} AS node, {minutes} AS minutes "
+            f"FROM journey_events je WHERE je.{nxt} = {node}"
             + (f" AND {scope_e}" if scope_e else "") + ")"
         )
-        pairs = (
-            "j_pairs AS (SELECT t2.cid, CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
-            f"CAST(NULL AS DOUBLE) AS minutes, 1 AS fp FROM {table} t2 WHERE t2.step = 1"
-            + (f" AND {scope2}" if scope2 else "") + " "
-            "UNION ALL SELECT t.cid, t.node AS source, t.next_node AS target, "
-            f"t.minutes_to_next AS minutes, t.first_pair AS fp FROM {table} t"
-            + (f" WHERE {scope}" if scope else "") + " "
-            "UNION ALL SELECT cid, node AS source, node AS target, minutes, fp FROM j_in)"
+        # Each journey starts once: the starts are counted apart, without minutes.
+        agg = (
+            "j_agg AS (SELECT CAST(NULL AS VARCHAR) AS source, t2.node AS target, "
+            "COUNT(*) AS transitions, COUNT(*) AS customers, "
+            f"CAST(NULL AS DOUBLE) AS median_minutes FROM {table} t2 WHERE t2.step = 1"
+            + (f" AND {scope2}" if scope2 else "") + " GROUP BY t2.node "
+            "UNION ALL SELECT t.node AS source, t.next_node AS target, COUNT(*) AS transitions, "
+            "SUM(t.first_pair) AS customers, MEDIAN(t.minutes_to_next) AS median_minutes "
+            f"FROM {table} t" + (f" WHERE {scope}" if scope else "") + " "
+            "GROUP BY t.node, t.next_node "
+            "UNION ALL SELECT node AS source, node AS target, COUNT(*) AS transitions, "
+            "COUNT(DISTINCT cid) AS customers, MEDIAN(minutes) AS median_minutes FROM j_in "
+            "GROUP BY node)"
         )
-        customers = "SUM(fp)"
     elif pre:
         # first_pair marks a customer's first such transition, so a SUM counts customers
         # without a COUNT(DISTINCT) (the costliest part at 10M events).
@@ -628,11 +688,15 @@ def transitions(
             f"OR (k.k = 2 AND {step_end}))"
         )
         customers = "COUNT(DISTINCT cid)"
+    if agg is None:
+        agg = (
+            f"{pairs},\n"
+            "j_agg AS (SELECT source, target, COUNT(*) AS transitions, "
+            f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
+            "FROM j_pairs GROUP BY source, target)"
+        )
     sql = (
-        f"{with_sql},\n{pairs},\n"
-        "j_agg AS (SELECT source, target, COUNT(*) AS transitions, "
-        f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
-        "FROM j_pairs GROUP BY source, target)\n"
+        f"{with_sql},\n{agg}\n"
         "SELECT source, target, transitions, customers, median_minutes, "
         "CAST(transitions AS DOUBLE) / SUM(transitions) OVER (PARTITION BY source) "
         "AS share_of_source "
@@ -698,24 +762,31 @@ def top_paths(
     with_sql, params, _pre = _steps(filters, options, drill)
     params["steps"] = n
     # One column per step (names generated from an int, never user text): a pivot Spark
-    # runs as is, where an ordered list aggregate would not travel.
+    # runs as is, where an ordered list aggregate would not travel. The pivot and the
+    # grouping by path run on integer node numbers (`j_d`: the level's nodes, every node a
+    # journey of any filter can have), a fifth of the query's time on strings; the names
+    # come back for the few rows shipped.
     cols = [f"s{k}" for k in range(1, n + 1)]
     pivot = ", ".join(
-        f"MAX(CASE WHEN step = {k} THEN node ELSE NULL END) AS s{k}" for k in range(1, n + 1)
+        f"MAX(CASE WHEN s.step = {k} THEN d.nid ELSE NULL END) AS s{k}" for k in range(1, n + 1)
     )
     longer = "CASE WHEN length > $steps THEN 1 ELSE 0 END"
+    names = ", ".join(f"d{k}.node AS s{k}" for k in range(1, n + 1))
+    decode = " ".join(f"LEFT JOIN j_d d{k} ON d{k}.nid = g.s{k}" for k in range(1, n + 1))
     sql = (
         f"{with_sql},\n"
-        f"j_p AS (SELECT cid, session_no, {pivot}, MAX(step) AS length FROM j_st "
-        "GROUP BY cid, session_no),\n"
+        "j_d AS (SELECT node, ROW_NUMBER() OVER (ORDER BY node) AS nid FROM "
+        f"(SELECT DISTINCT node FROM {options.step_table}) d0),\n"
+        f"j_p AS (SELECT s.cid, s.session_no, {pivot}, MAX(s.step) AS length FROM j_st s "
+        "JOIN j_d d ON d.node = s.node GROUP BY s.cid, s.session_no),\n"
         f"j_g AS (SELECT {', '.join(cols)}, {longer} AS longer, COUNT(*) AS customers, "
         "MIN(length) AS len_min, MAX(length) AS len_max, "
         "SUM(COUNT(*)) OVER () AS journeys, RANK() OVER (ORDER BY COUNT(*) DESC) AS rk "
         f"FROM j_p GROUP BY {', '.join(cols)}, {longer})\n"
         # Nearly every long path is unique: only ship the top (ties at the cut included,
         # so the final order by path_text below is exact).
-        f"SELECT {', '.join(cols)}, longer, len_min, len_max, customers, journeys FROM j_g "
-        "WHERE rk <= $limit"
+        f"SELECT {names}, g.longer, g.len_min, g.len_max, g.customers, g.journeys FROM j_g g "
+        f"{decode} WHERE g.rk <= $limit"
     )
     params["limit"] = max(int(limit), 0)
     rows = engine.rows(sql, params, purpose="flows.top_paths")

@@ -29,6 +29,7 @@ from journey.db import derived, slices
 from journey.db.placement import PLACEMENT_SETTING as PLACEMENT_SETTING
 from journey.db.placement import PLACEMENTS as PLACEMENTS
 from journey.db.placement import placement_sql
+from journey.db.range_steps import range_steps_ctes, whole_event_steps_cte
 
 LEVELS = ("touchpoint", "stage")
 MIN_STEPS, MAX_STEPS = 2, 15
@@ -38,6 +39,10 @@ _STEP_COLUMNS = (
     "cid", "g", "ts", "touchpoint", "stage", "stage_position", "channel", "seq",
     "next_touchpoint", "next_stage_node", "next_ts", "tp_step", "stage_step",
 )
+
+
+# What the date-range steps read (`range_steps_ctes`): the above and each step's first seq.
+_RANGE_COLUMNS = (*_STEP_COLUMNS, "tp_step_seq", "stage_step_seq")
 
 
 @dataclass(frozen=True)
@@ -437,6 +442,15 @@ def step_relation(filters: Filters, options: FlowOptions, params: dict[str, Any]
     return slices.relation(dimension, options.level, f"f_{dimension}_0")
 
 
+def dates_only(filters: Filters) -> bool:
+    """Whether the only event condition is a date range: each customer's kept events are
+    then a contiguous run of their journey, and its steps follow from the precomputed ones
+    (`db.range_steps`)."""
+    return bool(filters.since or filters.until) and not (
+        filters.stages or filters.touchpoints or filters.channels or filters.devices
+    )
+
+
 def steps_with(
     filters: Filters, options: FlowOptions, *, events_only: bool = False
 ) -> tuple[str, dict[str, Any], bool]:
@@ -450,7 +464,9 @@ def steps_with(
     With one device (or one channel) as the only event condition, they are read from that
     slice's precomputed steps (`slice_of`; readers going back to them use `step_relation`).
     Without event conditions but with keep_repeats or a session gap, the steps are built
-    from journey_events' precomputed neighbours (no per-event window). `force_compute`
+    from journey_events' precomputed neighbours (no per-event window); with a date range as
+    the only event condition, from the precomputed step numbers and neighbours too
+    (`db.range_steps`: no sort by time unless a session gap asks for one). `force_compute`
     skips every precomputed shortcut.
     """
     if uses_precomputed(filters, options):
@@ -466,6 +482,23 @@ def steps_with(
         scope = summary_scope(filters, params)
         where = f" WHERE {scope}" if scope else ""
         return f"WITH j_st AS (SELECT t.* FROM {rel} t{where})", params, True
+    if not options.force_compute and dates_only(filters):
+        # The kept events of each customer are a contiguous run of their journey: step
+        # numbers and next events come from the precomputed ones (no per-event sort).
+        sql, params, _whole = event_source(filters, columns=_RANGE_COLUMNS)
+        if options.session_gap is not None:
+            params["gap_us"] = options.session_gap * 60_000_000.0
+        ctes = range_steps_ctes(
+            "fe", level=options.level, keep_repeats=options.keep_repeats,
+            session=options.session_gap is not None,
+            until="$f_until" if filters.until else None, events_only=events_only,
+        )
+        return f"WITH fe AS ({sql}),\n{ctes}", params, False
+    if (not options.force_compute and not filters.has_event_conditions
+            and options.keep_repeats and options.session_gap is None and not events_only):
+        sql, params, _whole = event_source(filters, columns=_STEP_COLUMNS)
+        return f"WITH fe AS ({sql}),\n{whole_event_steps_cte('fe', level=options.level)}", \
+            params, False
     if options.force_compute:
         sql, params = events_sql(filters)
         whole = False
