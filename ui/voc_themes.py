@@ -38,7 +38,8 @@ def render(ctx: PageContext, url: UrlState | None = None) -> dict[str, Any]:
     section's default, left out of links). Each part is a fragment: its controls rerun it
     alone, and write their keys to `url`."""
     st.subheader(ctx.t("themes.title"))
-    defaults: dict[str, Any] = {"nps_hm": "share", "nps_drv_stage": None, "nps_manage": False}
+    defaults: dict[str, Any] = {"nps_themes": False, "nps_hm": "share", "nps_drv_stage": None,
+                                "nps_manage": False}
     listing = ctx.query(th.themes)
     if listing.empty or int(listing["size"].sum()) == 0:
         st.info(ctx.t("themes.empty"), icon=":material/chat_bubble_outline:")
@@ -47,11 +48,28 @@ def render(ctx: PageContext, url: UrlState | None = None) -> dict[str, Any]:
                                     default={"nps_manage": False}))
         return defaults
     st.caption(ctx.t("themes.intro"))
-    value = section(ctx, _heatmap, url=url, default={"nps_hm": "share"})
-    stage = section(ctx, _drivers, url=url, default={"nps_drv_stage": None})
+    figures = section(ctx, _figures, url=url,
+                      default={"nps_themes": False, "nps_hm": "share", "nps_drv_stage": None})
     # The editor's forms write to the store and rerun the whole page (st.rerun).
     editor = section(ctx, _editor, listing, url=url, default={"nps_manage": False})
-    return {**defaults, **value, **stage, **editor}
+    return {**defaults, **figures, **editor}
+
+
+def _figures(ctx: PageContext) -> dict[str, Any]:
+    """The themes by stage and the drivers, made only while their expander is open (its state
+    under its URL key): folded, a filter change reads neither (two queries and two charts,
+    a fifth of the page's rerun). Its controls rerun this section alone."""
+    box, shown = folded(ctx, "instant2.themes_figures", key="themes_w_figures")
+    if not shown:
+        # The controls keep their values for when it opens again (and the link keeps them).
+        return {"nps_themes": False,
+                "nps_hm": st.session_state.get("themes_w_value") or "share",
+                "nps_drv_stage": None}
+    with box:
+        st.caption(ctx.t("instant2.themes_figures_note"))
+        value = _heatmap(ctx)
+        stage = _drivers(ctx)
+    return {"nps_themes": True, **value, **stage}
 
 
 def _driver_stages(df: pd.DataFrame) -> list[str]:
@@ -61,9 +79,16 @@ def _driver_stages(df: pd.DataFrame) -> list[str]:
             if isinstance(s, str)]
 
 
-def known(ctx: PageContext) -> dict[str, list[str]]:
-    """The stages a link may pick for the drivers (the picker's choices), from the data."""
-    return {"nps_drv_stage": [ALL, *_driver_stages(ctx.query(drv.drivers, by="stage"))]}
+def known(ctx: PageContext) -> dict[str, Any]:
+    """The stages a link may pick for the drivers (the picker's choices), from the data; read
+    only when the link (or the page) opens the drivers (`nps_themes`, parsed before): a
+    folded section costs no query, and a stage for it is then not used."""
+    def stages(so_far: dict[str, Any]) -> list[str]:
+        if not so_far.get("nps_themes"):
+            return [ALL]
+        return [ALL, *_driver_stages(ctx.query(drv.drivers, by="stage"))]
+
+    return {"nps_drv_stage": stages}
 
 
 def _heatmap(ctx: PageContext) -> dict[str, Any]:

@@ -52,6 +52,10 @@ URL = UrlState(
     Param("nps_group", "str", "all", choices=SCORE_GROUPS, widget="nps_w_group",
           label="nps_page.score_group"),
     Param("nps_q", "str", "", max_len=SEARCH_MAX, widget="nps_w_q", label="nps_page.search"),
+    # The themes by stage and the drivers are made only when opened (before the keys they
+    # hold: the drivers' stage is checked against the data only then).
+    Param("nps_themes", "bool", False, widget="themes_w_figures",
+          label="instant2.themes_figures"),
     Param("nps_hm", "str", "share", choices=tc.VALUES, widget="themes_w_value",
           label="urlstate.heatmap_value"),
     # None: the drivers' own default (the conversion stage when it has drivers).
@@ -234,8 +238,9 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     overall = ctx.query(fn, by=None)
     _headline(ctx, metric, overall)
     # The groups with their difference from the rest of the selection (the comparison a
-    # reader makes between bars), margins from analytics.compare.
-    df = ctx.query(compare.groups, metric=metric, by=by)
+    # reader makes between bars), margins from analytics.compare: `compare.groups` of the
+    # very frame the stacked bars below draw (one query for both, not two).
+    df = compare.versus_rest(ctx.query(fn, by=by), metric)
     if df.empty:
         st.info(ctx.t("nps_page.no_metric", metric=i18n.md_escape(metric.upper())),
                 icon=":material/info:")
