@@ -40,18 +40,18 @@ def render(ctx: PageContext, url: UrlState | None = None) -> dict[str, Any]:
     st.subheader(ctx.t("themes.title"))
     defaults: dict[str, Any] = {"nps_themes": False, "nps_hm": "share", "nps_drv_stage": None,
                                 "nps_manage": False}
-    listing = ctx.query(th.themes)
+    # Without examples: only the (folded) editor shows them, and reads them when opened.
+    listing = ctx.query(th.themes, examples=0)
     if listing.empty or int(listing["size"].sum()) == 0:
         st.info(ctx.t("themes.empty"), icon=":material/chat_bubble_outline:")
         if not listing.empty:
-            defaults.update(section(ctx, _editor, listing, url=url,
-                                    default={"nps_manage": False}))
+            defaults.update(section(ctx, _editor, url=url, default={"nps_manage": False}))
         return defaults
     st.caption(ctx.t("themes.intro"))
     figures = section(ctx, _figures, url=url,
                       default={"nps_themes": False, "nps_hm": "share", "nps_drv_stage": None})
     # The editor's forms write to the store and rerun the whole page (st.rerun).
-    editor = section(ctx, _editor, listing, url=url, default={"nps_manage": False})
+    editor = section(ctx, _editor, url=url, default={"nps_manage": False})
     return {**defaults, **figures, **editor}
 
 
@@ -174,13 +174,13 @@ def _drivers(ctx: PageContext) -> dict[str, Any]:
     return {"nps_drv_stage": None if stage == default else stage}
 
 
-def _editor(ctx: PageContext, listing: pd.DataFrame) -> dict[str, Any]:
+def _editor(ctx: PageContext) -> dict[str, Any]:
     """Rename, merge, pin: written to the store at once, kept across recomputes. Made only
     while its expander is open (its state under its URL key)."""
     box, shown = folded(ctx, "themes.manage", key="themes_w_manage")
-    if shown:  # folded: nothing of it is made or sent
+    if shown:  # folded: nothing of it is made or sent, its examples not even read
         with box:
-            _edit(ctx, listing)
+            _edit(ctx, ctx.query(th.themes))
     return {"nps_manage": shown}
 
 
