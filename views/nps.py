@@ -361,7 +361,7 @@ def render(ctx: PageContext) -> None:
         any_match = any(
             not ctx.query(fn, by=None).empty
             for fn in (metrics.nps, metrics.csat, metrics.ces)
-        ) or not ctx.query(voc.verbatims, limit=1).empty
+        ) or int(ctx.query(voc.count_verbatims)) > 0  # the explorer's own count (cached)
         if not any_match:
             empty_state(ctx, "no_match")
             URL.write(URL.widget_values())
