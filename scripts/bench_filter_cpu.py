@@ -94,6 +94,9 @@ for i in range(runs):
     # Back to no device for the next persona (a rerun not timed).
     at.sidebar.multiselect(key="sb_device").set_value([])
     at.run()
+# A language switch (same filters: the page's figures are cached, only the words change).
+at.sidebar.radio(key="sb_lang").set_value("fr")
+out["lang"] = timed(at.run)
 out["errors"] = [str(e.value)[:300] for e in at.exception]
 out["detail"] = sorted(SPENT.items(), key=lambda x: -x[1])
 print("JSON" + json.dumps(out))
@@ -118,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"app: {root}; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("| page | first view CPU / wall (s) | persona change CPU, median / max (s) "
-          "| wall | device change CPU, median / max (s) | wall |\n|---|---:|---:|---:|---:|---:|")
+          "| wall | device change CPU, median / max (s) | wall | language switch CPU / wall (s) |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
     for name in args.pages.split(","):
         proc = subprocess.run([sys.executable, "-c", CHILD, str(root), PAGES[name],
                                str(args.runs), str(args.profile), "1" if args.detail else "0"],
@@ -135,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
 
         err = f" errors: {r['errors']}" if r["errors"] else ""
         print(f"| {name} | {r['first'][0]:.2f} / {r['first'][1]:.2f} | {cell('persona', 0)} "
-              f"| {cell('persona', 1)} | {cell('device', 0)} | {cell('device', 1)} |{err}",
+              f"| {cell('persona', 1)} | {cell('device', 0)} | {cell('device', 1)} "
+              f"| {r['lang'][0]:.2f} / {r['lang'][1]:.2f} |{err}",
               flush=True)
         for label, cpu in r["detail"][:25]:
             print(f"    {cpu * 1000:7.0f} ms  {label} (every rerun after the first view)")
