@@ -5,9 +5,10 @@ UI only: the numbers come from `journey.analytics.metrics`, the charts from
 `journey.present.stat_charts`.
 The page's own controls (metric, grouping; the themes heatmap's value and the drivers' stage;
 the sentiment period; the verbatim explorer's search, score group, sentiment, stage, path,
-theme and page; which folded parts are open: the numbers table, the theme editor, the
-per-stage / per-drop-off tables) live in the URL under `nps_*` keys, holding stable values
-(never translated labels), so a link reopens the same view in either language. Stages, paths
+theme and page; which folded parts are open: the numbers table, the themes by stage and
+the drivers, the theme editor, the per-stage / per-drop-off tables) live in the URL under
+`nps_*` keys, holding stable values (never translated labels), so a link reopens the same
+view in either language. Stages, paths
 and themes read from a link are checked against the data, the page against the pages the
 filters fill; what is not used is named in a notice.
 
