@@ -1,7 +1,7 @@
 """Browser speed benchmark: every page in Chromium on a demo store of N customers.
 
     python scripts/bench_browser.py [--customers 100000] [--runs 3] [--db PATH] [--strict]
-                                    [--root CHECKOUT]
+                                    [--root CHECKOUT] [--pages nps,journey-map]
 
 Builds a demo store (`python -m journey sample`; 100,000 customers ≈ 0.9M events), starts the
 app on a free port, and for each page measures with Playwright + Debian Chromium:
@@ -142,14 +142,14 @@ def pick_persona(page, persona: str, which: int = PERSONA_FILTER) -> float:
     return elapsed
 
 
-def measure(url: str, personas: list[str], runs: int, devices: list[str] | None = None
-            ) -> list[dict]:
+def measure(url: str, personas: list[str], runs: int, devices: list[str] | None = None,
+            pages: list[tuple[str, str]] = PAGES) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for path, title in PAGES:
+        for path, title in pages:
             navs, changes, extra, starts, devs = [], [], "", [], []
             for i in range(runs):
                 context = browser.new_context(viewport={"width": 1440, "height": 1000},
@@ -184,7 +184,7 @@ def measure(url: str, personas: list[str], runs: int, devices: list[str] | None 
         wait_idle(page, "Overview")
         by_path = {r["page"]: r for r in rows}
         for _ in range(runs):
-            for path, title in [*PAGES[1:], PAGES[0]]:
+            for path, title in [*pages[1:], pages[0]]:
                 link = page.locator('[data-testid="stSidebarNav"] a', has_text=title).first
                 t0 = time.perf_counter()
                 link.click()
@@ -202,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="reuse this store instead of building one")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a page misses a target")
     ap.add_argument("--root", help="serve the app of this checkout (default: this one)")
+    ap.add_argument("--pages", help="only these pages (comma-separated paths, e.g. nps,data)")
     args = ap.parse_args(argv)
+    wanted = args.pages.split(",") if args.pages else [p for p, _ in PAGES]
+    pages = [(p, title) for p, title in PAGES if p in wanted]
 
     with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "bench.duckdb"
@@ -217,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"app: {root}")
         proc, url = start_server(db, Path(tmp) / "streamlit.log", root)
         try:
-            rows = measure(url, personas, args.runs, devices)
+            rows = measure(url, personas, args.runs, devices, pages)
         finally:
             proc.terminate()
             try:

@@ -91,6 +91,35 @@ def test_lost_and_passing_are_the_dropoff_figures(store):
         assert mine["lost"].to_dict() == theirs["ending"].to_dict()
 
 
+def test_without_the_removal_effect_every_other_figure_is_the_same(store):
+    # The journey map's suggestions skip the Markov chain: same rows, same ranks, same
+    # counts and rates by hand (chat first, then ad), removal columns left empty.
+    for f in (Filters(), Filters(devices=["mobile"]), Filters(personas=["Nobody"])):
+        full = fix_first(store.cursor(), f, margins=False)
+        lean = fix_first(store.cursor(), f, margins=False, removal=False)
+        kept = [c for c in COLUMNS if not c.startswith("removal")]
+        assert lean[kept].equals(full[kept])
+        assert lean[["removal_effect", "removal_margin", "removal_conversions"]].isna().all(
+            axis=None)
+    lean = fix_first(store.cursor(), Filters(), removal=False).set_index("touchpoint")
+    assert list(lean.index) == ["chat", "ad", "site", "checkout", "mail"]
+    assert lean.loc["ad", "extra_conversions"] == pytest.approx(7 * (1 / 7 - 1 / 14) * 4 / 6)
+
+
+def test_the_precomputed_steps_and_the_computed_ones_count_alike(store):
+    # Filters() reads the precomputed steps (first_visit flags), a device filter computes
+    # them from the events: on this store (every event on mobile) the same journeys.
+    pre = fix_first(store.cursor(), Filters(), removal=False)
+    computed = fix_first(store.cursor(), Filters(devices=["mobile"]), removal=False)
+    cols = ["touchpoint", "stage", "passing", "lost", "dropoff_rate", "conversion_passing",
+            "extra_conversions"]
+    assert pre[cols].equals(computed[cols])
+    # Passing ad: 7 journeys, 4 of them converted (56 = 4 x 100 / 7, to the digit).
+    row = pre.set_index("touchpoint").loc["ad"]
+    assert (row["passing"], row["lost"]) == (7, 1)
+    assert row["conversion_passing"] == pytest.approx(400 / 7)
+
+
 def test_top_and_an_empty_scope(store):
     assert list(fix_first(store.cursor(), Filters(), top=2)["touchpoint"]) == ["chat", "ad"]
     empty = fix_first(store.cursor(), Filters(personas=["Nobody"]))

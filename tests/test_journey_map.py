@@ -410,3 +410,21 @@ def test_demo_pain_points_quote_only_their_own_touchpoints_complaints(demo_store
     finally:
         if store is not demo_store:
             store.close()
+
+
+@pytest.mark.parametrize("persona", [None, "P1"])
+def test_one_set_of_facts_makes_the_map_in_either_language(store, persona):
+    # The app caches the facts without the language: assembled in EN or FR they are the map
+    # build_map makes in that language, field for field.
+    cur = store.cursor()
+    facts = journey_map.map_facts(cur, Filters(), persona=persona)
+    assert facts.who == persona
+    assert facts.filters == (Filters(personas=(persona,)) if persona else Filters())
+    for lang in ("en", "fr"):
+        made = journey_map.assemble(facts, lang=lang, stages_df=store.stages(),
+                                    notes_df=store.notes(persona))
+        assert made == build_map(cur, Filters(), lang=lang, persona=persona,
+                                 stages_df=store.stages(), notes_df=store.notes(persona))
+    # Its scores by stage are metrics.nps's (the page draws the emotion curve from them).
+    nps = metrics.nps(cur, facts.filters, by="stage")
+    assert facts.nps_by_stage.equals(nps)

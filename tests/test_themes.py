@@ -128,6 +128,11 @@ def test_import_stores_each_answers_theme(db: Path) -> None:
     # NPS per theme, by hand: the answers' scores cycle 3, 8, 10 by file order.
     nps = dict(zip(df["label"], df["nps"].round(1), strict=True))
     assert nps == {"livraison · retard": -10.0, "attente · caisse": 0.0, "prix": 10.0}
+    # Without examples (the NPS page's pickers): the same themes and figures, no examples.
+    with Store(db) as store:
+        bare = themes.themes(store.cursor(), Filters(), examples=0)
+    assert bare.drop(columns="examples").equals(df.drop(columns="examples"))
+    assert bare["examples"].tolist() == [[], [], []]
 
 
 def test_rename_merge_pin_persist_across_recompute(db: Path) -> None:

@@ -257,7 +257,7 @@ def _themes(ctx: PageContext) -> list[str]:
     every verbatim read; none when the selection's answers have no theme."""
     if not ctx.query(voc.themes_available):
         return []
-    values = ctx.query(themes_figures.themes)["label"].dropna().unique().tolist()
+    values = ctx.query(themes_figures.themes, examples=0)["label"].dropna().unique().tolist()
     return sorted(map(str, values))
 
 

@@ -38,20 +38,38 @@ def render(ctx: PageContext, url: UrlState | None = None) -> dict[str, Any]:
     section's default, left out of links). Each part is a fragment: its controls rerun it
     alone, and write their keys to `url`."""
     st.subheader(ctx.t("themes.title"))
-    defaults: dict[str, Any] = {"nps_hm": "share", "nps_drv_stage": None, "nps_manage": False}
-    listing = ctx.query(th.themes)
+    defaults: dict[str, Any] = {"nps_themes": False, "nps_hm": "share", "nps_drv_stage": None,
+                                "nps_manage": False}
+    # Without examples: only the (folded) editor shows them, and reads them when opened.
+    listing = ctx.query(th.themes, examples=0)
     if listing.empty or int(listing["size"].sum()) == 0:
         st.info(ctx.t("themes.empty"), icon=":material/chat_bubble_outline:")
         if not listing.empty:
-            defaults.update(section(ctx, _editor, listing, url=url,
-                                    default={"nps_manage": False}))
+            defaults.update(section(ctx, _editor, url=url, default={"nps_manage": False}))
         return defaults
     st.caption(ctx.t("themes.intro"))
-    value = section(ctx, _heatmap, url=url, default={"nps_hm": "share"})
-    stage = section(ctx, _drivers, url=url, default={"nps_drv_stage": None})
+    figures = section(ctx, _figures, url=url,
+                      default={"nps_themes": False, "nps_hm": "share", "nps_drv_stage": None})
     # The editor's forms write to the store and rerun the whole page (st.rerun).
-    editor = section(ctx, _editor, listing, url=url, default={"nps_manage": False})
-    return {**defaults, **value, **stage, **editor}
+    editor = section(ctx, _editor, url=url, default={"nps_manage": False})
+    return {**defaults, **figures, **editor}
+
+
+def _figures(ctx: PageContext) -> dict[str, Any]:
+    """The themes by stage and the drivers, made only while their expander is open (its state
+    under its URL key): folded, a filter change reads neither (two queries and two charts,
+    a fifth of the page's rerun). Its controls rerun this section alone."""
+    box, shown = folded(ctx, "instant2.themes_figures", key="themes_w_figures")
+    if not shown:
+        # The controls keep their values for when it opens again (and the link keeps them).
+        return {"nps_themes": False,
+                "nps_hm": st.session_state.get("themes_w_value") or "share",
+                "nps_drv_stage": None}
+    with box:
+        st.caption(ctx.t("instant2.themes_figures_note"))
+        value = _heatmap(ctx)
+        stage = _drivers(ctx)
+    return {"nps_themes": True, **value, **stage}
 
 
 def _driver_stages(df: pd.DataFrame) -> list[str]:
@@ -61,9 +79,16 @@ def _driver_stages(df: pd.DataFrame) -> list[str]:
             if isinstance(s, str)]
 
 
-def known(ctx: PageContext) -> dict[str, list[str]]:
-    """The stages a link may pick for the drivers (the picker's choices), from the data."""
-    return {"nps_drv_stage": [ALL, *_driver_stages(ctx.query(drv.drivers, by="stage"))]}
+def known(ctx: PageContext) -> dict[str, Any]:
+    """The stages a link may pick for the drivers (the picker's choices), from the data; read
+    only when the link (or the page) opens the drivers (`nps_themes`, parsed before): a
+    folded section costs no query, and a stage for it is then not used."""
+    def stages(so_far: dict[str, Any]) -> list[str]:
+        if not so_far.get("nps_themes"):
+            return [ALL]
+        return [ALL, *_driver_stages(ctx.query(drv.drivers, by="stage"))]
+
+    return {"nps_drv_stage": stages}
 
 
 def _heatmap(ctx: PageContext) -> dict[str, Any]:
@@ -149,13 +174,13 @@ def _drivers(ctx: PageContext) -> dict[str, Any]:
     return {"nps_drv_stage": None if stage == default else stage}
 
 
-def _editor(ctx: PageContext, listing: pd.DataFrame) -> dict[str, Any]:
+def _editor(ctx: PageContext) -> dict[str, Any]:
     """Rename, merge, pin: written to the store at once, kept across recomputes. Made only
     while its expander is open (its state under its URL key)."""
     box, shown = folded(ctx, "themes.manage", key="themes_w_manage")
-    if shown:  # folded: nothing of it is made or sent
+    if shown:  # folded: nothing of it is made or sent, its examples not even read
         with box:
-            _edit(ctx, listing)
+            _edit(ctx, ctx.query(th.themes))
     return {"nps_manage": shown}
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
-from journey.analytics import journey_map, metrics
+from journey.analytics import journey_map
 from journey.analytics.filters import Filters
 from journey.db.store import Store
 from journey.present import map_export
@@ -118,14 +118,21 @@ def _write(vals: dict[str, Any]) -> None:
 
 
 # -- data ----------------------------------------------------------------------------------
+def get_facts(ctx: PageContext, filters: Filters, who: str | None) -> journey_map.MapFacts:
+    """The queries of the map of `who` under `filters`, cached by (filters, persona, data
+    version) and not by language: a language switch redraws the map without a query."""
+    return ctx.query(journey_map.map_facts, filters=filters, persona=who)
+
+
 def get_map(ctx: PageContext, filters: Filters, who: str | None) -> journey_map.JourneyMap:
-    """The map of `who` (None: everyone) under `filters`, cached by data version."""
+    """The map of `who` (None: everyone) under `filters` in the page's language, cached by
+    data version (its facts are cached apart, without the language)."""
     def build(cur: Any, filters: Filters, *, persona: str | None, lang: str,
               notes_version: int) -> journey_map.JourneyMap:
         # notes_version is part of the cache key only: notes are saved through the store and
         # bump its data version, so the cached map follows them.
-        return journey_map.build_map(
-            cur, filters, lang=lang, persona=persona, stages_df=ctx.stages_df,
+        return journey_map.assemble(
+            get_facts(ctx, filters, persona), lang=lang, stages_df=ctx.stages_df,
             notes_df=ctx.store.notes(persona),
         )
 
@@ -150,15 +157,16 @@ def lane_name(ctx: PageContext, lane: str) -> str:
     return ctx.t(f"map.lane.{lane}")
 
 
-def draw_emotion(ctx: PageContext, jm: journey_map.JourneyMap, filters: Filters, *,
-                 height: int) -> None:
+def draw_emotion(ctx: PageContext, jm: journey_map.JourneyMap, facts: journey_map.MapFacts,
+                 *, height: int) -> None:
+    """The emotion curve of `jm`: its scores by stage are the ones its facts already read
+    (the same query under the same filters), never read again."""
     try:
         from journey.present import stat_charts
     except ImportError:  # pragma: no cover
         stat_charts = None
     metric = "nps" if any(s.score_metric == "nps" for s in jm.stages) else "csat"
-    fn = metrics.nps if metric == "nps" else metrics.csat
-    df = ctx.query(fn, filters=filters, by="stage")
+    df = facts.nps_by_stage if metric == "nps" else facts.csat_by_stage
     if stat_charts is not None and not df.empty:
         # ends=True: the axis names its extremes (negative / positive), as on the slide.
         chart = cached_chart(stat_charts.emotion_curve, df, lang=ctx.lang,
@@ -191,7 +199,8 @@ def draw_card(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str) -> None
         box.text(line)
 
 
-def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable: bool) -> None:
+def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, facts: journey_map.MapFacts, *,
+             key: str, editable: bool) -> None:
     """The map with Streamlit elements: one column per stage, lanes as rows."""
     lang, ss = ctx.lang, st.session_state
     n = len(jm.stages)
@@ -225,7 +234,7 @@ def draw_map(ctx: PageContext, jm: journey_map.JourneyMap, *, key: str, editable
                  delta_color="off", delta_arrow="off", border=True)
 
     st.markdown(f"**{md(ctx.t('map.lane_emotion'))}**")
-    draw_emotion(ctx, jm, jm.filters, height=300 if big else 200)
+    draw_emotion(ctx, jm, facts, height=300 if big else 200)
     scores = st.columns(n, gap="small")
     for c, s in zip(scores, jm.stages, strict=True):
         c.text(map_export.score_text(s, lang))
@@ -361,6 +370,7 @@ def render(ctx: PageContext) -> None:
         persona = vals["map_persona"] or None
 
         jm = get_map(ctx, ctx.filters, persona)
+        facts = get_facts(ctx, ctx.filters, persona)  # cached by get_map
         if jm.n == 0 and jm.responses == 0:
             show_caption(ctx.caption(filters=jm.filters, n=0))
             empty_state(ctx, "no_match")
@@ -369,16 +379,20 @@ def render(ctx: PageContext) -> None:
         st.subheader(md(jm.title), anchor=False)
 
         mode = vals["map_compare"]
-        jm_b = None
+        jm_b = facts_b = None
+        side_b: tuple[Filters, str | None] | None = None
         if mode == "persona":
             # The second side adds a persona: the sidebar's other filters, that persona.
-            jm_b = get_map(ctx, ctx.filters.replace(personas=()), vals["map_b_persona"] or None)
+            side_b = (ctx.filters.replace(personas=()), vals["map_b_persona"] or None)
         elif mode == "period":
-            fb = ctx.filters.replace(since=vals["map_b_since"], until=vals["map_b_until"])
-            jm_b = get_map(ctx, fb, persona)
+            side_b = (ctx.filters.replace(since=vals["map_b_since"],
+                                          until=vals["map_b_until"]), persona)
+        if side_b is not None:
+            jm_b = get_map(ctx, *side_b)
+            facts_b = get_facts(ctx, *side_b)
 
-        if jm_b is None:
-            draw_map(ctx, jm, key="a", editable=True)
+        if jm_b is None or facts_b is None:
+            draw_map(ctx, jm, facts, key="a", editable=True)
         else:
             diff = journey_map.compare_maps(jm, jm_b)
             top = diff.head(10)
@@ -401,7 +415,8 @@ def render(ctx: PageContext) -> None:
             if mode == "persona":
                 compare_downloads(ctx, jm, jm_b, diff)
             left, right = st.columns(2, gap="large")
-            for col, side, m in ((left, "map.side_a", jm), (right, "map.side_b", jm_b)):
+            for col, side, m, mf in ((left, "map.side_a", jm, facts),
+                                     (right, "map.side_b", jm_b, facts_b)):
                 with col:
                     st.markdown(f"**{md(ctx.t(side))} — {md(m.title)}**")
                     show_caption(ctx.caption(filters=m.filters, n=m.n))
@@ -409,9 +424,9 @@ def render(ctx: PageContext) -> None:
                         empty_state(ctx, "no_match")
                         continue
                     draw_card(ctx, m, key=f"side_{side[-1]}")
-                    draw_emotion(ctx, m, m.filters, height=180)
+                    draw_emotion(ctx, m, mf, height=180)
             with st.expander(ctx.t("page.journey_map") + " — " + ctx.t("map.side_a")):
-                draw_map(ctx, jm, key="a", editable=True)
+                draw_map(ctx, jm, facts, key="a", editable=True)
 
         if not ctx.workshop:
             st.markdown(f"**{md(ctx.t('map.export'))}**")

@@ -5,9 +5,10 @@ UI only: the numbers come from `journey.analytics.metrics`, the charts from
 `journey.present.stat_charts`.
 The page's own controls (metric, grouping; the themes heatmap's value and the drivers' stage;
 the sentiment period; the verbatim explorer's search, score group, sentiment, stage, path,
-theme and page; which folded parts are open: the numbers table, the theme editor, the
-per-stage / per-drop-off tables) live in the URL under `nps_*` keys, holding stable values
-(never translated labels), so a link reopens the same view in either language. Stages, paths
+theme and page; which folded parts are open: the numbers table, the themes by stage and
+the drivers, the theme editor, the per-stage / per-drop-off tables) live in the URL under
+`nps_*` keys, holding stable values (never translated labels), so a link reopens the same
+view in either language. Stages, paths
 and themes read from a link are checked against the data, the page against the pages the
 filters fill; what is not used is named in a notice.
 
@@ -52,6 +53,10 @@ URL = UrlState(
     Param("nps_group", "str", "all", choices=SCORE_GROUPS, widget="nps_w_group",
           label="nps_page.score_group"),
     Param("nps_q", "str", "", max_len=SEARCH_MAX, widget="nps_w_q", label="nps_page.search"),
+    # The themes by stage and the drivers are made only when opened (before the keys they
+    # hold: the drivers' stage is checked against the data only then).
+    Param("nps_themes", "bool", False, widget="themes_w_figures",
+          label="instant2.themes_figures"),
     Param("nps_hm", "str", "share", choices=tc.VALUES, widget="themes_w_value",
           label="urlstate.heatmap_value"),
     # None: the drivers' own default (the conversion stage when it has drivers).
@@ -234,8 +239,9 @@ def _section_groups(ctx: PageContext, available: list[str]) -> str:
     overall = ctx.query(fn, by=None)
     _headline(ctx, metric, overall)
     # The groups with their difference from the rest of the selection (the comparison a
-    # reader makes between bars), margins from analytics.compare.
-    df = ctx.query(compare.groups, metric=metric, by=by)
+    # reader makes between bars), margins from analytics.compare: `compare.groups` of the
+    # very frame the stacked bars below draw (one query for both, not two).
+    df = compare.versus_rest(ctx.query(fn, by=by), metric)
     if df.empty:
         st.info(ctx.t("nps_page.no_metric", metric=i18n.md_escape(metric.upper())),
                 icon=":material/info:")
@@ -356,7 +362,7 @@ def render(ctx: PageContext) -> None:
         any_match = any(
             not ctx.query(fn, by=None).empty
             for fn in (metrics.nps, metrics.csat, metrics.ces)
-        ) or not ctx.query(voc.verbatims, limit=1).empty
+        ) or int(ctx.query(voc.count_verbatims)) > 0  # the explorer's own count (cached)
         if not any_match:
             empty_state(ctx, "no_match")
             URL.write(URL.widget_values())

@@ -47,13 +47,24 @@ def _counts(engine: Engine, filters: Filters) -> pd.DataFrame:
     options = scope.FlowOptions()
     with_sql, params, pre = scope.steps_with(filters, options)
     conv = scope.journey_conversion_cte(filters, options, params, precomputed=pre)
+    if pre:
+        # The precomputed steps flag each journey's first step at a node (first_visit), as
+        # flows.dropoffs counts passing: no grouping of every step by (journey, node).
+        passing = (
+            "f_pass AS (SELECT s.node, MIN(s.stage) AS stage, SUM(s.first_visit) AS passing, "
+            "SUM(s.first_visit * c.converted) AS passing_converted FROM j_st s JOIN j_conv c "
+            "ON c.cid = s.cid AND c.session_no = s.session_no GROUP BY s.node)"
+        )
+    else:
+        passing = (
+            "f_vis AS (SELECT cid, session_no, node, MIN(stage) AS stage FROM j_st "
+            "GROUP BY cid, session_no, node),\n"
+            "f_pass AS (SELECT v.node, MIN(v.stage) AS stage, COUNT(*) AS passing, "
+            "SUM(c.converted) AS passing_converted FROM f_vis v JOIN j_conv c "
+            "ON c.cid = v.cid AND c.session_no = v.session_no GROUP BY v.node)"
+        )
     sql = (
-        f"{with_sql},\n{conv},\n"
-        "f_vis AS (SELECT cid, session_no, node, MIN(stage) AS stage FROM j_st "
-        "GROUP BY cid, session_no, node),\n"
-        "f_pass AS (SELECT v.node, MIN(v.stage) AS stage, COUNT(*) AS passing, "
-        "SUM(c.converted) AS passing_converted FROM f_vis v JOIN j_conv c "
-        "ON c.cid = v.cid AND c.session_no = v.session_no GROUP BY v.node),\n"
+        f"{with_sql},\n{conv},\n{passing},\n"
         "f_end AS (SELECT s.node, COUNT(*) AS lost FROM j_st s JOIN j_conv c "
         "ON c.cid = s.cid AND c.session_no = s.session_no "
         "WHERE s.next_node IS NULL AND c.converted = 0 GROUP BY s.node),\n"
@@ -66,23 +77,33 @@ def _counts(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 
 def fix_first(
-    source: EngineLike, filters: Filters, *, top: int | None = None, margins: bool = True
+    source: EngineLike, filters: Filters, *, top: int | None = None, margins: bool = True,
+    removal: bool = True,
 ) -> pd.DataFrame:
     """The ranked table (COLUMNS; rates and differences in points, 0..100, removal_effect
     and removal_margin 0..1). `top` keeps the first rows only; `margins=False` skips the
-    removal effect's bootstrap (NaN margins) for callers that do not show it (the journey
-    map). Empty when no journey is in scope."""
+    removal effect's bootstrap (NaN margins) for callers that do not show it.
+    `removal=False` skips the Markov removal effect altogether (removal_* NaN): the ranking
+    and every other column do not depend on it, and reading the journeys' paths for the
+    chain was half of the table's cost (the journey map's suggestions use this). Empty when
+    no journey is in scope."""
     engine = Engine.of(source)
     counts = _counts(engine, filters)
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
     journeys = int(counts["journeys"].iloc[0] or 0)
     converted = int(counts["converted"].iloc[0] or 0)
-    paths = attribution.load_paths(engine, filters)
-    markov = attribution.attribute(engine, filters, "markov", paths=paths)
-    effect = dict(zip(markov.table["node"], markov.table["removal_effect"], strict=True))
-    spread = dict(zip(paths.nodes, attribution.markov_removal_margins(paths), strict=True)) \
-        if margins else {}
+    effect: dict[str, float] = {}
+    spread: dict[str, float] = {}
+    chain_conversions = float("nan")
+    if removal:
+        paths = attribution.load_paths(engine, filters)
+        markov = attribution.attribute(engine, filters, "markov", paths=paths)
+        effect = dict(zip(markov.table["node"], markov.table["removal_effect"], strict=True))
+        chain_conversions = markov.conversions
+        if margins:
+            spread = dict(zip(paths.nodes, attribution.markov_removal_margins(paths),
+                              strict=True))
     rows = []
     for r in counts.itertuples(index=False):
         n, lost, conv_n = int(r.passing), int(r.lost), int(r.passing_converted or 0)
@@ -93,7 +114,7 @@ def fix_first(
             d, dm, sig = diff.delta, diff.margin, diff.significant
         else:
             d, dm, sig = float("nan"), float("nan"), False
-        re = float(effect.get(r.touchpoint, 0.0))
+        re = float(effect.get(r.touchpoint, 0.0)) if removal else float("nan")
         rows.append({
             "touchpoint": r.touchpoint, "stage": r.stage, "passing": n, "lost": lost,
             "dropoff_rate": rate * 100.0, "dropoff_margin": stats.wilson_margin(n, lost),
@@ -103,8 +124,8 @@ def fix_first(
             "difference_significant": bool(sig),
             "removal_effect": re,
             "removal_margin": float(spread.get(r.touchpoint, float("nan")))
-            if r.touchpoint in spread or not margins else 0.0,
-            "removal_conversions": re * markov.conversions,
+            if r.touchpoint in spread or not margins or not removal else 0.0,
+            "removal_conversions": re * chain_conversions,
             "small": stats.is_small(n),
             "_went_on": conv_n / (n - lost) if n > lost else (
                 converted / journeys if journeys else 0.0),

@@ -340,6 +340,18 @@ def _top_mix(df: pd.DataFrame, by: str, lang: str) -> tuple[tuple[str, float], .
                                  strict=True))
 
 
+def persona_description(engine: Engine, who: str | None) -> str | None:
+    """The persona's description from the persona list; None for all customers, or when the
+    data gives none."""
+    if not who:
+        return None
+    row = engine.one("SELECT description FROM personas WHERE persona = ?", [who],
+                     purpose="journey_map.persona_description")
+    if row and row[0] is not None and str(row[0]).strip():
+        return str(row[0]).strip()
+    return None
+
+
 def persona_card(
     engine: Engine,
     who: str | None,
@@ -351,51 +363,48 @@ def persona_card(
 ) -> PersonaCard:
     """The card of `who` (None: all customers): its description from the persona list,
     its size against every customer under the same filters, its top channels and devices."""
-    description = None
-    if who:
-        row = engine.one("SELECT description FROM personas WHERE persona = ?", [who],
-                         purpose="journey_map.persona_description")
-        if row and row[0] is not None and str(row[0]).strip():
-            description = str(row[0]).strip()
     return PersonaCard(
-        name=who, description=description, customers=customers, all_customers=all_customers,
+        name=who, description=persona_description(engine, who), customers=customers,
+        all_customers=all_customers,
         share=customers / all_customers if all_customers else None,
         channels=_top_mix(ch_mix, "channel", lang), devices=_top_mix(dev_mix, "device", lang),
     )
 
 
 # -- the map -------------------------------------------------------------------------------
-def build_map(
-    source: EngineLike,
-    filters: Filters,
-    *,
-    lang: str,
-    persona: str | None = None,
-    stages_df: pd.DataFrame | None = None,
-    notes_df: pd.DataFrame | None = None,
-) -> JourneyMap:
-    """The journey map of one persona (or everyone) under `filters`.
+@dataclass(frozen=True)
+class MapFacts:
+    """What `build_map` reads from the store for one map (filters, persona), in no language:
+    the app caches it per (filters, persona, data version), so a language switch redraws the
+    map from it without a query, and the page's emotion curve reuses its scores by stage."""
 
-    `persona` narrows the filters to that persona and picks its notes; `stages_df`
-    (Store.stages()) gives the team's own stage labels; `notes_df` (Store.notes(persona))
-    the opportunities. Both are read from `source` when not given.
+    filters: Filters  # the map's own filters (map_filters of the filters and persona)
+    who: str | None  # the one persona the map shows, None for several or all
+    overview: dict[str, Any]
+    funnel: pd.DataFrame
+    nps_by_stage: pd.DataFrame
+    csat_by_stage: pd.DataFrame
+    nps_by_touchpoint: pd.DataFrame
+    csat_by_touchpoint: pd.DataFrame
+    dropoffs: pd.DataFrame
+    touchpoints: pd.DataFrame
+    channel_mix: pd.DataFrame
+    device_mix: pd.DataFrame
+    negative: pd.DataFrame
+    everyone: dict[str, Any]  # reach.totals under the same filters, any persona
+    fixes: pd.DataFrame  # "fix first" without the removal effect (not shown on the map)
+    order: tuple[tuple[str, int], ...]  # the stages in journey order, with positions
+    description: str | None  # the persona's, from the persona list
+
+
+def map_facts(source: EngineLike, filters: Filters, *, persona: str | None = None
+              ) -> MapFacts:
+    """Every query of the map of `persona` (None: the filters' own personas) under `filters`.
     """
     engine = Engine.of(source)
     f = map_filters(filters, persona)
-    # Notes belong to one persona: the one the map shows, when it shows exactly one.
+    # Notes and the card belong to one persona: the one the map shows, when it shows one.
     who = f.personas[0] if len(f.personas) == 1 else None
-    if stages_df is None:
-        stages_df = engine.df(
-            "SELECT stage, position, label_en, label_fr FROM stages ORDER BY position, stage",
-            purpose="journey_map.stages",
-        )
-    if notes_df is None:
-        notes_df = engine.df(
-            "SELECT stage, note FROM notes WHERE persona = ? ORDER BY stage", [who or ""],
-            purpose="journey_map.notes",
-        )
-    notes = {str(r["stage"]): str(r["note"]) for _, r in notes_df.iterrows()}
-
     # Independent read queries: run at once, each on its own cursor (DuckDB runs them in
     # parallel and releases the GIL), instead of one after the other.
     (ov, funnel, nps_st, csat_st, nps_tp, csat_tp, drops, tops, ch_mix, dev_mix, neg,
@@ -413,26 +422,76 @@ def build_map(
         (negative_verbatims, f, {}),
         # The persona card's "share of all": the same filters, any persona.
         (reach.totals, f.replace(personas=()), {}),
-        (fix_first.fix_first, f, {"margins": False}),
+        # The suggestions rank by extra conversions: the Markov removal effect (half of the
+        # table's cost, reading every journey's path) is not on the map.
+        (fix_first.fix_first, f, {"margins": False, "removal": False}),
     ])
-    suggestions = _suggestions(fixes)
-    tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
-
     # Stages in journey order: the funnel's (the stages in use, or the filtered ones).
     bars = reach.stage_rows(funnel)
     if not bars.empty:
         order = [(str(r["stage"]), _int(r["position"])) for _, r in bars.iterrows()]
     else:
         order = reach.stages_in_use(engine, f)
-    funnel_by = {str(r["stage"]): r for _, r in bars.iterrows()}
+    return MapFacts(
+        filters=f, who=who, overview=dict(ov), funnel=funnel, nps_by_stage=nps_st,
+        csat_by_stage=csat_st, nps_by_touchpoint=nps_tp, csat_by_touchpoint=csat_tp,
+        dropoffs=drops, touchpoints=tops, channel_mix=ch_mix, device_mix=dev_mix,
+        negative=neg, everyone=dict(everyone), fixes=fixes,
+        order=tuple((str(s), int(p)) for s, p in order),
+        description=persona_description(engine, who),
+    )
+
+
+def build_map(
+    source: EngineLike,
+    filters: Filters,
+    *,
+    lang: str,
+    persona: str | None = None,
+    stages_df: pd.DataFrame | None = None,
+    notes_df: pd.DataFrame | None = None,
+) -> JourneyMap:
+    """The journey map of one persona (or everyone) under `filters`.
+
+    `persona` narrows the filters to that persona and picks its notes; `stages_df`
+    (Store.stages()) gives the team's own stage labels; `notes_df` (Store.notes(persona))
+    the opportunities. Both are read from `source` when not given.
+    """
+    engine = Engine.of(source)
+    facts = map_facts(engine, filters, persona=persona)
+    if stages_df is None:
+        stages_df = engine.df(
+            "SELECT stage, position, label_en, label_fr FROM stages ORDER BY position, stage",
+            purpose="journey_map.stages",
+        )
+    if notes_df is None:
+        notes_df = engine.df(
+            "SELECT stage, note FROM notes WHERE persona = ? ORDER BY stage", [facts.who or ""],
+            purpose="journey_map.notes",
+        )
+    return assemble(facts, lang=lang, stages_df=stages_df, notes_df=notes_df)
+
+
+def assemble(facts: MapFacts, *, lang: str, stages_df: pd.DataFrame | None,
+             notes_df: pd.DataFrame) -> JourneyMap:
+    """The map of `facts` in `lang`, with the team's stage labels and notes: no query."""
+    f, who = facts.filters, facts.who
+    ov, nps_st, csat_st = facts.overview, facts.nps_by_stage, facts.csat_by_stage
+    drops, tops, neg = facts.dropoffs, facts.touchpoints, facts.negative
+    ch_mix, dev_mix = facts.channel_mix, facts.device_mix
+    notes = {str(r["stage"]): str(r["note"]) for _, r in notes_df.iterrows()}
+    suggestions = _suggestions(facts.fixes)
+    tp_stage = {str(r["touchpoint"]): r["stage"] for _, r in tops.iterrows()}
+    order = list(facts.order)
+    funnel_by = {str(r["stage"]): r for _, r in reach.stage_rows(facts.funnel).iterrows()}
     journeys = _int(ov.get("journeys"))
 
     columns: list[StageColumn] = []
     pains_by_stage: dict[str, tuple[PainPoint, ...]] = {}
     for stage, _position in order:
         metric, score = _stage_score(stage, nps_st, csat_st)[:2]
-        pains_by_stage[stage] = _pain_points(stage, drops, nps_tp, csat_tp, tp_stage,
-                                             metric, score)
+        pains_by_stage[stage] = _pain_points(stage, drops, facts.nps_by_touchpoint,
+                                             facts.csat_by_touchpoint, tp_stage, metric, score)
     for i, (stage, position) in enumerate(order):
         fr = funnel_by.get(stage)
         customers = _int(fr["customers"]) if fr is not None else 0
@@ -475,8 +534,12 @@ def build_map(
         ))
 
     n = _int(ov.get("customers"))
-    card = persona_card(engine, who, n, _int(everyone.get("customers")), ch_mix, dev_mix,
-                        lang)
+    everyone = _int(facts.everyone.get("customers"))
+    card = PersonaCard(
+        name=who, description=facts.description, customers=n, all_customers=everyone,
+        share=n / everyone if everyone else None,
+        channels=_top_mix(ch_mix, "channel", lang), devices=_top_mix(dev_mix, "device", lang),
+    )
     return JourneyMap(
         title=title_for(f, lang), persona=who, lang=lang, filters=f,
         filters_text=f.describe(lang, lambda s: _stage_label(s, lang, stages_df)),

@@ -7,6 +7,8 @@ so a theme's stage is its answer's stage on the NPS page.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from journey.analytics import scope
@@ -67,12 +69,21 @@ def themes(source: EngineLike, filters: Filters, *, examples: int = 3) -> pd.Dat
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in THEME_COLUMNS})
     params["ex_limit"] = max(int(examples), 0)
+    if params["ex_limit"] == 0:
+        # No examples asked for (the NPS page's pickers and empty check): no second pass
+        # ranking every comment of every theme.
+        return _listing(df, {})
     ex = eng.df(
         head + "SELECT theme_id, comment FROM (SELECT c.theme_id, c.comment, ROW_NUMBER() "
         "OVER (PARTITION BY c.theme_id ORDER BY c.theme_weight DESC, c.response_id) AS k "
         "FROM c WHERE c.theme_id IS NOT NULL) x WHERE k <= $ex_limit ORDER BY theme_id, k",
         params, purpose="themes.examples")
     by_theme = ex.groupby("theme_id")["comment"].apply(list).to_dict() if not ex.empty else {}
+    return _listing(df, by_theme)
+
+
+def _listing(df: pd.DataFrame, by_theme: dict[Any, list[str]]) -> pd.DataFrame:
+    """`themes`' frame from its counts and each theme's examples."""
     comments = df["comments"].astype("int64")
     df["share"] = (df["size"] / comments.where(comments > 0)).fillna(0.0).astype(float)
     _nps(df)

@@ -52,24 +52,38 @@ def encode_key(path: Sequence[str]) -> str:
     return "".join(f"{len(step)}:{step}" for step in path)
 
 
-def journeys_cte(filters: Filters, options: FlowOptions = DEFAULT_FLOW
-                 ) -> tuple[str, dict[str, Any]]:
+def journeys_cte(filters: Filters, options: FlowOptions = DEFAULT_FLOW, *,
+                 last_node: bool = True) -> tuple[str, dict[str, Any]]:
     """`WITH ...` defining `vj` (one row per journey in scope: cid, customer_id, vkey,
     last_node, converted) and `va` (the answers in the filters: response_id, customer_id,
-    stage, nps, sentiment), with their params."""
+    stage, nps, sentiment), with their params. `last_node=False` leaves last_node and
+    converted out (NULL): finding each journey's last step is a second pass over the steps
+    that only the drop-off points need."""
     with_sql, params, jsql, conv, rsql = variant_fragments(filters, options)
+    if last_node:
+        last = (
+            "vl AS (SELECT s.cid, s.node AS last_node FROM j_st s "
+            "JOIN vk ON vk.cid = s.cid AND s.step = vk.last_step),\n"
+        )
+        vj = (f"vj AS (SELECT j.cid, cs.customer_id, vk.vkey, vl.last_node, {conv} AS "
+              f"converted FROM ({jsql}) j JOIN vk ON vk.cid = j.cid JOIN vl ON vl.cid = j.cid "
+              "JOIN customer_summary cs ON cs.cid = j.cid),\n")
+    else:
+        last = ""
+        vj = ("vj AS (SELECT j.cid, cs.customer_id, vk.vkey, NULL AS last_node, NULL AS "
+              f"converted FROM ({jsql}) j JOIN vk ON vk.cid = j.cid "
+              "JOIN customer_summary cs ON cs.cid = j.cid),\n")
     sql = (
         f"{with_sql},\n"
         f"vk AS (SELECT cid, {VARIANT_KEY} AS vkey, MAX(step) AS last_step FROM j_st "
         "GROUP BY cid),\n"
-        "vl AS (SELECT s.cid, s.node AS last_node FROM j_st s "
-        "JOIN vk ON vk.cid = s.cid AND s.step = vk.last_step),\n"
-        f"vj AS (SELECT j.cid, cs.customer_id, vk.vkey, vl.last_node, {conv} AS converted "
-        f"FROM ({jsql}) j JOIN vk ON vk.cid = j.cid JOIN vl ON vl.cid = j.cid "
-        "JOIN customer_summary cs ON cs.cid = j.cid),\n"
+        f"{last}{vj}"
         "va AS (SELECT fr.response_id, fr.customer_id, fr.stage, fr.nps, r.sentiment "
         f"FROM ({rsql}) fr JOIN responses r ON r.response_id = fr.response_id)"
     )
+    if "$conv_stage" not in sql:
+        # Bound for the converted expression only, which last_node=False leaves out.
+        params.pop("conv_stage", None)
     return sql, params
 
 
@@ -145,7 +159,7 @@ def by_variant(
     if top < 1:
         raise ValueError(f"top must be at least 1 (got {top}).")
     engine = Engine.of(source)
-    with_sql, params = journeys_cte(filters, options)
+    with_sql, params = journeys_cte(filters, options, last_node=False)
     params["v_top"] = top
     # The totals (every answer in scope) are the sums of the per-variant counts: read in the
     # same query instead of a second pass over every journey (`_total`), same integers.

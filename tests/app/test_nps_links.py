@@ -99,10 +99,11 @@ def test_each_filter_alone_matches_the_core(app_test, demo_db, key, value):
 
 def test_views_from_a_link(app_test, demo_db):
     stages = direct(demo_db, drivers.drivers, by="stage")
-    at = _run(app_test, demo_db)
+    at = _run(app_test, demo_db, nps_themes="1")
     default = _widget(at, "themes_w_stage").value
     other = next(s for s in stages.loc[stages["scope"] == "stage", "group"] if s != default)
-    at = _run(app_test, demo_db, nps_hm="nps", nps_trend="week", nps_drv_stage=other)
+    at = _run(app_test, demo_db, nps_themes="1", nps_hm="nps", nps_trend="week",
+              nps_drv_stage=other)
     assert _notices(at) == []
     assert _widget(at, "themes_w_value").value == "nps"
     assert _widget(at, "words_w_grain").value == "week"
@@ -139,7 +140,9 @@ def test_page_is_clamped_to_the_pages_of_the_links_filters(app_test, demo_db):
 @pytest.mark.parametrize("key", sorted(CONTROLS))
 def test_a_hostile_value_is_named_and_the_default_used(app_test, demo_db, key):
     widget, default, label = CONTROLS[key]
-    at = _run(app_test, demo_db, **{key: HOSTILE})
+    # The themes' controls are drawn (and the drivers' stages read) with their section open.
+    opened = {"nps_themes": "1"} if key in ("nps_hm", "nps_drv_stage") else {}
+    at = _run(app_test, demo_db, **opened, **{key: HOSTILE})
     why = "shell.url_unknown" if key in DATA_KEYS else "shell.url_invalid"
     notice = i18n.t(why, "en", name=i18n.t(label, "en"), value=i18n.md_escape(HOSTILE))
     assert _notices(at) == [notice]
@@ -173,6 +176,10 @@ def test_notice_in_french(app_test, demo_db):
 def test_controls_are_written_to_the_url(app_test, demo_db):
     theme, top = _theme(demo_db), _top_path(demo_db)
     at = _run(app_test, demo_db)
+    assert _param(at, "nps_themes") is None  # folded by default
+    at.session_state["themes_w_figures"] = True  # what opening the expander sends
+    at.run()
+    assert _param(at, "nps_themes") == "1"
     for key in ("nps_hm", "nps_trend", "nps_sent", "nps_stage", "nps_path", "nps_theme",
                 "nps_page"):
         assert _param(at, key) is None  # defaults are left out of links
@@ -195,7 +202,8 @@ def test_controls_are_written_to_the_url(app_test, demo_db):
     assert _param(at, "nps_theme") is None and _param(at, "nps_path") is None
     assert _param(at, "nps_sent") is None
     # the written link reopens the same view
-    link = {k: _param(at, k) for k in ("nps_hm", "nps_trend", "nps_stage", "nps_page")}
+    link = {k: _param(at, k) for k in ("nps_themes", "nps_hm", "nps_trend", "nps_stage",
+                                       "nps_page")}
     again = _run(app_test, demo_db, **link)
     assert _notices(again) == []
     assert _total_shown(again) == _total_shown(at) == direct(

@@ -70,11 +70,14 @@ def _total_shown(at) -> int:
 def test_demo_store_renders_every_section(app_test, demo_db):
     at = _run(app_test, demo_db)
     subheaders = [s.value for s in at.main.subheader]
-    # groups, stacked, heatmap, trend; themes, drivers (ui/voc_themes.py); sentiment over
-    # time, detractors' journeys, verbatims (ui/voc_explorer.py)
-    assert len(subheaders) == 9
-    # bars, stacked, heatmap, trend, themes × stages, drivers, sentiment over time
-    assert len(_charts(at)) == 7
+    # groups, stacked, heatmap, trend; themes (ui/voc_themes.py; its figures folded);
+    # sentiment over time, detractors' journeys, verbatims (ui/voc_explorer.py)
+    assert len(subheaders) == 8
+    # bars, stacked, heatmap, trend, sentiment over time
+    assert len(_charts(at)) == 5
+    # One click (the link's nps_themes=1) adds the drivers and the two theme charts.
+    opened = _run(app_test, demo_db, nps_themes="1")
+    assert len(opened.main.subheader) == 9 and len(_charts(opened)) == 7
     # NPS shown with its n, equal to the core's number
     overall = direct(demo_db, metrics.nps, by=None).iloc[0]
     label, value = at.metric[0].label, at.metric[0].value

@@ -44,7 +44,7 @@ def _spec_values(chart) -> list[dict]:
 
 
 def test_page_shows_theme_heatmap_and_purchase_drivers(app_test, themed_db):
-    at = _run(app_test, themed_db)
+    at = run_clean(app_test, themed_db, PAGE, nps_themes="1")  # the section opened
     assert i18n.t("themes.title", "en") in [s.value for s in at.main.subheader]
     # The heatmap: one cell per theme × stage, 5 of each theme's 10 comments per stage.
     heat = [c for c in at.get("vega_lite_chart")

@@ -42,6 +42,12 @@ def test_themes_and_drivers_draw(app_server, page, wait_idle, screenshot, assert
     base = app_server(themes_db)
     page.goto(f"{base}/nps?lang={lang}")
     wait_idle(page)
+    # The themes by stage and the drivers are folded: one click opens them, and the link
+    # keeps them open.
+    assert i18n.t("themes.drivers", lang) not in page.inner_text("body")
+    page.get_by_text(i18n.t("instant2.themes_figures", lang)).click()
+    page.wait_for_function("() => location.search.includes('nps_themes=1')", timeout=30_000)
+    wait_idle(page)
     page.wait_for_function(
         """n => document.querySelectorAll(
               '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'
