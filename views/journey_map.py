@@ -131,9 +131,11 @@ def get_map(ctx: PageContext, filters: Filters, who: str | None) -> journey_map.
               notes_version: int) -> journey_map.JourneyMap:
         # notes_version is part of the cache key only: notes are saved through the store and
         # bump its data version, so the cached map follows them.
+        facts = get_facts(ctx, filters, persona)
+        # The notes of the persona the map shows (`facts.who`: also the sidebar's one persona
+        # when the page picks none), which is the persona a note typed on it is saved under.
         return journey_map.assemble(
-            get_facts(ctx, filters, persona), lang=lang, stages_df=ctx.stages_df,
-            notes_df=ctx.store.notes(persona),
+            facts, lang=lang, stages_df=ctx.stages_df, notes_df=ctx.store.notes(facts.who),
         )
 
     return ctx.query(build, filters=filters, persona=who, lang=ctx.lang,

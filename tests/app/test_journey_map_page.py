@@ -74,6 +74,25 @@ def test_a_typed_note_is_saved_without_a_button(app_test, writable_demo_db):
         assert s.notes(None).empty
 
 
+def test_a_note_on_the_sidebars_one_persona_comes_back(app_test, writable_demo_db):
+    # One persona in the sidebar and none on the page: the map shows that persona, the note
+    # is saved under it, and a new visit must read it back from there (it used to read the
+    # notes of "all customers" and show an empty box).
+    link = {"persona": "Deal hunter"}
+    at = app_test(writable_demo_db, page=PAGE, query_params=link)
+    assert not _problems(at)
+    at.text_area[1].input("Fewer form fields").run()
+    assert not _problems(at)
+    with Store(writable_demo_db) as s:
+        stage = s.stages()["stage"].iloc[1]
+        assert s.notes("Deal hunter").set_index("stage")["note"].to_dict() == {
+            stage: "Fewer form fields"}
+    again = app_test(writable_demo_db, page=PAGE, query_params=link)
+    assert not _problems(again)
+    assert again.text_area[1].value == "Fewer form fields"
+    assert again.text_area[0].value == ""
+
+
 def test_compare_two_personas_shows_the_moved_values(app_test, demo_db):
     at = app_test(demo_db, page=PAGE, query_params={
         "map_persona": "Busy parent", "map_compare": "persona",
