@@ -345,7 +345,11 @@ def stage_mix(source: EngineLike, filters: Filters, by: str = "channel") -> pd.D
     """
     if by not in _MIX_BY:
         raise ValueError(f"Cannot split stages by {by!r}: pick channel or device.")
-    sql, params = scope.events_sql(filters)
+    # The same events as scope.events_sql, with the customer conditions read by cid from
+    # the precomputed tables (no GROUP BY of every event) and distinct customers counted
+    # on the integer key.
+    sql, params, _whole = scope.event_source(
+        filters, columns=("cid", "stage", "stage_position", "touchpoint", by))
     col = _MIX_BY[by]
     offline = "t.online = FALSE" if by == "device" else "1 = 0"
     kind = (
@@ -355,7 +359,7 @@ def stage_mix(source: EngineLike, filters: Filters, by: str = "channel") -> pd.D
     q = (
         f"WITH fe AS ({sql}), "
         f"g AS (SELECT fe.stage, MIN(fe.stage_position) AS stage_position, {col} AS dim, "
-        f"{kind} AS kind, COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events "
+        f"{kind} AS kind, COUNT(DISTINCT fe.cid) AS customers, COUNT(*) AS events "
         "FROM fe LEFT JOIN touchpoints t ON t.touchpoint = fe.touchpoint "
         f"GROUP BY fe.stage, {col}, {kind}) "
         "SELECT g.stage, g.stage_position, g.dim, g.kind, g.customers, g.events, "
@@ -381,12 +385,13 @@ def top_touchpoints(source: EngineLike, filters: Filters, limit: int = 10) -> pd
     stage/channel come from the touchpoint map, else from the events themselves (the
     smallest value, so the answer is stable when the files disagree).
     """
-    sql, params = scope.events_sql(filters)
+    sql, params, _whole = scope.event_source(
+        filters, columns=("cid", "touchpoint", "stage", "channel"))
     params["t_limit"] = max(int(limit), 0)
     q = (
         f"WITH fe AS ({sql}), "
         "g AS (SELECT fe.touchpoint, MIN(fe.stage) AS stage, MIN(fe.channel) AS channel, "
-        "COUNT(DISTINCT fe.customer_id) AS customers, COUNT(*) AS events "
+        "COUNT(DISTINCT fe.cid) AS customers, COUNT(*) AS events "
         "FROM fe GROUP BY fe.touchpoint) "
         "SELECT g.touchpoint, COALESCE(t.stage, g.stage) AS stage, "
         "COALESCE(t.channel, g.channel) AS channel, t.online, g.customers, g.events "
