@@ -188,8 +188,8 @@ PARALLEL_FROM = 5_000
 # sample, which never saw it), and its comments' features are built FEATURE_CHUNK at a time:
 # the memory then follows the cap, not the store (390,000 comments of the million-customer
 # demo took 3.4 GB). A store up to the cap is scored exactly as before.
-MAX_TRAINING = 100_000
-FEATURE_CHUNK = 50_000
+MAX_TRAINING = 50_000
+FEATURE_CHUNK = 25_000
 _HASHING = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
             "dtype": np.float32, "lowercase": False, "strip_accents": None}
 
@@ -272,9 +272,17 @@ class _ChunkedFeatures:
         self.tfidf.n_features_in_ = len(self.used)
 
     def rows(self, idx: np.ndarray) -> Any:
-        """The features of the comments at `idx` (in that order)."""
+        """The features of the comments at `idx` (in that order), built FEATURE_CHUNK at a
+        time (a chunk's hashed counts span all 2 million hashed columns)."""
+        from scipy.sparse import vstack
+
+        parts = [self._chunk(idx[start:start + FEATURE_CHUNK])
+                 for start in range(0, len(idx), FEATURE_CHUNK)]
+        return parts[0] if len(parts) == 1 else vstack(parts, format="csr")
+
+    def _chunk(self, idx: np.ndarray) -> Any:
         counts = _hashed([self.texts[i] for i in idx])[:, self.used]
-        return self.tfidf.transform(counts).tocsr()
+        return self.tfidf.transform(counts, copy=False).tocsr()
 
 
 def model_predictions(
