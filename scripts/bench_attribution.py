@@ -4,7 +4,7 @@
                                         [--runs 5]
 
 Builds the demo store when the file does not exist (`python -m journey sample --customers N`:
-100,000 customers make about 0.86M events), then, for a few filters, reports the median wall
+100,000 customers make about 1.05M events), then, for a few filters, reports the median wall
 and CPU time of: loading the paths (SQL), each model on them (numpy), and each model end to
 end as the page or the CLI asks for it (`attribution.attribute`: load + model).
 

@@ -3,7 +3,7 @@
     python scripts/bench_browser.py [--customers 100000] [--runs 3] [--db PATH] [--strict]
                                     [--root CHECKOUT] [--pages nps,journey-map]
 
-Builds a demo store (`python -m journey sample`; 100,000 customers ≈ 0.9M events), starts the
+Builds a demo store (`python -m journey sample`; 100,000 customers ≈ 1.05M events), starts the
 app on a free port, and for each page measures with Playwright + Debian Chromium:
 - navigation: from `page.goto` to interactive (app connected, script done, page title drawn,
   no spinner or skeleton), each run in a new browser context (a new Streamlit session);

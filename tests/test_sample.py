@@ -46,7 +46,7 @@ def test_same_seed_same_frames_other_seed_other_frames() -> None:
 def test_counts_in_range(store: Store) -> None:
     summary = store.summary
     assert summary["customers"] == N
-    assert 7 * N <= summary["events"] <= 11 * N  # ~8-9 events a customer
+    assert 10 * N <= summary["events"] <= 11 * N  # ~10.5 events a customer (31,505 here)
     assert 0.6 * N <= summary["responses"] <= 1.2 * N
     assert summary["touchpoints"] >= 20 and summary["personas"] >= 4
     info = store.info()
@@ -54,6 +54,22 @@ def test_counts_in_range(store: Store) -> None:
     assert info["customers"] == N
     assert info["imports"] == 1
     assert info["first_event"] >= "2026-01-01" and info["last_event"] < "2026-07-01"
+
+
+def test_a_million_customers_make_over_ten_million_events() -> None:
+    """`sample --customers 1000000` makes >= 10M events (issue #14): a big demo is batches
+    of BATCH_CUSTOMERS customers drawn alike, and one batch averages ~10.5 events a customer
+    (1,048,253 for seed 42; the mean's standard error at this size is ~0.03)."""
+    batch = demo.generate(demo.BATCH_CUSTOMERS, seed=42)
+    assert 10.3 * demo.BATCH_CUSTOMERS <= len(batch.events) <= 10.7 * demo.BATCH_CUSTOMERS
+    # The extra events are browsing (consecutive repeats), not new detours: collapsed, the
+    # journeys have ~6.7 steps a customer, as before the browsing was added (generator v3:
+    # 669,575 steps and 862,379 events for these customers; now 670,799 and 1,048,253).
+    ev = batch.events
+    steps = (ev["touchpoint"] != ev["touchpoint"].shift()) | (
+        ev["customer_id"] != ev["customer_id"].shift())
+    assert 6.6 * demo.BATCH_CUSTOMERS <= steps.sum() <= 6.8 * demo.BATCH_CUSTOMERS
+    assert ev["touchpoint"].value_counts().index[0] == "Product page"
 
 
 def test_rejects_zero_customers() -> None:
@@ -378,3 +394,46 @@ def test_batches_continue_ids_and_keep_the_first_batch(tmp_path, monkeypatch) ->
 
 def one_row(store: Store, sql: str) -> tuple:
     return tuple(store.cursor().execute(sql).fetchall()[0])
+
+
+def test_a_big_demo_loads_with_duckdb_held_low_then_gives_the_store_its_limit_back(
+        tmp_path, monkeypatch) -> None:
+    """Above one batch, DuckDB's working memory is held to BIG_DEMO_MEMORY_LIMIT while the
+    demo loads (the journey tables are built on top of rows waiting for the commit) and its
+    allocator frees as it goes; the store's own settings are back afterwards, also when the
+    load fails."""
+    from journey.voc import sentiment
+
+    monkeypatch.setattr(demo, "BATCH_CUSTOMERS", 40)
+    seen: list[str] = []
+    background: list[bool] = []
+    scorer = sentiment.refresh
+
+    def watching(cur, *args, **kwargs):
+        seen.append(cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        background.append(cur.execute(
+            "SELECT current_setting('allocator_background_threads')").fetchall()[0][0])
+        return scorer(cur, *args, **kwargs)
+
+    monkeypatch.setattr(sentiment, "refresh", watching)
+    with Store(tmp_path / "big.duckdb") as store:
+        limit = one(store, "SELECT current_setting('memory_limit')")
+        demo.load_sample(store, customers=30, seed=5)  # one batch: the store's limit
+        assert seen == [limit]
+    with Store(tmp_path / "big2.duckdb") as store:
+        demo.load_sample(store, customers=100, seed=5)  # three batches
+        assert seen[1] == "476.8 MiB" != limit  # 500 MB, as DuckDB says it
+        assert background == [False, True]
+        assert one(store, "SELECT current_setting('memory_limit')") == limit
+        assert one(store, "SELECT current_setting('allocator_background_threads')") is False
+
+    def failing(cur, *args, **kwargs):
+        raise RuntimeError("scoring failed")
+
+    monkeypatch.setattr(sentiment, "refresh", failing)
+    with Store(tmp_path / "big3.duckdb") as store:
+        with pytest.raises(RuntimeError, match="scoring failed"):
+            demo.load_sample(store, customers=100, seed=5)
+        assert one(store, "SELECT current_setting('memory_limit')") == limit
+        assert one(store, "SELECT current_setting('allocator_background_threads')") is False
+        assert store.info()["events"] == 0  # all or nothing, as ever

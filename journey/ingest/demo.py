@@ -1,9 +1,9 @@
 """The built-in demo data: Maison Lumière, a fictional omnichannel home-goods retailer.
 
 Each persona walks a Markov chain over touchpoints (plus an END state). The chain is stepped
-for every customer of a batch at once with numpy (~8.7 events a customer on average), and
+for every customer of a batch at once with numpy (~10.5 events a customer on average), and
 DuckDB loads each table of a batch from one pandas frame in a single INSERT. Batches of
-BATCH_CUSTOMERS customers keep a million-customer demo (~8.7M events) within the memory of
+BATCH_CUSTOMERS customers keep a million-customer demo (~10.5M events) within the memory of
 one batch; a demo up to that size is a single batch.
 
 Everything is drawn from one `numpy.random.Generator` seeded by `seed`, and dates are fixed
@@ -12,6 +12,8 @@ Everything is drawn from one `numpy.random.Generator` seeded by `seed`, and date
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.db.store import EVENT_ID_STRIDE, Store, StoreError
+from journey.db.store import EVENT_ID_STRIDE, Store, StoreError, memory_limit
 from journey.ingest.demo_comments import CAUSES, COMMENTS, SENTIMENTS
 from journey.voc import sentiment, themes
 
@@ -29,12 +31,17 @@ WINDOW_START = np.datetime64("2026-01-01", "D")
 N_DAYS = 181  # 2026-01-01 .. 2026-06-30
 # When people are active, by hour of day (7:00-24:00): busy lunchtimes and evenings.
 HOUR_WEIGHTS = np.array([1, 2, 3, 4, 4, 6, 6, 4, 4, 4, 5, 7, 9, 10, 9, 6, 3], dtype=float)
-GENERATOR_VERSION = 3  # part of the content hash: bump when the data it draws changes
-MAX_STEPS = 48  # a journey longer than this is cut short (very rare: ~0.1% of customers)
+GENERATOR_VERSION = 4  # part of the content hash: bump when the data it draws changes
+MAX_STEPS = 64  # a journey longer than this is cut short (very rare: ~0.1% of customers)
 # Customers drawn (and loaded) at a time: a bigger demo is drawn in batches, so its memory
-# stays that of one batch (~0.9M events) whatever its size. Up to this size a demo is one
+# stays that of one batch (~1M events) whatever its size. Up to this size a demo is one
 # batch, drawn exactly as before batches existed.
 BATCH_CUSTOMERS = 100_000
+# While a demo of more than one batch loads, its rows wait in memory for the one commit, and
+# the journey tables are built (at that commit) on top of them: DuckDB's working memory is
+# held to this meanwhile (spilling to disk beyond it), so a million-customer demo loads under
+# 2 GB. The store's own limit is back once the demo is in.
+BIG_DEMO_MEMORY_LIMIT = "500MB"
 
 STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
 
@@ -75,7 +82,13 @@ PURCHASES = {"Payment", "In-store purchase"}  # the events that carry revenue
 END = "END"
 
 # Base transitions: from -> {to: weight}. Weights are relative; END stops the journey, so
-# the END weight of a touchpoint is its drop-off. Self-loops give consecutive repeats.
+# the END weight of a touchpoint is its drop-off. Self-loops give consecutive repeats: the
+# browsing before a purchase (several product pages, comparison sites and reviews, a refined
+# search, items added to the cart one by one), a chatbot conversation of several messages,
+# newsletters received before one is clicked, a series of follow-up e-mails. A self-loop's
+# weight changes only how long a customer stays at a touchpoint, never where they go next
+# (the other weights of its row keep their ratios): the journeys with consecutive repeats
+# collapsed, the drop-offs, conversions and survey scores keep the same law whatever it is.
 BASE: dict[str, dict[str, float]] = {
     "Social ad": {"Social ad": .25, "Product page": .35, "Search engine": .12,
                   "Influencer post": .12, "Review site": .05, END: .08},
@@ -83,19 +96,21 @@ BASE: dict[str, dict[str, float]] = {
                         "Search engine": .15, "Influencer post": .10, END: .08},
     "Word of mouth": {"Search engine": .30, "Store visit": .30, "Product page": .20, END: .06},
     "Search engine": {"Product page": .45, "Comparison site": .20, "Review site": .15,
-                      "Search engine": .05, END: .06},
-    "Newsletter": {"Product page": .50, "Store visit": .10, "Social ad": .10, END: .12},
+                      "Search engine": .15, END: .06},
+    "Newsletter": {"Product page": .50, "Store visit": .10, "Social ad": .10, "Newsletter": .20,
+                   END: .12},
     "Catalogue": {"Store visit": .40, "Hotline": .15, "Product page": .20, END: .15},
-    "Comparison site": {"Product page": .50, "Comparison site": .25, "Review site": .10,
+    "Comparison site": {"Product page": .50, "Comparison site": .45, "Review site": .10,
                         END: .08},
-    "Review site": {"Product page": .50, "Comparison site": .10, "Store visit": .10, END: .10},
-    "Product page": {"Product page": .55, "Cart": .28, "Chatbot": .06, "Review site": .07,
+    "Review site": {"Product page": .50, "Comparison site": .10, "Store visit": .10,
+                    "Review site": .25, END: .10},
+    "Product page": {"Product page": 1.0, "Cart": .28, "Chatbot": .06, "Review site": .07,
                      "Comparison site": .05, "Store visit": .05, "Hotline": .02, END: .07},
     "Store visit": {"In-store purchase": .50, "Product page": .15, "Store visit": .05,
                     END: .18},
-    "Chatbot": {"Product page": .40, "Cart": .20, "Hotline": .10, END: .15},
+    "Chatbot": {"Product page": .40, "Cart": .20, "Hotline": .10, "Chatbot": .25, END: .15},
     "Hotline": {"Product page": .25, "Checkout": .15, "Store visit": .15, END: .25},
-    "Cart": {"Checkout": .60, "Product page": .15, "Cart": .05, END: .15},
+    "Cart": {"Checkout": .60, "Product page": .15, "Cart": .35, END: .15},
     "Checkout": {"Payment": .78, "Payment failed": .09, END: .13},
     "Payment failed": {"Checkout": .45, "Hotline": .15, END: .30},
     "Payment": {"Delivery": .86, "Delivery delayed": .10, END: .04},
@@ -107,7 +122,7 @@ BASE: dict[str, dict[str, float]] = {
                  "Customer service": .06, END: .12},
     # Follow-up e-mail -> Product page is the repeat-purchase loop.
     "Follow-up e-mail": {"Product page": .55, "Review written": .15, "Loyalty programme": .12,
-                         "Follow-up e-mail": .08, "Community": .04, END: .18},
+                         "Follow-up e-mail": .20, "Community": .04, END: .18},
     "Customer service": {"Customer service": .15, "Follow-up e-mail": .25,
                          "Review written": .10, END: .35},
     "Loyalty programme": {"Product page": .40, "Community": .10, "Referral": .08, END: .35},
@@ -693,6 +708,23 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42,
     chash = content_hash(customers, seed, lang)
     _refuse_second_demo(store, chash)  # fail fast, before generating millions of rows
     name = demo_file_name(customers, seed, lang)
+    if customers <= BATCH_CUSTOMERS:
+        return _load(store, customers, seed, lang, chash, name)
+    con = store.cursor()
+    (background,) = con.execute(
+        "SELECT current_setting('allocator_background_threads')").fetchall()[0]
+    con.execute(f"SET memory_limit = '{BIG_DEMO_MEMORY_LIMIT}'")
+    # DuckDB's allocator then hands freed memory back as it goes, not at its next task.
+    con.execute("SET allocator_background_threads = true")
+    try:
+        return _load(store, customers, seed, lang, chash, name)
+    finally:
+        con.execute(f"SET memory_limit = '{memory_limit()}'")  # the store's own
+        con.execute(f"SET allocator_background_threads = {bool(background)}")
+
+
+def _load(store: Store, customers: int, seed: int, lang: str, chash: str,
+          name: str) -> dict[str, Any]:
     summary = {"events": 0, "customers": 0, "responses": 0, "touchpoints": 0, "personas": 0}
     with store.transaction() as cur:
         _refuse_second_demo(store, chash, cur)
@@ -709,9 +741,12 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42,
             summary["touchpoints"] = len(data.touchpoints)
             summary["personas"] = len(data.personas)
             del data
+        _give_back_memory()
         # The demo's comments get their sentiment like an imported survey's.
         sentiment.refresh(cur)
+        _give_back_memory()
         themes.refresh(cur)
+        _give_back_memory()
         summary = {key: summary[key] for key in (
             "import_id", "events", "customers", "responses", "touchpoints", "personas")}
         report = (f"Demo data, Maison Lumière (fictional home-goods retailer): "
@@ -725,6 +760,17 @@ def load_sample(store: Store, customers: int = 5000, seed: int = 42,
             [import_id, name, chash,
              summary["events"] + summary["responses"] + summary["customers"], report])
     return summary
+
+
+def _give_back_memory() -> None:
+    """Hand the memory a step of a big demo's load freed (drawing the batches, scoring or
+    theming the comments) back to the system before the next step: glibc keeps freed small
+    objects' pages otherwise, and the next step would pile up on top of them."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _insert_batch(cur: Any, data: SampleData, import_id: int, *, first: bool) -> None:

@@ -11,7 +11,8 @@ Two parts, combined:
   regression of the answer's NPS score (0-10) on them. Learned per store from the answers that
   have both a comment and an NPS, k-fold *by answer*: each answer's comment is scored by a model
   that never saw that answer (nor its score); answers without a score are scored by a model of
-  all scored answers. Used only from `MIN_TRAINING` scored comments up.
+  all scored answers. Used only from `MIN_TRAINING` scored comments up; above `MAX_TRAINING`
+  it learns from a seeded sample of that many (the others are scored like unscored ones).
 
 Score in [-1, 1] = tanh(lexicon + the model's standardised prediction, weighted); the label is
 negative below -NEUTRAL_BAND, positive above +NEUTRAL_BAND, neutral between.
@@ -182,6 +183,13 @@ N_FEATURES = 2 ** 20
 # From this many scored comments the ridge fits run two at a time (threads); below, the
 # threads' start costs more than it saves.
 PARALLEL_FROM = 5_000
+# A store with more scored comments than this learns its model from a seeded sample of this
+# many (k-fold within the sample; every other comment is scored by a model of the whole
+# sample, which never saw it), and its comments' features are built FEATURE_CHUNK at a time:
+# the memory then follows the cap, not the store (390,000 comments of the million-customer
+# demo took 3.4 GB). A store up to the cap is scored exactly as before.
+MAX_TRAINING = 50_000
+FEATURE_CHUNK = 25_000
 _HASHING = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
             "dtype": np.float32, "lowercase": False, "strip_accents": None}
 
@@ -238,6 +246,45 @@ def _features(texts: Sequence[str]) -> Any:
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
 
 
+class _ChunkedFeatures:
+    """`_features(texts)` row by row without the whole matrix: the document frequencies (and
+    so the IDF and the columns kept) are counted over every comment, FEATURE_CHUNK comments
+    at a time, then `rows(idx)` builds the features of some comments only. Each row is
+    exactly that row of `_features(texts)` (the TF-IDF of a row needs only the IDF)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        self.texts = texts
+        df = np.zeros(2 * N_FEATURES, dtype=np.int64)
+        for start in range(0, len(texts), FEATURE_CHUNK):
+            counts = _hashed(texts[start:start + FEATURE_CHUNK])
+            df += np.bincount(counts.indices, minlength=2 * N_FEATURES)
+        self.used = np.flatnonzero(df)
+        # TfidfTransformer.fit's own arithmetic (smooth IDF, in the counts' float32).
+        used_df = df[self.used].astype(np.float32) + 1.0
+        idf = np.full_like(used_df, fill_value=len(texts) + 1, dtype=np.float32)
+        idf /= used_df
+        np.log(idf, out=idf)
+        idf += 1.0
+        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        self.tfidf.idf_ = idf
+        self.tfidf.n_features_in_ = len(self.used)
+
+    def rows(self, idx: np.ndarray) -> Any:
+        """The features of the comments at `idx` (in that order), built FEATURE_CHUNK at a
+        time (a chunk's hashed counts span all 2 million hashed columns)."""
+        from scipy.sparse import vstack
+
+        parts = [self._chunk(idx[start:start + FEATURE_CHUNK])
+                 for start in range(0, len(idx), FEATURE_CHUNK)]
+        return parts[0] if len(parts) == 1 else vstack(parts, format="csr")
+
+    def _chunk(self, idx: np.ndarray) -> Any:
+        counts = _hashed([self.texts[i] for i in idx])[:, self.used]
+        return self.tfidf.transform(counts, copy=False).tocsr()
+
+
 def model_predictions(
     texts: Sequence[str], nps: Sequence[float | None], *, folds: int = FOLDS, seed: int = 0,
 ) -> np.ndarray | None:
@@ -246,16 +293,17 @@ def model_predictions(
     The IDF is fitted on every comment (it uses no score); the ridge
     regression is fitted k times, each time without the fold it then predicts, so an answer's
     own score never reaches its comment. Comments without a score get a model of all scored
-    answers. Folds are shuffled with `seed`: the same store gives the same scores.
+    answers. Folds are shuffled with `seed`: the same store gives the same scores. Above
+    MAX_TRAINING scored answers, see `_sampled_predictions`.
     """
-    from sklearn.linear_model import Ridge
     from sklearn.model_selection import KFold
 
     y = np.array([np.nan if v is None else float(v) for v in nps], dtype=float)
     scored = np.flatnonzero(~np.isnan(y))
     if len(scored) < MIN_TRAINING:
         return None
-    from joblib import Parallel, delayed
+    if len(scored) > MAX_TRAINING:
+        return _sampled_predictions(texts, y, scored, folds, seed)
 
     x = _features(list(texts))
     out = np.empty(len(texts), dtype=float)
@@ -265,16 +313,63 @@ def model_predictions(
     unscored = np.flatnonzero(np.isnan(y))
     if len(unscored):
         jobs.append((scored, unscored))
+    preds = _fits(x, y, jobs, parallel=len(scored) >= PARALLEL_FROM)
+    for (_learn, predict), pred in zip(jobs, preds, strict=True):
+        out[predict] = pred
+    return out
 
-    def fit(learn: np.ndarray, predict: np.ndarray) -> np.ndarray:
-        return Ridge(alpha=1.0, solver="lsqr").fit(x[learn], y[learn]).predict(x[predict])
+
+def _fits(x: Any, y: np.ndarray, jobs: list[tuple[np.ndarray, np.ndarray | None]], *,
+          parallel: bool) -> list[Any]:
+    """One ridge fit per job (rows of `x` to learn from, rows to predict): the predictions,
+    or the fitted model where there is nothing to predict (None)."""
+    from joblib import Parallel, delayed
+    from sklearn.linear_model import Ridge
+
+    def fit(learn: np.ndarray, predict: np.ndarray | None) -> Any:
+        model = Ridge(alpha=1.0, solver="lsqr").fit(x[learn], y[learn])
+        return model if predict is None else model.predict(x[predict])
 
     # Threads: the fits are independent and spend their time in SciPy's sparse products,
     # which release the GIL, so two cores fit two folds at once (same numbers as one by one).
-    workers = min(os.cpu_count() or 1, len(jobs), 2) if len(scored) >= PARALLEL_FROM else 1
-    preds = Parallel(n_jobs=workers, prefer="threads")(delayed(fit)(a, b) for a, b in jobs)
-    for (_learn, predict), pred in zip(jobs, preds, strict=True):
-        out[predict] = pred
+    workers = min(os.cpu_count() or 1, len(jobs), 2) if parallel else 1
+    return Parallel(n_jobs=workers, prefer="threads")(delayed(fit)(a, b) for a, b in jobs)
+
+
+def training_sample(candidates: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The MAX_TRAINING of `candidates` (row numbers) a model learns from when there are
+    more, in row order; drawn with `seed`, so the same store learns from the same answers."""
+    chosen = np.random.default_rng(seed).choice(candidates, MAX_TRAINING, replace=False)
+    return np.sort(chosen)
+
+
+def _sampled_predictions(texts: Sequence[str], y: np.ndarray, scored: np.ndarray, folds: int,
+                         seed: int) -> np.ndarray:
+    """`model_predictions` of a store with more than MAX_TRAINING scored answers: a seeded
+    sample of MAX_TRAINING of them is scored k-fold within the sample (out of fold, as
+    below the cap), every other comment (scored or not) by a model of the whole sample,
+    which never saw it. Features are built FEATURE_CHUNK comments at a time (the IDF of
+    every comment, as below the cap), so only the sample's features are ever held."""
+    from sklearn.model_selection import KFold
+
+    sample = training_sample(scored, seed)
+    features = _ChunkedFeatures(texts)
+    x = features.rows(sample)
+    ys = y[sample]
+    positions = np.arange(len(sample))
+    jobs: list[tuple[np.ndarray, np.ndarray | None]] = [
+        (positions[train], positions[test])
+        for train, test in KFold(folds, shuffle=True, random_state=seed).split(positions)]
+    jobs.append((positions, None))
+    *preds, model = _fits(x, ys, jobs, parallel=True)
+    del x
+    out = np.empty(len(texts), dtype=float)
+    for (_learn, predict), pred in zip(jobs[:-1], preds, strict=True):
+        out[sample[predict]] = pred
+    rest = np.setdiff1d(np.arange(len(texts)), sample)
+    for start in range(0, len(rest), FEATURE_CHUNK):
+        chunk = rest[start:start + FEATURE_CHUNK]
+        out[chunk] = model.predict(features.rows(chunk))
     return out
 
 
@@ -427,6 +522,8 @@ def _refresh_new(cur: Any) -> int:
         f"SELECT comment, nps FROM responses WHERE {_TRAINABLE} AND sentiment IS NOT NULL "
         "ORDER BY response_id"
     ).fetchall()
+    if len(train) > MAX_TRAINING:  # as in a full scoring: a seeded sample of them
+        train = [train[i] for i in training_sample(np.arange(len(train)))]
     pred = None
     if len(train) >= MIN_TRAINING:
         x = _features([str(r[0]) for r in train] + texts)
