@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -152,6 +153,12 @@ def _event_conds(filters: Filters, alias: str, params: dict[str, Any]) -> list[s
     if filters.devices:
         conds.append(_in(f"{alias}.device", "device", filters.devices, params))
     return conds + date_conds(filters, f"{alias}.ts", params)
+
+
+def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`params` without the ones `sql` never names: DuckDB refuses a named parameter the
+    statement does not use, and a fragment may bind one for a part the caller left out."""
+    return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}
 
 
 # -- converted: the one definition --------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from journey.analytics.filters import Filters
-from journey.analytics.scope import DEFAULT_FLOW, FlowOptions
+from journey.analytics.scope import DEFAULT_FLOW, FlowOptions, used_params
 from journey.analytics.stats import SMALL_SAMPLE, Z95, nps_difference, nps_margin
 from journey.analytics.variants import VARIANT_KEY, decode_key, variant_fragments
 from journey.db.engine import Engine, EngineLike
@@ -81,10 +81,9 @@ def journeys_cte(filters: Filters, options: FlowOptions = DEFAULT_FLOW, *,
         "va AS (SELECT fr.response_id, fr.customer_id, fr.stage, fr.nps, r.sentiment "
         f"FROM ({rsql}) fr JOIN responses r ON r.response_id = fr.response_id)"
     )
-    if "$conv_stage" not in sql:
-        # Bound for the converted expression only, which last_node=False leaves out.
-        params.pop("conv_stage", None)
-    return sql, params
+    # The converted expression's parameter is bound by the fragments even when
+    # last_node=False leaves that expression out.
+    return sql, used_params(sql, params)
 
 
 _STATS = (
