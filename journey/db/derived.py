@@ -173,6 +173,21 @@ def _session_table(level: str, minutes: int) -> str:
     return f"{'tp_steps' if level == 'touchpoint' else 'stage_steps'}_{SESSION_GAPS[minutes]}"
 
 
+# A step's minutes to the next step: from its last event to the next step's first event.
+MINUTES_TO_NEXT = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next"
+
+
+def session_end_sql(session: bool) -> str:
+    """1 when an event ends its session (its next event is more than `$gap_us` microseconds
+    later), else 0; always 0 without sessions. Over a relation with `ts` and `next_ts0`."""
+    if not session:
+        return "0"
+    return (
+        "CASE WHEN next_ts0 IS NOT NULL AND "
+        "DATE_DIFF('microsecond', ts, next_ts0) > $gap_us THEN 1 ELSE 0 END"
+    )
+
+
 def steps_ctes(
     source: str, *, level: str, keep_repeats: bool, session: bool, whole: bool = False,
     events_only: bool = False,
@@ -215,14 +230,8 @@ def steps_ctes(
             f"ROW_NUMBER() OVER ({_W}) AS rn, LEAD({node}) OVER ({_W}) AS next_node0, "
             f"LEAD(ts) OVER ({_W}) AS next_ts0 FROM {source})"
         )
-    if session:
-        ends = (
-            "CASE WHEN next_ts0 IS NOT NULL AND "
-            "DATE_DIFF('microsecond', ts, next_ts0) > $gap_us THEN 1 ELSE 0 END"
-        )
-    else:
-        ends = "0"
-    minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next"
+    ends = session_end_sql(session)
+    minutes = MINUTES_TO_NEXT
     out = (
         f"{e0},\n"
         f"j_e1 AS (SELECT j_e0.*, {ends} AS ends_session FROM j_e0),\n"

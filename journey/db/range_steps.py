@@ -23,7 +23,7 @@ so every flow question reads either one; tests compare both on the same filters.
 
 from __future__ import annotations
 
-from journey.db.derived import next_node_column, node_expr
+from journey.db.derived import MINUTES_TO_NEXT, next_node_column, node_expr, session_end_sql
 
 # The customer's partition: no ORDER BY, so no sort by time.
 _P = "PARTITION BY cid"
@@ -55,14 +55,8 @@ def range_steps_ctes(
         f"{step_col} - MIN({step_col}) OVER ({_P}) + 1 AS gstep, "
         f"{step_seq} - MIN(seq) OVER ({_P}) + 1 AS gstep_rn FROM {source})"
     )
-    if session:
-        ends = (
-            "CASE WHEN next_ts0 IS NOT NULL AND "
-            "DATE_DIFF('microsecond', ts, next_ts0) > $gap_us THEN 1 ELSE 0 END"
-        )
-    else:
-        ends = "0"
-    minutes = "DATE_DIFF('microsecond', ts, next_ts) / 60000000.0 AS minutes_to_next"
+    ends = session_end_sql(session)
+    minutes = MINUTES_TO_NEXT
     out = (
         f"{e0},\n"
         f"j_e1 AS (SELECT j_e0.*, {ends} AS ends_session FROM j_e0),\n"
