@@ -188,6 +188,28 @@ def session_end_sql(session: bool) -> str:
     )
 
 
+def event_pass_ctes(e0: str, *, session: bool, carry: str = "") -> str:
+    """`e0` (a `j_e0` CTE: cid, g, ts, node, stage, stage_position, channel, rn, next_node0,
+    next_ts0 and the `carry` columns), then `j_e1` (ends_session) and `j_e2` (next_node and
+    next_ts, NULL at a session's end), each followed by ",\n". `carry`: more j_e0 columns
+    kept in j_e2, as "a, b, "."""
+    return (
+        f"{e0},\n"
+        f"j_e1 AS (SELECT j_e0.*, {session_end_sql(session)} AS ends_session FROM j_e0),\n"
+        f"j_e2 AS (SELECT cid, g, ts, {carry}node, stage, stage_position, channel, rn, "
+        "ends_session, next_node0, "
+        "CASE WHEN ends_session = 1 THEN NULL ELSE next_node0 END AS next_node, "
+        "CASE WHEN ends_session = 1 THEN NULL ELSE next_ts0 END AS next_ts FROM j_e1),\n"
+    )
+
+
+# Repeats kept, no sessions: every event of `j_e2` is a step, numbered by its rank, of size 1.
+EVERY_EVENT_A_STEP = (
+    "j_st AS (SELECT cid, 0 AS session_no, rn AS step, node, stage, stage_position, "
+    f"channel, ts AS last_ts, 1 AS events, next_node, {MINUTES_TO_NEXT} FROM j_e2)"
+)
+
+
 def steps_ctes(
     source: str, *, level: str, keep_repeats: bool, session: bool, whole: bool = False,
     events_only: bool = False,
@@ -230,24 +252,14 @@ def steps_ctes(
             f"ROW_NUMBER() OVER ({_W}) AS rn, LEAD({node}) OVER ({_W}) AS next_node0, "
             f"LEAD(ts) OVER ({_W}) AS next_ts0 FROM {source})"
         )
-    ends = session_end_sql(session)
     minutes = MINUTES_TO_NEXT
-    out = (
-        f"{e0},\n"
-        f"j_e1 AS (SELECT j_e0.*, {ends} AS ends_session FROM j_e0),\n"
-        "j_e2 AS (SELECT cid, g, ts, node, stage, stage_position, channel, rn, "
-        "ends_session, next_node0, "
-        "CASE WHEN ends_session = 1 THEN NULL ELSE next_node0 END AS next_node, "
-        "CASE WHEN ends_session = 1 THEN NULL ELSE next_ts0 END AS next_ts FROM j_e1),\n"
-    )
+    # The session-numbering pass over whole journeys (below) also needs the precomputed step.
+    carry = "gstep, " if whole and session and not events_only else ""
+    out = event_pass_ctes(e0, session=session, carry=carry)
     if events_only:
         return out.rstrip().rstrip(",")
     if not session and keep_repeats:
-        # Every event is a step: its number is its rank, its size 1. No second pass.
-        return out + (
-            "j_st AS (SELECT cid, 0 AS session_no, rn AS step, node, stage, stage_position, "
-            f"channel, ts AS last_ts, 1 AS events, next_node, {minutes} FROM j_e2)"
-        )
+        return out + EVERY_EVENT_A_STEP
     last_of_step = "" if keep_repeats else " WHERE next_node IS NULL OR next_node <> node"
     if not session:
         # One window pass over the step rows gives both the step number and its size.
@@ -267,9 +279,7 @@ def steps_ctes(
         )
         frame = f"OVER ({_W} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
         own = "rn" if keep_repeats else "gstep"
-        return out.replace(
-            "j_e2 AS (SELECT cid, g, ts, node,", "j_e2 AS (SELECT cid, g, ts, gstep, node,"
-        ) + (
+        return out + (
             f"j_e3 AS (SELECT j_e2.*, COALESCE(SUM(ends_session) {frame}, 0) AS session_no, "
             f"COALESCE(MAX(CASE WHEN ends_session = 1 THEN {nxt} ELSE NULL END) {frame}, 1) "
             "AS first_step, "

@@ -23,7 +23,13 @@ so every flow question reads either one; tests compare both on the same filters.
 
 from __future__ import annotations
 
-from journey.db.derived import MINUTES_TO_NEXT, next_node_column, node_expr, session_end_sql
+from journey.db.derived import (
+    EVERY_EVENT_A_STEP,
+    MINUTES_TO_NEXT,
+    event_pass_ctes,
+    next_node_column,
+    node_expr,
+)
 
 # The customer's partition: no ORDER BY, so no sort by time.
 _P = "PARTITION BY cid"
@@ -55,23 +61,12 @@ def range_steps_ctes(
         f"{step_col} - MIN({step_col}) OVER ({_P}) + 1 AS gstep, "
         f"{step_seq} - MIN(seq) OVER ({_P}) + 1 AS gstep_rn FROM {source})"
     )
-    ends = session_end_sql(session)
     minutes = MINUTES_TO_NEXT
-    out = (
-        f"{e0},\n"
-        f"j_e1 AS (SELECT j_e0.*, {ends} AS ends_session FROM j_e0),\n"
-        "j_e2 AS (SELECT cid, g, ts, gstep, gstep_rn, node, stage, stage_position, channel, rn, "
-        "ends_session, next_node0, "
-        "CASE WHEN ends_session = 1 THEN NULL ELSE next_node0 END AS next_node, "
-        "CASE WHEN ends_session = 1 THEN NULL ELSE next_ts0 END AS next_ts FROM j_e1),\n"
-    )
+    out = event_pass_ctes(e0, session=session, carry="gstep, gstep_rn, ")
     if events_only:
         return out.rstrip().rstrip(",")
     if not session and keep_repeats:
-        return out + (
-            "j_st AS (SELECT cid, 0 AS session_no, rn AS step, node, stage, stage_position, "
-            f"channel, ts AS last_ts, 1 AS events, next_node, {minutes} FROM j_e2)"
-        )
+        return out + EVERY_EVENT_A_STEP
     if not session:
         # A step's last event in the range stands for it; the first step in the range may
         # have started before it (gstep_rn < 1): it counts from the range's first event.
