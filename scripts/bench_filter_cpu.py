@@ -15,42 +15,16 @@ before/after on the same store). Never a test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
+from apptest_child import PAGES, prelude, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {"overview": "views/overview.py", "flows": "views/flows.py",
-         "network": "views/network.py", "nps": "views/nps.py",
-         "journey-map": "views/journey_map.py", "data": "views/data.py"}
 
-CHILD = r"""
-import cProfile, io, json, os, pstats, sys, time
-root, page, runs, profile, detail = (sys.argv[1], sys.argv[2], int(sys.argv[3]),
-                                     int(sys.argv[4]), sys.argv[5] == "1")
-os.chdir(root)
-sys.path.insert(0, root)
-from streamlit.runtime.scriptrunner import script_runner
-from streamlit.testing.v1 import AppTest
-import altair  # noqa: F401  (a warm server has it)
-
-PROF = {"on": None}
-_orig = script_runner.ScriptRunner._run_script
-
-def _profiled(self, rerun_data):
-    prof = PROF["on"]
-    if prof is None:
-        return _orig(self, rerun_data)
-    prof.enable()
-    try:
-        return _orig(self, rerun_data)
-    finally:
-        prof.disable()
-
-script_runner.ScriptRunner._run_script = _profiled
+CHILD = prelude("runs, profile, detail",
+                'int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"') + r"""
 SPENT = {}
 if detail:
     from ui import page as ui_page
@@ -124,14 +98,11 @@ def main(argv: list[str] | None = None) -> int:
           "| wall | device change CPU, median / max (s) | wall | language switch CPU / wall (s) |\n"
           "|---|---:|---:|---:|---:|---:|---:|")
     for name in args.pages.split(","):
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(root), PAGES[name],
-                               str(args.runs), str(args.profile), "1" if args.detail else "0"],
-                              env=env, capture_output=True, text=True, check=False)
-        line = next((x for x in proc.stdout.splitlines() if x.startswith("JSON")), None)
-        if line is None:
-            print(f"| {name} | failed: {proc.stderr[-1500:]} |")
+        r, rest = run_child(CHILD, root, PAGES[name],
+                            [str(args.runs), str(args.profile), "1" if args.detail else "0"], env)
+        if r is None:
+            print(f"| {name} | failed: {rest} |")
             continue
-        r = json.loads(line[4:])
 
         def cell(key: str, i: int, r: dict = r) -> str:
             xs = [x[i] for x in r[key]]
@@ -145,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         for label, cpu in r["detail"][:25]:
             print(f"    {cpu * 1000:7.0f} ms  {label} (every rerun after the first view)")
         if args.profile:
-            print(proc.stdout.split("\n", 1)[1][:25000])
+            print(rest[:25000])
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

@@ -20,45 +20,14 @@ follows the machine. `--profile N` prints the N dearest functions of the page's 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+from apptest_child import PAGES, prelude, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {"overview": "views/overview.py", "flows": "views/flows.py",
-         "network": "views/network.py", "nps": "views/nps.py",
-         "journey-map": "views/journey_map.py", "attribution": "views/attribution.py",
-         "data": "views/data.py"}
 
-CHILD = r"""
-import cProfile, io, json, os, pstats, sys, time
-root, page, profile, detail = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
-os.chdir(root)
-sys.path.insert(0, root)
-from streamlit.runtime.scriptrunner import script_runner
-from streamlit.testing.v1 import AppTest
-
-# The script runs in its own thread: profile that thread's run, not the waiting one.
-PROF = {"on": None}
-_orig = script_runner.ScriptRunner._run_script
-
-def _profiled(self, rerun_data):
-    prof = PROF["on"]
-    if prof is None:
-        return _orig(self, rerun_data)
-    prof.enable()
-    try:
-        return _orig(self, rerun_data)
-    finally:
-        prof.disable()
-
-script_runner.ScriptRunner._run_script = _profiled
-
-# A warm server process has imported the chart library (the first chart of any page did).
-import altair  # noqa: F401
-
+CHILD = prelude("profile, detail", 'int(sys.argv[3]), sys.argv[4] == "1"') + r"""
 # --detail: CPU per query (fn name; a cache hit costs ~0) and per chart builder.
 SPENT = []
 if detail:
@@ -159,14 +128,11 @@ def main(argv: list[str] | None = None) -> int:
           "| new session: page, warm |\n|---|---:|---:|---:|---:|---:|")
     for name in args.pages.split(","):
         for _ in range(args.runs):
-            proc = subprocess.run([sys.executable, "-c", CHILD, str(root), PAGES[name],
-                                   str(args.profile), "1" if args.detail else "0"], env=env,
-                                  capture_output=True, text=True, check=False)
-            line = next((x for x in proc.stdout.splitlines() if x.startswith("JSON")), None)
-            if line is None:
-                print(f"| {name} | failed: {proc.stderr[-800:]} |")
+            r, rest = run_child(CHILD, root, PAGES[name],
+                                [str(args.profile), "1" if args.detail else "0"], env)
+            if r is None:
+                print(f"| {name} | failed: {rest[-800:]} |")
                 continue
-            r = json.loads(line[4:])
             cells = [f"{r[k][0]:.2f} / {r[k][1]:.2f}" for k in ("cold", "first",
                                                                  "new_overview",
                                                                  "shell_warm",
@@ -179,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 for label, cpu in r.get(key, [])[:25]:
                     print(f"    {cpu * 1000:7.0f} ms  {label}")
             if args.profile:
-                print(proc.stdout.split("\n", 1)[1][:20000])
+                print(rest[:20000])
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
