@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import small_store
+from comparable import comparable
 
 from journey.analytics import devices, flows, scope
 from journey.analytics.filters import Filters
@@ -503,20 +504,9 @@ def all_results(cur, f: Filters, compute: bool) -> list:
     return out
 
 
-def _norm(x):
-    """NaN != NaN: make results comparable."""
-    if isinstance(x, float) and x != x:
-        return "nan"
-    if isinstance(x, dict):
-        return {k: _norm(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_norm(v) for v in x]
-    return x
-
-
 @pytest.mark.parametrize("f", FILTER_SETS, ids=lambda f: str(f.to_query_params()))
 def test_precomputed_equals_computed(cur, f):
-    assert _norm(all_results(cur, f, False)) == _norm(all_results(cur, f, True))
+    assert comparable(all_results(cur, f, False)) == comparable(all_results(cur, f, True))
 
 
 def test_summary_scope_matches_filters_scope(cur):
@@ -542,15 +532,15 @@ def test_import_and_remove_keep_precomputed_tables_right(store, tmp_path):
     iid = add_import(store, LATER, personas=[("E", "P1")], name="later")
     cur = store.cursor()
     after = all_results(cur, Filters(), False)
-    assert _norm(after) == _norm(all_results(cur, Filters(), True))
+    assert comparable(after) == comparable(all_results(cur, Filters(), True))
     fresh = Store(tmp_path / "fresh.duckdb")
     add_import(fresh, EVENTS, personas=PERSONAS)
     add_import(fresh, LATER, personas=[("E", "P1")], name="later")
-    assert _norm(after) == _norm(all_results(fresh.cursor(), Filters(), False))
+    assert comparable(after) == comparable(all_results(fresh.cursor(), Filters(), False))
     fresh.close()
     t = flows.transitions(cur, Filters())
     rows = {(r.source, r.target): r.transitions for r in t.itertuples()}
     # A: ... Checkout(1) Checkout(2, tie, later import) Reviews -> collapses to one Checkout.
     assert rows[("Checkout", "Reviews")] == 1 and ("Checkout", "Checkout") not in rows
     assert store.remove_import(iid)
-    assert _norm(all_results(store.cursor(), Filters(), False)) == _norm(before)
+    assert comparable(all_results(store.cursor(), Filters(), False)) == comparable(before)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import small_store
+from comparable import comparable
 
 from journey.analytics import flows, scope
 from journey.analytics.filters import Filters
@@ -65,20 +65,8 @@ def both(fn, f: Filters, opts: FlowOptions = scope.DEFAULT_FLOW, **kw):
     """fn on the range path and on the computed path: they must agree; returns the first."""
     a = fn(f, opts, **kw)
     b = fn(f, opts.replace(force_compute=True), **kw)
-    assert _norm(a) == _norm(b)
+    assert comparable(a) == comparable(b)
     return a
-
-
-def _norm(x):
-    if isinstance(x, pd.DataFrame):
-        return _norm(x.to_dict("records"))
-    if isinstance(x, float) and x != x:
-        return "nan"
-    if isinstance(x, dict):
-        return {k: _norm(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_norm(v) for v in x]
-    return x
 
 
 def test_the_range_path_is_taken_only_for_a_date_range_alone():

@@ -130,6 +130,23 @@ events_st = st.lists(
 )
 
 
+def assert_transitions_match(got, exp) -> None:
+    """flows.transitions' frame equals the reference's {(source, target): (transitions,
+    customers, median minutes or None, share of source)}: counts exactly, floats to 1e-9."""
+    got_d = {
+        (r.source, r.target): (r.transitions, r.customers,
+                               None if r.median_minutes != r.median_minutes else r.median_minutes,
+                               r.share_of_source)
+        for r in got.itertuples()
+    }
+    assert set(got_d) == set(exp)
+    for k, (n, c, med, share) in exp.items():
+        g = got_d[k]
+        assert g[:2] == (n, c), k
+        assert (g[2] is None) == (med is None) and (med is None or abs(g[2] - med) < 1e-9), k
+        assert abs(g[3] - share) < 1e-9
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=events_st,
@@ -148,18 +165,7 @@ def test_flows_match_reference(events, keep, gap, compute, steps, top, anchor):
     opts = FlowOptions(keep_repeats=keep, session_gap=gap, force_compute=compute)
     got = flows.transitions(cur, Filters(), opts)
     exp = ref_transitions(journeys)
-    got_d = {
-        (r.source, r.target): (r.transitions, r.customers,
-                               None if r.median_minutes != r.median_minutes else r.median_minutes,
-                               r.share_of_source)
-        for r in got.itertuples()
-    }
-    assert set(got_d) == set(exp)
-    for k, (n, c, med, share) in exp.items():
-        g = got_d[k]
-        assert g[:2] == (n, c), k
-        assert (g[2] is None) == (med is None) and (med is None or abs(g[2] - med) < 1e-9), k
-        assert abs(g[3] - share) < 1e-9
+    assert_transitions_match(got, exp)
 
     kw = {}
     if anchor:
@@ -233,18 +239,7 @@ def test_flows_in_a_date_range_match_reference(events, keep, gap, compute, level
     opts = FlowOptions(level=level, keep_repeats=keep, session_gap=gap, force_compute=compute)
     got = flows.transitions(cur, f, opts)
     exp = ref_transitions(journeys)
-    got_d = {
-        (r.source, r.target): (r.transitions, r.customers,
-                               None if r.median_minutes != r.median_minutes else r.median_minutes,
-                               r.share_of_source)
-        for r in got.itertuples()
-    }
-    assert set(got_d) == set(exp)
-    for k, (n, c, med, share) in exp.items():
-        g = got_d[k]
-        assert g[:2] == (n, c), k
-        assert (g[2] is None) == (med is None) and (med is None or abs(g[2] - med) < 1e-9), k
-        assert abs(g[3] - share) < 1e-9
+    assert_transitions_match(got, exp)
 
     r = flows.sankey(cur, f, opts, steps=steps, top=top)
     n_j, nodes, links = ref_sankey(journeys, steps, top)
