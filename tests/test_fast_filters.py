@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_flows import EVENTS, PERSONAS, _norm, add_import, all_results
+from comparable import comparable
+from test_flows import EVENTS, PERSONAS, add_import, all_results
 
 from journey.analytics import flows
 from journey.analytics.filters import Filters
@@ -75,7 +76,7 @@ def numbers(store: Store) -> list:
             out.append(flows.sankey(cur, Filters(), o, steps=3, top=3))
             out.append(flows.transitions(cur, Filters(), o).to_dict("records"))
             out.append(flows.dropoffs(cur, Filters(), o).to_dict("records"))
-    return _norm(out)
+    return comparable(out)
 
 
 def test_off_by_default_builds_mains_tables_and_computes(store):

@@ -32,12 +32,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from comparable import comparable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from small_store import replace_events
 from test_derived import TABLES, add_import, check, dump
 from test_derived_batches import rebuild_with
-from test_flows import _norm
 
 from journey.analytics import flows, scope
 from journey.analytics.filters import Filters
@@ -204,7 +204,7 @@ def all_results(cur, f: Filters, compute: bool) -> list:
 def test_precomputed_sessions_equal_computed(store, f):
     cur = store.cursor()
     pre = all_results(cur, f, False)
-    assert _norm(pre) == _norm(all_results(cur, f, True))
+    assert comparable(pre) == comparable(all_results(cur, f, True))
     if f == Filters():
         assert pre[0]["journeys"] == 11  # not vacuous: the gap-30 Sankey has all journeys
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from comparable import comparable
 from test_derived import dump, rebuilt
-from test_flows import EVENTS, PERSONAS, _norm, add_import, all_results, cur  # noqa: F401
+from test_flows import EVENTS, PERSONAS, add_import, all_results, cur  # noqa: F401
 
 from journey.analytics import flows, scope
 from journey.analytics.filters import Filters
@@ -111,7 +112,7 @@ SLICE_FILTERS = [
 @pytest.mark.parametrize("f", SLICE_FILTERS, ids=lambda f: str(f.to_query_params()))
 def test_slice_tables_equal_computed(cur, f):  # noqa: F811
     assert scope.slice_of(f, FlowOptions(fast_filters=True)) is not None
-    assert _norm(all_results(cur, f, False)) == _norm(all_results(cur, f, True))
+    assert comparable(all_results(cur, f, False)) == comparable(all_results(cur, f, True))
 
 
 def slice_dump(store) -> list[list[tuple]]:  # noqa: F811
