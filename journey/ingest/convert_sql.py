@@ -18,20 +18,54 @@ DATE_SAMPLE = 5_000  # non-empty values used to detect a date format
 _MISSING_SQL = ", ".join("'" + v.replace("'", "''") + "'" for v in content.MISSING_VALUES)
 
 
-def read_csv(ncols: int, *, rejects: bool, max_line: int = 16 * 1024 * 1024) -> str:
+def read_csv(ncols: int, *, rejects: bool, max_line: int = 16 * 1024 * 1024,
+             types: dict[int, str] | None = None, decimal_comma: bool = False) -> str:
     """`read_csv(...)` over the prepared file: every column VARCHAR, explicit dialect, and
     the usual spellings of "no value" (NA, N/A, null, NaN, -) read as NULL. A record longer
-    than `max_line` bytes (the line limit) is a reject, never read into memory whole."""
-    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
+    than `max_line` bytes (the line limit) is a reject, never read into memory whole.
+
+    `types` (the typed-first read, loader.Loader): columns DuckDB converts itself as it reads,
+    TIMESTAMP (in the one strict format bound as `$ts_format`) or DOUBLE (with a decimal
+    comma when `decimal_comma`); a value that does not convert is a CAST reject, and the
+    loader then reads that column as text again."""
+    types = types or {}
+    cols = ", ".join(f"'c{i}': '{types.get(i, 'VARCHAR')}'" for i in range(ncols))
     errors = (
         "store_rejects=true, rejects_table='_pc_rejects', rejects_scan='_pc_scans'"
         if rejects else "ignore_errors=true"
     )
+    typed = ""
+    if "TIMESTAMP" in types.values():
+        typed += ", timestampformat=$ts_format"
+    if decimal_comma and "DOUBLE" in types.values():
+        typed += ", decimal_separator=','"
     return (
         "read_csv($path, delim=$delim, quote='\"', escape='\"', header=true, "
         f"auto_detect=false, columns={{{cols}}}, compression=$compression, "
-        f"nullstr=[{_MISSING_SQL}], max_line_size={int(max_line)}, {errors})"
+        f"nullstr=[{_MISSING_SQL}], max_line_size={int(max_line)}, {errors}{typed})"
     )
+
+
+# The one strict strptime format of an ISO date column whose sampled values all have this
+# shape: what DuckDB's TRY_CAST(v AS TIMESTAMP) reads them as (no offset, no fraction), so
+# the typed read gives the values the text conversion (`date_sql("iso")`) gives.
+ISO_STRICT = [
+    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"), "%Y-%m-%d %H:%M:%S"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"), "%Y-%m-%dT%H:%M:%S"),
+]
+
+
+def strict_iso_format(values: list[str]) -> str | None:
+    """The strict format all of `values` (sampled, non-empty) have, or None."""
+    for rx, fmt in ISO_STRICT:
+        if values and all(rx.fullmatch(v) for v in values):
+            return fmt
+    return None
+
+
+def blank_edged(col: str) -> str:
+    """TRUE when a text value starts or ends with a space (`trimmed` would change it)."""
+    return f"(starts_with({col}, ' ') OR ends_with({col}, ' '))"
 
 
 def trimmed(col: str) -> str:
@@ -44,10 +78,12 @@ def trimmed(col: str) -> str:
     )
 
 
-def raw(idx: list[int], target: str = "") -> str:
+def raw(idx: list[int], target: str = "", *, trim: bool = True) -> str:
     """The text of a field: one column; several customer columns tried in order on each
-    row; several comment columns joined (each answer kept, in column order)."""
-    parts = [trimmed(f"c{i}") for i in idx]
+    row; several comment columns joined (each answer kept, in column order). Without
+    `trim` the values are taken as read: the same text when none starts or ends with a
+    space (what the loader's first read checks, `blank_edged`)."""
+    parts = [trimmed(f"c{i}") if trim else f"c{i}" for i in idx]
     if len(parts) == 1:
         return parts[0]
     if target == "comment":

@@ -27,6 +27,9 @@ from journey.ingest.report import Fix, ImportReport, Problem, map_fix
 
 SAMPLE_ROWS = 20_000  # rows used to detect decimal commas and date formats
 MAX_STAGES = 200  # more distinct "stages" than this means the wrong column was mapped
+# Read typed first (`Loader._typed_table`); off, every file takes the text path at once (the
+# tests compare the two paths on the same files).
+TYPED_FIRST = True
 MOST = 0.5  # a check failing on this share of rows means the column is the wrong one
 ProgressFn = Callable[[float, str], None]
 # Fields a wrong column can simply be left out of (the file still says something).
@@ -170,57 +173,147 @@ class Loader:
         return f"COALESCE({' OR '.join(conds) or 'FALSE'}, FALSE)"
 
     def _typed_table(self) -> None:
+        """The file read, converted and flagged into `_pc_typed` (one statement).
+
+        Typed first: the date and revenue columns whose sample allows it are converted by
+        DuckDB's reader itself (`sql.read_csv(types=...)`: one strict date format, the
+        file's decimal separator) and the text columns are taken as read, untrimmed. Both
+        give exactly the values of the text read + SQL conversion when every value converts
+        and no text value starts or ends with a space; the same statement flags that
+        (`_ws`) and the reader records each value that did not convert (a CAST reject).
+        Otherwise the file is read again, the failing columns as text and every text value
+        trimmed: the text path, so the report (rows, columns, examples) and the values
+        are those it always gave."""
+        self._conversions()
+        # The extra header rows of a survey export (labels under the header) are rows of
+        # this read: never typed, so the file is read as text at once.
+        typed = {} if self.extra else dict(self.typable)
+        trim = not TYPED_FIRST
+        if trim:
+            typed = {}
+        while True:
+            self._create_typed(typed, trim)
+            failed = self._typed_failures(typed, trim)
+            if failed is None:
+                break
+            self.typed_fallback.append(sorted(failed))
+            for t in failed:
+                typed.pop(t)
+            trim = True
+            for table in ("_pc_typed", "_pc_rejects", "_pc_scans"):
+                self.cur.execute(f"DROP TABLE IF EXISTS {table}")
+        self.typed = typed
+
+        cap = self.cap
+        rows = self.cur.execute("SELECT count(*) FROM _pc_typed").fetchone()[0]
+        if rows >= cap:
+            self.report.problems.append(Problem.make(
+                "too_many_rows", limit=self.limits.max_rows,
+                fixes=[readers.limit_fix("max_rows", self.limits)],
+            ))
+            self.fail()
+        # Rows of a table written in this transaction are numbered from a large base, in
+        # file order (insertion order is preserved, so the first row has the lowest id):
+        # rebase them to file rows.
+        row0 = self.cur.execute("SELECT rowid FROM _pc_typed LIMIT 1").fetchone()
+        self.off = int(row0[0] if row0 else 0) + self.extra
+        self.rn = f"(t.rowid - {self.off} + 1)"  # 1-based data row, as the user counts
+
+    def _conversions(self) -> None:
+        """The checks and the text conversions of each target (once), and which targets
+        may be read typed (`self.typable`: target -> (column, DuckDB type, format))."""
         plan, french = self.plan, self.plan.layout.french
-        raws = [f"{sql.raw(idx, t)} AS r_{t}" for t, idx in plan.sources.items()]
-        ncols = len(plan.layout.columns)
-        raws.append("(" + " AND ".join(f"c{i} IS NULL" for i in range(ncols)) + ") AS _blank")
-        if plan.quantity is not None:
-            raws.append(f"{sql.trimmed(f'c{plan.quantity}')} AS r_qty")
-        if plan.attributes:
-            pairs = []
-            for k, i in enumerate(plan.attributes):
-                self.params[f"attr{k}"] = plan.layout.columns[i]
-                pairs.append(f"$attr{k}, {sql.trimmed(f'c{i}')}")
-            raws.append(f"json_object({', '.join(pairs)}) AS attributes")
-        conv = []
+        self.typable: dict[str, tuple[int, str, str | None]] = {}
+        self.typed_fallback: list[list[str]] = []  # per re-read: the targets read as text again
+        self.conv_text: dict[str, str] = {}  # target -> its conversion from text, SQL
+        self.decimal_comma = False
         for target, idx in plan.sources.items():
             r, name = f"r_{target}", self.names[target]
             if target == "ts":
-                conv.append(self._dates(idx, name))
+                self.conv_text[target] = self._dates(idx, name)
+                if self.ts_format and len(idx) == 1:
+                    self.typable[target] = (idx[0], "TIMESTAMP", self.ts_format)
             elif target == "revenue":
                 comma = sql.uses_decimal_comma(self.cur, sql.raw(idx), french)
                 if comma:
                     self.report.decimal_comma.append(name)
-                number = sql.number_sql(r, comma)
+                self.decimal_comma = comma
+                self.conv_text[target] = sql.number_sql(r, comma)
+                if len(idx) == 1:
+                    self.typable[target] = (idx[0], "DOUBLE", None)
                 if self.priced:
-                    conv.append(f"{number} AS v_price, {self._purchase_sql()} AS _purchase")
                     self.checks.append(_Check(
                         "bad_number", target, f"{r} IS NOT NULL AND v_price IS NULL AND _purchase"
                     ))
                     if plan.quantity is not None:
-                        conv.append(f"{sql.number_sql('r_qty', comma)} AS v_qty")
                         self.checks.append(_Check(
                             "bad_number", "qty", "r_qty IS NOT NULL AND v_qty IS NULL AND _purchase"
                         ))
                 else:
-                    conv.append(f"{number} AS v_revenue")
                     self.checks.append(
                         _Check("bad_number", target, f"{r} IS NOT NULL AND v_revenue IS NULL")
                     )
             elif target in SCORE_RANGES:
                 low, high = SCORE_RANGES[target]
-                conv.append(f"{sql.score_sql(r, low, high)} AS v_{target}")
+                self.conv_text[target] = sql.score_sql(r, low, high)
                 self.checks.append(_Check(
                     "bad_score", target, f"{r} IS NOT NULL AND v_{target} IS NULL",
                     {"low": low, "high": high, "label": target.upper()},
                 ))
             elif target == "online":
-                conv.append(f"{sql.bool_sql(r)} AS v_online")
+                self.conv_text[target] = sql.bool_sql(r)
                 self.checks.append(
                     _Check("bad_bool", target, f"{r} IS NOT NULL AND v_online IS NULL")
                 )
         for req in formats.REQUIRED[plan.kind or "events"]:
             self.checks.insert(0, _Check("empty_values", req, f"r_{req} IS NULL"))
+
+    def _create_typed(self, typed: dict[str, tuple[int, str, str | None]], trim: bool) -> None:
+        """`_pc_typed` from one read: `typed` targets converted by the reader, the others
+        from text; text values trimmed with `trim`, else flagged when trimming would change
+        them (`_ws`)."""
+        plan = self.plan
+        params = dict(self.params)
+        raws, edged = [], []
+        for t, idx in plan.sources.items():
+            if t in typed:
+                # Typed: the value itself, and as "raw text" only whether there was one
+                # (the empty-value check); a typed value never fails its conversion.
+                col = f"c{typed[t][0]}"
+                raws.append(f"CASE WHEN {col} IS NOT NULL THEN '' END AS r_{t}, {col} AS _t_{t}")
+            else:
+                raws.append(f"{sql.raw(idx, t, trim=trim)} AS r_{t}")
+                edged += [f"c{i}" for i in idx]
+        ncols = len(plan.layout.columns)
+        raws.append("(" + " AND ".join(f"c{i} IS NULL" for i in range(ncols)) + ") AS _blank")
+        text = sql.trimmed if trim else (lambda col: col)
+        if plan.quantity is not None:
+            raws.append(f"{text(f'c{plan.quantity}')} AS r_qty")
+            edged.append(f"c{plan.quantity}")
+        if plan.attributes:
+            pairs = []
+            for k, i in enumerate(plan.attributes):
+                params[f"attr{k}"] = plan.layout.columns[i]
+                pairs.append(f"$attr{k}, {text(f'c{i}')}")
+                edged.append(f"c{i}")
+            raws.append(f"json_object({', '.join(pairs)}) AS attributes")
+        if not trim:
+            raws.append("(" + (" OR ".join(sql.blank_edged(c) for c in dict.fromkeys(edged))
+                               or "FALSE") + ") AS _ws")
+        conv = []
+        for target in plan.sources:
+            if target not in self.conv_text:
+                continue
+            value = f"_t_{target}" if target in typed else self.conv_text[target]
+            if target == "revenue" and self.priced:
+                conv.append(f"{value} AS v_price, {self._purchase_sql()} AS _purchase")
+                if plan.quantity is not None:
+                    conv.append(f"{sql.number_sql('r_qty', self.decimal_comma)} AS v_qty")
+            else:
+                conv.append(f"{value} AS v_{target}")
+        if "ts" in typed:
+            params.pop("fmt_ts", None)
+            params["ts_format"] = typed["ts"][2]
         # One pass over the file: read (inner), convert (middle), flag (outer). `_bad` holds
         # one bit per failed check, so validation is one aggregate over this table. A
         # converted column keeps its raw text only where conversion failed (the examples
@@ -243,29 +336,43 @@ class Loader:
             else:
                 keep.append(f"v_{t}, CASE WHEN v_{t} IS NULL THEN r_{t} END AS r_{t}")
         keep += ["_blank", *(["attributes"] if plan.attributes else [])]
+        if not trim:
+            keep.append("_ws")
         # The row limit is a LIMIT on the read itself: DuckDB stops reading the file there.
-        cap = self.limits.max_rows + self.extra + 1
-        reader = sql.read_csv(ncols, rejects=True, max_line=self.limits.max_line)
-        source = f"(SELECT * FROM {reader} LIMIT {cap})"
+        self.cap = self.limits.max_rows + self.extra + 1
+        reader = sql.read_csv(
+            ncols, rejects=True, max_line=self.limits.max_line,
+            types={col: kind for col, kind, _fmt in typed.values()},
+            decimal_comma=self.decimal_comma,
+        )
+        source = f"(SELECT * FROM {reader} LIMIT {self.cap})"
         self.cur.execute(
             f"CREATE TEMP TABLE _pc_typed AS SELECT {', '.join(keep)}, {flags} AS _bad "
             f"FROM (SELECT *, {', '.join(conv) or 'NULL AS _none'} FROM (SELECT "
             f"{', '.join(raws)} FROM {source}))",
-            self.params,
+            params,
         )
-        rows = self.cur.execute("SELECT count(*) FROM _pc_typed").fetchone()[0]
-        if rows >= cap:
-            self.report.problems.append(Problem.make(
-                "too_many_rows", limit=self.limits.max_rows,
-                fixes=[readers.limit_fix("max_rows", self.limits)],
-            ))
-            self.fail()
-        # Rows of a table written in this transaction are numbered from a large base, in
-        # file order (insertion order is preserved, so the first row has the lowest id):
-        # rebase them to file rows.
-        row0 = self.cur.execute("SELECT rowid FROM _pc_typed LIMIT 1").fetchone()
-        self.off = int(row0[0] if row0 else 0) + self.extra
-        self.rn = f"(t.rowid - {self.off} + 1)"  # 1-based data row, as the user counts
+
+    def _typed_failures(self, typed: dict[str, tuple[int, str, str | None]],
+                        trim: bool) -> set[str] | None:
+        """None when this read gave the text path's values; else the typed targets to read
+        as text again (maybe none: a text value had spaces around it, so read again with
+        every text value trimmed)."""
+        edged = False
+        if not trim:
+            edged = bool(self.cur.execute(
+                "SELECT count(*) FROM _pc_typed WHERE _ws").fetchone()[0])
+        failed: set[str] = set()
+        if typed:
+            by_col = {f"c{col}": t for t, (col, _kind, _fmt) in typed.items()}
+            for (name,) in self.cur.execute(
+                "SELECT DISTINCT column_name FROM _pc_rejects WHERE error_type = 'CAST'"
+            ).fetchall():
+                # A column we did not type (never expected): all of them as text.
+                failed |= {by_col[name]} if name in by_col else set(typed)
+        if not failed and not edged:
+            return None
+        return failed
 
     def _dates(self, idx: list[int], name: str) -> str:
         """The conversion of the date column, its check, and what the report says of it."""
@@ -288,7 +395,17 @@ class Loader:
             "bad_dates" if hits else "no_date_format", "ts",
             "r_ts IS NOT NULL AND v_ts IS NULL", {"format": label},
         ))
-        return f"{sql.date_sql(code, 'r_ts', zone)} AS v_ts"
+        # The one strict format the reader may convert this column with (typed first):
+        # a single strptime format, or ISO dates whose sample all has one plain shape.
+        self.ts_format = None
+        if not zone and hits and code in formats.STRPTIME and len(fmts) == 1:
+            self.ts_format = fmts[0]
+        elif not zone and hits and code == "iso":
+            values = [r[0] for r in self.cur.execute(
+                f"SELECT v FROM (SELECT {sql.raw(idx)} AS v FROM _pc_sample) "
+                f"WHERE v IS NOT NULL LIMIT {sql.DATE_SAMPLE}").fetchall()]
+            self.ts_format = sql.strict_iso_format(values)
+        return sql.date_sql(code, "r_ts", zone)
 
     def _structure(self) -> bool:
         """Rows DuckDB could not split (ragged, unclosed quote). True if the file can't land."""
