@@ -7,7 +7,11 @@ commit hook), because it grows with the whole store, not with the file. The mach
 shared: wall times are noisy, so process CPU time (all DuckDB threads) and the load
 average are printed too.
 
-    python scripts/bench_import.py [--rows 1000000] [--repeat 3]
+    python scripts/bench_import.py [--rows 1000000] [--repeat 3] [--profile [--explain DIR]]
+
+`--profile`: then each journey table's SELECT of a first import (derived._per_customer_tables),
+run again on the imported store with wall and CPU per table (EXPLAIN ANALYZE; `--explain DIR`
+writes each plan to DIR/<table>.txt).
 """
 
 from __future__ import annotations
@@ -25,8 +29,22 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from journey.db import derived, rules  # noqa: E402
 from journey.db.store import Store  # noqa: E402
-from journey.ingest import importer  # noqa: E402
+from journey.ingest import importer, loader  # noqa: E402
+
+# How the loader read each file (typed-first, then any re-read as text): one entry per read.
+READS: list[str] = []
+_create_typed = loader.Loader._create_typed
+
+
+def _noted_read(self: loader.Loader, typed: dict, trim: bool) -> None:
+    kinds = ", ".join(f"{t} {v[1]}" for t, v in typed.items()) or "all text"
+    READS.append(f"{kinds}{', trimmed' if trim else ''}")
+    _create_typed(self, typed, trim)
+
+
+loader.Loader._create_typed = _noted_read  # type: ignore[method-assign]
 
 
 def make_csv(path: Path, rows: int, offset: int = 0) -> None:
@@ -88,8 +106,10 @@ def time_import(csv: Path, work: Path, run: int, small: Path) -> dict[str, float
         refresh["cpu"] += c.cpu
 
     store._after_change = timed_after_change  # type: ignore[method-assign]
+    READS.clear()
     with Clock() as whole:
         report = importer.import_file(store, csv)
+    reads = list(READS)
     if not report.ok:
         raise SystemExit(report.to_text())
     assert report.rows_imported > 0
@@ -97,7 +117,7 @@ def time_import(csv: Path, work: Path, run: int, small: Path) -> dict[str, float
         "whole": whole.wall, "whole_cpu": whole.cpu,
         "refresh": refresh["wall"], "refresh_cpu": refresh["cpu"],
         "ingest": whole.wall - refresh["wall"], "ingest_cpu": whole.cpu - refresh["cpu"],
-        "rows": report.rows_imported,
+        "rows": report.rows_imported, "reads": " then ".join(reads),
     }
     # A small follow-up import into the now big store: only its customers are recomputed.
     refresh["wall"] = refresh["cpu"] = 0.0
@@ -116,6 +136,27 @@ def time_import(csv: Path, work: Path, run: int, small: Path) -> dict[str, float
     return out
 
 
+def profile_build(db: Path, explain: Path | None) -> None:
+    """Each journey table's SELECT of a full build over the imported store, on its own:
+    wall and process CPU, and (with `explain`) DuckDB's EXPLAIN ANALYZE plan per table."""
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    params: dict = {}
+    tables = derived._per_customer_tables(
+        "", derived._n_stages(con), rules.stored_rows(con), params,
+        extras=derived.fast_filters_wanted(con))
+    print("journey tables of a first import, each SELECT on its own (wall s / cpu s):")
+    for table, select in tables:
+        with Clock() as c:
+            plan = con.execute(f"EXPLAIN ANALYZE CREATE TEMP TABLE _bench_{table} AS {select}",
+                               derived._params(table, params)).fetchall()
+        print(f"  {table:22s}: {c.wall:6.2f} s  cpu {c.cpu:6.2f} s")
+        if explain is not None:
+            explain.mkdir(parents=True, exist_ok=True)
+            (explain / f"{table}.txt").write_text(plan[0][1])
+    con.close()
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (an upper bound for one import)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -127,6 +168,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--small-rows", type=int, default=1000)
+    parser.add_argument("--profile", action="store_true",
+                        help="then time each journey table's SELECT on the imported store")
+    parser.add_argument("--explain", type=Path, default=None,
+                        help="with --profile: write each EXPLAIN ANALYZE plan to this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
         work = Path(tmp)
@@ -157,6 +202,7 @@ def main() -> None:
         print(f"duckdb read_csv -> table      : {d:6.2f} s  cpu {dc:6.2f} s")
         print(f"parcours ingest (no refresh)  : {ing:6.2f} s  cpu {ingc:6.2f} s  "
               f"({ing / d:.2f}x wall, {ingc / dc:.2f}x cpu; target <= 1.5x)")
+        print(f"  how the file was read       : {runs[-1]['reads']}")
         print(f"derived refresh on commit     : {med('refresh'):6.2f} s  "
               f"cpu {med('refresh_cpu'):6.2f} s")
         print(f"parcours import (whole)       : {med('whole'):6.2f} s  "
@@ -173,6 +219,8 @@ def main() -> None:
         print(f"process cpu {time.process_time() - cpu0:.1f} s in all; load average "
               f"{', '.join(f'{x:.1f}' for x in loads)} (after each run) on "
               f"{os.cpu_count()} CPUs")
+        if args.profile:
+            profile_build(work / f"parcours{args.repeat - 1}.duckdb", args.explain)
 
 
 if __name__ == "__main__":
