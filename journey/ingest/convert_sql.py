@@ -1,8 +1,10 @@
 """SQL that reads a file and turns its text into typed values, for the loader.
 
 Only our own names (c0, c1, ...) and constants go into SQL text; file paths, user column
-names and values are bound as $parameters. Every value is read as text (VARCHAR) and
-converted here, so a bad value is a NULL we can count and show, never a crash.
+names and values are bound as $parameters. A value is read as text (VARCHAR) and converted
+here, so a bad value is a NULL we can count and show, never a crash; or, in the loader's
+typed-first read, converted by the reader in one strict format, where a bad value is a
+CAST reject that sends its column back to the text read.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Loading one planned file inside the store's transaction: read, convert, check, write.
 
-The file is streamed through DuckDB's `read_csv` (every column VARCHAR) into a temporary
-table of converted values, checked there with a few aggregate queries, and only then copied
+The file is streamed through DuckDB's `read_csv` into a temporary table of converted values
+(typed first where the sample allows it, the columns that fail read again as text:
+`Loader._typed_table`), checked there with a few aggregate queries, and only then copied
 into the store. Rows already in the store (an overlapping re-export) are left out and
 counted. Raises `Rejected` when the file must not land; the transaction then rolls back.
 """
