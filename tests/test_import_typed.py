@@ -1,7 +1,8 @@
-"""The typed-first read (loader.Loader._typed_table): a file whose values all convert is read
-with DuckDB's own types; a file with a value that does not (or a text value with spaces
-around it) is read again as text. Either way the report and the imported values are exactly
-those of the text path (`loader.TYPED_FIRST = False`)."""
+"""The import's fast paths. The typed-first read (loader.Loader._typed_table): a file whose
+values all convert is read with DuckDB's own types; a file with a value that does not (or a
+text value with spaces around it) is read again as text. Either way the report and the
+imported values are exactly those of the text path (`loader.TYPED_FIRST = False`). And the
+C1 scan skipping ASCII blocks (readers._has_c1)."""
 
 from __future__ import annotations
 
@@ -153,3 +154,29 @@ def test_offsets_are_never_read_typed(tmp_path: Path, monkeypatch: pytest.Monkey
     report, events, reads = both(tmp_path, "tz.csv", csv.encode(), monkeypatch)
     assert reads == [({}, False)]
     assert [e[2] for e in events] == [T(2024, 3, 5, 8, 0), T(2024, 3, 5, 11, 0)]
+
+
+def test_c1_character_after_ascii_blocks_is_repaired(tmp_path: Path) -> None:
+    # A whole ASCII block (skipped by the scan), then a U+0092 written in UTF-8 whose two
+    # bytes straddle the boundary of the second and third 1 MiB blocks.
+    from journey.ingest import readers
+
+    head, filler, last = "customer,date,page\n", "c0,2024-01-01,ok\n", "c1,2024-01-02,l"
+    before = 2 * readers.CHUNK - 1  # bytes before the C1 character's first byte
+    n = (before - len(head) - len(last)) // len(filler)
+    pad = "y" * (before - len(head) - len(last) - n * len(filler))
+    raw = (head + filler * n + last + pad + "\u0092accueil\n").encode()
+    assert raw[before:before + 2] == "\u0092".encode() and raw[:before].isascii()
+    path = tmp_path / "c1.csv"
+    path.write_bytes(raw)
+    assert readers._has_c1(str(path), False)
+    store = Store(tmp_path / "c1.duckdb")
+    try:
+        report = importer.import_file(store, path)
+        assert report.ok, report.to_text()
+        assert any(n.code == "note_c1_repaired" for n in report.notes)
+        got = store.cursor().execute(
+            "SELECT touchpoint FROM events WHERE customer_id = 'c1'").fetchall()
+        assert got == [("l" + pad + "’accueil",)]
+    finally:
+        store.close()

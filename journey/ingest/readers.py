@@ -182,7 +182,9 @@ def _has_c1(path: str, gz: bool, tick: Tick = no_checkpoint) -> bool:
     tail = b""
     with _open_logical(path, gz) as f:
         for block in _chunks(f, tick):
-            if mixed_encoding.UTF8_C1.search(tail + block):
+            # A C1 character needs a byte >= 0x80 in this block: an ASCII block (most of an
+            # export) has none, whatever the previous block ended with.
+            if not block.isascii() and mixed_encoding.UTF8_C1.search(tail + block):
                 return True
             tail = block[-1:]
     return False
