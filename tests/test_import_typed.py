@@ -180,3 +180,15 @@ def test_c1_character_after_ascii_blocks_is_repaired(tmp_path: Path) -> None:
         assert got == [("l" + pad + "’accueil",)]
     finally:
         store.close()
+
+
+def test_a_date_only_the_text_path_reads_sends_the_column_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "24:00:00" has the strict shape but strptime refuses it; the text path's TRY_CAST reads
+    # it as midnight of the next day, and so does the import.
+    csv = ("client,date,page\n"
+           "c1,2024-01-01 10:00:00,Home\n"
+           "c2,2024-01-01 24:00:00,Cart\n")
+    report, events, reads = both(tmp_path, "h24.csv", csv.encode(), monkeypatch)
+    assert reads == [({"ts": "TIMESTAMP"}, False), ({}, True)]
+    assert report["ok"] and [e[2] for e in events] == [T(2024, 1, 1, 10, 0), T(2024, 1, 2, 0, 0)]
