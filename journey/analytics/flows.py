@@ -45,6 +45,7 @@ from journey.analytics.scope import (
     MIN_STEPS,
     FlowOptions,
     check_steps,
+    coded_events,
     converted,
     dates_only,
     event_source,
@@ -557,7 +558,9 @@ def transitions(
     if drill is not None:
         with_sql, params, pre = _steps(filters, options, drill)
     else:
-        with_sql, params, pre = steps_with(filters, options, events_only=True)
+        with_sql, params, pre = steps_with(filters, options, events_only=True, coded=True)
+    # Node numbers instead of names in the per-event pass (decoded at the end).
+    coded = drill is None and coded_events(filters, options)
     # A gap that is not precomputed (derived.SESSION_GAPS) on whole journeys: cut the
     # whole-journey steps at the gaps (`pre` is False then).
     split_steps = (
@@ -679,6 +682,7 @@ def transitions(
         # DOUBLE before dividing: Spark divides an integer by 60000000.0 as a DECIMAL and
         # rounds it to 10 decimals; DuckDB gives a DOUBLE either way.
         minutes = "CAST(DATE_DIFF('microsecond', ts, next_ts) AS DOUBLE) / 60000000.0"
+        # Nodes are numbers when `coded` (decoded after the aggregation), names otherwise.
         pairs = (
             "j_pairs AS (SELECT cid, CASE WHEN k.k = 2 THEN node ELSE NULL END AS source, "
             "CASE k.k WHEN 0 THEN node WHEN 1 THEN next_node0 ELSE next_node END AS target, "
@@ -695,12 +699,17 @@ def transitions(
             f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
             "FROM j_pairs GROUP BY source, target)"
         )
+    if coded:
+        agg += (
+            ",\nj_agd AS (SELECT s.node AS source, t.node AS target, a.transitions, "
+            "a.customers, a.median_minutes FROM j_agg a LEFT JOIN j_nd s ON s.nid = a.source "
+            "LEFT JOIN j_nd t ON t.nid = a.target)"
+        )
     sql = (
         f"{with_sql},\n{agg}\n"
         "SELECT source, target, transitions, customers, median_minutes, "
         "CAST(transitions AS DOUBLE) / SUM(transitions) OVER (PARTITION BY source) "
-        "AS share_of_source "
-        "FROM j_agg"
+        f"AS share_of_source FROM {'j_agd' if coded else 'j_agg'}"
     )
     df = _df(engine, sql, params, "transitions")
     if df.empty:
