@@ -142,3 +142,23 @@ def test_dropoffs_with_a_30_minute_gap(sess):
     last = _both(flows.last_steps, sess, Filters(), FlowOptions(session_gap=30))
     assert dict(zip(last.touchpoint, last.journeys, strict=True)) == {
         "Product": 4, "Ad": 1, "Search": 1}
+
+
+def test_sankey_and_top_paths_on_two_devices(hand):
+    # Steps kept: A Ad, Product, Cart, Checkout; B Ad, Product; C Search, Product;
+    # D Checkout.
+    r = _both(flows.sankey, hand, TWO_DEVICES, steps=3)
+    assert r["journeys"] == 4
+    assert {n["id"]: n["customers"] for n in r["nodes"]} == {
+        "1 · Ad": 2, "1 · Search": 1, "1 · Checkout": 1,
+        "2 · Product": 3, "2 | #drop-off": 1,  # D
+        "3 · Cart": 1, "3 | #drop-off": 2,  # B, C
+    }
+    # Top 1 per step: Search and Checkout fold into Other at step 1 (Ad 2 first).
+    folded = _both(flows.sankey, hand, TWO_DEVICES, steps=3, top=1)
+    assert {n["id"]: n["customers"] for n in folded["nodes"] if n["step"] == 1} == {
+        "1 · Ad": 2, "1 | #other": 2}
+    p = _both(flows.top_paths, hand, TWO_DEVICES, steps=2)
+    assert list(zip(p.path_text, p.customers, strict=True)) == [
+        ("Ad → Product", 1), ("Ad → Product → … (+2 more steps)", 1), ("Checkout", 1),
+        ("Search → Product", 1)]

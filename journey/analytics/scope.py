@@ -459,10 +459,10 @@ def dates_only(filters: Filters) -> bool:
 
 
 def coded_events(filters: Filters, options: FlowOptions) -> bool:
-    """Whether `steps_with(..., events_only=True, coded=True)` numbers the nodes (its `j_e2`
-    nodes are `j_nd` integers, see `derived.steps_ctes`): when the events' next events come
-    from a per-event window over filtered events (an event condition other than a date range
-    alone, or force_compute), not from precomputed neighbours or step tables."""
+    """Whether `steps_with(..., coded=True)` numbers the nodes (its `j_e2` / `j_st` nodes are
+    `j_nd` integers, see `derived.steps_ctes`): when the steps come from a per-event window
+    over filtered events (an event condition other than a date range alone, or
+    force_compute), not from precomputed neighbours or step tables."""
     return (
         not uses_precomputed(filters, options) and slice_of(filters, options) is None
         and (options.force_compute or not dates_only(filters))
@@ -486,8 +486,8 @@ def steps_with(
     from journey_events' precomputed neighbours (no per-event window); with a date range as
     the only event condition, from the precomputed step numbers and neighbours too
     (`db.range_steps`: no sort by time unless a session gap asks for one). `force_compute`
-    skips every precomputed shortcut. `coded` (with `events_only`): when `coded_events`
-    says so, `j_e2`'s node and next nodes are integers (`j_nd`, defined in the text).
+    skips every precomputed shortcut. `coded`: when `coded_events` says so, the nodes of
+    `j_e2` / `j_st` are integers (`j_nd(node, nid)`, defined in the text: the caller decodes).
     """
     if uses_precomputed(filters, options):
         params: dict[str, Any] = {}
@@ -526,7 +526,7 @@ def steps_with(
         sql, params, whole = event_source(filters, columns=_STEP_COLUMNS)
     if options.session_gap is not None:
         params["gap_us"] = options.session_gap * 60_000_000.0
-    code = coded and events_only and coded_events(filters, options)
+    code = coded and coded_events(filters, options)
     ctes = derived.steps_ctes(
         "fe", level=options.level, keep_repeats=options.keep_repeats,
         session=options.session_gap is not None, whole=whole, events_only=events_only,
