@@ -690,23 +690,33 @@ def transitions(
         # Straight from the events (no step numbers, so one window pass at most): a journey
         # starts at a customer's first event or after an event that ends a session; a step
         # ends where the next event (in the journey) is at another node.
-        # One scan of j_e2 against three row kinds (0: a start, 1: a start after a session
-        # end, 2: a step's way out) rather than a UNION ALL of three scans: j_e2 referenced
-        # once is streamed, three times it is materialised (~20 % of the query).
-        step_end = "TRUE" if options.keep_repeats else "(next_node IS NULL OR next_node <> node)"
+        # Three aggregates over j_e2 (starts, ends, node-to-node pairs), which DuckDB streams
+        # to all three (no copy), rather than one over a 3-way CROSS JOIN of it: only the
+        # pairs need distinct customers (without a session gap a journey has one start and
+        # one end, so those rows count customers as rows), and the join goes (a third less
+        # CPU with several devices at 1M events).
+        session = session_gap is not None
         # DOUBLE before dividing: Spark divides an integer by 60000000.0 as a DECIMAL and
         # rounds it to 10 decimals; DuckDB gives a DOUBLE either way.
         minutes = "CAST(DATE_DIFF('microsecond', ts, next_ts) AS DOUBLE) / 60000000.0"
         # Nodes are numbers when `coded` (decoded after the aggregation), names otherwise.
-        pairs = (
-            "j_pairs AS (SELECT cid, CASE WHEN k.k = 2 THEN node ELSE NULL END AS source, "
-            "CASE k.k WHEN 0 THEN node WHEN 1 THEN next_node0 ELSE next_node END AS target, "
-            f"CASE WHEN k.k = 2 THEN {minutes} ELSE NULL END AS minutes "
-            "FROM j_e2 CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k UNION ALL "
-            "SELECT 2 AS k) k WHERE (k.k = 0 AND rn = 1) OR (k.k = 1 AND ends_session = 1) "
-            f"OR (k.k = 2 AND {step_end}))"
+        marker = f"CAST(NULL AS {'BIGINT' if coded else 'VARCHAR'})"
+        once = "COUNT(DISTINCT cid)" if session else "COUNT(*)"
+        starts = "SELECT cid, node AS target FROM j_e2 WHERE rn = 1" + (
+            " UNION ALL SELECT cid, next_node0 AS target FROM j_e2 WHERE ends_session = 1"
+            if session else "")
+        repeat = "" if options.keep_repeats else " AND next_node <> node"
+        agg = (
+            f"j_agg AS (SELECT {marker} AS source, target, COUNT(*) AS transitions, "
+            f"{once} AS customers, CAST(NULL AS DOUBLE) AS median_minutes FROM ({starts}) j_s "
+            "GROUP BY target "
+            f"UNION ALL SELECT node AS source, {marker} AS target, COUNT(*) AS transitions, "
+            f"{once} AS customers, CAST(NULL AS DOUBLE) AS median_minutes FROM j_e2 "
+            "WHERE next_node IS NULL GROUP BY node "
+            "UNION ALL SELECT node AS source, next_node AS target, COUNT(*) AS transitions, "
+            f"COUNT(DISTINCT cid) AS customers, MEDIAN({minutes}) AS median_minutes FROM j_e2 "
+            f"WHERE next_node IS NOT NULL{repeat} GROUP BY node, next_node)"
         )
-        customers = "COUNT(DISTINCT cid)"
     if agg is None:
         agg = (
             f"{pairs},\n"
