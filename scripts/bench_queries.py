@@ -231,7 +231,7 @@ def queries() -> list[tuple[str, object]]:
 
 
 def run_queries(path: str, repeat: int, memory_limit: str | None = None,
-                only: str | None = None) -> dict:
+                only: list[str] | None = None) -> dict:
     from journey.db.engine import Engine
     from journey.db.store import Store
 
@@ -242,7 +242,7 @@ def run_queries(path: str, repeat: int, memory_limit: str | None = None,
         store.cursor().execute(f"SET memory_limit = '{memory_limit}'")
     results = {}
     for name, fn in queries():
-        if only and only not in name:
+        if only and not any(o in name for o in only):
             continue
         cur = store.cursor()
         engine = Engine(cur)  # what the app runs them through (timing, errors with a purpose)
@@ -291,7 +291,8 @@ def main() -> None:
     p.add_argument("--_build", nargs=2, help=argparse.SUPPRESS)
     p.add_argument("--_query", help=argparse.SUPPRESS)
     p.add_argument("--memory-limit", help="DuckDB memory_limit for the queries, e.g. 1GB")
-    p.add_argument("--only", help="time only the queries whose name contains this text")
+    p.add_argument("--only", action="append",
+                   help="time only the queries whose name contains this text (repeatable: any)")
     args = p.parse_args()
     if args._build:
         print(json.dumps(build(args._build[0], int(args._build[1]), args.fast_filters)))
@@ -323,7 +324,7 @@ def main() -> None:
         load0 = os.getloadavg()[0]
         q = _child(["--_query", str(db), "--repeat", str(args.repeat)]
                    + (["--memory-limit", args.memory_limit] if args.memory_limit else [])
-                   + (["--only", args.only] if args.only else []))
+                   + [a for o in (args.only or []) for a in ("--only", o)])
         limit = target.get(n)
         print(f"{'query':<36} {'median ms':>10} {'cpu ms':>8}  {'target':>8}")
         for name, r in q["queries"].items():

@@ -45,6 +45,7 @@ from journey.analytics.scope import (
     MIN_STEPS,
     FlowOptions,
     check_steps,
+    coded_events,
     converted,
     dates_only,
     event_source,
@@ -280,11 +281,12 @@ def _drill_ctes(drill: Drill, params: dict[str, Any]) -> str:
 
 
 def _steps(
-    filters: Filters, options: FlowOptions, drill: Drill | None
+    filters: Filters, options: FlowOptions, drill: Drill | None, *, coded: bool = False,
 ) -> tuple[str, dict[str, Any], bool]:
     """`steps_with`, its `j_st` narrowed to the drilled journeys when a drill is given (then
-    no precomputed shortcut reads the step table directly: the third value is False)."""
-    with_sql, params, pre = steps_with(filters, options)
+    no precomputed shortcut reads the step table directly: the third value is False).
+    `coded` (without a drill): node numbers where `coded_events` says so."""
+    with_sql, params, pre = steps_with(filters, options, coded=coded and drill is None)
     if drill is None:
         return with_sql, params, pre
     if with_sql.count("j_st AS (") != 1:  # pragma: no cover - steps_with defines it once
@@ -310,7 +312,10 @@ def _sankey_sql(
     steps = check_steps(steps)
     if int(top) < 1:
         raise ValueError(f"top must be at least 1 (got {top}).")
-    with_sql, params, pre = _steps(filters, options, drill)
+    # Unanchored computed steps run on node numbers (the anchors and a drill name nodes).
+    coded = (drill is None and not start_at and not end_at
+             and coded_events(filters, options))
+    with_sql, params, pre = _steps(filters, options, drill, coded=coded)
     params["top"] = int(top)
     # Precomputed: the anchors and the journey count read the tables themselves, so that
     # j_st is referenced once (a CTE referenced twice is materialised: a copy of every step).
@@ -339,15 +344,27 @@ def _sankey_sql(
         journeys_src = "j_pos WHERE pos = 1"
     else:
         journeys_src = "j_st WHERE step = 1"
-    sql = f"{with_sql},\n{pos},\n{fold_sql(journeys_src)}"
+    sql = f"{with_sql},\n{pos},\n{fold_sql(journeys_src, coded=coded)}"
     return sql, params
 
 
-def fold_sql(journeys_src: str) -> str:
+def fold_sql(journeys_src: str, *, coded: bool = False) -> str:
     """The tail of a Sankey query over a `j_pos(pos, node, next_node, ends)` CTE (needs the
     `$steps` and `$top` parameters): rows (pos, label, is_other, next_label, next_is_other,
     ends, n) with the nodes past the top K of a step folded into Other, plus one row with
-    pos 0 whose n counts the journeys of `journeys_src`. `sankey_from_rows` reads them."""
+    pos 0 whose n counts the journeys of `journeys_src`. `sankey_from_rows` reads them.
+    `coded`: j_pos's nodes are `j_nd` numbers (numbered in node order, so the ranking's
+    tie-break is the same), named in the last step."""
+    labels = (
+        "SELECT pos, label, is_other, next_label, next_is_other, ends, SUM(n) AS n "
+        "FROM j_lab GROUP BY pos, label, is_other, next_label, next_is_other, ends"
+    )
+    if coded:
+        labels = (
+            "SELECT x.pos, l.node AS label, x.is_other, nl.node AS next_label, "
+            f"x.next_is_other, x.ends, x.n FROM ({labels}) x "
+            "LEFT JOIN j_nd l ON l.nid = x.label LEFT JOIN j_nd nl ON nl.nid = x.next_label"
+        )
     return (
         # At the last step the next node and the end do not matter (no drop-off there).
         "j_agg AS (SELECT pos, node, "
@@ -368,8 +385,7 @@ def fold_sql(journeys_src: str) -> str:
         "AS next_is_other, a.ends, a.n "
         "FROM j_agg a JOIN j_rk r ON r.pos = a.pos AND r.node = a.node "
         "LEFT JOIN j_rk rn ON rn.pos = a.pos + 1 AND rn.node = a.next_node)\n"
-        "SELECT pos, label, is_other, next_label, next_is_other, ends, SUM(n) AS n "
-        "FROM j_lab GROUP BY pos, label, is_other, next_label, next_is_other, ends\n"
+        f"{labels}\n"
         "UNION ALL\n"
         "SELECT 0 AS pos, NULL AS label, 0 AS is_other, NULL AS next_label, "
         f"NULL AS next_is_other, 0 AS ends, COUNT(*) AS n FROM {journeys_src}"
@@ -557,7 +573,9 @@ def transitions(
     if drill is not None:
         with_sql, params, pre = _steps(filters, options, drill)
     else:
-        with_sql, params, pre = steps_with(filters, options, events_only=True)
+        with_sql, params, pre = steps_with(filters, options, events_only=True, coded=True)
+    # Node numbers instead of names in the per-event pass (decoded at the end).
+    coded = drill is None and coded_events(filters, options)
     # A gap that is not precomputed (derived.SESSION_GAPS) on whole journeys: cut the
     # whole-journey steps at the gaps (`pre` is False then).
     split_steps = (
@@ -672,22 +690,33 @@ def transitions(
         # Straight from the events (no step numbers, so one window pass at most): a journey
         # starts at a customer's first event or after an event that ends a session; a step
         # ends where the next event (in the journey) is at another node.
-        # One scan of j_e2 against three row kinds (0: a start, 1: a start after a session
-        # end, 2: a step's way out) rather than a UNION ALL of three scans: j_e2 referenced
-        # once is streamed, three times it is materialised (~20 % of the query).
-        step_end = "TRUE" if options.keep_repeats else "(next_node IS NULL OR next_node <> node)"
+        # Three aggregates over j_e2 (starts, ends, node-to-node pairs), which DuckDB streams
+        # to all three (no copy), rather than one over a 3-way CROSS JOIN of it: only the
+        # pairs need distinct customers (without a session gap a journey has one start and
+        # one end, so those rows count customers as rows), and the join goes (a third less
+        # CPU with several devices at 1M events).
+        session = session_gap is not None
         # DOUBLE before dividing: Spark divides an integer by 60000000.0 as a DECIMAL and
         # rounds it to 10 decimals; DuckDB gives a DOUBLE either way.
         minutes = "CAST(DATE_DIFF('microsecond', ts, next_ts) AS DOUBLE) / 60000000.0"
-        pairs = (
-            "j_pairs AS (SELECT cid, CASE WHEN k.k = 2 THEN node ELSE NULL END AS source, "
-            "CASE k.k WHEN 0 THEN node WHEN 1 THEN next_node0 ELSE next_node END AS target, "
-            f"CASE WHEN k.k = 2 THEN {minutes} ELSE NULL END AS minutes "
-            "FROM j_e2 CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k UNION ALL "
-            "SELECT 2 AS k) k WHERE (k.k = 0 AND rn = 1) OR (k.k = 1 AND ends_session = 1) "
-            f"OR (k.k = 2 AND {step_end}))"
+        # Nodes are numbers when `coded` (decoded after the aggregation), names otherwise.
+        marker = f"CAST(NULL AS {'BIGINT' if coded else 'VARCHAR'})"
+        once = "COUNT(DISTINCT cid)" if session else "COUNT(*)"
+        starts = "SELECT cid, node AS target FROM j_e2 WHERE rn = 1" + (
+            " UNION ALL SELECT cid, next_node0 AS target FROM j_e2 WHERE ends_session = 1"
+            if session else "")
+        repeat = "" if options.keep_repeats else " AND next_node <> node"
+        agg = (
+            f"j_agg AS (SELECT {marker} AS source, target, COUNT(*) AS transitions, "
+            f"{once} AS customers, CAST(NULL AS DOUBLE) AS median_minutes FROM ({starts}) j_s "
+            "GROUP BY target "
+            f"UNION ALL SELECT node AS source, {marker} AS target, COUNT(*) AS transitions, "
+            f"{once} AS customers, CAST(NULL AS DOUBLE) AS median_minutes FROM j_e2 "
+            "WHERE next_node IS NULL GROUP BY node "
+            "UNION ALL SELECT node AS source, next_node AS target, COUNT(*) AS transitions, "
+            f"COUNT(DISTINCT cid) AS customers, MEDIAN({minutes}) AS median_minutes FROM j_e2 "
+            f"WHERE next_node IS NOT NULL{repeat} GROUP BY node, next_node)"
         )
-        customers = "COUNT(DISTINCT cid)"
     if agg is None:
         agg = (
             f"{pairs},\n"
@@ -695,12 +724,17 @@ def transitions(
             f"{customers} AS customers, MEDIAN(minutes) AS median_minutes "
             "FROM j_pairs GROUP BY source, target)"
         )
+    if coded:
+        agg += (
+            ",\nj_agd AS (SELECT s.node AS source, t.node AS target, a.transitions, "
+            "a.customers, a.median_minutes FROM j_agg a LEFT JOIN j_nd s ON s.nid = a.source "
+            "LEFT JOIN j_nd t ON t.nid = a.target)"
+        )
     sql = (
         f"{with_sql},\n{agg}\n"
         "SELECT source, target, transitions, customers, median_minutes, "
         "CAST(transitions AS DOUBLE) / SUM(transitions) OVER (PARTITION BY source) "
-        "AS share_of_source "
-        "FROM j_agg"
+        f"AS share_of_source FROM {'j_agd' if coded else 'j_agg'}"
     )
     df = _df(engine, sql, params, "transitions")
     if df.empty:
@@ -759,7 +793,9 @@ def top_paths(
     """
     n = check_steps(steps)
     engine, options = _routed(source, options)
-    with_sql, params, _pre = _steps(filters, options, drill)
+    # Computed steps come as node numbers already (j_nd: the numbering of j_d below).
+    coded = drill is None and coded_events(filters, options)
+    with_sql, params, _pre = _steps(filters, options, drill, coded=coded)
     params["steps"] = n
     # One column per step (names generated from an int, never user text): a pivot Spark
     # runs as is, where an ordered list aggregate would not travel. The pivot and the
@@ -767,18 +803,22 @@ def top_paths(
     # journey of any filter can have), a fifth of the query's time on strings; the names
     # come back for the few rows shipped.
     cols = [f"s{k}" for k in range(1, n + 1)]
+    nid = "s.node" if coded else "d.nid"
     pivot = ", ".join(
-        f"MAX(CASE WHEN s.step = {k} THEN d.nid ELSE NULL END) AS s{k}" for k in range(1, n + 1)
+        f"MAX(CASE WHEN s.step = {k} THEN {nid} ELSE NULL END) AS s{k}" for k in range(1, n + 1)
     )
+    named = "" if coded else "JOIN j_d d ON d.node = s.node "
+    numbers = "SELECT node, nid FROM j_nd" if coded else (
+        "SELECT node, ROW_NUMBER() OVER (ORDER BY node) AS nid FROM "
+        f"(SELECT DISTINCT node FROM {options.step_table}) d0")
     longer = "CASE WHEN length > $steps THEN 1 ELSE 0 END"
     names = ", ".join(f"d{k}.node AS s{k}" for k in range(1, n + 1))
     decode = " ".join(f"LEFT JOIN j_d d{k} ON d{k}.nid = g.s{k}" for k in range(1, n + 1))
     sql = (
         f"{with_sql},\n"
-        "j_d AS (SELECT node, ROW_NUMBER() OVER (ORDER BY node) AS nid FROM "
-        f"(SELECT DISTINCT node FROM {options.step_table}) d0),\n"
+        f"j_d AS ({numbers}),\n"
         f"j_p AS (SELECT s.cid, s.session_no, {pivot}, MAX(s.step) AS length FROM j_st s "
-        "JOIN j_d d ON d.node = s.node GROUP BY s.cid, s.session_no),\n"
+        f"{named}GROUP BY s.cid, s.session_no),\n"
         f"j_g AS (SELECT {', '.join(cols)}, {longer} AS longer, COUNT(*) AS customers, "
         "MIN(length) AS len_min, MAX(length) AS len_max, "
         "SUM(COUNT(*)) OVER () AS journeys, RANK() OVER (ORDER BY COUNT(*) DESC) AS rk "

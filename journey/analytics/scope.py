@@ -458,8 +458,20 @@ def dates_only(filters: Filters) -> bool:
     )
 
 
+def coded_events(filters: Filters, options: FlowOptions) -> bool:
+    """Whether `steps_with(..., coded=True)` numbers the nodes (its `j_e2` / `j_st` nodes are
+    `j_nd` integers, see `derived.steps_ctes`): when the steps come from a per-event window
+    over filtered events (an event condition other than a date range alone, or
+    force_compute), not from precomputed neighbours or step tables."""
+    return (
+        not uses_precomputed(filters, options) and slice_of(filters, options) is None
+        and (options.force_compute or not dates_only(filters))
+        and (options.force_compute or filters.has_event_conditions)
+    )
+
+
 def steps_with(
-    filters: Filters, options: FlowOptions, *, events_only: bool = False
+    filters: Filters, options: FlowOptions, *, events_only: bool = False, coded: bool = False,
 ) -> tuple[str, dict[str, Any], bool]:
     """`WITH ...` text defining the CTE `j_st` (one row per journey step), its params, and
     whether it reads the precomputed tables (which add the first_visit/first_pair flags; the
@@ -474,7 +486,8 @@ def steps_with(
     from journey_events' precomputed neighbours (no per-event window); with a date range as
     the only event condition, from the precomputed step numbers and neighbours too
     (`db.range_steps`: no sort by time unless a session gap asks for one). `force_compute`
-    skips every precomputed shortcut.
+    skips every precomputed shortcut. `coded`: when `coded_events` says so, the nodes of
+    `j_e2` / `j_st` are integers (`j_nd(node, nid)`, defined in the text: the caller decodes).
     """
     if uses_precomputed(filters, options):
         params: dict[str, Any] = {}
@@ -513,8 +526,10 @@ def steps_with(
         sql, params, whole = event_source(filters, columns=_STEP_COLUMNS)
     if options.session_gap is not None:
         params["gap_us"] = options.session_gap * 60_000_000.0
+    code = coded and coded_events(filters, options)
     ctes = derived.steps_ctes(
         "fe", level=options.level, keep_repeats=options.keep_repeats,
         session=options.session_gap is not None, whole=whole, events_only=events_only,
+        coded=options.step_table if code else None,
     )
     return f"WITH fe AS ({sql}),\n{ctes}", params, False
