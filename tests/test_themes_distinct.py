@@ -1,0 +1,93 @@
+"""Themes and sentiment found on the distinct texts, weighted by how many answers wrote each,
+are exactly those found comment by comment (issue 14: the million-customer demo has ~390,000
+comments but ~700 distinct texts).
+
+The hashes were recorded on the code before the distinct texts (main at 0c18167): a hand-made
+set full of repeated comments, with and without the NMF's fit sample, and two seeded demo
+stores (under and above the sentiment model's and the theme fit's caps). Any byte that moves
+in a theme, its label, its terms, or an answer's theme, weight, language or score fails here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import three_subjects
+
+from journey.db.store import Store
+from journey.ingest import demo
+from journey.voc import sentiment, theme_model
+
+
+def _repeated() -> list[str]:
+    # The 33 verbatims, each written 1 to 4 times, interleaved, plus variants that are other
+    # texts to the store (case, spacing) but the same words to the themes.
+    base = [r["text"] for r in three_subjects.rows()]
+    out: list[str] = []
+    for round_ in range(4):
+        out += [t for i, t in enumerate(base) if i % 4 >= round_]
+    out += [t.upper() for t in base[:5]] + [f"  {t}  " for t in base[10:14]]
+    return out
+
+
+def _digest(found: theme_model.Themes) -> str:
+    themes = [[f.label, f.terms, f.size] for f in found.themes]
+    blob = json.dumps(themes, sort_keys=True).encode()
+    blob += found.theme.astype(np.int64).tobytes() + found.weight.astype(np.float64).tobytes()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def test_repeated_comments_give_the_themes_found_one_by_one() -> None:
+    texts = _repeated()
+    assert (len(texts), len(set(texts))) == (90, 42)
+    found = theme_model.find(texts)
+    assert sorted((f.label, f.size) for f in found.themes) == [
+        ("caisse · attente · samedi", 31), ("high · compared · shops", 5),
+        ("livraison · retard · arrived", 28), ("prix · excessifs · plantes", 18)]
+    assert _digest(found) == (
+        "4243e5a432fb2057cf9838c42551668151a40f6c0d217bef836972b9224c8322")
+
+
+def test_repeated_comments_with_a_fit_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(theme_model, "FIT_SAMPLE", 40)  # the NMF learns from 40 of 90 rows
+    assert _digest(theme_model.find(_repeated(), seed=3)) == (
+        "ab8a304001d6913aa164dedbbd8fa8aa0d4b2bb312f4b820f5c050c98c242277")
+
+
+def _store_digest(path: Path) -> str:
+    with Store(path) as store:
+        cur = store.cursor()
+        answers = cur.execute(
+            "SELECT response_id, language, sentiment, sentiment_label, theme_id, theme_weight "
+            "FROM responses ORDER BY response_id").fetchall()
+        themes = cur.execute("SELECT theme_id, label, terms, active FROM themes "
+                             "ORDER BY theme_id").fetchall()
+    blob = repr(answers).encode() + repr(themes).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def test_a_seeded_demo_store_scores_and_themes_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "d.duckdb"
+    with Store(path) as store:
+        summary = demo.load_sample(store, customers=1500, seed=5)
+    assert summary["responses"] == 1303  # 594 with a comment, 208 distinct texts
+    assert _store_digest(path) == (
+        "1981fcba29a1580e8f4792fb636df5715e52e7a8a96bb26c055eee697dbbd93f")
+
+
+def test_a_demo_store_above_the_caps_as_before(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The big demo's paths on a small one: the NMF fitted on a sample, the sentiment model
+    # learned from a sample, features built chunk by chunk.
+    monkeypatch.setattr(theme_model, "FIT_SAMPLE", 150)
+    monkeypatch.setattr(sentiment, "MAX_TRAINING", 120)
+    monkeypatch.setattr(sentiment, "FEATURE_CHUNK", 97)
+    path = tmp_path / "d.duckdb"
+    with Store(path) as store:
+        demo.load_sample(store, customers=1500, seed=5)
+    assert _store_digest(path) == (
+        "96ccd867f4d87a8d14b75c3afea1b6fc8f470beff2952abb0696bd8c3537cc3b")
