@@ -20,7 +20,7 @@ import three_subjects
 
 from journey.db.store import Store
 from journey.ingest import demo
-from journey.voc import sentiment, theme_model
+from journey.voc import sentiment, theme_model, theme_words
 
 
 def _repeated() -> list[str]:
@@ -91,3 +91,45 @@ def test_a_demo_store_above_the_caps_as_before(tmp_path: Path,
         demo.load_sample(store, customers=1500, seed=5)
     assert _store_digest(path) == (
         "96ccd867f4d87a8d14b75c3afea1b6fc8f470beff2952abb0696bd8c3537cc3b")
+
+
+def _by_answer(texts: list[str], max_features: int) -> tuple[list[str], object]:
+    # The reference: scikit-learn's vectoriser on every answer's comment (what `find` did).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(texts)
+    vec = TfidfVectorizer(
+        analyzer=theme_words.terms_of, min_df=max(theme_model.MIN_SIZE, int(n * 0.002)),
+        max_df=theme_model.MAX_DF, sublinear_tf=True, max_features=max_features,
+        dtype=np.float32)
+    x = vec.fit_transform([theme_words.words(t) for t in texts])
+    return list(vec.get_feature_names_out()), x
+
+
+@pytest.mark.parametrize("max_features", [20_000, 12])
+def test_distinct_rows_are_scikit_learns_rows_byte_for_byte(
+        max_features: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 12 of the 62 terms frequent enough: the cut by total count falls among four terms
+    # counted 5 times each (a tie argsort breaks).
+    monkeypatch.setattr(theme_model, "MAX_FEATURES", max_features)
+    texts = _repeated()
+    terms, want = _by_answer(texts, max_features)
+    index: dict[str, int] = {}
+    rows = np.array([index.setdefault(t, len(index)) for t in texts])
+    tokens = [theme_words.words(t) for t in index]
+    vocab, got = theme_model._vectorise(tokens, np.bincount(rows))
+    assert list(vocab) == terms
+    assert len(terms) == (12 if max_features == 12 else 62)
+    got = got[rows]
+    assert got.dtype == want.dtype == np.float32
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, part), getattr(want, part)), part
+
+
+def test_distinct_texts_in_any_order_give_the_same_themes() -> None:
+    texts = _repeated()
+    # The texts listed backwards, with one no answer wrote: rows point into that list.
+    distinct = ["jamais écrit", *sorted(set(texts), reverse=True)]
+    rows = np.array([distinct.index(t) for t in texts])
+    assert _digest(theme_model.find_distinct(distinct, rows)) == _digest(
+        theme_model.find(texts))
