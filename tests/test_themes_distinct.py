@@ -133,3 +133,32 @@ def test_distinct_texts_in_any_order_give_the_same_themes() -> None:
     rows = np.array([distinct.index(t) for t in texts])
     assert _digest(theme_model.find_distinct(distinct, rows)) == _digest(
         theme_model.find(texts))
+
+
+def test_distinct_features_are_the_features_of_every_answer() -> None:
+    # The reference: the hashed counts of every answer's comment, TF-IDF fitted on them all
+    # (what the sentiment model learned from before the distinct texts).
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    texts = _repeated()
+    counts = sentiment._hashed(texts)
+    used = np.flatnonzero(np.diff(counts.tocsc().indptr))
+    want = TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, used]).tocsr()
+    got = sentiment._features(texts)
+    assert got.shape == want.shape == (90, len(used))
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, part), getattr(want, part)), part
+
+
+def test_sentiment_of_distinct_texts_in_any_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sentiment, "MIN_TRAINING", 20)  # 67 of the 90 answers are scored
+    texts = _repeated()
+    scores = [float(i % 11) if i % 4 else None for i in range(len(texts))]
+    distinct = ["jamais écrit", *sorted(set(texts), reverse=True)]
+    rows = np.array([distinct.index(t) for t in texts])
+    y = np.array([np.nan if v is None else v for v in scores])
+    want = sentiment.model_predictions(texts, scores, folds=3)
+    assert want is not None and want.shape == (90,)
+    assert np.array_equal(sentiment.predictions_of(distinct, rows, y, folds=3), want)
+    assert sentiment._languages(texts) == [
+        sentiment.detect_language(t, "fr") for t in texts]  # most of them are French

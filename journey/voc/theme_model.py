@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from journey.voc import distinct as dt
 from journey.voc import theme_words as tw
 
 # At most this many themes, and fewer when the comments are few: a theme needs at least
@@ -59,18 +60,6 @@ class Themes:
     themes: list[Found]
     theme: np.ndarray
     weight: np.ndarray
-
-
-def _first_seen(distinct: Sequence[str], rows: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The distinct texts in the order the comments first write them (and `rows` renumbered
-    to match), without the texts no comment writes: the vectoriser numbers the terms in the
-    order it meets them, and that order decides how each row's terms are stored, so a
-    comment's row is then bit for bit the one the comments one by one give."""
-    used, first = np.unique(rows, return_index=True)
-    order = used[np.argsort(first, kind="stable")]
-    renumber = np.empty(len(distinct), dtype=np.int64)
-    renumber[order] = np.arange(len(order))
-    return [distinct[i] for i in order.tolist()], renumber[rows]
 
 
 def _vectorise(tokens: list[list[tuple[str, str]]], counts: np.ndarray) -> tuple[object, object]:
@@ -187,10 +176,8 @@ def _merge_alike(w: np.ndarray, h: np.ndarray,
 
 def find(texts: Sequence[str], *, seed: int = 0, max_themes: int = MAX_THEMES) -> Themes:
     """Themes of `texts` and each text's primary theme (or none)."""
-    index: dict[str, int] = {}
-    rows = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64,
-                       count=len(texts))
-    return find_distinct(list(index), rows, seed=seed, max_themes=max_themes)
+    distinct, rows = dt.factorise(texts)
+    return find_distinct(distinct, rows, seed=seed, max_themes=max_themes)
 
 
 def find_distinct(distinct: Sequence[str], rows: np.ndarray, *, seed: int = 0,
@@ -207,7 +194,7 @@ def find_distinct(distinct: Sequence[str], rows: np.ndarray, *, seed: int = 0,
     k = min(max_themes, n // floor)
     if k < 1:
         return none
-    distinct, rows = _first_seen(distinct, np.asarray(rows, dtype=np.int64))
+    distinct, rows = dt.first_seen(distinct, rows)
     counts = np.bincount(rows, minlength=len(distinct))
     # Each text is split into words once: the vectoriser and the labels share them.
     tokens = [tw.words(t) for t in distinct]
