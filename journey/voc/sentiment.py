@@ -302,17 +302,26 @@ class _ChunkedFeatures:
         time (a chunk's hashed counts span all 2 million hashed columns)."""
         from scipy.sparse import vstack
 
-        parts = [self._chunk(idx[start:start + FEATURE_CHUNK])
-                 for start in range(0, len(idx), FEATURE_CHUNK)]
-        return parts[0] if len(parts) == 1 else vstack(parts, format="csr")
+        # Each chunk's distinct texts only, then one gather of the answers' rows: the rows
+        # are held once (not once per chunk and again stacked).
+        parts, at = [], []
+        done = 0
+        for start in range(0, len(idx), FEATURE_CHUNK):
+            part, rows = self._chunk(idx[start:start + FEATURE_CHUNK])
+            parts.append(part)
+            at.append(rows + done)
+            done += part.shape[0]
+        distinct = parts[0] if len(parts) == 1 else vstack(parts, format="csr")
+        return distinct[np.concatenate(at)]
 
-    def _chunk(self, idx: np.ndarray) -> Any:
+    def _chunk(self, idx: np.ndarray) -> tuple[Any, np.ndarray]:
+        """The features of the chunk's distinct texts, and each comment's row in them."""
         # The chunk's distinct texts in the order the chunk first writes them: their words
         # are then numbered as the chunk's comments one by one would number them, so each
         # row is stored (and summed) in the same order, bit for bit.
         texts, at = dt.first_seen(self.texts, self.row_text[idx])
         counts = _hashed(texts)[:, self.used]
-        return self.tfidf.transform(counts, copy=False).tocsr()[at]
+        return self.tfidf.transform(counts, copy=False).tocsr(), at
 
 
 def model_predictions(
