@@ -12,6 +12,7 @@ answers one by one give.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,3 +34,20 @@ def first_seen(distinct: Sequence[str], rows: np.ndarray) -> tuple[list[str], np
     renumber = np.empty(len(distinct), dtype=np.int64)
     renumber[order] = np.arange(len(order))
     return [distinct[i] for i in order.tolist()], renumber[rows]
+
+
+def tfidf_of(df: np.ndarray, n: int) -> Any:
+    """A TfidfTransformer(sublinear_tf=True) whose IDF is what its `fit` makes of `n`
+    comments with these document frequencies (its own arithmetic: smooth IDF, in the
+    counts' float32), the frequencies counted per answer rather than per distinct text."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    used_df = df.astype(np.float32) + 1.0
+    idf = np.full_like(used_df, fill_value=n + 1, dtype=np.float32)
+    idf /= used_df
+    np.log(idf, out=idf)
+    idf += 1.0
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    tfidf.idf_ = idf
+    tfidf.n_features_in_ = len(idf)
+    return tfidf

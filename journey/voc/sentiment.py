@@ -242,23 +242,6 @@ def _features(texts: Sequence[str]) -> Any:
     return _features_of(*dt.factorise(texts))
 
 
-def _tfidf(df: np.ndarray, n: int) -> Any:
-    """A TfidfTransformer(sublinear_tf=True) whose IDF is what its `fit` makes of `n`
-    comments with these document frequencies (its own arithmetic: smooth IDF, in the
-    counts' float32), counted per answer rather than per row given."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-
-    used_df = df.astype(np.float32) + 1.0
-    idf = np.full_like(used_df, fill_value=n + 1, dtype=np.float32)
-    idf /= used_df
-    np.log(idf, out=idf)
-    idf += 1.0
-    tfidf = TfidfTransformer(sublinear_tf=True)
-    tfidf.idf_ = idf
-    tfidf.n_features_in_ = len(idf)
-    return tfidf
-
-
 def _weighted_df(counts: Any, weights: np.ndarray) -> np.ndarray:
     """Per column, the answers whose comment uses it: each row of `counts` is a distinct
     text that `weights` answers wrote."""
@@ -274,7 +257,7 @@ def _features_of(distinct: Sequence[str], rows: np.ndarray) -> Any:
     counts = _hashed(distinct)
     df = _weighted_df(counts, np.bincount(rows, minlength=len(distinct)))
     used = np.flatnonzero(df)
-    x = _tfidf(df[used], len(rows)).transform(counts[:, used], copy=False).tocsr()
+    x = dt.tfidf_of(df[used], len(rows)).transform(counts[:, used], copy=False).tocsr()
     return x[rows]
 
 
@@ -295,7 +278,7 @@ class _ChunkedFeatures:
             counts = _hashed(self.texts[start:start + FEATURE_CHUNK])
             df += _weighted_df(counts, weights[start:start + FEATURE_CHUNK])
         self.used = np.flatnonzero(df)
-        self.tfidf = _tfidf(df[self.used], len(self.row_text))
+        self.tfidf = dt.tfidf_of(df[self.used], len(self.row_text))
 
     def rows(self, idx: np.ndarray) -> Any:
         """The features of the comments at `idx` (in that order), built FEATURE_CHUNK at a

@@ -67,7 +67,7 @@ def _vectorise(tokens: list[list[tuple[str, str]]], counts: np.ndarray) -> tuple
     TfidfVectorizer(min_df, max_df, max_features, sublinear_tf) fitted on every answer's
     comment gives, row for row, with the document frequencies counted per answer (a text
     five answers wrote is in five documents). Returns the terms (sorted) and the rows."""
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
 
     n = int(counts.sum())
     min_count = max(MIN_SIZE, int(n * 0.002))
@@ -93,16 +93,7 @@ def _vectorise(tokens: list[list[tuple[str, str]]], counts: np.ndarray) -> tuple
     if len(kept) == 0:
         raise ValueError("After pruning, no terms remain.")
     x = x[:, kept]
-    # TfidfTransformer.fit's own arithmetic (smooth IDF, in the counts' float32), on the
-    # per-answer document frequencies.
-    df = dfs[kept].astype(x.dtype) + 1.0
-    idf = np.full_like(df, fill_value=n + 1, dtype=x.dtype)
-    idf /= df
-    np.log(idf, out=idf)
-    idf += 1.0
-    tfidf = TfidfTransformer(sublinear_tf=True)
-    tfidf.idf_ = idf
-    tfidf.n_features_in_ = len(kept)
+    tfidf = dt.tfidf_of(dfs[kept], n)  # the IDF of every answer's comment
     terms = vec.get_feature_names_out()[kept]
     return terms, tfidf.transform(x, copy=False)
 
