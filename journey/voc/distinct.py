@@ -36,6 +36,15 @@ def first_seen(distinct: Sequence[str], rows: np.ndarray) -> tuple[list[str], np
     return [distinct[i] for i in order.tolist()], renumber[rows]
 
 
+def spread(x: Any, rows: np.ndarray) -> Any:
+    """The rows of `x` (one per distinct text) of each answer: `x[rows]`, or `x` itself when
+    every answer wrote its own text in first-seen order (no second copy of a matrix of
+    100,000 distinct comments)."""
+    if len(rows) == x.shape[0] and np.array_equal(rows, np.arange(len(rows))):
+        return x
+    return x[rows]
+
+
 def tfidf_of(df: np.ndarray, n: int) -> Any:
     """A TfidfTransformer(sublinear_tf=True) whose IDF is what its `fit` makes of `n`
     comments with these document frequencies (its own arithmetic: smooth IDF, in the

@@ -257,8 +257,10 @@ def _features_of(distinct: Sequence[str], rows: np.ndarray) -> Any:
     counts = _hashed(distinct)
     df = _weighted_df(counts, np.bincount(rows, minlength=len(distinct)))
     used = np.flatnonzero(df)
-    x = dt.tfidf_of(df[used], len(rows)).transform(counts[:, used], copy=False).tocsr()
-    return x[rows]
+    counts = counts[:, used]  # the 2 million hashed columns' matrix goes now
+    x = dt.tfidf_of(df[used], len(rows)).transform(counts, copy=False).tocsr()
+    del counts
+    return dt.spread(x, rows)
 
 
 class _ChunkedFeatures:
@@ -295,7 +297,8 @@ class _ChunkedFeatures:
             at.append(rows + done)
             done += part.shape[0]
         distinct = parts[0] if len(parts) == 1 else vstack(parts, format="csr")
-        return distinct[np.concatenate(at)]
+        del parts
+        return dt.spread(distinct, np.concatenate(at))
 
     def _chunk(self, idx: np.ndarray) -> tuple[Any, np.ndarray]:
         """The features of the chunk's distinct texts, and each comment's row in them."""

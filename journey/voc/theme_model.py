@@ -202,7 +202,8 @@ def find_distinct(distinct: Sequence[str], rows: np.ndarray, *, seed: int = 0,
     # The NMF sees one row per answer, as before: the projection starts from the mean of
     # every row and stops on their summed progress, so the answers' rows stay (a sparse
     # copy of a few values per answer; the words and terms are the distinct texts').
-    x = xd[rows]
+    x = dt.spread(xd, rows)
+    del xd
     model = NMF(n_components=k, init="nndsvd", max_iter=300, random_state=seed)
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         # Stopping at max_iter still leaves usable themes, and the fit's error measure may
