@@ -135,11 +135,15 @@ def test_distinct_texts_in_any_order_give_the_same_themes() -> None:
         theme_model.find(texts))
 
 
-def test_distinct_features_are_the_features_of_every_answer() -> None:
+@pytest.mark.parametrize("df_rows", [4_096, 7])
+def test_distinct_features_are_the_features_of_every_answer(
+        df_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # The reference: the hashed counts of every answer's comment, TF-IDF fitted on them all
-    # (what the sentiment model learned from before the distinct texts).
+    # (what the sentiment model learned from before the distinct texts). 7: the document
+    # frequencies of the 42 distinct texts counted 7 rows at a time.
     from sklearn.feature_extraction.text import TfidfTransformer
 
+    monkeypatch.setattr(sentiment, "_DF_ROWS", df_rows)
     texts = _repeated()
     counts = sentiment._hashed(texts)
     used = np.flatnonzero(np.diff(counts.tocsc().indptr))

@@ -191,6 +191,8 @@ PARALLEL_FROM = 5_000
 # demo took 3.4 GB). A store up to the cap is scored exactly as before.
 MAX_TRAINING = 50_000
 FEATURE_CHUNK = 25_000
+# Rows of distinct texts whose document frequencies are counted at a time.
+_DF_ROWS = 4_096
 _HASHING = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
             "dtype": np.float32, "lowercase": False, "strip_accents": None}
 
@@ -244,10 +246,17 @@ def _features(texts: Sequence[str]) -> Any:
 
 def _weighted_df(counts: Any, weights: np.ndarray) -> np.ndarray:
     """Per column, the answers whose comment uses it: each row of `counts` is a distinct
-    text that `weights` answers wrote."""
-    per_value = np.repeat(weights, np.diff(counts.indptr))
-    return np.bincount(counts.indices, weights=per_value,
-                       minlength=counts.shape[1]).astype(np.int64)
+    text that `weights` answers wrote. A few thousand rows at a time: the weight of each
+    stored value (int64, one per value) would otherwise cost as much as the counts."""
+    if np.all(weights == 1):
+        return np.bincount(counts.indices, minlength=counts.shape[1])
+    df = np.zeros(counts.shape[1], dtype=np.int64)
+    for start in range(0, counts.shape[0], _DF_ROWS):
+        bounds = counts.indptr[start:start + _DF_ROWS + 1]
+        per_value = np.repeat(weights[start:start + _DF_ROWS], np.diff(bounds))
+        df += np.bincount(counts.indices[bounds[0]:bounds[-1]], weights=per_value,
+                          minlength=counts.shape[1]).astype(np.int64)
+    return df
 
 
 def _features_of(distinct: Sequence[str], rows: np.ndarray) -> Any:
