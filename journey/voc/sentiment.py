@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from journey.voc import distinct as dt
 from journey.voc import lexicon as lx
 
 LANGUAGES = lx.LANGUAGES
@@ -190,6 +191,8 @@ PARALLEL_FROM = 5_000
 # demo took 3.4 GB). A store up to the cap is scored exactly as before.
 MAX_TRAINING = 50_000
 FEATURE_CHUNK = 25_000
+# Rows of distinct texts whose document frequencies are counted at a time.
+_DF_ROWS = 4_096
 _HASHING = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
             "dtype": np.float32, "lowercase": False, "strip_accents": None}
 
@@ -238,12 +241,35 @@ def _features(texts: Sequence[str]) -> Any:
     """TF-IDF (sublinear) of character 2-4-grams within words and word 1-2-grams, on the
     columns some comment uses (a ridge fit's cost follows the number of columns: dropping
     the ~2 million empty hashed ones changes no prediction)."""
-    from sklearn.feature_extraction.text import TfidfTransformer
+    return _features_of(*dt.factorise(texts))
 
-    counts = _hashed(texts)
-    used = np.flatnonzero(np.diff(counts.tocsc().indptr))
-    counts = counts[:, used]
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
+
+def _weighted_df(counts: Any, weights: np.ndarray) -> np.ndarray:
+    """Per column, the answers whose comment uses it: each row of `counts` is a distinct
+    text that `weights` answers wrote. A few thousand rows at a time: the weight of each
+    stored value (int64, one per value) would otherwise cost as much as the counts."""
+    if np.all(weights == 1):
+        return np.bincount(counts.indices, minlength=counts.shape[1])
+    df = np.zeros(counts.shape[1], dtype=np.int64)
+    for start in range(0, counts.shape[0], _DF_ROWS):
+        bounds = counts.indptr[start:start + _DF_ROWS + 1]
+        per_value = np.repeat(weights[start:start + _DF_ROWS], np.diff(bounds))
+        df += np.bincount(counts.indices[bounds[0]:bounds[-1]], weights=per_value,
+                          minlength=counts.shape[1]).astype(np.int64)
+    return df
+
+
+def _features_of(distinct: Sequence[str], rows: np.ndarray) -> Any:
+    """`_features` of the comments distinct[rows[0]], distinct[rows[1]], ... (row for row,
+    bit for bit): each distinct text is hashed once, the IDF counts the answers."""
+    distinct, rows = dt.first_seen(distinct, rows)
+    counts = _hashed(distinct)
+    df = _weighted_df(counts, np.bincount(rows, minlength=len(distinct)))
+    used = np.flatnonzero(df)
+    counts = counts[:, used]  # the 2 million hashed columns' matrix goes now
+    x = dt.tfidf_of(df[used], len(rows)).transform(counts, copy=False).tocsr()
+    del counts
+    return dt.spread(x, rows)
 
 
 class _ChunkedFeatures:
@@ -252,37 +278,45 @@ class _ChunkedFeatures:
     at a time, then `rows(idx)` builds the features of some comments only. Each row is
     exactly that row of `_features(texts)` (the TF-IDF of a row needs only the IDF)."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfTransformer
-
-        self.texts = texts
+    def __init__(self, texts: Sequence[str], rows: np.ndarray | None = None) -> None:
+        # The comments are distinct[rows[i]]: each distinct text is hashed once for the
+        # document frequencies, which count the answers writing it.
+        distinct, rows = dt.factorise(texts) if rows is None else (texts, rows)
+        self.texts, self.row_text = dt.first_seen(distinct, rows)
+        weights = np.bincount(self.row_text, minlength=len(self.texts))
         df = np.zeros(2 * N_FEATURES, dtype=np.int64)
-        for start in range(0, len(texts), FEATURE_CHUNK):
-            counts = _hashed(texts[start:start + FEATURE_CHUNK])
-            df += np.bincount(counts.indices, minlength=2 * N_FEATURES)
+        for start in range(0, len(self.texts), FEATURE_CHUNK):
+            counts = _hashed(self.texts[start:start + FEATURE_CHUNK])
+            df += _weighted_df(counts, weights[start:start + FEATURE_CHUNK])
         self.used = np.flatnonzero(df)
-        # TfidfTransformer.fit's own arithmetic (smooth IDF, in the counts' float32).
-        used_df = df[self.used].astype(np.float32) + 1.0
-        idf = np.full_like(used_df, fill_value=len(texts) + 1, dtype=np.float32)
-        idf /= used_df
-        np.log(idf, out=idf)
-        idf += 1.0
-        self.tfidf = TfidfTransformer(sublinear_tf=True)
-        self.tfidf.idf_ = idf
-        self.tfidf.n_features_in_ = len(self.used)
+        self.tfidf = dt.tfidf_of(df[self.used], len(self.row_text))
 
     def rows(self, idx: np.ndarray) -> Any:
         """The features of the comments at `idx` (in that order), built FEATURE_CHUNK at a
         time (a chunk's hashed counts span all 2 million hashed columns)."""
         from scipy.sparse import vstack
 
-        parts = [self._chunk(idx[start:start + FEATURE_CHUNK])
-                 for start in range(0, len(idx), FEATURE_CHUNK)]
-        return parts[0] if len(parts) == 1 else vstack(parts, format="csr")
+        # Each chunk's distinct texts only, then one gather of the answers' rows: the rows
+        # are held once (not once per chunk and again stacked).
+        parts, at = [], []
+        done = 0
+        for start in range(0, len(idx), FEATURE_CHUNK):
+            part, rows = self._chunk(idx[start:start + FEATURE_CHUNK])
+            parts.append(part)
+            at.append(rows + done)
+            done += part.shape[0]
+        distinct = parts[0] if len(parts) == 1 else vstack(parts, format="csr")
+        del parts
+        return dt.spread(distinct, np.concatenate(at))
 
-    def _chunk(self, idx: np.ndarray) -> Any:
-        counts = _hashed([self.texts[i] for i in idx])[:, self.used]
-        return self.tfidf.transform(counts, copy=False).tocsr()
+    def _chunk(self, idx: np.ndarray) -> tuple[Any, np.ndarray]:
+        """The features of the chunk's distinct texts, and each comment's row in them."""
+        # The chunk's distinct texts in the order the chunk first writes them: their words
+        # are then numbered as the chunk's comments one by one would number them, so each
+        # row is stored (and summed) in the same order, bit for bit.
+        texts, at = dt.first_seen(self.texts, self.row_text[idx])
+        counts = _hashed(texts)[:, self.used]
+        return self.tfidf.transform(counts, copy=False).tocsr(), at
 
 
 def model_predictions(
@@ -296,17 +330,25 @@ def model_predictions(
     answers. Folds are shuffled with `seed`: the same store gives the same scores. Above
     MAX_TRAINING scored answers, see `_sampled_predictions`.
     """
+    y = np.array([np.nan if v is None else float(v) for v in nps], dtype=float)
+    distinct, rows = dt.factorise(texts)
+    return predictions_of(distinct, rows, y, folds=folds, seed=seed)
+
+
+def predictions_of(distinct: Sequence[str], rows: np.ndarray, y: np.ndarray, *,
+                   folds: int = FOLDS, seed: int = 0) -> np.ndarray | None:
+    """`model_predictions` of the comments distinct[rows[i]] with the scores y[i] (NaN:
+    none): the same predictions, bit for bit, each distinct text's features built once."""
     from sklearn.model_selection import KFold
 
-    y = np.array([np.nan if v is None else float(v) for v in nps], dtype=float)
     scored = np.flatnonzero(~np.isnan(y))
     if len(scored) < MIN_TRAINING:
         return None
     if len(scored) > MAX_TRAINING:
-        return _sampled_predictions(texts, y, scored, folds, seed)
+        return _sampled_predictions(distinct, rows, y, scored, folds, seed)
 
-    x = _features(list(texts))
-    out = np.empty(len(texts), dtype=float)
+    x = _features_of(distinct, rows)
+    out = np.empty(len(rows), dtype=float)
     # (rows to learn from, rows to predict): the k folds, then all scored -> the unscored.
     jobs = [(scored[train], scored[test])
             for train, test in KFold(folds, shuffle=True, random_state=seed).split(scored)]
@@ -343,8 +385,8 @@ def training_sample(candidates: np.ndarray, seed: int = 0) -> np.ndarray:
     return np.sort(chosen)
 
 
-def _sampled_predictions(texts: Sequence[str], y: np.ndarray, scored: np.ndarray, folds: int,
-                         seed: int) -> np.ndarray:
+def _sampled_predictions(distinct: Sequence[str], rows: np.ndarray, y: np.ndarray,
+                         scored: np.ndarray, folds: int, seed: int) -> np.ndarray:
     """`model_predictions` of a store with more than MAX_TRAINING scored answers: a seeded
     sample of MAX_TRAINING of them is scored k-fold within the sample (out of fold, as
     below the cap), every other comment (scored or not) by a model of the whole sample,
@@ -353,7 +395,7 @@ def _sampled_predictions(texts: Sequence[str], y: np.ndarray, scored: np.ndarray
     from sklearn.model_selection import KFold
 
     sample = training_sample(scored, seed)
-    features = _ChunkedFeatures(texts)
+    features = _ChunkedFeatures(distinct, rows)
     x = features.rows(sample)
     ys = y[sample]
     positions = np.arange(len(sample))
@@ -363,10 +405,10 @@ def _sampled_predictions(texts: Sequence[str], y: np.ndarray, scored: np.ndarray
     jobs.append((positions, None))
     *preds, model = _fits(x, ys, jobs, parallel=True)
     del x
-    out = np.empty(len(texts), dtype=float)
+    out = np.empty(len(rows), dtype=float)
     for (_learn, predict), pred in zip(jobs[:-1], preds, strict=True):
         out[sample[predict]] = pred
-    rest = np.setdiff1d(np.arange(len(texts)), sample)
+    rest = np.setdiff1d(np.arange(len(rows)), sample)
     for start in range(0, len(rest), FEATURE_CHUNK):
         chunk = rest[start:start + FEATURE_CHUNK]
         out[chunk] = model.predict(features.rows(chunk))
@@ -374,10 +416,20 @@ def _sampled_predictions(texts: Sequence[str], y: np.ndarray, scored: np.ndarray
 
 
 def _languages(texts: Sequence[str], usual: str | None = None) -> list[str | None]:
-    first = [detect_language(t, "?") for t in texts]
+    distinct, rows = dt.factorise(texts)
+    languages = _languages_of(distinct, np.bincount(rows, minlength=len(distinct)), usual)
+    return [languages[i] for i in rows.tolist()]
+
+
+def _languages_of(distinct: Sequence[str], counts: np.ndarray,
+                  usual: str | None = None) -> list[str | None]:
+    """The language of each distinct text, `counts[i]` answers writing text i."""
+    first = [detect_language(t, "?") for t in distinct]
     if usual is None:
         # Undecided short comments take the language most of the comments are in.
-        usual = max(LANGUAGES, key=lambda lang: sum(1 for v in first if v == lang))
+        written = counts.tolist()
+        usual = max(LANGUAGES, key=lambda lang: sum(
+            c for v, c in zip(first, written, strict=True) if v == lang))
     return [usual if v == "?" else v for v in first]
 
 
@@ -401,13 +453,17 @@ def score_comments(
 ) -> Scored:
     """Language, score and label of each comment; `nps` (same order, None where unanswered)
     lets the model learn from the scored ones, out of fold."""
-    languages = _languages(texts)
-    raw = _lexicon_part(texts, languages)
-    pred = model_predictions(texts, nps, seed=seed) if nps is not None else None
+    distinct, rows = dt.factorise(texts)
+    own = _languages_of(distinct, np.bincount(rows, minlength=len(distinct)))
+    raw = _lexicon_part(distinct, own)[rows]
+    pred = None
+    if nps is not None:
+        y = np.array([np.nan if v is None else float(v) for v in nps], dtype=float)
+        pred = predictions_of(distinct, rows, y, seed=seed)
     centre = float(np.mean(pred)) if pred is not None else 0.0
     spread = float(np.std(pred)) if pred is not None else 1.0
     score, labels = _combine(raw, pred, centre, spread)
-    return Scored(languages, score, labels, pred is not None)
+    return Scored([own[i] for i in rows.tolist()], score, labels, pred is not None)
 
 
 # -- what the store holds: incremental scoring ---------------------------------------------
@@ -449,7 +505,7 @@ def needs_full(cur: Any) -> bool:
     return int(now) >= REFIT_GROWTH * then
 
 
-def _write(cur: Any, ids: list[Any], languages: list[str | None], score: np.ndarray,
+def _write(cur: Any, ids: Sequence[Any], languages: Sequence[str | None], score: np.ndarray,
            labels: list[str]) -> None:
     import pandas as pd
 
@@ -466,30 +522,37 @@ def _write(cur: Any, ids: list[Any], languages: list[str | None], score: np.ndar
         cur.unregister("voc_scores")
 
 
-def _nps_or_none(value: Any) -> float | None:
-    return float(value) if value is not None and 0 <= value <= 10 else None
-
-
 def _refresh_all(cur: Any, seed: int) -> int:
-    rows = cur.execute(
-        f"SELECT response_id, comment, nps FROM responses WHERE {_TEXT} ORDER BY response_id"
-    ).fetchall()
+    # The distinct texts, and per answer (numpy, no Python object per answer) its id, its
+    # text's number and its score (NaN: none, or not 0-10): each text's language, lexicon
+    # score and features are worked out once.
+    distinct = f"SELECT DISTINCT comment FROM responses WHERE {_TEXT}"
+    texts = [str(r[0]) for r in cur.execute(
+        f"SELECT comment FROM ({distinct}) ORDER BY comment").fetchall()]
+    answers = cur.execute(
+        "SELECT r.response_id, d.k, CASE WHEN r.nps BETWEEN 0 AND 10 "
+        "THEN CAST(r.nps AS DOUBLE) ELSE CAST('NaN' AS DOUBLE) END AS y "
+        f"FROM responses r JOIN (SELECT comment, row_number() OVER (ORDER BY comment) - 1 "
+        f"AS k FROM ({distinct})) d ON r.comment = d.comment ORDER BY r.response_id"
+    ).fetchnumpy()
+    ids = np.asarray(answers["response_id"], dtype=np.int64)
+    rows = np.asarray(answers["k"], dtype=np.int64)
+    y = np.asarray(answers["y"], dtype=float)
+    del answers
     cur.execute(
         "UPDATE responses SET language = NULL, sentiment = NULL, sentiment_label = NULL "
         "WHERE language IS NOT NULL OR sentiment IS NOT NULL"
     )
-    texts = [str(r[1]) for r in rows]
-    nps = [_nps_or_none(r[2]) for r in rows]
-    languages = _languages(texts)
-    raw = _lexicon_part(texts, languages)
-    pred = model_predictions(texts, nps, seed=seed) if rows else None
+    own = _languages_of(texts, np.bincount(rows, minlength=len(texts)))
+    raw = _lexicon_part(texts, own)[rows]
+    pred = predictions_of(texts, rows, y, seed=seed) if len(rows) else None
     centre = float(np.mean(pred)) if pred is not None else 0.0
     spread = float(np.std(pred)) if pred is not None else 1.0
-    if rows:
+    if len(rows):
         score, labels = _combine(raw, pred, centre, spread)
-        _write(cur, [r[0] for r in rows], languages, score, labels)
+        _write(cur, ids, np.array(own, dtype=object)[rows], score, labels)
     _set_meta(cur, {"voc_scorer": SCORER_VERSION,
-                    "voc_trained_on": str(sum(v is not None for v in nps)),
+                    "voc_trained_on": str(int((~np.isnan(y)).sum())),
                     "voc_centre": repr(centre), "voc_spread": repr(spread)})
     return len(rows)
 

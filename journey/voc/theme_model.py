@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from journey.voc import distinct as dt
 from journey.voc import theme_words as tw
 
 # At most this many themes, and fewer when the comments are few: a theme needs at least
@@ -37,6 +38,8 @@ EXAMPLES = 3
 # Two components with term weights this alike (cosine) are one subject split in two.
 MERGE_SIMILAR = 0.3
 LABEL_TERMS = 3
+# At most this many terms describe the comments (the most frequent ones).
+MAX_FEATURES = 20_000
 
 
 @dataclass(frozen=True)
@@ -59,25 +62,51 @@ class Themes:
     weight: np.ndarray
 
 
-def _vectorise(tokens: list[list[tuple[str, str]]]) -> tuple[object, object]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def _vectorise(tokens: list[list[tuple[str, str]]], counts: np.ndarray) -> tuple[object, object]:
+    """TF-IDF of the distinct comments `tokens`, each written by `counts` answers: what
+    TfidfVectorizer(min_df, max_df, max_features, sublinear_tf) fitted on every answer's
+    comment gives, row for row, with the document frequencies counted per answer (a text
+    five answers wrote is in five documents). Returns the terms (sorted) and the rows."""
+    from sklearn.feature_extraction.text import CountVectorizer
 
-    n = len(tokens)
-    vec = TfidfVectorizer(
-        analyzer=tw.terms_of, min_df=max(MIN_SIZE, int(n * 0.002)), max_df=MAX_DF,
-        sublinear_tf=True, max_features=20_000, dtype=np.float32,
-    )
-    return vec, vec.fit_transform(tokens)
+    n = int(counts.sum())
+    min_count = max(MIN_SIZE, int(n * 0.002))
+    max_count = MAX_DF * n
+    # No pruning here: the vectoriser would count each distinct text once.
+    vec = CountVectorizer(analyzer=tw.terms_of, dtype=np.float32)
+    x = vec.fit_transform(tokens)
+    # Each stored value is a row's count of a term: per answer, the documents holding the
+    # term and its total count are these sums weighted by the answers writing each text.
+    per_value = np.repeat(counts, np.diff(x.indptr))
+    dfs = np.bincount(x.indices, weights=per_value, minlength=x.shape[1]).astype(np.int64)
+    # CountVectorizer._limit_features, on the per-answer frequencies.
+    mask = (dfs <= max_count) & (dfs >= min_count)
+    if mask.sum() > MAX_FEATURES:
+        # The total counts, exact integers, in the float32 the vectoriser sums them in.
+        tfs = np.bincount(x.indices, weights=per_value * x.data,
+                          minlength=x.shape[1]).astype(x.dtype)
+        keep = (-tfs[mask]).argsort()[:MAX_FEATURES]
+        new_mask = np.zeros(len(dfs), dtype=bool)
+        new_mask[np.where(mask)[0][keep]] = True
+        mask = new_mask
+    kept = np.where(mask)[0]
+    if len(kept) == 0:
+        raise ValueError("After pruning, no terms remain.")
+    x = x[:, kept]
+    tfidf = dt.tfidf_of(dfs[kept], n)  # the IDF of every answer's comment
+    terms = vec.get_feature_names_out()[kept]
+    return terms, tfidf.transform(x, copy=False)
 
 
-def _surfaces(tokens: list[list[tuple[str, str]]], vocab: set[str]) -> dict[str, str]:
-    """The most frequent written form of each stem (accents kept): labels read
-    "livraisons" or "livraison" as people wrote it, not a stem nobody writes."""
+def _surfaces(tokens: list[list[tuple[str, str]]], counts: np.ndarray,
+              vocab: set[str]) -> dict[str, str]:
+    """The most frequent written form of each stem (accents kept), counted per answer:
+    labels read "livraisons" or "livraison" as people wrote it, not a stem nobody writes."""
     seen: dict[str, Counter[str]] = {}
-    for doc in tokens:
+    for doc, count in zip(tokens, counts.tolist(), strict=True):
         for key, surface in doc:
             if key in vocab:
-                seen.setdefault(key, Counter())[surface] += 1
+                seen.setdefault(key, Counter())[surface] += count
     return {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in seen.items()}
 
 
@@ -138,27 +167,43 @@ def _merge_alike(w: np.ndarray, h: np.ndarray,
 
 def find(texts: Sequence[str], *, seed: int = 0, max_themes: int = MAX_THEMES) -> Themes:
     """Themes of `texts` and each text's primary theme (or none)."""
+    distinct, rows = dt.factorise(texts)
+    return find_distinct(distinct, rows, seed=seed, max_themes=max_themes)
+
+
+def find_distinct(distinct: Sequence[str], rows: np.ndarray, *, seed: int = 0,
+                  max_themes: int = MAX_THEMES) -> Themes:
+    """`find` of the comments distinct[rows[0]], distinct[rows[1]], ... (the same results,
+    byte for byte): each distinct text is split into words and vectorised once, however
+    many answers wrote it (the million-customer demo: ~390,000 comments, ~700 texts)."""
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
 
-    n = len(texts)
+    n = len(rows)
     none = Themes([], np.full(n, -1, dtype=int), np.zeros(n))
     floor = max(MIN_SIZE, int(np.ceil(n * MIN_SHARE)))
     k = min(max_themes, n // floor)
     if k < 1:
         return none
-    # Each comment is split into words once: the vectoriser and the labels share them.
-    tokens = [tw.words(t) for t in texts]
+    distinct, rows = dt.first_seen(distinct, rows)
+    counts = np.bincount(rows, minlength=len(distinct))
+    # Each text is split into words once: the vectoriser and the labels share them.
+    tokens = [tw.words(t) for t in distinct]
     try:
-        vec, x = _vectorise(tokens)
+        vocab, xd = _vectorise(tokens, counts)
     except ValueError:  # no term in enough comments
         return none
-    if x.shape[1] < 2:
+    if xd.shape[1] < 2:
         return none
-    k = min(k, x.shape[1])
+    k = min(k, xd.shape[1])
     fit_rows = np.arange(n)
     if n > FIT_SAMPLE:
         fit_rows = np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))
+    # The NMF sees one row per answer, as before: the projection starts from the mean of
+    # every row and stops on their summed progress, so the answers' rows stay (a sparse
+    # copy of a few values per answer; the words and terms are the distinct texts').
+    x = dt.spread(xd, rows)
+    del xd
     model = NMF(n_components=k, init="nndsvd", max_iter=300, random_state=seed)
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         # Stopping at max_iter still leaves usable themes, and the fit's error measure may
@@ -166,7 +211,7 @@ def find(texts: Sequence[str], *, seed: int = 0, max_themes: int = MAX_THEMES) -
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(x[fit_rows])
         projected = model.transform(x)
-    vocab = np.array(vec.get_feature_names_out())
+    del x
     w, h = _merge_alike(projected, model.components_.copy(), vocab)
     k = h.shape[0]
     best = w.argmax(axis=1)
@@ -177,7 +222,7 @@ def find(texts: Sequence[str], *, seed: int = 0, max_themes: int = MAX_THEMES) -
     # Themes too small to recur are dropped: their comments are left without a theme.
     sizes = np.bincount(theme[theme >= 0], minlength=k)
     keep = [j for j in range(k) if sizes[j] >= floor]
-    surfaces = _surfaces(tokens, {t for t in vocab if " " not in t})
+    surfaces = _surfaces(tokens, counts, {t for t in vocab if " " not in t})
     found: list[Found] = []
     remap = np.full(k, -1, dtype=int)
     # Biggest first, ties by the label: the order (and the ids a new store gets) is stable.
