@@ -1,12 +1,5 @@
 """Drawing an Altair chart: projector-sized in workshop mode, without re-validating its spec;
-`cached_chart` builds a chart once per distinct input and `show_chart` converts it once.
-
-Datasets are named by their place in the chart ("data-0", "data-1"...), not by a hash of
-their rows (Altair's name): a filter change that only changes a chart's numbers then sends
-the same spec with new rows, and the browser swaps the rows into the chart it already
-drew instead of compiling and drawing a new Vega view (~0.1-0.3 s of browser CPU a chart).
-A chart whose layout changes (other bars, other labels, another note) has another spec and
-is drawn anew, as before."""
+`cached_chart` builds a chart once per distinct input and `show_chart` converts it once."""
 
 from __future__ import annotations
 
@@ -94,29 +87,4 @@ def vega_spec(chart: Any) -> dict[str, Any]:
             spec = chart.to_dict(validate=False)
     existing = spec.get("datasets")
     spec["datasets"] = {**existing, **datasets} if isinstance(existing, dict) else datasets
-    return stable_names(spec)
-
-
-def stable_names(spec: dict[str, Any]) -> dict[str, Any]:
-    """`spec` with its datasets renamed "data-0", "data-1"... in the order they are listed
-    (Altair names each by a hash of its rows): the same chart with other rows is then the
-    same spec, which the browser redraws by replacing the rows (see the module's doc)."""
-    datasets = spec.get("datasets")
-    if not isinstance(datasets, dict) or not datasets:
-        return spec
-    names = {old: f"data-{i}" for i, old in enumerate(datasets)}
-    if len(set(names.values()) & set(names)) > 0:
-        return spec  # already stable (or names that would clash): leave it as it is
-
-    def rename(node: Any, parent: str | None = None) -> Any:
-        if isinstance(node, dict):
-            return {k: (names.get(v, v) if k == "name" and parent == "data"
-                        and isinstance(v, str) else rename(v, k))
-                    for k, v in node.items()}
-        if isinstance(node, list):
-            return [rename(v, parent) for v in node]
-        return node
-
-    out = rename({k: v for k, v in spec.items() if k != "datasets"})
-    out["datasets"] = {names[old]: rows for old, rows in datasets.items()}
-    return out
+    return spec
