@@ -20,7 +20,9 @@ app on a free port, and for each page measures with Playwright + Debian Chromium
   costs; still a new Streamlit session);
 - `--floor`: the same new tabs on a one-title Streamlit app (same config, same server
   flags): Streamlit's own floor, which no change to Parcours can go below.
-`--root` serves another checkout's app (same script and store: a before/after comparison).
+`--root` serves another checkout's app (same script and store: a before/after comparison),
+with that checkout's own .streamlit/config.toml (its file watcher setting included: the
+server runs as `streamlit run app.py` does for users).
 Prints the median of the runs (and the first, cold, navigation) against the targets of issue 4:
 ≤ 2 s navigation, ≤ 1 s filter change. The machine may be shared: the load average is printed.
 """
@@ -101,7 +103,7 @@ def start_server(db: Path, log: Path, root: Path = ROOT,
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script or root / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=root, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
