@@ -10,7 +10,7 @@ import threading
 import pytest
 from app_helpers import direct, run_clean
 
-from journey.analytics import compare, metrics, voc, voc_journeys
+from journey.analytics import compare, metrics, themes, voc, voc_journeys
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
 
@@ -34,7 +34,8 @@ def calls(monkeypatch):
 
     for module, name in ((metrics, "nps"), (metrics, "heatmap"), (compare, "trend"),
                          (voc_journeys, "by_variant"), (voc, "sentiment_trend"),
-                         (voc, "verbatims"), (voc, "count_verbatims")):
+                         (voc, "verbatims"), (voc, "count_verbatims"), (themes, "themes"),
+                         (voc, "themes_available")):
         count(module, name)
     return seen
 
@@ -55,7 +56,7 @@ def test_a_filter_change_reads_each_figure_once_side_by_side(app_test, writable_
     names = sorted(name for name, _ in keys)
     # The headline, the groups (by stage), the heatmap, the trend (which reads the NPS by
     # month), the sentiment, the paths, the explorer's count (a count-only verbatims read)
-    # and its first page.
+    # and its first page, the themes' list (the explorer's theme picker, the editor).
     assert sorted(keys) == sorted([
         ("nps", repr([("by", None)])), ("nps", repr([("by", "stage")])),
         ("heatmap", repr([("cols", "stage"), ("metric", "nps"), ("rows", "persona")])),
@@ -63,6 +64,7 @@ def test_a_filter_change_reads_each_figure_once_side_by_side(app_test, writable_
         ("sentiment_trend", repr([("grain", "month")])), ("by_variant", repr([("top", 10)])),
         ("count_verbatims", "[]"), ("verbatims", repr([("count_only", True)])),
         ("verbatims", repr([("limit", 20), ("offset", 0)])),
+        ("themes", repr([("examples", 0)])), ("themes_available", "[]"),
     ])
     # ... and read by the prefetch's worker threads, not one after the other by the page.
     workers = [name for name, _, t in calls if t.startswith("ThreadPoolExecutor")]
