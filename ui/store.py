@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -125,15 +124,7 @@ def analytics_engine() -> Any:
     return _spark_engine(engine, location)
 
 
-# The keys whose query ran in this process (a miss of `_cached_query`), newest last: what
-# `is_cached` answers from (st.cache_data cannot be asked without running the function). An
-# entry the cache has since dropped only makes `ui.prefetch` leave that query to the page.
-_COMPUTED: OrderedDict[tuple[Any, ...], None] = OrderedDict()
-_COMPUTED_LOCK = threading.Lock()
-_QUERY_ENTRIES = 512
-
-
-@st.cache_data(show_spinner=False, max_entries=_QUERY_ENTRIES)
+@st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(
     path: str,
     data_version: int,
@@ -148,64 +139,24 @@ def _cached_query(
     _kwargs: dict[str, Any],
 ) -> Any:
     # The underscored arguments are not hashed: the string keys above identify the call.
-    value = _fn.value if isinstance(_fn, _Known) else run_query(_store, _fn, _filters, _kwargs)
-    with _COMPUTED_LOCK:
-        _COMPUTED[(path, data_version, source, fn_key, filters_key, kwargs_key)] = None
-        while len(_COMPUTED) > _QUERY_ENTRIES:
-            _COMPUTED.popitem(last=False)
-    return value
-
-
-def run_query(store: Store, fn: Callable[..., Any], filters: Filters,
-              kwargs: dict[str, Any]) -> Any:
-    """`fn(cursor, filters, **kwargs)` on a cursor of its own (or on the Spark engine), not
-    cached: any thread may call it."""
     spark = analytics_engine()
     if spark is not None:  # the same analytics code and SQL, run on Spark
-        return fn(spark, filters, **kwargs)
-    cur = store.cursor()
+        return _fn(spark, _filters, **_kwargs)
+    cur = _store.cursor()
     try:
-        return fn(cur, filters, **kwargs)
+        return _fn(cur, _filters, **_kwargs)
     finally:
         cur.close()
-
-
-def _keys(store: Store, data_version: int, fn: Callable[..., Any], filters: Filters,
-          kwargs: dict[str, Any]) -> tuple[str, int, str, str, str, str]:
-    return (str(store.path), data_version, "|".join(str(v) for v in engine_setting()),
-            f"{fn.__module__}.{fn.__qualname__}", repr(filters),
-            repr(sorted(kwargs.items())))
 
 
 def cached_query(store: Store, data_version: int, fn: Callable[..., Any], filters: Filters,
                  kwargs: dict[str, Any]) -> Any:
     """`fn(cursor, filters, **kwargs)`, cached by (fn, filters, data version, kwargs)."""
-    return _cached_query(*_keys(store, data_version, fn, filters, kwargs), _fn=fn,
-                         _store=store, _filters=filters, _kwargs=kwargs)
-
-
-def is_cached(store: Store, data_version: int, fn: Callable[..., Any], filters: Filters,
-              kwargs: dict[str, Any]) -> bool:
-    """Whether `cached_query` with these arguments ran in this process (so is most likely
-    cached: see `_COMPUTED`)."""
-    key = _keys(store, data_version, fn, filters, kwargs)
-    with _COMPUTED_LOCK:
-        return key in _COMPUTED
-
-
-class _Known:
-    """The `_fn` of `put_cached`: a value already read, so no query runs."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-def put_cached(store: Store, data_version: int, fn: Callable[..., Any], filters: Filters,
-               kwargs: dict[str, Any], value: Any) -> None:
-    """Leave `value` (what `run_query(store, fn, filters, kwargs)` returned) in the cache
-    under the key `cached_query` looks up for the same call."""
-    _cached_query(*_keys(store, data_version, fn, filters, kwargs), _fn=_Known(value),
-                  _store=store, _filters=filters, _kwargs=kwargs)
+    return _cached_query(
+        str(store.path), data_version, "|".join(str(v) for v in engine_setting()),
+        f"{fn.__module__}.{fn.__qualname__}", repr(filters),
+        repr(sorted(kwargs.items())), _fn=fn, _store=store, _filters=filters, _kwargs=kwargs,
+    )
 
 
 # -- the demo, loaded into an empty store ------------------------------------------------

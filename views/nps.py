@@ -24,8 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import i18n
-from journey.analytics import compare, metrics, voc, voc_journeys
-from journey.analytics import themes as themes_figures
+from journey.analytics import compare, metrics, voc
 from journey.analytics.filters import Filters
 from journey.present import stat_charts as sc
 from journey.present import theme_charts as tc
@@ -33,7 +32,6 @@ from ui import voc_explorer, voc_themes
 from ui.charts import cached_chart, show_chart
 from ui.fragments import section
 from ui.page import PageContext, current_context
-from ui.prefetch import Call, prefetch
 from ui.tables import show_table
 from ui.url_state import Param, UrlState
 from ui.widgets import caption as show_caption
@@ -348,48 +346,10 @@ def _read_url(ctx: PageContext) -> None:
              bounds={"nps_page": lambda values: (1, voc_explorer.page_count(ctx, values))})
 
 
-def _first_reads(ctx: PageContext) -> list[Call]:
-    """The queries a full run of the page asks for with its controls as they are (the
-    explorer's page included; not the folded parts), for `ui.prefetch`: after a filter
-    change they run side by side instead of one after the other. Exactly the page's own
-    calls: a call listed and not made is wasted work (tests/app/test_nps_prefetch.py)."""
-    ss = st.session_state
-    metric = ss.get("nps_w_metric") or "nps"
-    if metric not in METRICS:
-        metric = "nps"
-    fn = {"nps": metrics.nps, "csat": metrics.csat, "ces": metrics.ces}[metric]
-    by = ss.get("nps_w_by") or "stage"
-    calls: list[Call] = [
-        (metrics.nps, {"by": None}),  # "anything to show?", the NPS headline
-        (fn, {"by": by}),
-        (metrics.heatmap, {"rows": "persona", "cols": "stage", "metric": metric}),
-        (compare.trend, {}),
-        (themes_figures.themes, {"examples": 0}),
-        (voc.sentiment_trend, {"grain": ss.get("words_w_grain") or "month"}),
-        (voc_journeys.by_variant, {"top": voc_explorer.TOP_PATHS}),
-        (voc.themes_available, {}),
-    ]
-    if metric != "nps":
-        calls += [(fn, {"by": None}), (metrics.nps, {"by": by})]  # its headline, the stacks
-    # The verbatim explorer's count and first page, when its picks keep the sidebar's
-    # filters (a stage pick reads under other filters: left to the explorer).
-    kw = voc_explorer.filter_kw(ctx, URL.widget_values())
-    if "filters" not in kw:
-        page = max(1, int(ss.get("words_w_page") or 1))
-        calls += [(voc.count_verbatims, kw),
-                  (voc.verbatims, {"limit": voc_explorer.PAGE_SIZE,
-                                   "offset": (page - 1) * voc_explorer.PAGE_SIZE, **kw})]
-    return calls
-
-
 def render(ctx: PageContext) -> None:
     """Scores by group, promoters/passives/detractors, heatmap, trend and verbatims."""
     st.title(ctx.t("page.nps"))
     with guard(ctx):
-        if ctx.has_data and ctx.responses > 0 and "nps_w_by" in st.session_state:
-            # The page's controls are drawn (a rerun: a filter change makes every figure
-            # below a cache miss): read them side by side, the link's checks included.
-            prefetch(ctx, _first_reads(ctx))
         _read_url(ctx)
         url_notices(ctx, URL.notices())
         if not ctx.has_data:

@@ -1,7 +1,6 @@
-"""A filter change on the NPS page in a real browser: its figures, read side by side
-(ui/prefetch.py), are the new selection's own, and the charts whose layout stays (same
-groups, same labels) keep their Vega view (Streamlit swaps the rows in); a chart's PNG, made
-only when clicked, still downloads."""
+"""A filter change on the NPS page in a real browser: its figures are the new selection's
+own, and the charts whose layout stays (same groups, same labels) keep their Vega view
+(Streamlit swaps the rows in); a chart's PNG, made only when clicked, still downloads."""
 
 from __future__ import annotations
 
