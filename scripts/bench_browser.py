@@ -1,7 +1,7 @@
 """Browser speed benchmark: every page in Chromium on a demo store of N customers.
 
     python scripts/bench_browser.py [--customers 100000] [--runs 3] [--db PATH] [--strict]
-                                    [--root CHECKOUT] [--pages nps,journey-map]
+                                    [--root CHECKOUT] [--pages nps,journey-map] [--floor]
 
 Builds a demo store (`python -m journey sample`; 100,000 customers ≈ 1.05M events), starts the
 app on a free port, and for each page measures with Playwright + Debian Chromium:
@@ -13,8 +13,16 @@ app on a free port, and for each page measures with Playwright + Debian Chromium
   each run, so each is a cache miss for that page), then the same for a device (an event-level
   filter: the journeys' steps are recomputed, the dearest kind of filter);
 - a new tab is split in two: until the app is connected (Streamlit's own start-up: its
-  JavaScript, the websocket, the session) and from there to interactive (Parcours's run).
-`--root` serves another checkout's app (same script and store: a before/after comparison).
+  JavaScript, the websocket, the session) and from there to interactive (Parcours's run);
+  a new tab with a cold browser cache (a new browser context: every script chunk fetched
+  and compiled) and, in the same context, a second tab (Streamlit's chunks are served
+  `immutable` for a year, so the browser reuses them: what a returning user's new tab
+  costs; still a new Streamlit session);
+- `--floor`: the same new tabs on a one-title Streamlit app (same config, same server
+  flags): Streamlit's own floor, which no change to Parcours can go below.
+`--root` serves another checkout's app (same script and store: a before/after comparison),
+with that checkout's own .streamlit/config.toml (its file watcher setting included: the
+server runs as `streamlit run app.py` does for users).
 Prints the median of the runs (and the first, cold, navigation) against the targets of issue 4:
 ≤ 2 s navigation, ≤ 1 s filter change. The machine may be shared: the load average is printed.
 """
@@ -88,13 +96,14 @@ def store_facts(db: Path) -> tuple[list[str], int, list[str]]:
     return list(options["personas"]), int(events), list(options.get("devices") or [])
 
 
-def start_server(db: Path, log: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+def start_server(db: Path, log: Path, root: Path = ROOT,
+                 script: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "PARCOURS_DB": str(db), "PARCOURS_DEMO": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(script or root / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=root, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
@@ -142,6 +151,55 @@ def pick_persona(page, persona: str, which: int = PERSONA_FILTER) -> float:
     return elapsed
 
 
+def warm_tab(context, url: str, title: str | None) -> float:
+    """Seconds from opening `url` in a new tab of `context` (its HTTP cache already holds
+    Streamlit's script chunks) to interactive."""
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(url)
+    wait_idle(page, title)
+    elapsed = time.perf_counter() - t0
+    page.close()
+    return elapsed
+
+
+FLOOR_APP = """import streamlit as st
+st.set_page_config(page_title="Parcours", layout="wide", initial_sidebar_state="expanded")
+st.sidebar.multiselect("Persona", ["Busy parent", "Cautious senior"])
+st.title("Floor")
+"""
+
+
+def measure_floor(root: Path, runs: int, tmp: Path) -> dict[str, list[float]]:
+    """New tabs on a one-title Streamlit app served like Parcours (same config, flags)."""
+    from playwright.sync_api import sync_playwright
+
+    app = tmp / "floor_app.py"
+    app.write_text(FLOOR_APP, encoding="utf-8")
+    proc, url = start_server(tmp / "none.duckdb", tmp / "floor.log", root, script=app)
+    out: dict[str, list[float]] = {"navs": [], "starts": [], "warm": []}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for _ in range(runs):
+                context = browser.new_context(viewport={"width": 1440, "height": 1000},
+                                              locale="en-US")
+                page = context.new_page()
+                t0 = time.perf_counter()
+                page.goto(url)
+                page.wait_for_function(CONNECTED_JS, timeout=120_000, polling=20)
+                out["starts"].append(time.perf_counter() - t0)
+                wait_idle(page, "Floor")
+                out["navs"].append(time.perf_counter() - t0)
+                out["warm"].append(warm_tab(context, url, "Floor"))
+                context.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return out
+
+
 def measure(url: str, personas: list[str], runs: int, devices: list[str] | None = None,
             pages: list[tuple[str, str]] = PAGES) -> list[dict]:
     from playwright.sync_api import sync_playwright
@@ -150,7 +208,7 @@ def measure(url: str, personas: list[str], runs: int, devices: list[str] | None 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for path, title in pages:
-            navs, changes, extra, starts, devs = [], [], "", [], []
+            navs, changes, extra, starts, devs, warm = [], [], "", [], [], []
             for i in range(runs):
                 context = browser.new_context(viewport={"width": 1440, "height": 1000},
                                               locale="en-US")
@@ -161,6 +219,7 @@ def measure(url: str, personas: list[str], runs: int, devices: list[str] | None 
                 starts.append(time.perf_counter() - t0)
                 wait_idle(page, title)
                 navs.append(time.perf_counter() - t0)
+                warm.append(warm_tab(context, f"{url}/{path}?lang=en", title))
                 if path == "network":
                     size = page.evaluate(
                         "() => { const f = document.querySelector('iframe');"
@@ -171,8 +230,9 @@ def measure(url: str, personas: list[str], runs: int, devices: list[str] | None 
                     devs.append(pick_persona(page, devices[i % len(devices)], DEVICE_FILTER))
                 context.close()
             rows.append({"page": path, "navs": navs, "changes": changes, "extra": extra,
-                         "clicks": [], "starts": starts, "devices": devs})
-            print(f"  {path}: nav {', '.join(f'{x:.2f}' for x in navs)} s (connected after "
+                         "clicks": [], "starts": starts, "devices": devs, "warm": warm})
+            print(f"  {path}: nav {', '.join(f'{x:.2f}' for x in navs)} s (second tab "
+                  f"{', '.join(f'{x:.2f}' for x in warm)}; connected after "
                   f"{', '.join(f'{x:.2f}' for x in starts)}); persona "
                   f"{', '.join(f'{x:.2f}' for x in changes)} s; device "
                   f"{', '.join(f'{x:.2f}' for x in devs)} s {extra}", flush=True)
@@ -203,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a page misses a target")
     ap.add_argument("--root", help="serve the app of this checkout (default: this one)")
     ap.add_argument("--pages", help="only these pages (comma-separated paths, e.g. nps,data)")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time new tabs on a one-title Streamlit app (Streamlit's floor)")
     args = ap.parse_args(argv)
     wanted = args.pages.split(",") if args.pages else [p for p, _ in PAGES]
     pages = [(p, title) for p, title in PAGES if p in wanted]
@@ -227,14 +289,22 @@ def main(argv: list[str] | None = None) -> int:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        floor = measure_floor(root, args.runs, Path(tmp)) if args.floor else None
         load = os.getloadavg()
 
     print()
     print(f"| page | new tab, cold (s) | new tab, median (s) | of which Streamlit start-up "
-          f"(s) | sidebar click, median / max (s) | persona filter, median / max (s) "
+          f"(s) | second tab, warm browser cache, median / max (s) "
+          f"| sidebar click, median / max (s) | persona filter, median / max (s) "
           f"| device filter, median / max (s) | ok (click ≤ {NAV_TARGET:g} s, filters ≤ "
           f"{FILTER_TARGET:g} s) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    if floor is not None:
+        print(f"| Streamlit alone (one title) | {floor['navs'][0]:.2f} | "
+              f"{statistics.median(floor['navs']):.2f} | "
+              f"{statistics.median(floor['starts']):.2f} | "
+              f"{statistics.median(floor['warm']):.2f} / {max(floor['warm']):.2f} "
+              "| | | | |")
     failed = 0
     for r in rows:
         nav, chg = statistics.median(r["navs"]), statistics.median(r["changes"])
@@ -245,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         failed += not ok
         note = f" ({r['extra']})" if r["extra"] else ""
         print(f"| {r['page']} | {r['navs'][0]:.2f} | {nav:.2f} | "
-              f"{statistics.median(r['starts']):.2f} | {click:.2f} / {max(r['clicks']):.2f} | "
+              f"{statistics.median(r['starts']):.2f} | "
+              f"{statistics.median(r['warm']):.2f} / {max(r['warm']):.2f} | "
+              f"{click:.2f} / {max(r['clicks']):.2f} | "
               f"{chg:.2f} / {max(r['changes']):.2f} | {dev:.2f} / {max(devs):.2f} | "
               f"{'yes' if ok else 'NO'}{note} |")
     print(f"\ntargets: navigation ≤ {NAV_TARGET:g} s, filter change ≤ {FILTER_TARGET:g} s "

@@ -106,12 +106,13 @@ def download_buttons(
     ctx: PageContext,
     *,
     df: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
-    chart: Any | None = None,
+    chart: Any | Callable[[], Any] | None = None,
     name: str,
     csv_label: str | None = None,
     files: Sequence[tuple[str, str, str, Callable[[], bytes]]] = (),
 ) -> None:
-    """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`;
+    """CSV (formula-safe, Excel-friendly) of `df` and PNG (offline, vl-convert) of `chart`
+    (an Altair chart, or a function making it when the PNG is clicked);
     `csv_label` names the CSV button when a block offers more than one. `files` adds
     ready-made downloads as (label, extension, mime type, bytes maker): the maker runs only
     when the button is clicked (a slide takes vl-convert a second or two). `df` may be a
@@ -136,12 +137,17 @@ def download_buttons(
             on_click="ignore",
         )
     if chart is not None:
+        # An Altair chart, or a function making it (made only when the PNG is clicked: a
+        # chart with its title and caption is a copy of the whole chart, on every rerun).
+        lazy = not hasattr(chart, "to_json") and callable(chart)
+
         def png() -> bytes:
             # Rendered only when clicked (on its own thread): the spec (Altair validates it
             # against the Vega-Lite schema, ~0.1 s a chart) and vl-convert (~0.5 s).
             import vl_convert
 
-            return vl_convert.vegalite_to_png(chart.to_json(), scale=2)
+            made = chart() if lazy else chart
+            return vl_convert.vegalite_to_png(made.to_json(), scale=2)
 
         row.download_button(
             ctx.t("action.download_png"),
@@ -151,7 +157,7 @@ def download_buttons(
             icon=":material/image:",
             key=f"dl_png_{base}",
             on_click="ignore",
-            disabled=not hasattr(chart, "to_json"),
+            disabled=not (lazy or hasattr(chart, "to_json")),
         )
     for label, ext, mime, make in files:
         row.download_button(

@@ -183,7 +183,8 @@ def _chart(ctx: PageContext, chart: Any, *, title: str, n: int, name: str,
     caption = ctx.caption(n=n, extra=extra)
     show_chart(ctx, chart)
     show_caption(caption)
-    download_buttons(ctx, df=df, chart=sc.with_title(chart, title, caption), name=name)
+    # The PNG's chart (a titled copy) is made only when clicked.
+    download_buttons(ctx, df=df, chart=lambda: sc.with_title(chart, title, caption), name=name)
 
 
 def _group_table(ctx: PageContext, metric: str, by: str, df: pd.DataFrame) -> pd.DataFrame:
