@@ -175,7 +175,7 @@ def find_distinct(distinct: Sequence[str], rows: np.ndarray, *, seed: int = 0,
                   max_themes: int = MAX_THEMES) -> Themes:
     """`find` of the comments distinct[rows[0]], distinct[rows[1]], ... (the same results,
     byte for byte): each distinct text is split into words and vectorised once, however
-    many answers wrote it (the million-customer demo: ~390,000 comments, ~700 texts)."""
+    many answers wrote it (the million-customer demo: 397,165 comments, 393 texts)."""
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
 
