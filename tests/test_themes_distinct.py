@@ -1,6 +1,6 @@
 """Themes and sentiment found on the distinct texts, weighted by how many answers wrote each,
 are exactly those found comment by comment (issue 14: the million-customer demo has ~390,000
-comments but ~700 distinct texts).
+comments but 393 distinct texts).
 
 The hashes were recorded on the code before the distinct texts (main at 0c18167): a hand-made
 set full of repeated comments, with and without the NMF's fit sample, and two seeded demo
@@ -143,7 +143,7 @@ def test_distinct_features_are_the_features_of_every_answer(
     # frequencies of the 42 distinct texts counted 7 rows at a time.
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    monkeypatch.setattr(sentiment, "_DF_ROWS", df_rows)
+    monkeypatch.setattr("journey.voc.distinct._DF_ROWS", df_rows)
     texts = _repeated()
     counts = sentiment._hashed(texts)
     used = np.flatnonzero(np.diff(counts.tocsc().indptr))

@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+# Rows of distinct texts whose document frequencies are counted at a time.
+_DF_ROWS = 4_096
+
 
 def factorise(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """(the distinct texts in the order first written, each text's number into them)."""
@@ -43,6 +46,21 @@ def spread(x: Any, rows: np.ndarray) -> Any:
     if len(rows) == x.shape[0] and np.array_equal(rows, np.arange(len(rows))):
         return x
     return x[rows]
+
+
+def weighted_df(counts: Any, weights: np.ndarray) -> np.ndarray:
+    """Per column of the sparse `counts` (one row per distinct text, written by `weights`
+    answers), the answers whose comment uses it (int64). A few thousand rows at a time: the
+    weight of each stored value (one per value) would otherwise cost as much as the counts."""
+    if np.all(weights == 1):
+        return np.bincount(counts.indices, minlength=counts.shape[1])
+    df = np.zeros(counts.shape[1], dtype=np.int64)
+    for start in range(0, counts.shape[0], _DF_ROWS):
+        bounds = counts.indptr[start:start + _DF_ROWS + 1]
+        per_value = np.repeat(weights[start:start + _DF_ROWS], np.diff(bounds))
+        df += np.bincount(counts.indices[bounds[0]:bounds[-1]], weights=per_value,
+                          minlength=counts.shape[1]).astype(np.int64)
+    return df
 
 
 def tfidf_of(df: np.ndarray, n: int) -> Any:

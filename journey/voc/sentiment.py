@@ -191,8 +191,6 @@ PARALLEL_FROM = 5_000
 # demo took 3.4 GB). A store up to the cap is scored exactly as before.
 MAX_TRAINING = 50_000
 FEATURE_CHUNK = 25_000
-# Rows of distinct texts whose document frequencies are counted at a time.
-_DF_ROWS = 4_096
 _HASHING = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None,
             "dtype": np.float32, "lowercase": False, "strip_accents": None}
 
@@ -244,27 +242,12 @@ def _features(texts: Sequence[str]) -> Any:
     return _features_of(*dt.factorise(texts))
 
 
-def _weighted_df(counts: Any, weights: np.ndarray) -> np.ndarray:
-    """Per column, the answers whose comment uses it: each row of `counts` is a distinct
-    text that `weights` answers wrote. A few thousand rows at a time: the weight of each
-    stored value (int64, one per value) would otherwise cost as much as the counts."""
-    if np.all(weights == 1):
-        return np.bincount(counts.indices, minlength=counts.shape[1])
-    df = np.zeros(counts.shape[1], dtype=np.int64)
-    for start in range(0, counts.shape[0], _DF_ROWS):
-        bounds = counts.indptr[start:start + _DF_ROWS + 1]
-        per_value = np.repeat(weights[start:start + _DF_ROWS], np.diff(bounds))
-        df += np.bincount(counts.indices[bounds[0]:bounds[-1]], weights=per_value,
-                          minlength=counts.shape[1]).astype(np.int64)
-    return df
-
-
 def _features_of(distinct: Sequence[str], rows: np.ndarray) -> Any:
     """`_features` of the comments distinct[rows[0]], distinct[rows[1]], ... (row for row,
     bit for bit): each distinct text is hashed once, the IDF counts the answers."""
     distinct, rows = dt.first_seen(distinct, rows)
     counts = _hashed(distinct)
-    df = _weighted_df(counts, np.bincount(rows, minlength=len(distinct)))
+    df = dt.weighted_df(counts, np.bincount(rows, minlength=len(distinct)))
     used = np.flatnonzero(df)
     counts = counts[:, used]  # the 2 million hashed columns' matrix goes now
     x = dt.tfidf_of(df[used], len(rows)).transform(counts, copy=False).tocsr()
@@ -287,7 +270,7 @@ class _ChunkedFeatures:
         df = np.zeros(2 * N_FEATURES, dtype=np.int64)
         for start in range(0, len(self.texts), FEATURE_CHUNK):
             counts = _hashed(self.texts[start:start + FEATURE_CHUNK])
-            df += _weighted_df(counts, weights[start:start + FEATURE_CHUNK])
+            df += dt.weighted_df(counts, weights[start:start + FEATURE_CHUNK])
         self.used = np.flatnonzero(df)
         self.tfidf = dt.tfidf_of(df[self.used], len(self.row_text))
 

@@ -77,12 +77,12 @@ def _vectorise(tokens: list[list[tuple[str, str]]], counts: np.ndarray) -> tuple
     x = vec.fit_transform(tokens)
     # Each stored value is a row's count of a term: per answer, the documents holding the
     # term and its total count are these sums weighted by the answers writing each text.
-    per_value = np.repeat(counts, np.diff(x.indptr))
-    dfs = np.bincount(x.indices, weights=per_value, minlength=x.shape[1]).astype(np.int64)
+    dfs = dt.weighted_df(x, counts)
     # CountVectorizer._limit_features, on the per-answer frequencies.
     mask = (dfs <= max_count) & (dfs >= min_count)
     if mask.sum() > MAX_FEATURES:
         # The total counts, exact integers, in the float32 the vectoriser sums them in.
+        per_value = np.repeat(counts, np.diff(x.indptr))
         tfs = np.bincount(x.indices, weights=per_value * x.data,
                           minlength=x.shape[1]).astype(x.dtype)
         keep = (-tfs[mask]).argsort()[:MAX_FEATURES]
