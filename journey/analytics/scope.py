@@ -465,8 +465,8 @@ def coded_events(filters: Filters, options: FlowOptions) -> bool:
     force_compute), not from precomputed neighbours or step tables."""
     return (
         not uses_precomputed(filters, options) and slice_of(filters, options) is None
-        and (options.force_compute or not dates_only(filters))
-        and (options.force_compute or filters.has_event_conditions)
+        and (options.force_compute
+             or (filters.has_event_conditions and not dates_only(filters)))
     )
 
 
